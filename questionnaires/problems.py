@@ -1,0 +1,36 @@
+"""What is wrong with a questionnaire, in a form both people and programs can use."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a questionnaire definition.
+
+    ``code`` is stable and ``params`` holds the values the message names, so a web page
+    can show its own translated sentence; ``message`` is an English sentence that starts
+    with the line (or, for dictionaries, the path).
+    """
+
+    #: 1-based line in the YAML text, ``None`` when validating a dictionary
+    line: int | None
+    #: where in the document, e.g. ``"sections[0].items[2].dimension"`` (``""`` = the whole)
+    path: str
+    code: str
+    message: str
+    params: dict = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class QuestionnaireInvalid(ValueError):
+    """A questionnaire definition that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(p.message for p in self.problems)

@@ -1,0 +1,265 @@
+"""Reading and writing questionnaires as YAML (and as plain dictionaries).
+
+Reading composes the YAML node tree with PyYAML's SafeLoader and walks it, so that
+every value keeps the line it came from and every problem can name that line.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from .problems import Problem, QuestionnaireInvalid
+from .schema import FORMAT_VERSION, Item, Questionnaire, Text
+from .validation import build, join
+
+
+def loads(text: str | bytes) -> Questionnaire:
+    """Parse and validate YAML text; raise QuestionnaireInvalid listing every problem."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise QuestionnaireInvalid([Problem(
+                None, "", "bad_encoding",
+                f"the file is not UTF-8 text (byte {exc.start})", {"offset": exc.start})]) from None
+    data, lines, problems = _compose(text)
+    return build(data, lines, problems)
+
+
+def load(path: str | os.PathLike) -> Questionnaire:
+    """Read and validate a YAML file (UTF-8); OSError when it cannot be read."""
+    with open(path, "rb") as file:
+        return loads(file.read())
+
+
+def from_dict(data: Mapping) -> Questionnaire:
+    """Validate a dictionary shaped like the YAML (as ``to_dict`` gives it)."""
+    return build(data)
+
+
+def to_dict(q: Questionnaire) -> dict:
+    """The questionnaire as plain, JSON-ready data in the YAML layout, defaults spelt out."""
+    return {
+        "format": FORMAT_VERSION,
+        "code": q.code,
+        "kind": q.kind,
+        "title": _text(q.title),
+        "intro": _text(q.intro),
+        "closing": _text(q.closing),
+        "scale": {
+            "options": [{"code": o.code, "label": _text(o.label), "points": _number(o.points)}
+                        for o in q.scale.options],
+            "satisfied": list(q.scale.satisfied),
+            "dissatisfied": list(q.scale.dissatisfied),
+        },
+        "dimensions": [{"code": d.code, "name": _text(d.name), "weight": _number(d.weight)}
+                       for d in q.dimensions],
+        "sections": [{"code": s.code, "title": _text(s.title),
+                      "items": [_item(item) for item in s.items]}
+                     for s in q.sections],
+    }
+
+
+def dump(q: Questionnaire) -> str:
+    """The questionnaire as YAML text, keys in a stable order; ``loads(dump(q)) == q``."""
+    return yaml.dump(_styled(to_dict(q)), Dumper=_Dumper, allow_unicode=True,
+                     sort_keys=False, default_flow_style=False, width=1_000_000, indent=2)
+
+
+# -- to_dict helpers -------------------------------------------------------------------
+
+def _text(text: Text) -> dict:
+    return {"zh": text.zh, "en": text.en}
+
+
+def _number(value: int | float | None) -> int | float | None:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _item(item: Item) -> dict:
+    d: dict[str, Any] = {"code": item.code, "type": item.type, "text": _text(item.text)}
+    if item.type == "rating":
+        d["dimension"] = item.dimension
+        d["weight"] = _number(item.weight)
+    d["required"] = item.required
+    d["per_target"] = item.per_target
+    if item.groups is not None:
+        d["groups"] = list(item.groups)
+    if item.type in ("single", "multiple"):
+        d["options"] = [{"code": c.code, "label": _text(c.label)} for c in item.options]
+    if item.type == "text" and item.max_length is not None:
+        d["max_length"] = item.max_length
+    return d
+
+
+# -- dumping style ---------------------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes short mappings and code lists on one line, as people do."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _Flow(dict):
+    pass
+
+
+class _FlowList(list):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # Multi-line prose reads best as a literal block; PyYAML falls back to quoting
+    # whenever the block style could not carry the string exactly.
+    style = "|" if "\n" in data.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", data.items(), flow_style=True))
+_Dumper.add_representer(_FlowList, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=True))
+
+
+def _short_text(d: dict) -> bool:
+    return all("\n" not in s for s in d.values()) and sum(len(s) for s in d.values()) <= 80
+
+
+def _styled(d: dict) -> dict:
+    """Mark the parts of to_dict's output that read better in flow style."""
+
+    def text(t: dict) -> dict:
+        return _Flow(t) if _short_text(t) else t
+
+    def flat(entry: dict, key: str) -> dict:
+        entry = dict(entry, **{key: text(entry[key])})
+        return _Flow(entry) if isinstance(entry[key], _Flow) else entry
+
+    out = dict(d)
+    for key in ("title", "intro", "closing"):
+        out[key] = text(d[key])
+    scale = d["scale"]
+    out["scale"] = {"options": [flat(o, "label") for o in scale["options"]],
+                    "satisfied": _FlowList(scale["satisfied"]),
+                    "dissatisfied": _FlowList(scale["dissatisfied"])}
+    out["dimensions"] = [flat(dim, "name") for dim in d["dimensions"]]
+    sections = []
+    for section in d["sections"]:
+        items = []
+        for item in section["items"]:
+            item = dict(item, text=text(item["text"]))
+            if "groups" in item:
+                item["groups"] = _FlowList(item["groups"])
+            if "options" in item:
+                item["options"] = [flat(c, "label") for c in item["options"]]
+            items.append(item)
+        sections.append(dict(section, title=text(section["title"]), items=items))
+    out["sections"] = sections
+    return out
+
+
+# -- reading with lines ----------------------------------------------------------------
+
+def _compose(text: str) -> tuple[Any, dict[str, int], list[Problem]]:
+    """Plain data, {path: 1-based line} and duplicate-key problems from YAML text;
+    syntax errors raise QuestionnaireInvalid."""
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        raise QuestionnaireInvalid([Problem(
+            line, "", "yaml_syntax",
+            f"line {line}: YAML syntax error: character {exc.character!r} is not allowed",
+            {"problem": "special characters are not allowed", "context": None})]) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise QuestionnaireInvalid([Problem(
+                1, "", "bad_type", "line 1: the file is empty; a questionnaire is a mapping",
+                {"expected": "mapping", "got": "nothing"})])
+        walker = _Walker(loader)
+        data = walker.walk(node, "")
+        return data, walker.lines, walker.problems
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        detail = f"{context}, {problem}" if context else problem
+        message = f"line {line}: YAML syntax error: {detail}" if line else \
+            f"YAML syntax error: {detail}"
+        raise QuestionnaireInvalid([Problem(line, "", "yaml_syntax", message,
+                                            {"problem": problem, "context": context})]) from None
+    finally:
+        loader.dispose()
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Walker:
+    """Turns a node tree into plain data, noting each path's line and duplicate keys."""
+
+    def __init__(self, loader: yaml.SafeLoader):
+        self.loader = loader
+        self.lines: dict[str, int] = {}
+        self.problems: list[Problem] = []
+        self.active: set[int] = set()
+
+    def walk(self, node: yaml.Node, path: str) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.active:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found a recursive alias", node.start_mark)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.walk(child, join(path, i)) for i, child in enumerate(node.value)]
+            return self.mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: str) -> dict:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+                continue
+            key = self.key(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                # PyYAML would silently keep the last value; a typo'd copy must not win.
+                self.problems.append(Problem(
+                    line, join(path, str(key)), "duplicate_key",
+                    f"line {line}: key '{key}' appears twice in one mapping (first on"
+                    f" line {first_line[key]})", {"key": str(key), "first_line": first_line[key]}))
+            else:
+                first_line[key] = line
+        self.loader.flatten_mapping(node)  # resolves "<<" merge keys
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = self.key(key_node)
+            else:
+                key = f"({key_node.id} key on line {key_node.start_mark.line + 1})"
+            child = join(path, str(key))
+            # A key's own line, not its value's: a nested mapping starts a line below.
+            self.lines.setdefault(child, key_node.start_mark.line + 1)
+            result[key] = self.walk(value_node, child)
+        return result
+
+    def key(self, node: yaml.ScalarNode) -> Any:
+        key = self.loader.construct_object(node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            return str(key)
+        return key
