@@ -87,7 +87,7 @@ class Checker:
             match = _PARENT.search(path)
             path = path[:match.start()] if match else ""
 
-    def report(self, path: str, code: str, message: str, **params: Any) -> None:
+    def report(self, path: str, code: str, message: str, /, **params: Any) -> None:
         line = params.pop("line", _MISSING)
         if line is _MISSING:
             line = self.line(path)
@@ -383,7 +383,7 @@ class Checker:
         raw = self.sequence(value, "sections", "sections")
         if raw is None:
             return None
-        result, complete = [], True
+        result, complete, section_codes = [], True, []
         for i, entry in enumerate(raw):
             path = f"sections[{i}]"
             m = self.mapping(entry, path, "a section", ("code", "title", "items"))
@@ -391,6 +391,7 @@ class Checker:
                 complete = False
                 continue
             code = self.code(m["code"], join(path, "code"), "section") if "code" in m else None
+            section_codes.append((code, join(path, "code")))
             title = self.text(m["title"], join(path, "title"), f"title of section '{code}'") \
                 if "title" in m else None
             items = None
@@ -411,7 +412,7 @@ class Checker:
                 result.append((Section(code, title, tuple(items)), path))
             else:
                 complete = False
-        self.unique([(s.code, join(path, "code")) for s, path in result], "section")
+        self.unique(section_codes, "section")
         self.unique(self._items_seen, "item")
         if not self._items_seen and all(isinstance(e, Mapping) and "items" in e for e in raw):
             self.report("sections", "no_items", "the questionnaire has no items")
