@@ -1,0 +1,70 @@
+"""The web application: `create_app` builds it, nothing else happens at import."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    given = bool(test_config) and {"SECRET_KEY", "ACCESS_CODE_KEY"} <= test_config.keys()
+    app.config.update(config.from_environment(instance, secrets_given=given))
+    app.config.update(config.DEFAULTS)
+    if test_config:
+        app.config.update(test_config)
+
+    from .extensions import babel, csrf, db, limiter, login, migrate
+    from . import i18n, security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+    _sqlite_pragmas(app)
+
+    from .admin.blueprint import bp as admin_bp
+    from .auth.blueprint import bp as auth_bp
+    from .public.blueprint import bp as public_bp
+    from .reports.blueprint import bp as reports_bp
+    from .respond.blueprint import bp as respond_bp
+    app.register_blueprint(public_bp)
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
+
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from . import cli
+    cli.init_app(app)
+    # Werkzeug's access log would write client addresses next to respondent URLs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL and a busy timeout let concurrent submissions queue instead of failing."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()

@@ -1,0 +1,1 @@
+"""The commission's pages: campaigns, groups, codes, turnout and results."""

@@ -1,0 +1,28 @@
+from flask import Blueprint
+
+from . import controllers as c
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.add_url_rule("/", "index", c.index)
+bp.add_url_rule("/campaigns/new", "campaign_new", c.campaign_new, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>", "campaign", c.campaign)
+bp.add_url_rule("/campaigns/<int:campaign_id>/edit", "campaign_edit", c.campaign_edit, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/groups/new", "group_new", c.group_new, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/groups/<int:group_id>", "group_edit", c.group_edit,
+                methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/targets", "targets", c.targets, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/open", "open_campaign", c.open_campaign, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/close", "close_campaign", c.close_campaign, methods=["POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/count", "count_campaign", c.count_campaign, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/codes", "issue_codes", c.issue_codes, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/codes/revoke", "revoke_codes", c.revoke_codes, methods=["POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/turnout.json", "turnout", c.turnout)
+bp.add_url_rule("/campaigns/<int:campaign_id>/results", "results", c.results)
+bp.add_url_rule("/campaigns/<int:campaign_id>/method.json", "method_json", c.method_json)
+bp.add_url_rule("/questionnaires", "questionnaires", c.questionnaire_list)
+bp.add_url_rule("/questionnaires/upload", "questionnaire_upload", c.questionnaire_upload, methods=["POST"])
+bp.add_url_rule("/questionnaires/versions/<int:version_id>", "questionnaire_version", c.questionnaire_version)
+bp.add_url_rule("/questionnaires/versions/<int:version_id>.yaml", "questionnaire_yaml", c.questionnaire_yaml)
+bp.add_url_rule("/questionnaires/versions/<int:version_id>/publish", "questionnaire_publish",
+                c.questionnaire_publish, methods=["POST"])

@@ -1,0 +1,381 @@
+"""Commission views: load, check access, validate, call an operation, render."""
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import questionnaires
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import results as results_adapter
+from ..ballots import operations as ballots
+from ..ballots.sealing import WrongPassphrase
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Campaign, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
+from . import operations
+from .forms import (CampaignForm, ConfirmForm, CountForm, GroupEditForm, GroupForm, IssueCodesForm, OpenForm,
+                    QuestionnaireUploadForm, RevokeForm, TargetForm, TemplateForm)
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def _to_utc(local: datetime | None) -> datetime | None:
+    if local is None:
+        return None
+    return local.replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _to_local(utc: datetime | None) -> datetime | None:
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(LOCAL).replace(tzinfo=None)
+
+
+def visible_campaigns():
+    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    scope = [s.campaign_id for s in current_user.scopes]
+    if scope:
+        query = query.where(Campaign.id.in_(scope))
+    return db.session.execute(query).scalars().all()
+
+
+def load_campaign(campaign_id: int) -> Campaign:
+    """The campaign, if it exists and the user's scope includes it."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    scope = {s.campaign_id for s in current_user.scopes}
+    if scope and campaign.id not in scope:
+        abort(403)
+    return campaign
+
+
+def load_group(campaign: Campaign, group_id: int) -> RespondentGroup:
+    group = db.session.get(RespondentGroup, group_id)
+    if group is None or group.campaign_id != campaign.id:
+        abort(404)
+    return group
+
+
+def index():
+    campaigns = visible_campaigns()
+    turnout = {c.id: sum(t.received for t in ballots.turnout(c)) for c in campaigns}
+    return render_template("admin/index.html", campaigns=campaigns, turnout=turnout, locale=current_language())
+
+
+def _version_choices():
+    versions = db.session.execute(
+        select(QuestionnaireVersion).join(Questionnaire)
+        .where(QuestionnaireVersion.status == "published")
+        .order_by(Questionnaire.code, QuestionnaireVersion.number)).scalars().all()
+    locale = current_language()
+    return [(v.id, f"{v.questionnaire.code} v{v.number} — {v.parsed.title.get(locale)}") for v in versions]
+
+
+def campaign_new():
+    form = CampaignForm()
+    form.questionnaire_version.choices = _version_choices()
+    if form.validate_on_submit():
+        if db.session.execute(select(Campaign).where(Campaign.code == form.code.data)).scalar_one_or_none():
+            form.code.errors.append(_("A campaign with this code exists already."))
+        else:
+            campaign = operations.create_campaign(
+                code=form.code.data, kind=form.kind.data, title_zh=form.title_zh.data, title_en=form.title_en.data,
+                version=db.session.get(QuestionnaireVersion, form.questionnaire_version.data),
+                opens_at=_to_utc(form.opens_at.data), closes_at=_to_utc(form.closes_at.data),
+                min_group_size=form.min_group_size.data, show_ranks=form.show_ranks.data,
+                hotline=form.hotline.data, contact=form.contact.data)
+            flash(_("Campaign created. Now add its respondent groups and targets."), "success")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    if not form.questionnaire_version.choices:
+        flash(_("Publish a questionnaire first: a campaign pins a published questionnaire version."), "error")
+    return render_template("admin/campaign_form.html", form=form, campaign=None), (400 if form.errors else 200)
+
+
+def campaign_edit(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    if campaign.status == "published":
+        abort(409, description=_("A published campaign cannot change."))
+    form = CampaignForm(obj=campaign)
+    form.questionnaire_version.choices = _version_choices() or [(campaign.questionnaire_version_id, "")]
+    if request.method == "GET":
+        form.opens_at.data, form.closes_at.data = _to_local(campaign.opens_at), _to_local(campaign.closes_at)
+        form.questionnaire_version.data = campaign.questionnaire_version_id
+    form.code.data = campaign.code
+    if form.validate_on_submit():
+        campaign.title_zh, campaign.title_en = form.title_zh.data, form.title_en.data
+        campaign.hotline, campaign.contact = form.hotline.data, form.contact.data
+        campaign.closes_at = _to_utc(form.closes_at.data)
+        if campaign.status == "draft":
+            # What respondents answer and how it is scored is fixed once ballots come in.
+            campaign.kind, campaign.opens_at = form.kind.data, _to_utc(form.opens_at.data)
+            campaign.questionnaire_version_id = form.questionnaire_version.data
+            campaign.min_group_size, campaign.show_ranks = form.min_group_size.data, form.show_ranks.data
+        from .. import audit
+        audit.record("campaign.edit", f"campaign:{campaign.id}", code=campaign.code)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/campaign_form.html", form=form, campaign=campaign), (400 if form.errors else 200)
+
+
+def campaign(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    issue = IssueCodesForm()
+    issue.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    revoke = RevokeForm()
+    revoke.group.choices = issue.group.choices
+    return render_template("admin/campaign.html", campaign=campaign, turnout=ballots.turnout(campaign),
+                           days=ballots.turnout_by_day(campaign), issue=issue, revoke=revoke,
+                           confirm=ConfirmForm(), locale=current_language(),
+                           public_base=current_app.config["PUBLIC_BASE_URL"])
+
+
+def group_new(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    if campaign.status != "draft":
+        abort(409, description=_("Groups are fixed once the campaign is open."))
+    form = GroupForm()
+    if form.validate_on_submit():
+        if campaign.group(form.code.data):
+            form.code.errors.append(_("This campaign has a group with this code already."))
+        else:
+            operations.add_group(campaign, code=form.code.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
+                                 weight=form.weight.data, access=form.access.data, expected=form.expected.data)
+            flash(_("Group added."), "success")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/group_form.html", form=form, campaign=campaign, group=None), \
+        (400 if form.errors else 200)
+
+
+def group_edit(campaign_id: int, group_id: int):
+    campaign = load_campaign(campaign_id)
+    group = load_group(campaign, group_id)
+    if campaign.status == "published":
+        abort(409, description=_("A published campaign cannot change."))
+    form = GroupEditForm(obj=group)
+    if form.validate_on_submit():
+        operations.update_group(group, name_zh=form.name_zh.data, name_en=form.name_en.data,
+                                weight=form.weight.data, expected=form.expected.data)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/group_form.html", form=form, campaign=campaign, group=group), \
+        (400 if form.errors else 200)
+
+
+def targets(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    form = TargetForm(prefix="new")
+    all_targets = db.session.execute(select(Target).order_by(Target.kind, Target.code)).scalars().all()
+    if request.method == "POST":
+        if campaign.status != "draft":
+            abort(409, description=_("Targets are fixed once the campaign is open."))
+        if request.form.get("action") == "add":
+            if form.validate_on_submit():
+                if db.session.execute(select(Target).where(Target.code == form.code.data)).scalar_one_or_none():
+                    form.code.errors.append(_("A target with this code exists already."))
+                else:
+                    target = Target(code=form.code.data, kind=form.kind.data, name_zh=form.name_zh.data,
+                                    name_en=form.name_en.data, post_zh=form.post_zh.data, post_en=form.post_en.data)
+                    db.session.add(target)
+                    db.session.flush()
+                    operations.set_targets(campaign, campaign.targets + [target])
+                    flash(_("Target added."), "success")
+                    return redirect(url_for("admin.targets", campaign_id=campaign.id))
+        elif ConfirmForm().validate_on_submit():
+            wanted = {int(v) for v in request.form.getlist("target") if v.isdigit()}
+            chosen = [t for t in all_targets if t.id in wanted]
+            operations.set_targets(campaign, chosen)
+            flash(_("Targets saved."), "success")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        else:
+            abort(400)
+    selected = {t.id for t in campaign.targets}
+    return render_template("admin/targets.html", campaign=campaign, form=form, all_targets=all_targets,
+                           selected=selected, confirm=ConfirmForm(), locale=current_language()), \
+        (400 if form.errors else 200)
+
+
+def open_campaign(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    form = OpenForm()
+    if form.validate_on_submit():
+        try:
+            operations.open_campaign(campaign, form.passphrase.data)
+        except operations.LifecycleError as error:
+            flash(_("The campaign cannot be opened: %(reason)s", reason=error), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        flash(_("The campaign is open and its ballot box is sealed. Keep the passphrase safe: without it the ballots can never be counted."), "success")
+        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/open.html", form=form, campaign=campaign), (400 if form.errors else 200)
+
+
+def close_campaign(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.close_campaign(campaign)
+    except operations.LifecycleError as error:
+        flash(_("The campaign cannot be closed: %(reason)s", reason=error), "error")
+    else:
+        flash(_("The campaign is closed. Counting officers can now open the ballot box."), "success")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def count_campaign(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    form = CountForm()
+    if form.validate_on_submit():
+        try:
+            n = operations.count_campaign(campaign, form.passphrase.data)
+        except WrongPassphrase:
+            form.passphrase.errors.append(_("This passphrase does not open the ballot box. Nothing was changed."))
+        except operations.LifecycleError as error:
+            flash(_("The ballots cannot be counted: %(reason)s", reason=error), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        else:
+            flash(_("%(n)d envelopes were opened and counted.", n=n), "success")
+            return redirect(url_for("admin.results", campaign_id=campaign.id))
+    return render_template("admin/count.html", form=form, campaign=campaign), (400 if form.errors else 200)
+
+
+def publish_campaign(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.publish_campaign(campaign)
+    except operations.LifecycleError as error:
+        flash(_("The campaign cannot be published: %(reason)s", reason=error), "error")
+    else:
+        flash(_("The results are published and frozen."), "success")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def issue_codes(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    form = IssueCodesForm()
+    form.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    if campaign.status in ("closed", "published"):
+        abort(409, description=_("Codes can no longer be issued: the campaign is closed."))
+    if form.validate_on_submit():
+        group = load_group(campaign, form.group.data)
+        plain = ballots.issue_codes(campaign, group, form.count.data)
+        filename = f"codes-{campaign.code}-{group.code}"
+        if form.format.data == "pdf":
+            from ..ballots.slips import slips_pdf
+            pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
+            return current_app.response_class(pdf, mimetype="application/pdf", headers={
+                "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["campaign", "group", "code", "url"])
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        for code in plain:
+            writer.writerow([campaign.code, group.code, code, f"{base}/answer#{code}"])
+        return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
+    for field, errors in form.errors.items():
+        for error in errors:
+            flash(f"{getattr(form, field).label.text}: {error}", "error")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def revoke_codes(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    form = RevokeForm()
+    form.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    if form.validate_on_submit():
+        n = ballots.revoke_unused(campaign, load_group(campaign, form.group.data))
+        flash(_("%(n)d unused codes were withdrawn.", n=n), "success")
+    else:
+        flash(_("Tick the box to confirm that the unused codes should be withdrawn."), "error")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def turnout(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    return jsonify({
+        "groups": [{"code": t.group.code, "received": t.received, "expected": t.expected,
+                    "codes_issued": t.codes_issued, "codes_used": t.codes_used} for t in ballots.turnout(campaign)],
+        "days": [{"day": day.isoformat(), "group": group_id, "ballots": n}
+                 for day, group_id, n in ballots.turnout_by_day(campaign)]})
+
+
+def results(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    data = results_adapter.results(campaign)
+    targets = {t.code: t for t in campaign.targets}
+    return render_template("admin/results.html", campaign=campaign, results=data, targets=targets,
+                           q=campaign.questionnaire_version.parsed, locale=current_language())
+
+
+def method_json(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    body = json.dumps(results_adapter.method_dict(campaign), ensure_ascii=False, indent=2)
+    return current_app.response_class(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="method-{campaign.code}.json"'})
+
+
+def questionnaire_list():
+    records = db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
+    return render_template("admin/questionnaires.html", records=records, upload=QuestionnaireUploadForm(),
+                           template_form=TemplateForm(), locale=current_language(), problems=None)
+
+
+def questionnaire_upload():
+    upload = QuestionnaireUploadForm()
+    problems = None
+    if upload.validate_on_submit():
+        raw = upload.file.data.read()
+        try:
+            q = questionnaires.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text.")]
+        except questionnaires.QuestionnaireInvalid as invalid:
+            problems = [p.message for p in invalid.problems]
+        else:
+            existing = db.session.execute(select(Questionnaire).where(Questionnaire.code == q.code)).scalar_one_or_none()
+            version = operations.save_questionnaire(q, publish=upload.publish.data)
+            flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
+                  if existing is None or version.number > 1 else
+                  _("Questionnaire %(code)s saved.", code=q.code), "success")
+            return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+    records = db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
+    return render_template("admin/questionnaires.html", records=records, upload=upload,
+                           template_form=TemplateForm(), locale=current_language(), problems=problems), 400
+
+
+def load_version(version_id: int) -> QuestionnaireVersion:
+    version = db.session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def questionnaire_version(version_id: int):
+    version = load_version(version_id)
+    return render_template("admin/questionnaire_version.html", version=version, q=version.parsed,
+                           confirm=ConfirmForm(), locale=current_language())
+
+
+def questionnaire_yaml(version_id: int):
+    version = load_version(version_id)
+    return current_app.response_class(questionnaires.dump(version.parsed), mimetype="application/x-yaml", headers={
+        "Content-Disposition": f'attachment; filename="{version.questionnaire.code}-v{version.number}.yaml"'})
+
+
+def questionnaire_publish(version_id: int):
+    version = load_version(version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.publish_version(version)
+    flash(_("Version %(n)d is published and can no longer change.", n=version.number), "success")
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+

@@ -1,0 +1,100 @@
+"""Forms of the commission's pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, PasswordField, RadioField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
+
+CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
+
+
+def kind_choices():
+    return [("work_style", _l("Work-style appraisal")), ("sector_style", _l("Sector-style appraisal")),
+            ("integrity_report", _l("Integrity-report evaluation")),
+            ("integrity_assessment", _l("Integrity assessment")), ("decision", _l("Decision ballot"))]
+
+
+class CampaignForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(_l("Kind"), choices=kind_choices)
+    questionnaire_version = SelectField(_l("Questionnaire version"), coerce=int, validate_choice=True)
+    opens_at = DateTimeLocalField(_l("Opens at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(1, 1000)])
+    show_ranks = BooleanField(_l("Show ranks and publish a ranking"), default=True)
+    hotline = StringField(_l("Supervision hotline"), validators=[Length(max=100)])
+    contact = StringField(_l("Contact"), validators=[Length(max=300)])
+
+    def validate_closes_at(self, field):
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The campaign must close after it opens."))
+
+
+class GroupForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+    weight = FloatField(_l("Weight"), default=1.0, validators=[NumberRange(min=0, max=1000)])
+    access = RadioField(_l("How respondents answer"), default="code",
+                        choices=[("code", _l("One-time access codes")), ("public", _l("Open public link"))])
+    expected = IntegerField(_l("Expected respondents"), default=0, validators=[NumberRange(0, 10_000_000)])
+
+
+class GroupEditForm(FlaskForm):
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+    weight = FloatField(_l("Weight"), validators=[NumberRange(min=0, max=1000)])
+    expected = IntegerField(_l("Expected respondents"), validators=[NumberRange(0, 10_000_000)])
+
+
+class TargetForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
+    kind = SelectField(_l("Kind"), choices=[("leader", _l("Leader")), ("unit", _l("Unit"))])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+    post_zh = StringField(_l("Post (Chinese)"), validators=[Length(max=200)])
+    post_en = StringField(_l("Post (English)"), validators=[Length(max=200)])
+
+
+class OpenForm(FlaskForm):
+    passphrase = PasswordField(_l("Counting passphrase"), validators=[
+        DataRequired(), Length(min=12, max=500, message=_l("At least %(min)d characters.", min=12))],
+        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Passphrase again"), validators=[
+        DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class CountForm(FlaskForm):
+    passphrase = PasswordField(_l("Counting passphrase"), validators=[DataRequired(), Length(max=500)],
+                               render_kw={"autocomplete": "off"})
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: only its CSRF token matters."""
+
+
+class IssueCodesForm(FlaskForm):
+    group = SelectField(_l("Group"), coerce=int, validate_choice=True)
+    count = IntegerField(_l("Number of codes"), default=50, validators=[DataRequired(), NumberRange(1, 5000)])
+    format = RadioField(_l("Download as"), default="csv",
+                        choices=[("csv", _l("CSV list")), ("pdf", _l("Printable slips (PDF)"))])
+
+
+class RevokeForm(FlaskForm):
+    group = SelectField(_l("Group"), coerce=int, validate_choice=True)
+    confirm = BooleanField(_l("Yes, withdraw every unused code of this group"), validators=[DataRequired()])
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    file = FileField(_l("Questionnaire file (YAML)"), validators=[
+        FileRequired(), FileAllowed(["yaml", "yml"], _l("A .yaml file, please."))])
+    publish = BooleanField(_l("Publish at once (freezes this version)"))
+
+
+class TemplateForm(FlaskForm):
+    kind = SelectField(_l("Template"), choices=kind_choices)
+    code = StringField(_l("Code of the new questionnaire"), validators=[DataRequired(), CODE])

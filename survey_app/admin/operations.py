@@ -1,0 +1,160 @@
+"""State changes of campaigns and questionnaires, shared by the web and the CLI."""
+import secrets
+from datetime import datetime
+
+import questionnaires
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit
+from ..ballots import sealing
+from ..extensions import db
+from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
+from ..models._types import utcnow
+
+
+class LifecycleError(Exception):
+    """A transition that the campaign's state does not allow; the message says why."""
+
+
+def save_questionnaire(q: questionnaires.Questionnaire, publish: bool = False) -> QuestionnaireVersion:
+    """Store a validated questionnaire as a new version (a new draft, or frozen at once)."""
+    record = db.session.execute(select(Questionnaire).where(Questionnaire.code == q.code)).scalar_one_or_none()
+    if record is None:
+        record = Questionnaire(code=q.code, kind=q.kind)
+        db.session.add(record)
+        db.session.flush()
+    latest = record.latest
+    if latest is not None and not latest.frozen:
+        version = latest
+        version.definition = questionnaires.to_dict(q)
+    else:
+        version = QuestionnaireVersion(questionnaire=record, number=(latest.number + 1 if latest else 1),
+                                       definition=questionnaires.to_dict(q))
+        db.session.add(version)
+    record.kind = q.kind
+    if publish:
+        version.status, version.published_at = "published", utcnow()
+    db.session.flush()
+    audit.record("questionnaire.save", f"questionnaire:{record.id}", code=q.code, version=version.number,
+                 published=publish)
+    db.session.commit()
+    return version
+
+
+def publish_version(version: QuestionnaireVersion) -> None:
+    if version.frozen:
+        return
+    version.status, version.published_at = "published", utcnow()
+    audit.record("questionnaire.publish", f"questionnaire:{version.questionnaire_id}",
+                 version=version.number)
+    db.session.commit()
+
+
+def create_campaign(*, code: str, kind: str, title_zh: str, title_en: str, version: QuestionnaireVersion,
+                    opens_at: datetime | None = None, closes_at: datetime | None = None,
+                    min_group_size: int = 5, show_ranks: bool = True, hotline: str = "",
+                    contact: str = "") -> Campaign:
+    if not version.frozen:
+        raise LifecycleError(_l("a campaign pins a published questionnaire version"))
+    campaign = Campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
+                        questionnaire_version=version, opens_at=opens_at, closes_at=closes_at,
+                        min_group_size=min_group_size, show_ranks=show_ranks, hotline=hotline,
+                        contact=contact)
+    db.session.add(campaign)
+    db.session.flush()
+    audit.record("campaign.create", f"campaign:{campaign.id}", code=code, kind=kind,
+                 questionnaire_version=version.id)
+    db.session.commit()
+    return campaign
+
+
+def add_group(campaign: Campaign, *, code: str, name_zh: str, name_en: str, weight: float,
+              access: str = "code", expected: int = 0) -> RespondentGroup:
+    if campaign.status != "draft":
+        raise LifecycleError(_l("groups are fixed once the campaign is open"))
+    group = RespondentGroup(campaign=campaign, code=code, name_zh=name_zh, name_en=name_en,
+                            weight=weight, access=access, expected=expected,
+                            public_token=secrets.token_urlsafe(12) if access == "public" else None,
+                            position=len(campaign.groups))
+    db.session.add(group)
+    db.session.flush()
+    audit.record("group.create", f"group:{group.id}", campaign=campaign.code, code=code, weight=weight,
+                 access=access)
+    db.session.commit()
+    return group
+
+
+def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: float, expected: int) -> None:
+    if group.campaign.status == "published":
+        raise LifecycleError(_l("a published campaign cannot change"))
+    before = {"weight": group.weight, "expected": group.expected}
+    group.name_zh, group.name_en, group.weight, group.expected = name_zh, name_en, weight, expected
+    audit.record("group.update", f"group:{group.id}", before=before,
+                 after={"weight": weight, "expected": expected})
+    db.session.commit()
+
+
+def set_targets(campaign: Campaign, targets: list[Target]) -> None:
+    if campaign.status != "draft":
+        raise LifecycleError(_l("targets are fixed once the campaign is open"))
+    campaign.campaign_targets = [CampaignTarget(target=t, position=i) for i, t in enumerate(targets)]
+    audit.record("campaign.targets", f"campaign:{campaign.id}", targets=[t.code for t in targets])
+    db.session.commit()
+
+
+def open_campaign(campaign: Campaign, passphrase: str) -> None:
+    """Make the ballot box's key pair under the officers' passphrase and start accepting ballots."""
+    if campaign.status != "draft":
+        raise LifecycleError(_l("only a draft campaign can be opened"))
+    if not campaign.groups or not campaign.campaign_targets:
+        raise LifecycleError(_l("a campaign needs at least one group and one target"))
+    if len(passphrase) < current_app.config["MIN_PASSPHRASE_LENGTH"]:
+        raise LifecycleError(_l("the passphrase is too short"))
+    keys = sealing.make_keys(passphrase, current_app.config["KDF_STRENGTH"])
+    campaign.public_key, campaign.sealed_private_key = keys.public_key, keys.sealed_private_key
+    campaign.kdf_salt, campaign.kdf_opslimit, campaign.kdf_memlimit = keys.salt, keys.opslimit, keys.memlimit
+    campaign.status = "open"
+    if campaign.opens_at is None:
+        campaign.opens_at = utcnow()
+    audit.record("campaign.open", f"campaign:{campaign.id}", code=campaign.code)
+    db.session.commit()
+
+
+def close_campaign(campaign: Campaign) -> None:
+    if campaign.status != "open":
+        raise LifecycleError(_l("only an open campaign can be closed"))
+    campaign.status = "closed"
+    now = utcnow()
+    if campaign.closes_at is None or campaign.closes_at > now:
+        campaign.closes_at = now
+    audit.record("campaign.close", f"campaign:{campaign.id}", code=campaign.code)
+    db.session.commit()
+
+
+def count_campaign(campaign: Campaign, passphrase: str) -> int:
+    from ..ballots import operations as ballots
+    if campaign.status != "closed":
+        raise LifecycleError(_l("ballots are counted after the campaign closes"))
+    return ballots.count(campaign, passphrase)
+
+
+
+
+def publish_campaign(campaign: Campaign) -> None:
+    """Freeze the results with their hash and open them to the public and to each leader."""
+    import hashlib
+    import json
+
+    from ..results import results
+    if campaign.status != "closed" or campaign.counted_at is None:
+        raise LifecycleError(_l("only a closed and counted campaign can be published"))
+    frozen = results(campaign)
+    campaign.published_results = frozen
+    campaign.published_sha256 = hashlib.sha256(json.dumps(
+        frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    campaign.status, campaign.published_at = "published", utcnow()
+    audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
+                 results_sha256=campaign.published_sha256)
+    db.session.commit()

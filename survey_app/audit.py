@@ -1,0 +1,52 @@
+"""Writing and verifying the hash-chained audit log."""
+import hashlib
+import json
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AuditEntry
+from .models._types import utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, entry: AuditEntry) -> str:
+    content = json.dumps([prev_hash, entry.at.isoformat(timespec="microseconds"), entry.actor,
+                          entry.action, entry.subject, entry.details],
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def current_actor() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.username
+    return "cli"
+
+
+def record(action: str, subject: str = "", actor: str | None = None, **details) -> AuditEntry:
+    """Append an entry in the caller's transaction (committed with the action it logs)."""
+    last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
+                              .with_for_update()).scalar_one_or_none()
+    prev_hash = last.hash if last else GENESIS
+    entry = AuditEntry(at=utcnow(), actor=actor or current_actor(), action=action,
+                       subject=subject, details=details, prev_hash=prev_hash)
+    entry.hash = _digest(prev_hash, entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def verify() -> list[str]:
+    """Problems found in the chain: an edited, inserted or deleted entry breaks it."""
+    problems, prev_hash, prev_id = [], GENESIS, 0
+    for entry in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():
+        if entry.prev_hash != prev_hash:
+            problems.append(f"entry {entry.id}: chain broken after entry {prev_id} "
+                            "(an entry was deleted or inserted)")
+        if _digest(entry.prev_hash, entry) != entry.hash:
+            problems.append(f"entry {entry.id}: content does not match its hash (edited)")
+        prev_hash, prev_id = entry.hash, entry.id
+    return problems

@@ -1,0 +1,1 @@
+"""Staff accounts: login with throttling and lockout, logout, password change."""

@@ -1,0 +1,50 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import audit
+from ..extensions import db, limiter
+from ..i18n import safe_next
+from . import operations
+from .forms import LoginForm, PasswordForm
+
+
+def _home_for(user) -> str:
+    return url_for("reports.index") if user.role == "leader" else url_for("admin.index")
+
+
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user, reason = operations.authenticate(form.username.data.strip(), form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), _home_for(user)))
+        if reason == "locked":
+            form.username.errors.append(_("Too many failed attempts: this account is locked for 15 minutes."))
+        else:
+            form.password.errors.append(_("Wrong user name or password."))
+    return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+
+
+def logout():
+    if current_user.is_authenticated:
+        audit.record("user.logout", f"user:{current_user.id}")
+        db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("public.index"))
+
+
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            operations.change_password(current_user, form.new.data)
+            flash(_("Your password has been changed."), "success")
+            return redirect(_home_for(current_user))
+    return render_template("auth/password.html", form=form), (400 if form.errors else 200)

@@ -1,0 +1,1 @@
+"""The ballot box: access codes, sealed envelopes, submission and counting."""

@@ -1,0 +1,200 @@
+"""Submitting ballots into the sealed box, issuing codes, and counting.
+
+A ballot is stored in one transaction together with its burnt code and its turnout tick,
+or not at all. Counting opens the envelopes in shuffled order and keeps no mapping back.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import audit
+from ..extensions import db
+from ..models import (AccessCode, Answer, Ballot, Campaign, Comment, Envelope, Receipt,
+                      RespondentGroup, Target, TurnoutDay)
+from ..models._types import random_id, utcnow
+from . import codes, sealing
+from .validation import BallotContent
+
+
+class CodeRefused(Exception):
+    """An access code that cannot be used; `reason` is unknown, used, revoked or closed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotCounted(Exception):
+    pass
+
+
+def hash_code(code: str) -> str:
+    return codes.code_hash(current_app.config["ACCESS_CODE_KEY"], code)
+
+
+def find_code(typed: str) -> AccessCode:
+    """The access code a respondent typed, or CodeRefused saying why not."""
+    normal = codes.normalise(typed)
+    if normal is None:
+        raise CodeRefused("malformed")
+    code = db.session.execute(select(AccessCode).where(AccessCode.code_hash == hash_code(normal))
+                              ).scalar_one_or_none()
+    if code is None:
+        raise CodeRefused("unknown")
+    if code.state != "unused":
+        raise CodeRefused(code.state)
+    return code
+
+
+def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]:
+    """Make n fresh codes; the plain codes exist only in the return value."""
+    batch = (db.session.execute(select(func.max(AccessCode.batch))
+                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
+    plain: list[str] = []
+    seen: set[str] = set()
+    while len(plain) < n:
+        code = codes.new_code()
+        if code in seen:
+            continue
+        seen.add(code)
+        plain.append(code)
+    db.session.add_all(AccessCode(campaign_id=campaign.id, group_id=group.id, code_hash=hash_code(c),
+                                  batch=batch) for c in plain)
+    audit.record("codes.issue", f"group:{group.id}", campaign=campaign.code, group=group.code,
+                 count=n, batch=batch)
+    db.session.commit()
+    return plain
+
+
+def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
+    result = db.session.execute(update(AccessCode).where(
+        AccessCode.group_id == group.id, AccessCode.state == "unused").values(state="revoked"))
+    audit.record("codes.revoke", f"group:{group.id}", campaign=campaign.code, group=group.code,
+                 count=result.rowcount)
+    db.session.commit()
+    return result.rowcount
+
+
+def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(TurnoutDay).values(campaign_id=campaign_id, group_id=group_id, day=day, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "group_id", "day"],
+                                      set_={"count": TurnoutDay.count + 1})
+    db.session.execute(stmt)
+
+
+def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
+           code: str | None = None, now: datetime | None = None) -> str:
+    """Seal and store one ballot; burn the code in the same transaction. Returns the receipt."""
+    now = now or utcnow()
+    if not campaign.accepts_ballots(now):
+        raise CodeRefused("closed")
+    sealed = sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id,
+                                                                     group.code))
+    try:
+        if code is not None:
+            normal = codes.normalise(code)
+            burnt = normal is not None and db.session.execute(
+                update(AccessCode)
+                .where(AccessCode.code_hash == hash_code(normal), AccessCode.campaign_id == campaign.id,
+                       AccessCode.group_id == group.id, AccessCode.state == "unused")
+                .values(state="used")).rowcount == 1
+            if not burnt:
+                db.session.rollback()
+                find_code(code)  # says why
+                raise CodeRefused("used")
+        db.session.add(Envelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
+        _tick_turnout(campaign.id, group.id, now.date())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return sealing.fingerprint(sealed)
+
+
+def campaign_keys(campaign: Campaign) -> sealing.BallotBoxKeys:
+    return sealing.BallotBoxKeys(campaign.public_key, campaign.sealed_private_key, campaign.kdf_salt,
+                                 campaign.kdf_opslimit, campaign.kdf_memlimit)
+
+
+def count(campaign: Campaign, passphrase: str) -> int:
+    """Open every envelope of the campaign into plain ballots, in random order.
+
+    Raises WrongPassphrase (nothing changes). Returns the number of envelopes opened.
+    """
+    private = sealing.unlock(campaign_keys(campaign), passphrase)
+    envelopes = list(db.session.execute(
+        select(Envelope.id, Envelope.sealed).where(Envelope.campaign_id == campaign.id)).all())
+    secrets.SystemRandom().shuffle(envelopes)
+    targets = {t.code: t.id for t in campaign.targets}
+    groups = {g.code: g.id for g in campaign.groups}
+    receipts = sorted(sealing.fingerprint(sealed) for _id, sealed in envelopes)
+    for _id, sealed in envelopes:
+        payload = sealing.open_envelope(private, sealed)
+        ballot = Ballot(id=random_id(), campaign_id=campaign.id, group_id=groups[payload["g"]],
+                        questionnaire_version_id=payload["v"])
+        db.session.add(ballot)
+        db.session.add_all(Answer(id=random_id(), ballot_id=ballot.id,
+                                  target_id=targets.get(t) if t else None, item_code=item, option=option)
+                           for t, item, option in payload["a"])
+        db.session.add_all(Comment(id=random_id(), campaign_id=campaign.id, group_id=ballot.group_id,
+                                   target_id=targets.get(t) if t else None, item_code=item, text=text)
+                           for t, item, text in payload["c"])
+    db.session.flush()
+    known = set(db.session.execute(select(Receipt.fingerprint)
+                                   .where(Receipt.campaign_id == campaign.id)).scalars())
+    db.session.add_all(Receipt(campaign_id=campaign.id, fingerprint=f) for f in receipts if f not in known)
+    db.session.execute(delete(Envelope).where(Envelope.campaign_id == campaign.id))
+    campaign.counted_at = utcnow()
+    audit.record("campaign.count", f"campaign:{campaign.id}", campaign=campaign.code,
+                 envelopes=len(envelopes))
+    db.session.commit()
+    return len(envelopes)
+
+
+@dataclass
+class GroupTurnout:
+    group: RespondentGroup
+    #: ballots received (envelopes sealed, counted or not)
+    received: int
+    codes_issued: int
+    codes_used: int
+    codes_revoked: int
+
+    @property
+    def expected(self) -> int:
+        """Codes still valid, or the planned figure when larger (paper, public groups)."""
+        return max(self.codes_issued - self.codes_revoked, self.group.expected)
+
+    @property
+    def rate(self) -> float | None:
+        return self.received / self.expected if self.expected else None
+
+
+def turnout(campaign: Campaign) -> list[GroupTurnout]:
+    received = dict(db.session.execute(
+        select(TurnoutDay.group_id, func.sum(TurnoutDay.count))
+        .where(TurnoutDay.campaign_id == campaign.id).group_by(TurnoutDay.group_id)).all())
+    by_state: dict[int, dict[str, int]] = {}
+    for group_id, state, n in db.session.execute(
+            select(AccessCode.group_id, AccessCode.state, func.count())
+            .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
+        by_state.setdefault(group_id, {})[state] = n
+    rows = []
+    for group in campaign.groups:
+        states = by_state.get(group.id, {})
+        rows.append(GroupTurnout(group, int(received.get(group.id) or 0), sum(states.values()),
+                                 states.get("used", 0), states.get("revoked", 0)))
+    return rows
+
+
+def turnout_by_day(campaign: Campaign) -> list[tuple]:
+    """(day, group id, ballots) rows, oldest day first."""
+    return list(db.session.execute(
+        select(TurnoutDay.day, TurnoutDay.group_id, TurnoutDay.count)
+        .where(TurnoutDay.campaign_id == campaign.id).order_by(TurnoutDay.day)).all())

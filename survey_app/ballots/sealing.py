@@ -1,0 +1,76 @@
+"""Sealed envelopes with libsodium: a campaign key pair whose private half only a passphrase opens.
+
+Uses PyNaCl (libsodium): `SealedBox` for the envelopes (anonymous sender, X25519 +
+XSalsa20-Poly1305) and argon2id + `SecretBox` to keep the private key under the counting
+officers' passphrase. Nothing here is home-made cryptography.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.utils
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+#: Envelopes are padded to a multiple of this many bytes, so that their length does
+#: not tell how long a comment was or how many items were answered.
+PAD_BLOCK = 512
+
+_KDF = {
+    "moderate": (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
+    "interactive": (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE),
+}
+
+
+class WrongPassphrase(Exception):
+    """The passphrase does not open the campaign's private key."""
+
+
+@dataclass(frozen=True)
+class BallotBoxKeys:
+    public_key: bytes
+    sealed_private_key: bytes
+    salt: bytes
+    opslimit: int
+    memlimit: int
+
+
+def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"),
+                                    salt, opslimit=opslimit, memlimit=memlimit)
+
+
+def make_keys(passphrase: str, strength: str = "moderate") -> BallotBoxKeys:
+    opslimit, memlimit = _KDF[strength]
+    private = PrivateKey.generate()
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = nacl.secret.SecretBox(_derive(passphrase, salt, opslimit, memlimit))
+    return BallotBoxKeys(bytes(private.public_key), bytes(box.encrypt(bytes(private))),
+                         salt, opslimit, memlimit)
+
+
+def unlock(keys: BallotBoxKeys, passphrase: str) -> PrivateKey:
+    box = nacl.secret.SecretBox(_derive(passphrase, keys.salt, keys.opslimit, keys.memlimit))
+    try:
+        return PrivateKey(box.decrypt(keys.sealed_private_key))
+    except nacl.exceptions.CryptoError:
+        raise WrongPassphrase() from None
+
+
+def seal(public_key: bytes, ballot: dict) -> bytes:
+    raw = json.dumps(ballot, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # JSON never contains a NUL byte, so NUL padding is unambiguous.
+    padded = raw + b"\0" * (-len(raw) % PAD_BLOCK)
+    return SealedBox(PublicKey(public_key)).encrypt(padded)
+
+
+def open_envelope(private_key: PrivateKey, sealed: bytes) -> dict:
+    return json.loads(SealedBox(private_key).decrypt(sealed).rstrip(b"\0").decode("utf-8"))
+
+
+def fingerprint(sealed: bytes) -> str:
+    """The receipt: a short hash of the sealed envelope, which says nothing of its content."""
+    digest = hashlib.sha256(sealed).hexdigest()[:16].upper()
+    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))

@@ -1,0 +1,222 @@
+"""Command-line tools: `flask --app wsgi <command>`; each calls the same operations as the web."""
+import csv
+import sys
+
+import click
+import questionnaires
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _campaign(code: str):
+    from .models import Campaign
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if campaign is None:
+        _fail(f"no campaign with code {code!r}")
+    return campaign
+
+
+questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
+
+
+@questionnaire_cli.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+def questionnaire_validate(file):
+    """Check a questionnaire YAML file; exit status 2 names every problem."""
+    try:
+        q = questionnaires.load(file)
+    except OSError as error:
+        _fail(f"{file}: {error.strerror}")
+    except questionnaires.QuestionnaireInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"{file}: {problem.message}", err=True)
+        sys.exit(2)
+    click.echo(f"{file}: valid ({q.kind}, {len(q.items())} items)")
+
+
+@questionnaire_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--publish", is_flag=True, help="Freeze the version at once.")
+def questionnaire_import(file, publish):
+    """Store a questionnaire as a new version."""
+    from .admin.operations import save_questionnaire
+    try:
+        q = questionnaires.load(file)
+    except OSError as error:
+        _fail(f"{file}: {error.strerror}")
+    except questionnaires.QuestionnaireInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"{file}: {problem.message}", err=True)
+        sys.exit(2)
+    version = save_questionnaire(q, publish=publish)
+    click.echo(f"{q.code} saved as version {version.number} ({version.status})")
+
+
+codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
+
+
+@codes_cli.command("issue")
+@click.argument("campaign_code")
+@click.argument("group_code")
+@click.argument("count", type=click.IntRange(1, 100_000))
+@click.option("--out", type=click.Path(dir_okay=False), help="CSV file to write (default: standard output).")
+def codes_issue(campaign_code, group_code, count, out):
+    """Issue COUNT new codes for a group; the plain codes exist only in this output."""
+    from .ballots.operations import issue_codes
+    campaign = _campaign(campaign_code)
+    group = campaign.group(group_code)
+    if group is None or group.access != "code":
+        _fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
+    if campaign.status not in ("draft", "open"):
+        _fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
+    plain = issue_codes(campaign, group, count)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(["campaign", "group", "code", "url"])
+        for code in plain:
+            writer.writerow([campaign.code, group.code, code, f"{base}/answer#{code}"])
+    finally:
+        if out:
+            handle.close()
+    if out:
+        click.echo(f"{count} codes written to {out}", err=True)
+
+
+@codes_cli.command("revoke")
+@click.argument("campaign_code")
+@click.argument("group_code")
+def codes_revoke(campaign_code, group_code):
+    """Withdraw every unused code of a group."""
+    from .ballots.operations import revoke_unused
+    campaign = _campaign(campaign_code)
+    group = campaign.group(group_code)
+    if group is None:
+        _fail(f"campaign {campaign_code!r} has no group {group_code!r}")
+    click.echo(f"{revoke_unused(campaign, group)} codes withdrawn")
+
+
+campaign_cli = AppGroup("campaign", help="Open, close and count campaigns.")
+
+
+@campaign_cli.command("open")
+@click.argument("campaign_code")
+@click.option("--passphrase", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The counting officers' passphrase (prompted when omitted).")
+def campaign_open(campaign_code, passphrase):
+    from .admin.operations import LifecycleError, open_campaign
+    campaign = _campaign(campaign_code)
+    try:
+        open_campaign(campaign, passphrase)
+    except LifecycleError as error:
+        _fail(str(error))
+    click.echo(f"{campaign_code} is open")
+
+
+@campaign_cli.command("close")
+@click.argument("campaign_code")
+def campaign_close(campaign_code):
+    from .admin.operations import LifecycleError, close_campaign
+    campaign = _campaign(campaign_code)
+    try:
+        close_campaign(campaign)
+    except LifecycleError as error:
+        _fail(str(error))
+    click.echo(f"{campaign_code} is closed")
+
+
+@campaign_cli.command("count")
+@click.argument("campaign_code")
+@click.option("--passphrase", prompt=True, hide_input=True)
+def campaign_count(campaign_code, passphrase):
+    from .admin.operations import LifecycleError, count_campaign
+    from .ballots.sealing import WrongPassphrase
+    campaign = _campaign(campaign_code)
+    try:
+        n = count_campaign(campaign, passphrase)
+    except WrongPassphrase:
+        _fail("the passphrase does not open the ballot box; nothing was changed")
+    except LifecycleError as error:
+        _fail(str(error))
+    click.echo(f"{n} envelopes opened and counted")
+
+
+@campaign_cli.command("results")
+@click.argument("campaign_code")
+def campaign_results(campaign_code):
+    """Print the campaign's results.json."""
+    import json
+
+    from .results import results
+    data = results(_campaign(campaign_code))
+    if data is None:
+        _fail("the ballots have not been counted yet")
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+user_cli = AppGroup("user", help="Manage staff accounts.")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff", "clerk", "leader", "auditor"]), default="admin")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@click.option("--target", "target_code", default=None, help="For a leader: the target code whose reports they read.")
+def user_create(username, role, password, display_name, target_code):
+    from .auth.operations import AccountError, create_user
+    from .models import Target
+    target_id = None
+    if target_code:
+        target = db.session.execute(select(Target).where(Target.code == target_code)).scalar_one_or_none()
+        if target is None:
+            _fail(f"no target with code {target_code!r}")
+        target_id = target.id
+    if role == "leader" and target_id is None:
+        _fail("a leader account needs --target")
+    try:
+        create_user(username, password, role, display_name, target_id)
+    except AccountError as error:
+        _fail(str(error))
+    click.echo(f"user {username} ({role}) created")
+
+
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the hash chain; exit status 1 when an entry was edited or deleted."""
+    from .audit import verify
+    problems = verify()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("audit log intact")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds a campaign already.")
+def demo_command(if_empty):
+    """Load the demo city: departments, leaders, campaigns and simulated ballots."""
+    from . import demo
+    from .models import Campaign
+    if if_empty and db.session.execute(select(Campaign.id).limit(1)).first() is not None:
+        click.echo("database not empty: demo not loaded")
+        return
+    demo.load(echo=click.echo)
+
+
+def init_app(app) -> None:
+    for command in (questionnaire_cli, codes_cli, campaign_cli, user_cli, audit_cli, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,74 @@
+"""Settings read from the environment when the app is built, with safe defaults."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secrets(instance_path: Path) -> dict:
+    """Load the secrets generated on first run, creating them if missing.
+
+    Keys never live in the code: a deployment sets them in the environment, and a
+    development machine gets random ones written once into `instance/`.
+    """
+    path = instance_path / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    values = {"SECRET_KEY": secrets.token_hex(32), "ACCESS_CODE_KEY": secrets.token_hex(32)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
+    """Settings from the environment; secrets come from `instance/` unless set or `secrets_given`."""
+    env = os.environ
+    generated = {"SECRET_KEY": None, "ACCESS_CODE_KEY": None}
+    if not secrets_given and (not env.get("SECRET_KEY") or not env.get("ACCESS_CODE_KEY")):
+        generated = _instance_secrets(instance_path)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'minping.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or generated["SECRET_KEY"],
+        #: keys the HMAC under which access codes are stored
+        "ACCESS_CODE_KEY": env.get("ACCESS_CODE_KEY") or generated["ACCESS_CODE_KEY"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", "30 per hour"),
+        "DEVICE_BALLOT_LIMIT": int(env.get("DEVICE_BALLOT_LIMIT", "3")),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        #: "moderate" (about 1 s, production) or "interactive" (fast, for tests)
+        "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
+    }
+
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    "LANGUAGES": ("zh_CN", "en"),
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "MIN_PASSPHRASE_LENGTH": 12,
+}

@@ -1,0 +1,204 @@
+"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders and three campaigns.
+
+Every ballot goes through the same sealed ballot box and counting as real ones.
+"""
+import random
+from datetime import datetime, timedelta
+
+import questionnaires
+from sqlalchemy import select
+
+from . import audit
+from .admin import operations
+from .auth.operations import create_user
+from .ballots import operations as ballots
+from .ballots.validation import BallotContent
+from .extensions import db
+from .models import Campaign, Comment, Target, User
+from .models._types import utcnow
+
+PASSPHRASE = "jiangchuan demo passphrase"
+PASSWORD = "demo-password-2026"
+
+UNITS = [
+    ("u01", "江川市公安局", "Jiangchuan Public Security Bureau"),
+    ("u02", "江川市市场监督管理局", "Jiangchuan Market Regulation Administration"),
+    ("u03", "江川市人力资源和社会保障局", "Jiangchuan Human Resources and Social Security Bureau"),
+    ("u04", "江川市自然资源和规划局", "Jiangchuan Natural Resources and Planning Bureau"),
+    ("u05", "江川市住房和城乡建设局", "Jiangchuan Housing and Urban-Rural Development Bureau"),
+    ("u06", "江川市交通运输局", "Jiangchuan Transport Bureau"),
+    ("u07", "江川市教育局", "Jiangchuan Education Bureau"),
+    ("u08", "江川市卫生健康委员会", "Jiangchuan Health Commission"),
+    ("u09", "江川市生态环境局", "Jiangchuan Ecology and Environment Bureau"),
+    ("u10", "江川市税务局", "Jiangchuan Taxation Bureau"),
+    ("u11", "江川市行政审批服务局", "Jiangchuan Administrative Approval Service Bureau"),
+    ("u12", "江川市民政局", "Jiangchuan Civil Affairs Bureau"),
+]
+SURNAMES = [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
+            ("赵", "Zhao"), ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun"),
+            ("胡", "Hu"), ("朱", "Zhu"), ("高", "Gao"), ("林", "Lin"), ("何", "He"), ("郭", "Guo"),
+            ("马", "Ma"), ("罗", "Luo")]
+GIVEN = [("建国", "Jianguo"), ("秀英", "Xiuying"), ("志强", "Zhiqiang"), ("丽华", "Lihua"), ("海涛", "Haitao"),
+         ("晓燕", "Xiaoyan"), ("明辉", "Minghui"), ("春梅", "Chunmei"), ("卫东", "Weidong"), ("静", "Jing"),
+         ("永刚", "Yonggang"), ("红霞", "Hongxia"), ("文博", "Wenbo"), ("雪莲", "Xuelian"), ("国庆", "Guoqing"),
+         ("慧敏", "Huimin"), ("振华", "Zhenhua"), ("玉兰", "Yulan"), ("德胜", "Desheng"), ("美玲", "Meiling")]
+COMMENTS = [
+    "窗口工作人员态度很好，办事效率比去年明显提高。",
+    "希望进一步公开收费标准，网上办事流程还可以再简化。",
+    "有时电话打不通，建议增加咨询人员。",
+    "The online service works well, but the opening hours are too short for working people.",
+    "办事大厅排队时间较长，建议增加周末窗口。",
+    "整体满意，个别窗口人员解释政策不够耐心。",
+]
+
+
+def _targets() -> tuple[list[Target], list[Target]]:
+    units = [Target(code=code, kind="unit", name_zh=zh, name_en=en) for code, zh, en in UNITS]
+    db.session.add_all(units)
+    db.session.flush()
+    leaders = []
+    for i in range(20):
+        unit = units[i % 12]
+        head = i < 12
+        (sz, se), (gz, ge) = SURNAMES[i], GIVEN[i]
+        leaders.append(Target(
+            code=f"l{i + 1:02d}", kind="leader", name_zh=sz + gz, name_en=f"{se} {ge}", unit=unit,
+            post_zh=unit.name_zh.removeprefix("江川市") + ("局长" if head and "委员会" not in unit.name_zh
+                                                         else "主任" if head else "副局长"),
+            post_en=("Director, " if head else "Deputy Director, ") + unit.name_en.removeprefix("Jiangchuan ")))
+    db.session.add_all(leaders)
+    db.session.commit()
+    return units, leaders
+
+
+def _version(kind: str):
+    return operations.save_questionnaire(questionnaires.template(kind), publish=True)
+
+
+def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
+              sizes: dict[str, int], start: datetime, days: int, codes_for: set[str]) -> None:
+    """Submit simulated ballots through the real box, spread over the campaign's days."""
+    q = campaign.questionnaire_version.parsed
+    scored = [o for o in q.scale.options if o.points is not None]
+    dont_know = next((o for o in q.scale.options if o.points is None), None)
+    bias = {"public": -0.25, "recipients": 0.0, "deputies": 0.15, "staff": 0.35, "supervisors": -0.1}
+    for group in campaign.groups:
+        plain = ballots.issue_codes(campaign, group, sizes[group.code]) if group.code in codes_for else []
+        for n in range(sizes[group.code]):
+            content = BallotContent()
+            straight = rng.random() < 0.02
+            for ct in campaign.campaign_targets:
+                if rng.random() < 0.12 and dont_know:  # does not know this target at all
+                    for item in q.rating_items():
+                        content.answers.append((ct.target.code, item.code, dont_know.code))
+                    continue
+                mood = quality[ct.target.code] + bias.get(group.code, 0) + rng.gauss(0, 0.6)
+                for item in q.items_for(group.code):
+                    if not item.per_target:
+                        continue
+                    if item.type == "rating":
+                        if straight:
+                            option = scored[0]
+                        else:
+                            x = mood + rng.gauss(0, 0.7)
+                            # Thresholds on a latent scale: most answers good, some poor.
+                            level = 0 if x > 0.3 else 1 if x > -0.7 else 2 if x > -1.4 else 3
+                            option = scored[min(level, len(scored) - 1)]
+                        content.answers.append((ct.target.code, item.code, option.code))
+                    elif item.type == "text" and rng.random() < 0.04:
+                        content.comments.append((ct.target.code, item.code, rng.choice(COMMENTS)))
+            for item in q.items_for(group.code):
+                if not item.per_target and item.type in ("single", "multiple"):
+                    content.answers.append((None, item.code, rng.choice(item.options).code))
+            when = start + timedelta(days=min(days - 1, int(days * rng.random() ** 1.5)), hours=9)
+            ballots.submit(campaign, group, content, code=plain[n] if plain else None, now=when)
+
+
+def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline) -> Campaign:
+    campaign = operations.create_campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
+                                          version=version, opens_at=opens, closes_at=closes, min_group_size=5,
+                                          hotline=hotline, contact="江川市纪委监委纠风办 · 江川市人民路1号")
+    for gcode, zh, en, weight, access, expected in groups:
+        operations.add_group(campaign, code=gcode, name_zh=zh, name_en=en, weight=weight, access=access,
+                             expected=expected)
+    operations.set_targets(campaign, targets)
+    operations.open_campaign(campaign, PASSPHRASE)
+    return campaign
+
+
+def load(echo=print, scale: float = 1.0) -> None:
+    rng = random.Random(20261128)
+    units, leaders = _targets()
+    quality = {t.code: rng.gauss(0.4, 0.55) for t in units + leaders}
+    now = utcnow().replace(microsecond=0)
+
+    # 1. Sector-style appraisal of the departments: counted and published.
+    sector = _campaign(
+        "sector-2026", "sector_style", "2026年度江川市行风评议", "Jiangchuan sector-style appraisal 2026",
+        _version("sector_style"), units,
+        [("public", "人民群众", "The public", 0.4, "public", 300),
+         ("recipients", "服务对象", "Service recipients", 0.3, "code", 0),
+         ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.2, "code", 0),
+         ("supervisors", "特邀行风监督员", "Invited sector-style supervisors", 0.1, "code", 0)],
+        now - timedelta(days=60), now - timedelta(days=30), "0871-12388")
+    sizes = {"public": int(220 * scale), "recipients": int(120 * scale), "deputies": int(40 * scale),
+             "supervisors": max(4, int(6 * scale))}
+    _simulate(sector, rng, quality, sizes, now - timedelta(days=60), 28, {"recipients", "deputies", "supervisors"})
+    operations.close_campaign(sector)
+    ballots.count(sector, PASSPHRASE)
+    comments = db.session.execute(select(Comment).where(Comment.campaign_id == sector.id)).scalars().all()
+    for i, comment in enumerate(comments):
+        comment.status = "published" if i % 3 else "pending"
+    db.session.commit()
+    operations.publish_campaign(sector)
+
+    # 2. Work-style appraisal of the leaders: closed and counted, not yet published.
+    work = _campaign(
+        "work-2026", "work_style", "2026年度江川市领导干部作风评议", "Jiangchuan work-style appraisal of leaders 2026",
+        _version("work_style"), leaders,
+        [("staff", "干部职工", "Staff", 0.5, "code", 0),
+         ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.3, "code", 0),
+         ("recipients", "服务对象", "Service recipients", 0.2, "code", 0)],
+        now - timedelta(days=20), now - timedelta(days=2), "0871-12388")
+    _simulate(work, rng, quality, {"staff": int(90 * scale), "deputies": int(30 * scale),
+                                   "recipients": int(24 * scale)},
+              now - timedelta(days=20), 16, {"staff", "deputies", "recipients"})
+    operations.close_campaign(work)
+    ballots.count(work, PASSPHRASE)
+
+    # 3. Evaluation of published duty-and-integrity reports: open now.
+    integrity = _campaign(
+        "report-2026", "integrity_report", "2026年度党政正职公开述职述廉测评",
+        "Evaluation of the 2026 duty-and-integrity reports of top leaders",
+        _version("integrity_report"), leaders[:5],
+        [("public", "人民群众", "The public", 0.5, "public", 200),
+         ("staff", "干部职工", "Staff", 0.5, "code", 60)],
+        now - timedelta(days=3), now + timedelta(days=27), "0871-12388")
+    for ct in integrity.campaign_targets:
+        ct.report_zh = (f"{ct.target.name_zh}同志{ct.target.post_zh}述职述廉报告（摘要）\n"
+                        "一、履行职责情况：全面落实年度重点工作目标，推进“放管服”改革，办事时限压缩30%。\n"
+                        "二、落实“五个不直接分管”情况：不直接分管人事、财务、工程建设、物资采购和行政审批。\n"
+                        "三、廉洁自律情况：严格执行中央八项规定精神，无违规违纪问题。\n"
+                        "四、存在问题和改进措施：调查研究还不够深入，下一步将加强基层走访。")
+        ct.report_en = (f"Duty-and-integrity report of {ct.target.name_en}, {ct.target.post_en} (summary)\n"
+                        "1. Duties: met the year's key targets; processing times cut by 30%.\n"
+                        "2. Not directly overseeing personnel, finance, construction, procurement or approvals.\n"
+                        "3. Integrity: kept the eight-point rules; no breach found.\n"
+                        "4. Shortcomings: more field visits are planned.")
+    db.session.commit()
+    _simulate(integrity, rng, quality, {"public": int(30 * scale), "staff": int(20 * scale)},
+              now - timedelta(days=3), 3, {"staff"})
+    sample = ballots.issue_codes(integrity, integrity.group("staff"), 5)
+
+    for username, role, name, target in [("admin", "admin", "系统管理员", None), ("staff", "staff", "纠风办 李明", None),
+                                         ("clerk", "clerk", "录入员 张华", None), ("auditor", "auditor", "审计 赵敏", None),
+                                         ("leader01", "leader", leaders[0].name_zh, leaders[0]),
+                                         ("unit01", "leader", units[0].name_zh, units[0])]:
+        if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none() is None:
+            create_user(username, PASSWORD, role, name, target.id if target else None)
+    audit.record("demo.load", "", actor="cli")
+    db.session.commit()
+    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 3 campaigns.")
+    echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01")
+    echo(f"  counting passphrase of the demo campaigns: {PASSPHRASE}")
+    echo("  access codes to try the open campaign (report-2026, staff group): " + ", ".join(sample))

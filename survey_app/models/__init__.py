@@ -1,0 +1,13 @@
+"""The database models, one module per aggregate."""
+from .audit import AuditEntry
+from .ballot import Answer, Ballot, Comment, Envelope, Receipt, TurnoutDay
+from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
+from .code import AccessCode
+from .questionnaire import Questionnaire, QuestionnaireVersion
+from .user import User, UserCampaign
+
+__all__ = [
+    "AccessCode", "Answer", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment",
+    "Envelope", "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
+    "TurnoutDay", "User", "UserCampaign",
+]

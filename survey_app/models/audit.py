@@ -1,0 +1,29 @@
+"""The append-only, hash-chained log of administrative actions."""
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._types import utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: who acted (username, kept even if the account goes), or "cli"/"system"
+    actor: Mapped[str] = mapped_column(String(64))
+    #: a stable action code, e.g. "campaign.open"
+    action: Mapped[str] = mapped_column(String(64))
+    #: what it acted on, e.g. "campaign:3"
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    #: parameters of the action; never anything of respondents
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: SHA-256 of the previous entry's hash and this entry's content
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self):
+        return f"<AuditEntry {self.id} {self.action} {self.subject}>"

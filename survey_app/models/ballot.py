@@ -1,0 +1,106 @@
+"""The sealed ballot box and what counting takes out of it.
+
+No row here has a timestamp, a client address or a key to an access code. Envelopes and
+ballots have random ids and are stored without SQLite's rowid, so neither their ids nor
+their storage order follow submission order.
+"""
+from datetime import date
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import random_id
+
+_NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class Envelope(db.Model):
+    """A ballot sealed to the campaign's public key while the campaign runs."""
+    __tablename__ = "envelopes"
+    __table_args__ = _NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    #: the group is needed for turnout and is not secret
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
+    #: libsodium sealed box of the padded ballot JSON
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self):
+        return f"<Envelope {self.id[:8]} c={self.campaign_id}>"
+
+
+class Ballot(db.Model):
+    """An opened ballot: written at counting, in shuffled order, with a fresh id."""
+    __tablename__ = "ballots"
+    __table_args__ = _NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+
+    answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Ballot {self.id[:8]} c={self.campaign_id}>"
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    __table_args__ = _NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    #: null for an item asked once per ballot
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    #: the option (rating, single choice) or space-joined options (multiple choice)
+    option: Mapped[str] = mapped_column(String(400))
+
+    def __repr__(self):
+        return f"<Answer {self.item_code}={self.option}>"
+
+
+class Comment(db.Model):
+    """A free-text answer; kept apart from ballots and shown only after moderation."""
+    __tablename__ = "comments"
+    __table_args__ = _NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    #: pending, published or hidden
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+    def __repr__(self):
+        return f"<Comment {self.id[:8]} {self.status}>"
+
+
+class Receipt(db.Model):
+    """The fingerprint of a counted envelope; the list is published with the results."""
+    __tablename__ = "receipts"
+    __table_args__ = _NO_ROWID
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    def __repr__(self):
+        return f"<Receipt {self.fingerprint}>"
+
+
+class TurnoutDay(db.Model):
+    """Ballots received per group and day: turnout without any time on a ballot."""
+    __tablename__ = "turnout_days"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self):
+        return f"<TurnoutDay {self.day} g={self.group_id} {self.count}>"

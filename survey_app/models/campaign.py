@@ -1,0 +1,161 @@
+"""Campaigns with their respondent groups and targets."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import utcnow
+
+#: The lifecycle; counting happens while closed and is recorded by `counted_at`.
+STATUSES = ("draft", "open", "closed", "published")
+KINDS = ("work_style", "sector_style", "integrity_report", "integrity_assessment", "decision")
+
+
+class Target(db.Model):
+    """A leader or a unit that campaigns appraise; kept across campaigns for trends."""
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: code used in answers.csv and results.json
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "leader" or "unit"
+    kind: Mapped[str] = mapped_column(String(16))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    #: a leader's post, e.g. 局长 / Director
+    post_zh: Mapped[str] = mapped_column(String(200), default="")
+    post_en: Mapped[str] = mapped_column(String(200), default="")
+    #: the unit a leader heads or belongs to
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
+
+    unit: Mapped["Target | None"] = relationship(remote_side=[id])
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def post(self, locale: str) -> str:
+        return self.post_en if locale.startswith("en") else self.post_zh
+
+    def __repr__(self):
+        return f"<Target {self.code!r} {self.kind}>"
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    #: one of KINDS
+    kind: Mapped[str] = mapped_column(String(32))
+    title_zh: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    #: the questionnaire version every ballot of this campaign answers
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: one of STATUSES
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: ballots are accepted from opens_at to closes_at (naive UTC)
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    min_group_size: Mapped[int] = mapped_column(default=5)
+    trim: Mapped[int] = mapped_column(default=0)
+    #: whether reports show a rank and the public page a ranking
+    show_ranks: Mapped[bool] = mapped_column(default=True)
+    #: the supervision hotline and contact shown to respondents
+    hotline: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    #: the ballot box's public key (Curve25519), made when the campaign opens
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the private key, encrypted under a key derived from the officers' passphrase
+    sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: argon2id salt and limits used to derive that key
+    kdf_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kdf_opslimit: Mapped[int | None]
+    kdf_memlimit: Mapped[int | None]
+    #: when the envelopes were opened; results exist only afterwards
+    counted_at: Mapped[datetime | None]
+    #: results frozen at publication, with the SHA-256 of their canonical JSON
+    published_results: Mapped[dict | None] = mapped_column(JSON)
+    published_sha256: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    #: the last computed results and the state of the ballots they were computed from
+    results_cache: Mapped[dict | None] = mapped_column(JSON)
+    results_cache_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    questionnaire_version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
+    groups: Mapped[list["RespondentGroup"]] = relationship(
+        back_populates="campaign", order_by="RespondentGroup.position", cascade="all, delete-orphan")
+    campaign_targets: Mapped[list["CampaignTarget"]] = relationship(
+        back_populates="campaign", order_by="CampaignTarget.position", cascade="all, delete-orphan")
+
+    @property
+    def targets(self) -> list[Target]:
+        return [ct.target for ct in self.campaign_targets]
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale.startswith("en") else self.title_zh
+
+    def group(self, code: str) -> "RespondentGroup | None":
+        return next((g for g in self.groups if g.code == code), None)
+
+    def accepts_ballots(self, now: datetime) -> bool:
+        return (self.status == "open" and (self.opens_at is None or self.opens_at <= now)
+                and (self.closes_at is None or now < self.closes_at))
+
+    def __repr__(self):
+        return f"<Campaign {self.code!r} {self.status}>"
+
+
+class RespondentGroup(db.Model):
+    __tablename__ = "respondent_groups"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    #: weight in the composite score (need not sum to 1)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    #: "code": one-time access codes; "public": an open link
+    access: Mapped[str] = mapped_column(String(16), default="code")
+    #: random slug of the open link of a public group
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: planned respondents (e.g. paper sheets printed), for turnout
+    expected: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="groups")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def __repr__(self):
+        return f"<RespondentGroup {self.code!r} w={self.weight}>"
+
+
+class CampaignTarget(db.Model):
+    """A target appraised in a campaign, with what respondents need to judge it."""
+    __tablename__ = "campaign_targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    #: the published duty-and-integrity report (述职述廉报告), if any
+    report_zh: Mapped[str] = mapped_column(Text, default="")
+    report_en: Mapped[str] = mapped_column(Text, default="")
+    report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: groups that appraise this target; empty means all
+    group_codes: Mapped[list] = mapped_column(JSON, default=list)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="campaign_targets")
+    target: Mapped[Target] = relationship()
+
+    def report(self, locale: str) -> str:
+        return (self.report_en or self.report_zh) if locale.startswith("en") else self.report_zh
+
+    def __repr__(self):
+        return f"<CampaignTarget c={self.campaign_id} t={self.target_id}>"

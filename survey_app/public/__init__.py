@@ -1,0 +1,1 @@
+"""Pages anyone can read: the start page, published results and the receipt lists."""

@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+from . import controllers
+
+bp = Blueprint("public", __name__)
+bp.add_url_rule("/", "index", controllers.index)
+bp.add_url_rule("/results/<code>", "campaign", controllers.campaign)
+bp.add_url_rule("/results/<code>/receipts", "receipts", controllers.receipts)
+bp.add_url_rule("/health", "health", controllers.health)

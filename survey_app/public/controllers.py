@@ -1,0 +1,45 @@
+from flask import abort, render_template, request
+from sqlalchemy import select, text
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Campaign, Receipt
+from ..models._types import utcnow
+
+
+def index():
+    campaigns = db.session.execute(select(Campaign).where(Campaign.status.in_(("open", "published")))
+                                   .order_by(Campaign.created_at.desc())).scalars().all()
+    now = utcnow()
+    open_ = [c for c in campaigns if c.accepts_ballots(now)]
+    published = [c for c in campaigns if c.status == "published"]
+    return render_template("public/index.html", open_campaigns=open_, published=published,
+                           locale=current_language())
+
+
+def _published(code: str) -> Campaign:
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if campaign is None or campaign.status != "published":
+        abort(404)
+    return campaign
+
+
+def campaign(code: str):
+    campaign = _published(code)
+    targets = {t.code: t for t in campaign.targets}
+    return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
+                           targets=targets, locale=current_language())
+
+
+def receipts(code: str):
+    campaign = _published(code)
+    wanted = (request.args.get("r") or "").strip().upper()
+    rows = db.session.execute(select(Receipt.fingerprint).where(Receipt.campaign_id == campaign.id)
+                              .order_by(Receipt.fingerprint)).scalars().all()
+    return render_template("public/receipts.html", campaign=campaign, receipts=rows, wanted=wanted,
+                           found=wanted in set(rows) if wanted else None, locale=current_language())
+
+
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,1 @@
+"""Feedback reports for leaders and units."""

@@ -1,0 +1,177 @@
+"""Fixtures shared by the web tests: an app on SQLite and, when TEST_DATABASE_URL is set,
+on PostgreSQL; a ready-made open campaign; logged-in clients per role."""
+import os
+import uuid
+
+import pytest
+import questionnaires
+from sqlalchemy import create_engine, text
+
+from survey_app import create_app
+from survey_app.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSPHRASE = "correct horse battery staple"
+PASSWORD = "test-password-123"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def _pg_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this run, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    base = _pg_url(PG_URL)
+    name = f"minping_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(database_url: str, tmp_path, **extra):
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "ACCESS_CODE_KEY": "test-code-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "KDF_STRENGTH": "interactive",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_BASE_URL": "http://testserver",
+        "PUBLIC_RATE_LIMIT": "1000 per hour",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    config.update(extra)
+    app = create_app(config)
+    app.instance_path = str(tmp_path / "instance")
+    return app
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, request, tmp_path):
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_database")
+    else:
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    extra = getattr(request, "param", None) or {}
+    app = make_app(url, tmp_path, **extra)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def make_campaign(app):
+    """Build a campaign: sector-style template, groups and targets; open unless told otherwise."""
+    from survey_app.admin import operations
+    from survey_app.models import Target
+
+    def make(code="c1", status="open", groups=None, n_targets=3, kind="sector_style", min_group_size=5):
+        with app.app_context():
+            version = operations.save_questionnaire(questionnaires.template(kind), publish=True)
+            campaign = operations.create_campaign(code=code, kind=kind, title_zh="测试评议", title_en="Test appraisal",
+                                                  version=version, min_group_size=min_group_size,
+                                                  hotline="12388")
+            for gcode, weight, access in groups or [("public", 0.6, "public"), ("staff", 0.4, "code")]:
+                operations.add_group(campaign, code=gcode, name_zh=gcode, name_en=gcode.title(),
+                                     weight=weight, access=access)
+            targets = []
+            for i in range(n_targets):
+                t = Target(code=f"{code}-t{i + 1}", kind="unit", name_zh=f"单位{i + 1}", name_en=f"Unit {i + 1}")
+                db.session.add(t)
+                targets.append(t)
+            db.session.flush()
+            operations.set_targets(campaign, targets)
+            if status != "draft":
+                operations.open_campaign(campaign, PASSPHRASE)
+            if status in ("closed", "published"):
+                operations.close_campaign(campaign)
+            return campaign.id
+    return make
+
+
+@pytest.fixture
+def campaign_id(make_campaign):
+    return make_campaign()
+
+
+@pytest.fixture
+def users(app):
+    """One account per role; leader accounts for the first two targets made later get ids by name."""
+    from survey_app.auth.operations import create_user
+    with app.app_context():
+        for role in ("admin", "staff", "clerk", "auditor"):
+            create_user(role, PASSWORD, role)
+    return PASSWORD
+
+
+@pytest.fixture
+def login(client, users):
+    def do(username):
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+    return do
+
+
+@pytest.fixture
+def full_answers():
+    return _full_answers
+
+
+def _full_answers(app, campaign_id, group_code, option="A"):
+    """Form data answering every question of the group with `option` (rating) or the first choice."""
+    from survey_app.ballots.validation import asked, field_name
+    from survey_app.models import Campaign
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        codes = [t.code for t in campaign.targets]
+        data = {}
+        for item, target in asked(q, group_code, codes):
+            name = field_name(item.code, target)
+            if item.type == "rating":
+                data[name] = option
+            elif item.type in ("single", "multiple"):
+                data[name] = item.options[0].code
+            elif item.required:
+                data[name] = "ok"
+        return data

@@ -1,0 +1,77 @@
+"""The application factory: configuration, no side effects, secrets never in code."""
+import json
+import sys
+
+from survey_app import create_app
+
+
+def test_testing_config(app):
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test-secret"
+
+
+def test_defaults_from_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ACCESS_CODE_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("minping.sqlite3")
+    secrets_file = tmp_path / "inst" / "secrets.json"
+    stored = json.loads(secrets_file.read_text())
+    assert app.config["SECRET_KEY"] == stored["SECRET_KEY"] and len(stored["SECRET_KEY"]) == 64
+    assert (secrets_file.stat().st_mode & 0o777) == 0o600
+    # A second app reads the same secret instead of making a new one.
+    assert create_app().config["SECRET_KEY"] == stored["SECRET_KEY"]
+
+
+def test_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/appraisal")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("ACCESS_CODE_KEY", "code-key-from-env")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/appraisal"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "inst" / "secrets.json").exists()
+
+
+def test_no_secret_in_code():
+    from survey_app import config
+    assert "SECRET_KEY" not in config.DEFAULTS
+
+
+def test_pure_packages_import_no_web_stack():
+    import subprocess
+    code = ("import scoring, questionnaires, sys; "
+            "bad = [m for m in ('flask', 'sqlalchemy', 'flask_babel', 'survey_app', 'babel') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_health(client):
+    assert client.get("/health").get_json() == {"status": "ok"}
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_language_switch(client):
+    zh = client.get("/").get_data(as_text=True)
+    assert "民主评议" in zh
+    response = client.get("/language/en?next=/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    en = client.get("/").get_data(as_text=True)
+    assert "Democratic appraisal" in en and "民主评议" not in en.split("<main")[1].split("</main>")[0]
+
+
+def test_language_switch_refuses_open_redirect(client):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.get("/language/en", query_string={"next": target})
+        assert response.headers["Location"] == "/"

@@ -1,0 +1,170 @@
+"""The respondent's path: a code accepted once, refused twice; wrong codes; closed campaigns; public links."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from survey_app.ballots import operations as ballots
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Campaign, Envelope, TurnoutDay
+
+
+def issue(app, campaign_id, group="staff", n=1):
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        return ballots.issue_codes(campaign, campaign.group(group), n)
+
+
+def envelopes(app):
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(Envelope)).scalar_one()
+
+
+def answer_with_code(client, app, campaign_id, code, full_answers, option="A"):
+    response = client.post("/answer", data={"code": code})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    data = full_answers(app, campaign_id, "staff", option)
+    review = client.post("/answer/questionnaire", data={**data, "action": "review"})
+    assert review.status_code == 200 and "review-form" in review.get_data(as_text=True)
+    return client.post("/answer/questionnaire", data={**data, "action": "submit"})
+
+
+def test_code_accepted_once(client, app, campaign_id, full_answers):
+    [code] = issue(app, campaign_id)
+    response = answer_with_code(client, app, campaign_id, code, full_answers)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/answer/done")
+    done = client.get("/answer/done").get_data(as_text=True)
+    receipt = re.search(r'class="receipt">([0-9A-F-]{19})<', done).group(1)
+    assert len(receipt) == 19
+    assert envelopes(app) == 1
+    with app.app_context():
+        assert db.session.execute(select(AccessCode.state)).scalar_one() == "used"
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 1
+
+
+def test_code_refused_the_second_time(client, app, campaign_id, full_answers):
+    [code] = issue(app, campaign_id)
+    answer_with_code(client, app, campaign_id, code, full_answers)
+    again = client.post("/answer", data={"code": code})
+    assert again.status_code == 403
+    assert 'data-reason="used"' in again.get_data(as_text=True)
+    assert envelopes(app) == 1
+
+
+def test_code_typed_loosely_is_accepted(client, app, campaign_id):
+    [code] = issue(app, campaign_id)
+    loose = code.replace("-", " ").lower()
+    assert client.post("/answer", data={"code": loose}).status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["", "XXXX-XXXX-XX", "not a code at all", "0" * 200])
+def test_wrong_code(client, campaign_id, typed):
+    response = client.post("/answer", data={"code": typed})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'class="error"' in page
+
+
+def test_revoked_code(client, app, campaign_id):
+    [code] = issue(app, campaign_id)
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert ballots.revoke_unused(campaign, campaign.group("staff")) == 1
+    response = client.post("/answer", data={"code": code})
+    assert response.status_code == 403 and 'data-reason="revoked"' in response.get_data(as_text=True)
+
+
+def test_closed_campaign_refuses(client, app, make_campaign):
+    cid = make_campaign(code="shut", status="closed")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        # codes cannot be issued once closed through the UI; make one directly through the operation
+        [code] = ballots.issue_codes(campaign, campaign.group("staff"), 1)
+    response = client.post("/answer", data={"code": code})
+    assert response.status_code == 403 and 'data-reason="closed"' in response.get_data(as_text=True)
+    assert envelopes(app) == 0
+
+
+def test_campaign_closing_while_answering(client, app, campaign_id, full_answers):
+    [code] = issue(app, campaign_id)
+    client.post("/answer", data={"code": code})
+    from survey_app.admin.operations import close_campaign
+    with app.app_context():
+        close_campaign(db.session.get(Campaign, campaign_id))
+    data = full_answers(app, campaign_id, "staff")
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 403 and 'data-reason="closed"' in response.get_data(as_text=True)
+    assert envelopes(app) == 0
+    with app.app_context():
+        assert db.session.execute(select(AccessCode.state)).scalar_one() == "unused"
+
+
+def test_missing_answers_are_marked_and_kept(client, app, campaign_id, full_answers):
+    [code] = issue(app, campaign_id)
+    client.post("/answer", data={"code": code})
+    data = full_answers(app, campaign_id, "staff", "B")
+    missing = sorted(data)[0]
+    del data[missing]
+    response = client.post("/answer/questionnaire", data={**data, "action": "review"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'id="q-{missing}"' in page
+    block = page.split(f'id="q-{missing}"')[1].split('class="question')[0]
+    assert 'role="alert"' in block
+    # the other answers come back checked
+    kept = sorted(data)[0]
+    assert re.search(rf'name="{re.escape(kept)}" value="B" checked', page)
+    assert envelopes(app) == 0
+
+
+def test_forged_option_is_refused(client, app, campaign_id, full_answers):
+    [code] = issue(app, campaign_id)
+    client.post("/answer", data={"code": code})
+    data = full_answers(app, campaign_id, "staff")
+    first = sorted(k for k in data if k.startswith("t."))[0]
+    data[first] = "Z"
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 400
+    assert envelopes(app) == 0
+
+
+def test_questionnaire_needs_a_code_first(client, campaign_id):
+    response = client.get("/answer/questionnaire")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/answer")
+
+
+def test_public_link(client, app, campaign_id, full_answers):
+    with app.app_context():
+        token = db.session.get(Campaign, campaign_id).group("public").public_token
+    response = client.get(f"/answer/link/{token}")
+    assert response.status_code == 302
+    page = client.get("/answer/questionnaire").get_data(as_text=True)
+    assert "单位1" in page or "Unit 1" in page
+    data = full_answers(app, campaign_id, "public")
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 302
+    assert envelopes(app) == 1
+
+
+def test_public_link_device_limit(client, app, campaign_id, full_answers):
+    app.config["DEVICE_BALLOT_LIMIT"] = 1
+    with app.app_context():
+        token = db.session.get(Campaign, campaign_id).group("public").public_token
+    data = full_answers(app, campaign_id, "public")
+    client.get(f"/answer/link/{token}")
+    assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+    second = client.get(f"/answer/link/{token}")
+    assert second.status_code == 429 and 'data-reason="device_limit"' in second.get_data(as_text=True)
+    assert envelopes(app) == 1
+
+
+def test_unknown_public_link(client, campaign_id):
+    assert client.get("/answer/link/nope").status_code == 404
+
+
+def test_code_never_in_a_url(client, app, campaign_id):
+    [code] = issue(app, campaign_id)
+    response = client.post("/answer", data={"code": code})
+    assert code not in response.headers["Location"]
+    page = client.get("/answer/questionnaire").get_data(as_text=True)
+    assert code not in page

@@ -1,0 +1,2 @@
+from survey_app import create_app
+app = create_app()
