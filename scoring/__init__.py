@@ -1,0 +1,19 @@
+"""Scoring engine of the democratic appraisal platform: the method of scoring-method.md in pure numpy.
+
+Public API (the web app, the reports and ``python -m scoring`` all use these)::
+
+    m = Method.load("method.json")            # or Method.from_dict(d, source=...)
+    a = Answers.read_csv("answers.csv")       # or Answers.from_columns(...) / from_codes(...)
+    results = score(a, m)                     # the results.json dictionary
+
+Bad input raises :class:`InputError`, which names the file, the row or the key.
+"""
+from __future__ import annotations
+
+from .answers import Answers
+from .engine import score
+from .errors import InputError
+from .method import Method
+from .output import dump_results
+
+__all__ = ["Answers", "InputError", "Method", "score", "dump_results"]

@@ -1,0 +1,50 @@
+"""``python -m scoring answers.csv method.json [-o results.json]``: recompute published results.
+
+Exit status 0 on success, 2 on invalid input (the message names the file and the row
+or key), the same as argparse uses for a bad command line.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+
+from . import Answers, InputError, Method, dump_results, score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scoring",
+        description="Score anonymous ballots by the published method (scoring-method.md).")
+    parser.add_argument("answers", help="answers.csv: ballot,group,target,item,option")
+    parser.add_argument("method", help="method.json")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write results.json here instead of standard output")
+    args = parser.parse_args(argv)
+    try:
+        method = Method.load(args.method)
+        answers = Answers.read_csv(args.answers)
+        results = score(answers, method)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    text = io.StringIO()
+    dump_results(results, text)
+    if args.output:
+        try:
+            # Write beside the target and rename, so a failed run never leaves half a file.
+            partial = args.output + ".partial"
+            with open(partial, "w", encoding="utf-8") as f:
+                f.write(text.getvalue())
+            os.replace(partial, args.output)
+        except OSError as e:
+            print(f"error: {args.output}: cannot write ({e.strerror or e})", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""Read ``answers.csv`` fast: bytes to integer codes with numpy, never one Python object per row."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .answers import ALLOWED_BYTES, COLUMNS, Answers
+from .errors import InputError
+
+#: Bytes of the file handled at once; bounds the temporary arrays to a few hundred MB.
+CHUNK_BYTES = 32 << 20
+MAX_CODE = 64
+COMMA, NEWLINE = ord(","), ord("\n")
+
+
+def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=name) from None
+    except OSError as e:
+        raise InputError(f"cannot read the file ({e.strerror or e})", file=name) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b'"' in data:
+        # Codes never need quotes, but a spreadsheet may add them: take the slow, exact path.
+        return _read_quoted(cls, data, name)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+
+    header_end = data.find(b"\n")
+    header = data if header_end < 0 else data[:header_end]
+    order = _column_order(header.decode("utf-8", "replace").split(","), name)
+    body = b"" if header_end < 0 else data[header_end + 1:].rstrip(b"\n")
+    del data
+
+    tables = {c: {} for c in COLUMNS}
+    parts = {c: [] for c in COLUMNS}
+    row = 2
+    start = 0
+    while start < len(body):
+        end = min(start + CHUNK_BYTES, len(body))
+        if end < len(body):
+            end = body.rfind(b"\n", start, end) + 1 or body.find(b"\n", end) + 1 or len(body)
+        chunk = body[start:end]
+        if not chunk.endswith(b"\n"):
+            chunk += b"\n"
+        lines = _read_chunk(chunk, row, order, name, tables, parts)
+        row += lines
+        start = end
+
+    return _assemble(cls, tables, parts, name)
+
+
+def _column_order(header: list[str], name: str) -> list[str]:
+    header = [h.strip() for h in header]
+    if header == [""]:
+        raise InputError("empty file: no header row", file=name, row=1)
+    for column in header:
+        if column not in COLUMNS:
+            raise InputError(f"unexpected column '{column}' (expected {', '.join(COLUMNS)})",
+                             file=name, row=1, key=column)
+        if header.count(column) > 1:
+            raise InputError(f"column '{column}' appears twice", file=name, row=1, key=column)
+    for column in COLUMNS:
+        if column not in header:
+            raise InputError(f"missing column '{column}'", file=name, row=1, key=column)
+    return header
+
+
+def _read_chunk(chunk: bytes, first_row: int, order: list[str], name: str,
+                tables: dict[str, dict[str, int]], parts: dict[str, list[np.ndarray]]) -> int:
+    """Factorise the lines of one chunk into ``tables`` (code -> number) and ``parts``."""
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    separators = np.flatnonzero((buf == COMMA) | (buf == NEWLINE))
+    is_newline = buf[separators] == NEWLINE
+    n_lines = int(np.count_nonzero(is_newline))
+    width = len(COLUMNS)
+    if len(separators) != width * n_lines or not is_newline[width - 1::width].all():
+        line_of = np.cumsum(is_newline) - is_newline
+        commas = np.bincount(line_of[~is_newline], minlength=n_lines)
+        bad = int(np.flatnonzero(commas != width - 1)[0])
+        reason = ("empty line" if commas[bad] == 0 and _line_is_empty(buf, separators, is_newline, bad)
+                  else f"expected {width} fields, found {commas[bad] + 1}")
+        raise InputError(reason, file=name, row=first_row + bad)
+    ends = separators.reshape(n_lines, width)
+    starts = np.empty_like(ends)
+    starts[:, 1:] = ends[:, :-1] + 1
+    starts[0, 0] = 0
+    starts[1:, 0] = ends[:-1, -1] + 1
+    for position, column in enumerate(order):
+        codes = _factorise_field(buf, starts[:, position], ends[:, position], column,
+                                 first_row, name, tables[column])
+        parts[column].append(codes)
+    return n_lines
+
+
+def _line_is_empty(buf, separators, is_newline, line: int) -> bool:
+    newlines = separators[is_newline]
+    start = 0 if line == 0 else newlines[line - 1] + 1
+    return newlines[line] == start
+
+
+def _factorise_field(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
+                     first_row: int, name: str, table: dict[str, int]) -> np.ndarray:
+    lengths = ends - starts
+    n = len(lengths)
+    if column != "option" and (lengths < 1).any():
+        bad = int(np.flatnonzero(lengths < 1)[0])
+        raise InputError(f"empty {column}", file=name, row=first_row + bad, key=column)
+    if (lengths > MAX_CODE).any():
+        bad = int(np.flatnonzero(lengths > MAX_CODE)[0])
+        raise InputError(f"{column} code longer than {MAX_CODE} characters",
+                         file=name, row=first_row + bad, key=column)
+    width = max(int(lengths.max()) if n else 0, 1)
+    # Fixed-width bytes, one row per line, zero-padded: a column of the 'S' kind.
+    matrix = np.empty((n, width), dtype=np.uint8)
+    last = len(buf) - 1
+    for k in range(width):
+        matrix[:, k] = np.where(lengths > k, buf[np.minimum(starts + k, last)], 0)
+    ok = ALLOWED_BYTES[matrix] | (np.arange(width) >= lengths[:, None])
+    if not ok.all():
+        bad = int(np.flatnonzero(~ok.all(axis=1))[0])
+        text = bytes(buf[starts[bad]:ends[bad]]).decode("utf-8", "replace")
+        raise InputError(f"invalid {column} code {text!r} (1 to 64 of A-Z a-z 0-9 _ . -)",
+                         file=name, row=first_row + bad, key=column)
+
+    local_values, local_codes = _factorise_rows(matrix)
+    strings = matrix[local_values].view(f"S{width}").ravel().tolist()
+    to_global = np.fromiter((table.setdefault(s.decode("ascii"), len(table)) for s in strings),
+                            dtype=np.int32, count=len(strings))
+    return to_global[local_codes]
+
+
+def _factorise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of one row per distinct value, code per row) for a fixed-width byte matrix."""
+    n, width = matrix.shape
+    if width <= 8:
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :width] = matrix
+        key = padded.view(np.uint64).ravel()  # exact: the bytes are the number
+        exact = True
+    else:
+        key = np.full(n, 14695981039346656037, dtype=np.uint64)  # FNV-1a, column by column
+        for k in range(width):
+            key ^= matrix[:, k]
+            key *= np.uint64(1099511628211)
+        exact = False
+    representative, codes = _factorise_u64(key)
+    if not exact and not np.array_equal(matrix[representative][codes], matrix):
+        # A hash collision (practically never): factorise the strings themselves.
+        _, representative, codes = np.unique(matrix.view(f"S{width}").ravel(),
+                                             return_index=True, return_inverse=True)
+    return representative, codes
+
+
+def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of one occurrence per distinct key, code per key), cheap for runs and few values."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # A ballot's answers usually sit together: factorise the run heads only.
+    breaks = np.flatnonzero(key[1:] != key[:-1]) + 1
+    heads = np.concatenate(([0], breaks))
+    head_keys = key[heads]
+    # Few distinct values (groups, targets, items, options): look them up in a small table.
+    probe = np.unique(head_keys[:4096])
+    position = np.minimum(np.searchsorted(probe, head_keys), len(probe) - 1)
+    if np.array_equal(probe[position], head_keys):
+        head_codes = position
+    else:
+        _, head_codes = np.unique(head_keys, return_inverse=True)
+    n_codes = int(head_codes.max()) + 1
+    representative = np.empty(n_codes, dtype=np.int64)
+    representative[head_codes] = heads
+    lengths = np.diff(np.append(heads, n))
+    return representative, np.repeat(head_codes, lengths)
+
+
+def _assemble(cls: type[Answers], tables, parts, name: str) -> Answers:
+    coded = {}
+    for column in COLUMNS:
+        strings = np.array(list(tables[column]), dtype=str) if tables[column] else np.empty(0, "<U1")
+        codes = (np.concatenate(parts[column]) if parts[column] else np.zeros(0, dtype=np.int32))
+        # Sorted tables: ballot order is byte order (rule 2), and results never depend on
+        # the order in which codes were first seen.
+        order = np.argsort(strings, kind="stable")
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        coded[column] = (strings[order], rank[codes] if len(codes) else codes)
+    options, option = coded["option"]
+    option = option.astype(np.int16)
+    if len(options) and options[0] == "":
+        options, option = options[1:], option - 1
+    return cls(ballot_ids=coded["ballot"][0], group_codes=coded["group"][0],
+               target_codes=coded["target"][0], item_codes=coded["item"][0],
+               option_codes=options, ballot=coded["ballot"][1], group=coded["group"][1],
+               target=coded["target"][1], item=coded["item"][1], option=option,
+               source=name, first_row=2)
+
+
+def _read_quoted(cls: type[Answers], data: bytes, name: str) -> Answers:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 (byte {e.start})", file=name) from None
+    reader = csv.reader(io.StringIO(text.rstrip("\r\n") + "\n", newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError("empty file: no header row", file=name, row=1)
+        order = _column_order(header, name)
+        columns = {c: [] for c in COLUMNS}
+        row = 1
+        for row, record in enumerate(reader, start=2):
+            if len(record) != len(order):
+                reason = "empty line" if not record else \
+                    f"expected {len(order)} fields, found {len(record)}"
+                raise InputError(reason, file=name, row=row)
+            for column, value in zip(order, record):
+                columns[column].append(value)
+    except csv.Error as e:
+        raise InputError(f"malformed CSV: {e}", file=name, row=reader.line_num) from None
+    return cls.from_columns(**columns, source=name, first_row=2)

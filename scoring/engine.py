@@ -1,0 +1,410 @@
+"""The method of scoring-method.md, vectorised: answers and a method in, the results.json dictionary out.
+
+Rule numbers in comments refer to the numbered definitions of scoring-method.md.
+Hot-path work is a handful of passes over the item x response choice matrix
+(numpy gathers and ``np.bincount`` histograms); Python loops run only over items,
+dimensions, groups and targets, and over the output.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from .answers import Answers
+from .method import Method
+from .stats import Z95, cronbach_alpha, grouped_variance, icc1_icck, wilson
+
+#: Ballot scores closer than this fraction of the largest |points| are a tie in rule 2,
+#: so that the order of rows (and thus of floating-point sums) cannot decide who is dropped.
+TIE_RESOLUTION = 1e-9
+#: Significant digits at which a score meets a grade band, an alert threshold or the
+#: 2-decimal rounding of rule 13: far below any shown digit, far above float noise.
+COMPARE_DIGITS = 12
+
+
+def score(answers: Answers, method: Method) -> dict:
+    """Score ``answers`` by ``method``; raise :class:`InputError` on answers the method rejects."""
+    structure = answers.structure()
+    codes = _CodeMap(answers, method, structure)
+    return _Scoring(answers, method, structure, codes).results()
+
+
+class _CodeMap:
+    """Answer code tables mapped onto the method's items, options and groups."""
+
+    def __init__(self, a: Answers, m: Method, structure) -> None:
+        problems = list(structure.problems)
+        items = {x.code: j for j, x in enumerate(m.items)}
+        options = {x.code: k for k, x in enumerate(m.options)}
+        groups = {x.code: g for g, x in enumerate(m.groups)}
+
+        # Unknown codes cost nothing unless a code table holds one; then find its first row.
+        self.item = np.array([items.get(c, -1) for c in a.item_codes.tolist()], dtype=np.int64)
+        for k in np.flatnonzero(self.item < 0):
+            rows = np.flatnonzero(a.item == k)
+            if len(rows):
+                problems.append((int(rows[0]), f"unknown item '{a.item_codes[k]}'"))
+        self.option = np.array([options.get(c, -1) for c in a.option_codes.tolist()],
+                               dtype=np.int64)
+        for k in np.flatnonzero(self.option < 0):
+            rows = np.flatnonzero(a.option == k)
+            if len(rows):
+                i = int(rows[0])
+                problems.append((i, f"unknown option '{a.option_codes[k]}' for item "
+                                    f"{a.item_codes[a.item[i]]}"))
+        self.group = np.array([groups.get(c, -1) for c in a.group_codes.tolist()], dtype=np.int64)
+        for k in np.flatnonzero(self.group < 0):
+            if a.group is not None:
+                rows = np.flatnonzero(a.group == k)
+            else:
+                rows = np.flatnonzero(a.group_of_ballot[a.ballot] == k)
+            if len(rows):
+                problems.append((int(rows[0]), f"unknown group '{a.group_codes[k]}'"))
+        if problems:
+            index, reason = min(problems)
+            raise a.error(index, reason)
+
+        # The choice matrix row of each method item (-1: nobody answered it).
+        self.row_of_item = np.full(len(m.items), -1, dtype=np.int64)
+        known = self.item >= 0
+        self.row_of_item[self.item[known]] = np.flatnonzero(known)
+        # Per choice code (0 no row, 1 empty, 2 + k answer option k): the method option.
+        self.option_of_choice = np.concatenate(([-1, -1], self.option))
+
+
+class _Scoring:
+    def __init__(self, a: Answers, m: Method, structure, codes: _CodeMap) -> None:
+        self.a, self.m, self.s, self.codes = a, m, structure, codes
+        self.n_targets = len(a.target_codes)
+        self.n_groups = len(m.groups)
+        self.n_cells = self.n_targets * self.n_groups
+
+        # Per choice code: points (NaN unless valid), valid, don't know, satisfied, dissatisfied.
+        option_of = codes.option_of_choice
+        points = np.array([np.nan if o.points is None else o.points for o in m.options] + [np.nan])
+        self.points = points[option_of]  # index -1 picks the NaN appended above
+        self.valid = ~np.isnan(self.points)
+        self.points0 = np.where(self.valid, self.points, 0.0)
+        answered = option_of >= 0
+        self.dont_know = answered & ~self.valid
+        in_list = lambda codes_: np.isin([o.code for o in m.options], codes_).tolist() + [False]
+        self.satisfied = np.array(in_list(m.satisfied))[option_of] & answered
+        self.dissatisfied = np.array(in_list(m.dissatisfied))[option_of] & answered
+
+        self.item_weight = np.array([x.weight for x in m.items])
+        self.dimension_weight = np.array([x.weight for x in m.dimensions])
+        self.group_weight = np.array([x.weight for x in m.groups])
+        dimension_index = {x.code: d for d, x in enumerate(m.dimensions)}
+        self.item_dimension = np.array([dimension_index[x.dimension] for x in m.items])
+
+    def rows(self):
+        """(method item index, its row of the choice matrix) for the items someone answered."""
+        for j, row in enumerate(self.codes.row_of_item.tolist()):
+            if row >= 0:
+                yield j, self.s.choice[row]
+
+    # -- rule 3: straight-lining --------------------------------------------------------
+
+    def flag_straightliners(self) -> np.ndarray:
+        """Per ballot: at least straightline_min_answers valid answers, all the same option."""
+        s = self.s
+        n_ballots = len(self.a.ballot_ids)
+        # Usually response i is ballot i; otherwise add a ballot's responses up.
+        one_per_ballot = (len(s.response_ballot) == n_ballots
+                          and np.array_equal(s.response_ballot, np.arange(n_ballots)))
+        n_valid = np.zeros(n_ballots)
+        most = np.zeros(n_ballots)
+        for code in np.flatnonzero(self.valid).tolist():
+            count = np.count_nonzero(s.choice == code, axis=0).astype(float)
+            if not one_per_ballot:
+                count = np.bincount(s.response_ballot, weights=count, minlength=n_ballots)
+            n_valid += count
+            np.maximum(most, count, out=most)
+        return (n_valid >= self.m.straightline_min_answers) & (most == n_valid)
+
+    # -- rule 1: ballot scores ----------------------------------------------------------
+
+    def ballot_scores(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.s.response_ballot)
+        numerator = np.zeros(n)
+        denominator = np.zeros(n)
+        for j, row in self.rows():
+            weight = self.item_weight[j]
+            numerator += (weight * self.points0)[row]
+            denominator += (weight * self.valid)[row]
+        scored = active & (denominator > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ballot_score = np.where(scored, numerator / denominator, np.nan)
+        return ballot_score, scored
+
+    # -- rule 2: trimming -----------------------------------------------------------------
+
+    def trim(self, ballot_score: np.ndarray, scored: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        kept = scored.copy()
+        k = self.m.trim
+        if k == 0 or not scored.any():
+            return kept
+        index = np.flatnonzero(scored)
+        span = max((abs(o.points) for o in self.m.options if o.points is not None), default=1.0)
+        tie_key = np.rint(ballot_score[index] / (TIE_RESOLUTION * (span or 1.0)))
+        # Ascending by (cell, score, ballot id): the first k of a cell are the lowest with
+        # the smaller id first, the last k the highest with the larger id last.
+        order = np.lexsort((self.s.response_ballot[index], tie_key, cell[index]))
+        sorted_cell = cell[index][order]
+        size = np.bincount(sorted_cell, minlength=self.n_cells)
+        first = np.cumsum(size) - size
+        position = np.arange(len(order)) - first[sorted_cell]
+        n = size[sorted_cell]
+        drop = (n > 2 * k) & ((position < k) | (position >= n - k))
+        kept[index[order[drop]]] = False
+        return kept
+
+    # -- rule 4: cell statistics --------------------------------------------------------
+
+    def histogram(self, kept: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Answers per (item, cell, choice code) of the kept responses; shape (J, T*G, codes)."""
+        n_codes = len(self.points)
+        # Responses not kept go to an extra cell that is cut off afterwards: no masking pass.
+        base = np.where(kept, cell, self.n_cells) * n_codes
+        histogram = np.zeros((len(self.m.items), self.n_cells, n_codes))
+        size = (self.n_cells + 1) * n_codes
+        for j, row in self.rows():
+            counts = np.bincount(base + row, minlength=size)
+            histogram[j] = counts[:self.n_cells * n_codes].reshape(self.n_cells, n_codes)
+        return histogram
+
+    # -- everything ---------------------------------------------------------------------
+
+    def results(self) -> dict:
+        a, m, s = self.a, self.m, self.s
+        G, T = self.n_groups, self.n_targets
+
+        flagged = self.flag_straightliners()
+        active = (~flagged[s.response_ballot] if m.exclude_flagged
+                  else np.ones(len(s.response_ballot), dtype=bool))
+        ballot_score, scored = self.ballot_scores(active)
+        group_of_response = self.codes.group[s.group_of_ballot[s.response_ballot]]
+        cell = s.response_target * G + group_of_response
+        kept = self.trim(ballot_score, scored, cell)
+
+        # Rule 7: group size, suppression.
+        kept_cell = np.where(kept, cell, self.n_cells)
+        n_ballots, mean_ballot, squares = grouped_variance(
+            kept_cell, np.where(kept, ballot_score, 0.0), self.n_cells + 1)
+        n_ballots, mean_ballot, squares = n_ballots[:-1], mean_ballot[:-1], squares[:-1]
+        suppressed = n_ballots < m.min_group_size
+
+        # Rule 4: per (item, cell): n, mean, dk; rule 10's counts.
+        histogram = self.histogram(kept, cell)
+        n_valid = histogram @ self.valid.astype(float)            # (J, cells)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            item_mean = (histogram @ self.points0) / n_valid
+        dont_know = histogram @ self.dont_know.astype(float)
+        satisfied = (histogram @ self.satisfied.astype(float)).sum(axis=0)
+        dissatisfied = (histogram @ self.dissatisfied.astype(float)).sum(axis=0)
+        answered = n_valid.sum(axis=0)
+
+        # Rule 5: dimension scores per cell, over the items with n >= 1.
+        has = n_valid >= 1
+        weight = self.item_weight[:, None] * has                  # (J, cells)
+        one_hot = np.eye(len(m.dimensions))[self.item_dimension]  # (J, D)
+        dim_weight = weight.T @ one_hot                           # (cells, D)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dim_score = (np.where(has, item_mean, 0.0) * weight).T @ one_hot / dim_weight
+        dim_score[~(dim_weight > 0)] = np.nan
+
+        # Rule 6: group score.
+        defined = ~np.isnan(dim_score)
+        u = self.dimension_weight * defined
+        with np.errstate(divide="ignore", invalid="ignore"):
+            group_score = (np.where(defined, dim_score, 0.0) * u).sum(axis=1) / u.sum(axis=1)
+        group_score[~(u.sum(axis=1) > 0)] = np.nan
+
+        # Rule 10 per group, with Wilson intervals.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sat_rate = satisfied / answered
+            dis_rate = dissatisfied / answered
+        sat_low, sat_high = wilson(satisfied, answered)
+        dis_low, dis_high = wilson(dissatisfied, answered)
+
+        # Rule 8: composite over the groups shown, with weight, and with a score.
+        by_target = lambda x: x.reshape(T, G)
+        w = self.group_weight
+        used = by_target(~suppressed) & (w > 0) & ~np.isnan(by_target(group_score))
+        reweighted = ((w > 0) & ~used).any(axis=1)
+        w_used = np.where(used, w, 0.0)
+        total = w_used.sum(axis=1)
+        has_score = total > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = w_used / total[:, None]
+        share[~has_score] = 0.0
+        weighted = lambda x: np.where(has_score, (np.where(used, by_target(x), 0.0) * share).sum(axis=1),
+                                      np.nan)
+        composite = weighted(group_score)
+        satisfaction = weighted(sat_rate)
+        dissatisfaction = weighted(dis_rate)
+        dims = dim_score.reshape(T, G, -1)
+        dim_used = used[:, :, None] & ~np.isnan(dims)
+        dim_w = np.where(dim_used, w[None, :, None], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            target_dims = (np.where(dim_used, dims, 0.0) * dim_w).sum(axis=1) / dim_w.sum(axis=1)
+        target_dims[~(dim_w.sum(axis=1) > 0)] = np.nan
+
+        # Rule 9: SE from the kept ballot scores.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            variance = np.where(n_ballots > 1, squares / (n_ballots - 1), 0.0)
+            term = np.where(used, share ** 2 * by_target(variance) / by_target(n_ballots), 0.0)
+        se = np.where(has_score, np.sqrt(term.sum(axis=1)), np.nan)
+
+        # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
+        shown = kept & ~np.append(suppressed, True)[kept_cell]
+        diagnostics = self.diagnostics(shown, group_of_response, n_ballots, mean_ballot,
+                                       squares, suppressed)
+
+        n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
+        return {
+            "method_sha256": m.sha256,
+            "ballots": s.n_ballots,
+            "flagged_straightline": int(flagged.sum()),
+            "excluded": n_excluded,
+            "targets": self.target_list(
+                composite=composite, se=se, reweighted=reweighted, satisfaction=satisfaction,
+                dissatisfaction=dissatisfaction, target_dims=target_dims,
+                n_ballots=by_target(n_ballots), suppressed=by_target(suppressed),
+                group_score=by_target(group_score), sat=(by_target(sat_rate), by_target(sat_low),
+                                                         by_target(sat_high)),
+                dis=(by_target(dis_rate), by_target(dis_low), by_target(dis_high)),
+                dims=dims, n_valid=n_valid.reshape(-1, T, G), item_mean=item_mean.reshape(-1, T, G),
+                dont_know=dont_know.reshape(-1, T, G)),
+            "diagnostics": diagnostics,
+        }
+
+    def diagnostics(self, shown, group_of_response, n_ballots, mean_ballot, squares, suppressed):
+        m, G = self.m, self.n_groups
+        alpha = np.full((len(m.dimensions), G), np.nan)
+        rows = dict(self.rows())
+        for d in range(len(m.dimensions)):
+            members = np.flatnonzero(self.item_dimension == d).tolist()
+            if len(members) < 2 or any(j not in rows for j in members):
+                continue
+            complete = shown.copy()
+            for j in members:
+                complete &= self.valid[rows[j]]
+            index = np.flatnonzero(complete)
+            points = [self.points[rows[j][index]] for j in members]
+            alpha[d] = cronbach_alpha(group_of_response[index], points, G)
+        result = {}
+        T = self.n_targets
+        for g, group in enumerate(m.groups):
+            cells = np.arange(T) * G + g
+            visible = ~suppressed[cells]
+            icc1, icck = icc1_icck(np.where(visible, n_ballots[cells], 0), mean_ballot[cells],
+                                   squares[cells])
+            result[group.code] = {
+                "cronbach_alpha": {x.code: _number(alpha[d, g]) for d, x in enumerate(m.dimensions)},
+                "icc1": _number(icc1),
+                "icck": _number(icck),
+            }
+        return result
+
+    # -- rules 11 to 13 and the results.json layout ------------------------------------
+
+    def target_list(self, *, composite, se, reweighted, satisfaction, dissatisfaction,
+                    target_dims, n_ballots, suppressed, group_score, sat, dis, dims,
+                    n_valid, item_mean, dont_know) -> list[dict]:
+        m = self.m
+        codes = self.a.target_codes.tolist()
+        scored = [t for t in range(self.n_targets) if not np.isnan(composite[t])]
+        shown = {t: _rounded(composite[t]) for t in scored}
+        ranked = sorted(scored, key=lambda t: (-shown[t], codes[t].encode()))
+        rank = {}
+        for position, t in enumerate(ranked):
+            previous = ranked[position - 1] if position else None
+            same = previous is not None and shown[previous] == shown[t]
+            rank[t] = rank[previous] if same else position + 1
+        unscored = sorted((t for t in range(self.n_targets) if t not in rank),
+                          key=lambda t: codes[t].encode())
+
+        L = lambda x: x.tolist()
+        composite_, se_, sat_, dis_ = L(composite), L(se), L(satisfaction), L(dissatisfaction)
+        target_dims_, n_, supp_, gs_ = L(target_dims), L(n_ballots), L(suppressed), L(group_score)
+        sat_rate, sat_low, sat_high = map(L, sat)
+        dis_rate, dis_low, dis_high = map(L, dis)
+        dims_, n_valid_, mean_, dk_ = L(dims), L(n_valid), L(item_mean), L(dont_know)
+        reweighted_ = L(reweighted)
+        item_codes = [x.code for x in m.items]
+        dim_codes = [x.code for x in m.dimensions]
+
+        out = []
+        for t in ranked + unscored:
+            c = composite_[t]
+            has = t in rank
+            groups = {}
+            for g, group in enumerate(m.groups):
+                if supp_[t][g]:
+                    groups[group.code] = {"n": int(n_[t][g]), "suppressed": True}
+                    continue
+                groups[group.code] = {
+                    "n": int(n_[t][g]), "suppressed": False,
+                    "score": _number(gs_[t][g]),
+                    "satisfaction": _number(sat_rate[t][g]),
+                    "satisfaction_ci95": _pair(sat_low[t][g], sat_high[t][g]),
+                    "dissatisfaction": _number(dis_rate[t][g]),
+                    "dissatisfaction_ci95": _pair(dis_low[t][g], dis_high[t][g]),
+                    "dimensions": {d: _number(dims_[t][g][k]) for k, d in enumerate(dim_codes)},
+                    "items": {code: {"n": int(n_valid_[j][t][g]), "mean": _number(mean_[j][t][g]),
+                                     "dk": int(dk_[j][t][g])}
+                              for j, code in enumerate(item_codes)},
+                }
+            out.append({
+                "target": codes[t],
+                "score": c if has else None,
+                "ci95": [c - Z95 * se_[t], c + Z95 * se_[t]] if has else None,
+                "se": se_[t] if has else None,
+                "rank": rank.get(t),
+                "grade": self.grade(c) if has else None,
+                "alert": self.alert(dis_[t]) if has else None,
+                "reweighted": bool(reweighted_[t]),
+                "satisfaction": sat_[t] if has else None,
+                "dissatisfaction": dis_[t] if has else None,
+                "dimensions": {d: (_number(target_dims_[t][k]) if has else None)
+                               for k, d in enumerate(dim_codes)},
+                "groups": groups,
+            })
+        return out
+
+    def grade(self, c: float) -> str | None:
+        """Rule 12: the first band, highest ``min`` first, that the score reaches."""
+        c = _clean(c)
+        for band in self.m.grades:
+            if c >= band.min:
+                return band.code
+        return None
+
+    def alert(self, dissatisfaction: float) -> str:
+        """Rule 11."""
+        d = _clean(dissatisfaction)
+        if d >= self.m.warning:
+            return "warning"
+        if d >= self.m.prevention:
+            return "prevention"
+        return "none"
+
+
+def _clean(x: float) -> float:
+    """``x`` at COMPARE_DIGITS significant digits: drops float noise such as 79.99999999999999."""
+    return float(f"{x:.{COMPARE_DIGITS}g}")
+
+
+def _rounded(x: float) -> Decimal:
+    """Rule 13's score rounded to 2 decimals, half up (四舍五入) as on published tables."""
+    return Decimal(repr(_clean(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _number(x: float) -> float | None:
+    return None if x != x else float(x)
+
+
+def _pair(low: float, high: float) -> list[float] | None:
+    return None if low != low else [float(low), float(high)]

@@ -1,0 +1,80 @@
+"""Textbook formulas the method cites (Wilson, Cronbach, Bliese), on arrays, NaN where undefined."""
+from __future__ import annotations
+
+import numpy as np
+
+Z95 = 1.96
+
+
+def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson (1927) score interval for a proportion: (low, high), NaN where n = 0."""
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = successes / n
+        z2n = z * z / n
+        centre = (p + z2n / 2) / (1 + z2n)
+        half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
+        low, high = centre - half, centre + half
+    undefined = ~(n > 0)
+    low[undefined] = np.nan
+    high[undefined] = np.nan
+    # p(1-p) may round to a hair below 0 at p = 0 or 1; the bounds are exactly 0 and 1 there.
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def grouped_variance(group: np.ndarray, values: np.ndarray, n_groups: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count, mean, sum of squared deviations) per group, two-pass for accuracy."""
+    count = np.bincount(group, minlength=n_groups).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(group, weights=values, minlength=n_groups) / count
+    deviation = values - mean[group]
+    squares = np.bincount(group, weights=deviation * deviation, minlength=n_groups)
+    return count, mean, squares
+
+
+def cronbach_alpha(group: np.ndarray, item_points: list[np.ndarray], n_groups: int) -> np.ndarray:
+    """Cronbach (1951) alpha per group, from complete responses only.
+
+    ``item_points[j]`` holds item j's points of the complete responses, ``group`` their
+    group. NaN when fewer than 2 items or 2 responses, or when the total has no variance.
+    """
+    k = len(item_points)
+    if k < 2:
+        return np.full(n_groups, np.nan)
+    total = np.zeros(len(group))
+    item_variance = np.zeros(n_groups)
+    for x in item_points:
+        count, _, squares = grouped_variance(group, x, n_groups)
+        item_variance += squares
+        total += x
+    count, _, total_squares = grouped_variance(group, total, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # The (n - 1) of each variance cancels in the ratio.
+        alpha = k / (k - 1) * (1 - item_variance / total_squares)
+    alpha[(count < 2) | ~(total_squares > 0)] = np.nan
+    return alpha
+
+
+def icc1_icck(n: np.ndarray, mean: np.ndarray, squares: np.ndarray) -> tuple[float, float]:
+    """ICC(1) and ICC(1,k) of a one-way random-effects ANOVA (Bliese 2000).
+
+    Inputs are per target (the classes): number of scores, their mean, and the sum of
+    squared deviations from it. k is the mean class size, as in Bliese's ``multilevel``
+    package; ICC(1,k) is his ICC(2). NaN when undefined (fewer than 2 classes, no
+    within-class degrees of freedom, or no between-class variance).
+    """
+    present = n > 0
+    n, mean, squares = n[present], mean[present], squares[present]
+    classes, total = len(n), float(n.sum())
+    if classes < 2 or total - classes < 1:
+        return np.nan, np.nan
+    grand = float((n * mean).sum() / total)
+    ms_between = float((n * (mean - grand) ** 2).sum()) / (classes - 1)
+    ms_within = float(squares.sum()) / (total - classes)
+    k = total / classes
+    denominator = ms_between + (k - 1) * ms_within
+    icc1 = (ms_between - ms_within) / denominator if denominator > 0 else np.nan
+    icck = (ms_between - ms_within) / ms_between if ms_between > 0 else np.nan
+    return icc1, icck
