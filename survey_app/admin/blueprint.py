@@ -17,6 +17,9 @@ bp.add_url_rule("/campaigns/<int:campaign_id>/count", "count_campaign", c.count_
 bp.add_url_rule("/campaigns/<int:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["POST"])
 bp.add_url_rule("/campaigns/<int:campaign_id>/codes", "issue_codes", c.issue_codes, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<int:campaign_id>/codes/revoke", "revoke_codes", c.revoke_codes, methods=["POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/groups/<int:group_id>/poster.pdf", "poster", c.poster)
+bp.add_url_rule("/campaigns/<int:campaign_id>/targets/<int:campaign_target_id>/report", "target_report",
+                c.target_report, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<int:campaign_id>/turnout.json", "turnout", c.turnout)
 bp.add_url_rule("/campaigns/<int:campaign_id>/results", "results", c.results)
 bp.add_url_rule("/campaigns/<int:campaign_id>/method.json", "method_json", c.method_json)

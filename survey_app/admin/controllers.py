@@ -16,10 +16,10 @@ from ..ballots import operations as ballots
 from ..ballots.sealing import WrongPassphrase
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Campaign, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
+from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from . import operations
 from .forms import (CampaignForm, ConfirmForm, CountForm, GroupEditForm, GroupForm, IssueCodesForm, OpenForm,
-                    QuestionnaireUploadForm, RevokeForm, TargetForm, TemplateForm)
+                    QuestionnaireUploadForm, RevokeForm, TargetForm, TargetReportForm, TemplateForm)
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -285,6 +285,47 @@ def issue_codes(campaign_id: int):
         for error in errors:
             flash(f"{getattr(form, field).label.text}: {error}", "error")
     return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def poster(campaign_id: int, group_id: int):
+    campaign = load_campaign(campaign_id)
+    group = load_group(campaign, group_id)
+    if group.access != "public":
+        abort(404)
+    from ..ballots.slips import poster_pdf
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("respond.public_link", token=group.public_token)
+    return current_app.response_class(poster_pdf(campaign, group, link), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="poster-{campaign.code}-{group.code}.pdf"'})
+
+
+def target_report(campaign_id: int, campaign_target_id: int):
+    """The duty-and-integrity report respondents read beside the items."""
+    campaign = load_campaign(campaign_id)
+    ct = db.session.get(CampaignTarget, campaign_target_id)
+    if ct is None or ct.campaign_id != campaign.id:
+        abort(404)
+    if campaign.status not in ("draft", "open"):
+        abort(409, description=_("Reports can change only before the campaign closes."))
+    form = TargetReportForm(obj=ct)
+    if form.validate_on_submit():
+        ct.report_zh, ct.report_en = form.report_zh.data or "", form.report_en.data or ""
+        if form.remove_pdf.data:
+            ct.report_pdf = None
+        elif form.report_pdf.data:
+            data = form.report_pdf.data.read()
+            if not data.startswith(b"%PDF-"):
+                form.report_pdf.errors.append(_("This file is not a PDF."))
+                return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
+                                       locale=current_language()), 400
+            ct.report_pdf = data
+        from .. import audit
+        audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
+                     pdf=ct.report_pdf is not None)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
+                           locale=current_language()), (400 if form.errors else 200)
 
 
 def revoke_codes(campaign_id: int):

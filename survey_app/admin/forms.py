@@ -98,3 +98,10 @@ class QuestionnaireUploadForm(FlaskForm):
 class TemplateForm(FlaskForm):
     kind = SelectField(_l("Template"), choices=kind_choices)
     code = StringField(_l("Code of the new questionnaire"), validators=[DataRequired(), CODE])
+
+
+class TargetReportForm(FlaskForm):
+    report_zh = TextAreaField(_l("Duty-and-integrity report (Chinese)"), validators=[Length(max=50_000)])
+    report_en = TextAreaField(_l("Duty-and-integrity report (English)"), validators=[Length(max=50_000)])
+    report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
+    remove_pdf = BooleanField(_l("Remove the PDF"))

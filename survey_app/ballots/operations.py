@@ -117,6 +117,20 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     return sealing.fingerprint(sealed)
 
 
+def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotContent | None, day) -> None:
+    """Put one ballot into the sealed box and tick turnout, in the caller's transaction.
+
+    For paper sheets and imports, which have their own admission rules (see `paper`):
+    no code, no window check, no commit. `content=None` ticks turnout only (a blank,
+    spoiled or invalid sheet: it was handed in, and it is never scored).
+    """
+    if content is not None:
+        sealed = sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id,
+                                                                         group.code))
+        db.session.add(Envelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
+    _tick_turnout(campaign.id, group.id, day)
+
+
 def campaign_keys(campaign: Campaign) -> sealing.BallotBoxKeys:
     return sealing.BallotBoxKeys(campaign.public_key, campaign.sealed_private_key, campaign.kdf_salt,
                                  campaign.kdf_opslimit, campaign.kdf_memlimit)

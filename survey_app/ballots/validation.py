@@ -36,8 +36,13 @@ def asked(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequen
 
 
 def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequence[str],
-             values: Mapping[str, Sequence[str]]) -> tuple[BallotContent, dict[str, str]]:
-    """Check raw values (field name -> list of strings) and return content and field errors."""
+             values: Mapping[str, Sequence[str]], *, require_answers: bool = True
+             ) -> tuple[BallotContent, dict[str, str]]:
+    """Check raw values (field name -> list of strings) and return content and field errors.
+
+    `require_answers=False` accepts unanswered required items: a paper sheet or an imported
+    ballot is what the respondent marked, gaps included.
+    """
     content, errors = BallotContent(), {}
     scale_codes = {o.code for o in q.scale.options}
     for item, target in asked(q, group_code, target_codes):
@@ -50,12 +55,12 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
                 errors[name] = _l("At most %(n)d characters, please.", n=limit)
             elif text:
                 content.comments.append((target, item.code, text))
-            elif item.required:
+            elif item.required and require_answers:
                 errors[name] = _l("Please write an answer.")
             continue
         allowed = scale_codes if item.type == "rating" else {c.code for c in item.options}
         if not raw:
-            if item.required:
+            if item.required and require_answers:
                 errors[name] = _l("Please choose an answer.")
             continue
         if any(v not in allowed for v in raw):

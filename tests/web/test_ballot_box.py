@@ -1,0 +1,220 @@
+"""The rules of product.md for the sealed ballot box: anonymity, one code one ballot, nothing lost."""
+import logging
+import threading
+
+import pytest
+from sqlalchemy import Date, DateTime, MetaData, func, inspect, select, text
+
+from survey_app.ballots import operations as ballots
+from survey_app.ballots import sealing
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Answer, Ballot, Campaign, Comment, Envelope, Receipt
+
+
+PASSPHRASE = "correct horse battery staple"
+CLIENT_IP = "203.0.113.77"
+USER_AGENT = "Mozilla/5.0 (UniqueTestPhone 9000)"
+
+
+def issue(app, campaign_id, group="staff", n=1):
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        return ballots.issue_codes(campaign, campaign.group(group), n)
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def dump_database(app) -> str:
+    """Every value of every row of every table, as one string to search."""
+    with app.app_context():
+        meta = MetaData()
+        meta.reflect(bind=db.engine)
+        parts = []
+        with db.engine.connect() as conn:
+            for table in meta.sorted_tables:
+                for row in conn.execute(table.select()):
+                    for value in row:
+                        if isinstance(value, (bytes, memoryview)):
+                            parts.append(bytes(value).decode("latin-1"))
+                        else:
+                            parts.append(str(value))
+        return "\n".join(parts)
+
+
+def submit_via_web(client, app, campaign_id, code, data):
+    env = {"REMOTE_ADDR": CLIENT_IP, "HTTP_USER_AGENT": USER_AGENT}
+    assert client.post("/answer", data={"code": code}, environ_base=env).status_code == 302
+    return client.post("/answer/questionnaire", data={**data, "action": "submit"}, environ_base=env)
+
+
+def test_twenty_simultaneous_submissions_store_one_ballot(app, full_answers, campaign_id):
+    [code] = issue(app, campaign_id)
+    data = full_answers(app, campaign_id, "staff")
+    clients = [app.test_client() for _ in range(20)]
+    for c in clients:
+        assert c.post("/answer", data={"code": code}).status_code == 302
+    barrier = threading.Barrier(20)
+    statuses = []
+
+    def go(c):
+        barrier.wait()
+        statuses.append(c.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code)
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [302] + [403] * 19
+    assert count(app, Envelope) == 1
+    with app.app_context():
+        assert db.session.execute(select(AccessCode.state)).scalar_one() == "used"
+
+
+def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id, monkeypatch):
+    [code] = issue(app, campaign_id)
+    data = full_answers(app, campaign_id, "staff")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ballots, "_tick_turnout", crash)
+    client = app.test_client()
+    client.post("/answer", data={"code": code})
+    with pytest.raises(RuntimeError):
+        client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert count(app, Envelope) == 0
+    with app.app_context():
+        assert db.session.execute(select(AccessCode.state)).scalar_one() == "unused"
+    monkeypatch.undo()
+    # the respondent can try again with the same code, and it works
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 302 and count(app, Envelope) == 1
+
+
+def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign_id, caplog):
+    caplog.set_level(logging.DEBUG)
+    codes = issue(app, campaign_id, n=3)
+    secret_comment = "UNIQUE-COMMENT-只有我知道"
+    for i, code in enumerate(codes):
+        data = full_answers(app, campaign_id, "staff", "ABC"[i])
+        with app.app_context():
+            q = db.session.get(Campaign, campaign_id).questionnaire_version.parsed
+            text_items = [item.code for item in q.items() if item.type == "text" and item.per_target]
+            target = db.session.get(Campaign, campaign_id).targets[0].code
+        assert text_items, "the sector-style template asks for a comment per target"
+        data[f"t.{target}.{text_items[0]}"] = secret_comment
+        assert submit_via_web(app.test_client(), app, campaign_id, code, data).status_code == 302
+    everything = dump_database(app)
+    logs = caplog.text
+    for code in codes:
+        assert code not in everything and code.replace("-", "") not in everything
+        assert code not in logs
+    for needle in (CLIENT_IP, USER_AGENT, "UniqueTestPhone"):
+        assert needle not in everything and needle not in logs
+    # before counting, the content of the ballots is nowhere in the clear
+    assert secret_comment not in everything
+    assert count(app, Ballot) == 0 and count(app, Answer) == 0
+    # after counting the comment is there, apart from any ballot
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        from survey_app.admin.operations import close_campaign
+        close_campaign(campaign)
+        ballots.count(campaign, PASSPHRASE)
+    assert secret_comment in dump_database(app)
+    assert count(app, Ballot) == 3
+
+
+def test_no_time_on_any_ballot_table(app):
+    with app.app_context():
+        for model in (Envelope, Ballot, Answer, Comment, Receipt, AccessCode):
+            for column in inspect(model).columns:
+                assert not isinstance(column.type, (DateTime, Date)), f"{model.__tablename__}.{column.name}"
+
+
+def test_sqlite_ballot_tables_have_no_rowid(app, backend):
+    if backend != "sqlite":
+        pytest.skip("rowid is SQLite's")
+    with app.app_context():
+        for table in ("envelopes", "ballots", "answers", "comments", "receipts"):
+            sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": table}).scalar_one()
+            assert "WITHOUT ROWID" in sql, table
+
+
+def test_envelope_length_hides_comment_length(app, campaign_id):
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        short = sealing.seal(campaign.public_key, {"a": [], "c": [[None, "q", "好"]]})
+        long = sealing.seal(campaign.public_key, {"a": [], "c": [[None, "q", "很好，办事效率高，态度也不错。" * 3]]})
+        assert len(short) == len(long)
+
+
+def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
+    n = 24
+    codes = issue(app, campaign_id, n=n)
+    receipts = []
+    # ballot k answers its first question with an option that encodes k's parity and target pattern
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        options = [o.code for o in q.scale.options if o.points is not None]
+    for k, code in enumerate(codes):
+        data = full_answers(app, campaign_id, "staff", options[k % len(options)])
+        client = app.test_client()
+        client.post("/answer", data={"code": code})
+        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        page = client.get("/answer/done").get_data(as_text=True)
+        receipts.append(page.split('class="receipt">')[1].split("<")[0])
+    with app.app_context():
+        envelope_ids = set(db.session.execute(select(Envelope.id)).scalars())
+        campaign = db.session.get(Campaign, campaign_id)
+        from survey_app.admin.operations import close_campaign
+        close_campaign(campaign)
+        assert ballots.count(campaign, PASSPHRASE) == n
+        ballot_ids = list(db.session.execute(select(Ballot.id)).scalars())
+        assert len(ballot_ids) == n and not (set(ballot_ids) & envelope_ids)
+        assert count(app, Envelope) == 0
+        stored = sorted(db.session.execute(select(Receipt.fingerprint)).scalars())
+        assert stored == sorted(receipts)
+    everything = dump_database(app)
+    for envelope_id in envelope_ids:
+        assert envelope_id not in everything
+    # the stored order of ballots (by id, as the database keeps them) is not the submission order
+    with app.app_context():
+        first_item = q.rating_items()[0].code
+        target = db.session.get(Campaign, campaign_id).targets[0]
+        rows = db.session.execute(select(Ballot.id, Answer.option).join(Answer, Answer.ballot_id == Ballot.id)
+                                  .where(Answer.item_code == first_item, Answer.target_id == target.id)
+                                  .order_by(Ballot.id)).all()
+        stored_pattern = [option for _id, option in rows]
+        submitted_pattern = [options[k % len(options)] for k in range(n)]
+        assert sorted(stored_pattern) == sorted(submitted_pattern)
+        assert stored_pattern != submitted_pattern
+
+
+def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login):
+    [code] = issue(app, campaign_id)
+    client = app.test_client()
+    client.post("/answer", data={"code": code})
+    client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    with app.app_context():
+        from survey_app.admin.operations import close_campaign
+        close_campaign(db.session.get(Campaign, campaign_id))
+    staff = login("staff")
+    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": "not the passphrase"})
+    assert response.status_code == 400
+    assert "nothing was changed" in response.get_data(as_text=True).lower() or "没有" in response.get_data(as_text=True)
+    assert count(app, Envelope) == 1 and count(app, Ballot) == 0
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).counted_at is None
+    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE})
+    assert response.status_code == 302
+    assert count(app, Envelope) == 0 and count(app, Ballot) == 1
+
+
+def test_no_results_before_counting(app, campaign_id, login):
+    page = login("staff").get(f"/admin/campaigns/{campaign_id}/results").get_data(as_text=True)
+    assert 'id="results-table"' not in page
