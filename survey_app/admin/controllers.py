@@ -15,6 +15,7 @@ from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..ballots.sealing import WrongPassphrase
 from ..extensions import db
+from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from . import operations
@@ -62,6 +63,10 @@ def load_group(campaign: Campaign, group_id: int) -> RespondentGroup:
     return group
 
 
+def code_group_choices(campaign: Campaign):
+    return choices([(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"])
+
+
 def index():
     campaigns = visible_campaigns()
     turnout = {c.id: sum(t.received for t in ballots.turnout(c)) for c in campaigns}
@@ -74,7 +79,7 @@ def _version_choices():
         .where(QuestionnaireVersion.status == "published")
         .order_by(Questionnaire.code, QuestionnaireVersion.number)).scalars().all()
     locale = current_language()
-    return [(v.id, f"{v.questionnaire.code} v{v.number} — {v.parsed.title.get(locale)}") for v in versions]
+    return choices([(v.id, f"{v.questionnaire.code} v{v.number} — {v.parsed.title.get(locale)}") for v in versions])
 
 
 def campaign_new():
@@ -102,7 +107,7 @@ def campaign_edit(campaign_id: int):
     if campaign.status == "published":
         abort(409, description=_("A published campaign cannot change."))
     form = CampaignForm(obj=campaign)
-    form.questionnaire_version.choices = _version_choices() or [(campaign.questionnaire_version_id, "")]
+    form.questionnaire_version.choices = _version_choices() or choices([(campaign.questionnaire_version_id, "")])
     if request.method == "GET":
         form.opens_at.data, form.closes_at.data = _to_local(campaign.opens_at), _to_local(campaign.closes_at)
         form.questionnaire_version.data = campaign.questionnaire_version_id
@@ -127,7 +132,7 @@ def campaign_edit(campaign_id: int):
 def campaign(campaign_id: int):
     campaign = load_campaign(campaign_id)
     issue = IssueCodesForm()
-    issue.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    issue.group.choices = code_group_choices(campaign)
     revoke = RevokeForm()
     revoke.group.choices = issue.group.choices
     return render_template("admin/campaign.html", campaign=campaign, turnout=ballots.turnout(campaign),
@@ -261,7 +266,7 @@ def publish_campaign(campaign_id: int):
 def issue_codes(campaign_id: int):
     campaign = load_campaign(campaign_id)
     form = IssueCodesForm()
-    form.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    form.group.choices = code_group_choices(campaign)
     if campaign.status in ("closed", "published"):
         abort(409, description=_("Codes can no longer be issued: the campaign is closed."))
     if form.validate_on_submit():
@@ -331,7 +336,7 @@ def target_report(campaign_id: int, campaign_target_id: int):
 def revoke_codes(campaign_id: int):
     campaign = load_campaign(campaign_id)
     form = RevokeForm()
-    form.group.choices = [(g.id, g.name(current_language())) for g in campaign.groups if g.access == "code"]
+    form.group.choices = code_group_choices(campaign)
     if form.validate_on_submit():
         n = ballots.revoke_unused(campaign, load_group(campaign, form.group.data))
         flash(_("%(n)d unused codes were withdrawn.", n=n), "success")

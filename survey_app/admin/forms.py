@@ -4,15 +4,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
+from ..formtools import choices
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
 
 
 def kind_choices():
-    return [("work_style", _l("Work-style appraisal")), ("sector_style", _l("Sector-style appraisal")),
+    return choices([("work_style", _l("Work-style appraisal")), ("sector_style", _l("Sector-style appraisal")),
             ("integrity_report", _l("Integrity-report evaluation")),
-            ("integrity_assessment", _l("Integrity assessment")), ("decision", _l("Decision ballot"))]
+            ("integrity_assessment", _l("Integrity assessment")), ("decision", _l("Decision ballot"))])
 
 
 class CampaignForm(FlaskForm):
@@ -39,7 +40,7 @@ class GroupForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     weight = FloatField(_l("Weight"), default=1.0, validators=[NumberRange(min=0, max=1000)])
     access = RadioField(_l("How respondents answer"), default="code",
-                        choices=[("code", _l("One-time access codes")), ("public", _l("Open public link"))])
+                        choices=choices([("code", _l("One-time access codes")), ("public", _l("Open public link"))]))
     expected = IntegerField(_l("Expected respondents"), default=0, validators=[NumberRange(0, 10_000_000)])
 
 
@@ -52,7 +53,7 @@ class GroupEditForm(FlaskForm):
 
 class TargetForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
-    kind = SelectField(_l("Kind"), choices=[("leader", _l("Leader")), ("unit", _l("Unit"))])
+    kind = SelectField(_l("Kind"), choices=choices([("leader", _l("Leader")), ("unit", _l("Unit"))]))
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     post_zh = StringField(_l("Post (Chinese)"), validators=[Length(max=200)])
@@ -81,7 +82,7 @@ class IssueCodesForm(FlaskForm):
     group = SelectField(_l("Group"), coerce=int, validate_choice=True)
     count = IntegerField(_l("Number of codes"), default=50, validators=[DataRequired(), NumberRange(1, 5000)])
     format = RadioField(_l("Download as"), default="csv",
-                        choices=[("csv", _l("CSV list")), ("pdf", _l("Printable slips (PDF)"))])
+                        choices=choices([("csv", _l("CSV list")), ("pdf", _l("Printable slips (PDF)"))]))
 
 
 class RevokeForm(FlaskForm):

@@ -147,14 +147,17 @@ def publish_campaign(campaign: Campaign) -> None:
     import hashlib
     import json
 
-    from ..results import results
+    from ..results import method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
         raise LifecycleError(_l("only a closed and counted campaign can be published"))
     frozen = results(campaign)
     campaign.published_results = frozen
+    campaign.published_method = method_dict(campaign)
     campaign.published_sha256 = hashlib.sha256(json.dumps(
         frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
     campaign.status, campaign.published_at = "published", utcnow()
+    from ..reports import bundle
+    campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)
     audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
                  results_sha256=campaign.published_sha256)
     db.session.commit()

@@ -1,0 +1,148 @@
+"""The commission's path through the web UI, from questionnaire to published scores."""
+import csv
+import io
+import re
+
+import questionnaires
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Campaign, Envelope, Target
+
+PASSPHRASE = "counting officers only"
+
+
+def upload_template(client, kind="sector_style", publish=True):
+    text = questionnaires.dump(questionnaires.template(kind))
+    data = {"file": (io.BytesIO(text.encode()), f"{kind}.yaml")}
+    if publish:
+        data["publish"] = "y"
+    return client.post("/admin/questionnaires/upload", data=data, content_type="multipart/form-data")
+
+
+def test_whole_campaign_through_the_ui(app, login, full_answers):
+    staff = login("staff")
+    response = upload_template(staff)
+    assert response.status_code == 302
+    version_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        for i in range(3):
+            db.session.add(Target(code=f"u{i}", kind="unit", name_zh=f"单位{i}", name_en=f"Unit {i}"))
+        db.session.commit()
+    response = staff.post("/admin/campaigns/new", data={
+        "code": "ui-2026", "title_zh": "界面测试", "title_en": "UI test", "kind": "sector_style",
+        "questionnaire_version": version_id, "min_group_size": 2, "show_ranks": "y", "hotline": "12388"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    cid = int(response.headers["Location"].rsplit("/", 1)[1])
+    for code, weight in (("staff", "0.5"), ("deputies", "0.5")):
+        r = staff.post(f"/admin/campaigns/{cid}/groups/new", data={
+            "code": code, "name_zh": code, "name_en": code, "weight": weight, "access": "code", "expected": 0})
+        assert r.status_code == 302
+    with app.app_context():
+        ids = [t.id for t in db.session.execute(select(Target)).scalars()]
+    assert staff.post(f"/admin/campaigns/{cid}/targets", data={"action": "choose",
+                                                                "target": [str(i) for i in ids]}).status_code == 302
+    # a passphrase typed differently twice is refused and nothing opens
+    r = staff.post(f"/admin/campaigns/{cid}/open", data={"passphrase": PASSPHRASE, "repeat": "something else!!"})
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.get(Campaign, cid).status == "draft"
+    r = staff.post(f"/admin/campaigns/{cid}/open", data={"passphrase": PASSPHRASE, "repeat": PASSPHRASE})
+    assert r.status_code == 302
+    with app.app_context():
+        group_id = db.session.get(Campaign, cid).group("staff").id
+    r = staff.post(f"/admin/campaigns/{cid}/codes", data={"group": group_id, "count": 4, "format": "csv"})
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 4 and all(re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}", row["code"]) for row in rows)
+    assert rows[0]["url"].endswith("/answer#" + rows[0]["code"])
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AccessCode)).scalar_one() == 4
+    for row, option in zip(rows[:3], "ABC"):
+        respondent = app.test_client()
+        respondent.post("/answer", data={"code": row["code"]})
+        data = full_answers(app, cid, "staff", option)
+        assert respondent.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+    page = staff.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert re.search(r'data-field="received">3<', page)
+    turnout = staff.get(f"/admin/campaigns/{cid}/turnout.json").get_json()
+    assert {g["code"]: g["received"] for g in turnout["groups"]} == {"staff": 3, "deputies": 0}
+    assert staff.post(f"/admin/campaigns/{cid}/close").status_code == 302
+    assert staff.post(f"/admin/campaigns/{cid}/count", data={"passphrase": PASSPHRASE}).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Envelope)).scalar_one() == 0
+    page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
+    assert 'id="results-table"' in page
+    from survey_app.results import results
+    with app.app_context():
+        data = results(db.session.get(Campaign, cid))
+    assert data["ballots"] == 3
+    # staff answered A, B and C on every item: the mean of the scale points of A, B, C
+    q = questionnaires.template("sector_style")
+    points = {o.code: o.points for o in q.scale.options}
+    expected = (points["A"] + points["B"] + points["C"]) / 3
+    assert all(abs(t["groups"]["staff"]["score"] - expected) < 1e-9 for t in data["targets"])
+    # deputies gave nothing: absent, so every composite is reweighted onto staff alone
+    assert all(t["reweighted"] and abs(t["score"] - expected) < 1e-9 for t in data["targets"])
+    assert staff.post(f"/admin/campaigns/{cid}/publish").status_code == 302
+    public = app.test_client().get("/results/ui-2026")
+    assert public.status_code == 200 and "单位0" in public.get_data(as_text=True)
+
+
+def test_method_json_download(app, login, campaign_id):
+    body = login("staff").get(f"/admin/campaigns/{campaign_id}/method.json").get_json()
+    assert [g["code"] for g in body["groups"]] == ["public", "staff"]
+    assert body["min_group_size"] == 5
+    assert body["items"] and all(i["dimension"] for i in body["items"])
+
+
+def test_invalid_questionnaire_upload_is_refused_with_lines(app, login):
+    bad = "format: 1\ncode: x\nkind: nonsense\n"
+    r = login("staff").post("/admin/questionnaires/upload", data={"file": (io.BytesIO(bad.encode()), "q.yaml")},
+                            content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert "line 3" in r.get_data(as_text=True)
+    with app.app_context():
+        from survey_app.models import Questionnaire
+        assert db.session.execute(select(func.count()).select_from(Questionnaire)).scalar_one() == 0
+
+
+def test_issue_codes_pdf_slips(app, login, campaign_id):
+    with app.app_context():
+        group_id = db.session.get(Campaign, campaign_id).group("staff").id
+    r = login("staff").post(f"/admin/campaigns/{campaign_id}/codes", data={"group": group_id, "count": 3,
+                                                                          "format": "pdf"})
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    from pypdf import PdfReader
+    text = PdfReader(io.BytesIO(r.data)).pages[0].extract_text()
+    assert len(re.findall(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}", text)) == 3
+    assert "测评码" in text and "anonymous" in text
+
+
+def test_issue_codes_rejects_bad_count(app, login, campaign_id):
+    with app.app_context():
+        group_id = db.session.get(Campaign, campaign_id).group("staff").id
+    for n in ("0", "-3", "abc", "100000"):
+        r = login("staff").post(f"/admin/campaigns/{campaign_id}/codes", data={"group": group_id, "count": n})
+        assert r.status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AccessCode)).scalar_one() == 0
+
+
+def test_poster_pdf(app, login, campaign_id):
+    with app.app_context():
+        group_id = db.session.get(Campaign, campaign_id).group("public").id
+    r = login("staff").get(f"/admin/campaigns/{campaign_id}/groups/{group_id}/poster.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF-")
+
+
+def test_campaign_dates_must_be_ordered(app, login):
+    staff = login("staff")
+    version_id = int(upload_template(staff).headers["Location"].rsplit("/", 1)[1])
+    r = staff.post("/admin/campaigns/new", data={
+        "code": "bad-dates", "title_zh": "x", "title_en": "x", "kind": "sector_style",
+        "questionnaire_version": version_id, "min_group_size": 5,
+        "opens_at": "2026-12-10T09:00", "closes_at": "2026-12-01T09:00"})
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Campaign)).scalar_one() == 0
