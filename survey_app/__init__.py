@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     _sqlite_pragmas(app)
 
+    from .accounts.blueprint import bp as accounts_bp
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
     from .public.blueprint import bp as public_bp
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(accounts_bp)
 
     i18n.init_app(app)
     security.init_app(app)

@@ -4,13 +4,15 @@ import json
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from .extensions import db
 from .models import AuditEntry
 from .models._types import utcnow
 
 GENESIS = "0" * 64
+#: key of the PostgreSQL advisory lock that queues appenders (any fixed 64-bit number)
+APPEND_LOCK = 0x4D494E50494E47  # "MINPING"
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
@@ -27,7 +29,17 @@ def current_actor() -> str:
 
 
 def record(action: str, subject: str = "", actor: str | None = None, **details) -> AuditEntry:
-    """Append an entry in the caller's transaction (committed with the action it logs)."""
+    """Append an entry in the caller's transaction (committed with the action it logs).
+
+    On PostgreSQL a transaction-level advisory lock queues concurrent appenders: a row
+    lock on the last entry is not enough, since a waiter would then read the same last
+    entry again and fork the chain (and an empty log has no row to lock). The lock is
+    held until the caller commits, so each appender sees the one before it. SQLite
+    serialises writers itself: a second writer that read a stale last entry gets
+    "database is locked" instead of forking the chain.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK)))
     last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
                               .with_for_update()).scalar_one_or_none()
     prev_hash = last.hash if last else GENESIS
@@ -50,3 +62,17 @@ def verify() -> list[str]:
             problems.append(f"entry {entry.id}: content does not match its hash (edited)")
         prev_hash, prev_id = entry.hash, entry.id
     return problems
+
+
+def install_audit_guards(bind) -> None:
+    """On PostgreSQL, refuse UPDATE, DELETE and TRUNCATE of audit_log by trigger (no-op elsewhere).
+
+    Call it once the table exists (`create_all` does it through an event; a migration
+    calls it with `op.get_bind()`). The hash chain still catches whoever disables it.
+    """
+    from .models.audit import install_guards
+    if hasattr(bind, "connect") and not hasattr(bind, "execute"):
+        with bind.begin() as connection:
+            install_guards(connection)
+    else:
+        install_guards(bind)

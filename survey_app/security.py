@@ -1,8 +1,18 @@
-"""Who may reach which endpoint, decided in one place, plus headers and error pages."""
-from flask import abort, g, redirect, render_template, request, url_for
+"""Who may reach which endpoint and which object, decided in one place, plus headers and error pages.
+
+Two layers, both checked before any view runs: the role table `ENDPOINTS` (fail closed)
+and `object_allowed`, which looks at the URL's ids (`campaign_id`, `target_id`,
+`campaign_target_id`, `group_id`, `code`) and applies campaign scopes and a leader's
+own-target-after-publication rule, so a new route taking those ids cannot forget them.
+"""
+import hashlib
+import hmac
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login
@@ -16,6 +26,7 @@ STAFF_WRITE = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 PAPER = frozenset({"admin", "staff", "clerk"})
 REPORT_READERS = frozenset({"admin", "staff", "auditor", "leader"})
+AUDIT_READERS = frozenset({"admin", "auditor"})
 
 #: Every endpoint must be listed here; one that is not is refused (fail closed), and a
 #: test walks the URL map to keep this table complete.
@@ -48,6 +59,8 @@ ENDPOINTS: dict[str, object] = {
     "admin.publish_campaign": STAFF_WRITE,
     "admin.issue_codes": STAFF_WRITE,
     "admin.revoke_codes": STAFF_WRITE,
+    "admin.poster": STAFF_READ,
+    "admin.target_report": STAFF_WRITE,
     "admin.turnout": STAFF_READ,
     "admin.results": STAFF_READ,
     "admin.method_json": STAFF_READ,
@@ -57,6 +70,22 @@ ENDPOINTS: dict[str, object] = {
     "admin.questionnaire_yaml": STAFF_READ,
     "admin.questionnaire_publish": STAFF_WRITE,
     "reports.index": REPORT_READERS,
+    "reports.report": REPORT_READERS,
+    "reports.report_pdf": REPORT_READERS,
+    "reports.dashboard": STAFF_READ,
+    "reports.drilldown": STAFF_READ,
+    "reports.comments": STAFF_READ,
+    "reports.moderate": STAFF_WRITE,
+    "reports.export_xlsx": STAFF_READ,
+    "reports.export_csv": STAFF_READ,
+    "public.bundle": PUBLIC,
+    "accounts.users": ADMIN,
+    "accounts.user_new": ADMIN,
+    "accounts.user": ADMIN,
+    "accounts.deactivate": ADMIN,
+    "accounts.activate": ADMIN,
+    "accounts.reset_password": ADMIN,
+    "accounts.audit_log": AUDIT_READERS,
 }
 
 
@@ -69,10 +98,69 @@ def role_allows(rule, role: str | None, method: str) -> bool:
     return role != "auditor" or method in ("GET", "HEAD")
 
 
+#: endpoints a user who must change a temporary password may still reach
+PASSWORD_CHANGE_ALLOWED = frozenset({"auth.password", "auth.logout", "static", "i18n.set_language"})
+
+
+def scoped_campaign_ids(user) -> set[int] | None:
+    """The campaigns a staff, clerk or auditor account is limited to; None means all."""
+    if user.role in ("admin", "leader"):
+        return None
+    ids = {s.campaign_id for s in user.scopes}
+    return ids or None
+
+
+def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
+    """Scopes for commission accounts; a leader only their own target's published campaigns."""
+    if user.role == "leader":
+        if campaign.status != "published" or user.target_id is None:
+            return False
+        if target_id is not None and target_id != user.target_id:
+            return False
+        return any(ct.target_id == user.target_id for ct in campaign.campaign_targets)
+    scope = scoped_campaign_ids(user)
+    return scope is None or campaign.id in scope
+
+
+def object_allowed(user, args: dict) -> bool:
+    """Object-level check of a non-public route from its URL parameters (missing objects pass: the view 404s)."""
+    from .models import Campaign, CampaignTarget, RespondentGroup
+    target_id = args.get("target_id")
+    if user.role == "leader" and target_id is not None and target_id != user.target_id:
+        return False
+    campaigns = []
+    if "campaign_target_id" in args:
+        link = db.session.get(CampaignTarget, args["campaign_target_id"])
+        if link is not None:
+            if user.role == "leader" and link.target_id != user.target_id:
+                return False
+            campaigns.append((link.campaign, link.target_id))
+    if "campaign_id" in args:
+        campaign = db.session.get(Campaign, args["campaign_id"])
+        if campaign is not None:
+            campaigns.append((campaign, target_id))
+    if "group_id" in args:
+        group = db.session.get(RespondentGroup, args["group_id"])
+        if group is not None:
+            campaigns.append((group.campaign, target_id))
+    if isinstance(args.get("code"), str):
+        campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()
+        if campaign is not None:
+            campaigns.append((campaign, target_id))
+    return all(campaign_allowed(user, campaign, tid) for campaign, tid in campaigns)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _key, value in values.items(multi=True))
+
+
 def _check_access():
     endpoint = request.endpoint
     if endpoint is None:
         return None  # no route: let the 404 happen
+    # NUL characters are never legitimate input, and PostgreSQL cannot store them in text.
+    if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+        abort(400, description=_l("The request contains a NUL character, which no field accepts."))
     rule = ENDPOINTS.get(endpoint)
     if rule is None:
         abort(403)
@@ -82,7 +170,30 @@ def _check_access():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not role_allows(rule, current_user.role, request.method):
         abort(403)
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
+        return redirect(url_for("auth.password"))
+    if not object_allowed(current_user, request.view_args or {}):
+        abort(403)
     return None
+
+
+def session_token(user) -> str:
+    """The id kept in the session: it changes with the password, so a reset ends every other session."""
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    mac = hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{user.id}:{mac}"
+
+
+def load_user_from_token(token: str):
+    from .models import User
+    user_id, _sep, mac = token.partition(":")
+    if not user_id.isdigit() or not mac:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(session_token(user), token):
+        return None
+    return user
 
 
 def init_app(app) -> None:
@@ -90,12 +201,8 @@ def init_app(app) -> None:
     login.login_message = _l("Please log in to see this page.")
     login.session_protection = "strong"
 
-    @login.user_loader
-    def _load_user(user_id: str):
-        from .models import User
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+    # A deactivated account or a changed password ends the sessions already open.
+    login.user_loader(load_user_from_token)
 
     app.before_request(_check_access)
 

@@ -21,6 +21,9 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
+            if user.must_change_password:
+                flash(_("Your password was set by an administrator: choose your own now."), "info")
+                return redirect(url_for("auth.password"))
             return redirect(safe_next(request.args.get("next"), _home_for(user)))
         if reason == "locked":
             form.username.errors.append(_("Too many failed attempts: this account is locked for 15 minutes."))
@@ -44,7 +47,14 @@ def password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
         else:
-            operations.change_password(current_user, form.new.data)
-            flash(_("Your password has been changed."), "success")
-            return redirect(_home_for(current_user))
+            user = current_user._get_current_object()
+            try:
+                operations.change_password(user, form.new.data)
+            except operations.AccountError as error:
+                form.new.errors.append(str(error))
+            else:
+                # The session id follows the password: renew this session, the others end.
+                login_user(user)
+                flash(_("Your password has been changed."), "success")
+                return redirect(_home_for(user))
     return render_template("auth/password.html", form=form), (400 if form.errors else 200)

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-MIN_PASSWORD = 10
+from .operations import MIN_PASSWORD
 
 
 class LoginForm(FlaskForm):

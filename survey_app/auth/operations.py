@@ -1,36 +1,75 @@
-"""Accounts: creation, authentication with lockout, password change."""
+"""Accounts: creation, authentication with lockout, password change and reset, deactivation, scopes."""
+import functools
+import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..extensions import db
-from ..models import User
+from ..models import Campaign, Target, User, UserCampaign
 from ..models._types import utcnow
 from ..models.user import ROLES
 
 #: failed attempts before an account is locked, and for how long
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
+MIN_PASSWORD = 10
+#: roles that campaign scopes can limit
+SCOPED_ROLES = ("staff", "clerk", "auditor")
 
 
 class AccountError(Exception):
-    pass
+    """A refused account change; the message says why (translated when shown on the web)."""
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD))
+    if username and password.strip().lower() == username.strip().lower():
+        raise AccountError(_l("The password must differ from the user name."))
+
+
+def _target_for(role: str, target_id: int | None) -> int | None:
+    if role != "leader":
+        return None
+    if target_id is None:
+        raise AccountError(_l("A leader account needs the target whose reports it reads."))
+    if db.session.get(Target, target_id) is None:
+        raise AccountError(_l("There is no such target."))
+    return target_id
+
+
+def _set_scopes(user: User, campaign_ids) -> list[int]:
+    ids = sorted({int(i) for i in campaign_ids or ()}) if user.role in SCOPED_ROLES else []
+    known = set(db.session.execute(select(Campaign.id).where(Campaign.id.in_(ids))).scalars()) if ids else set()
+    if set(ids) - known:
+        raise AccountError(_l("There is no such campaign."))
+    user.scopes = [UserCampaign(user_id=user.id, campaign_id=i) for i in ids]
+    return ids
 
 
 def create_user(username: str, password: str, role: str, display_name: str = "",
-                target_id: int | None = None) -> User:
+                target_id: int | None = None, campaign_ids=(), temporary: bool = False) -> User:
+    """Make an account; `temporary` forces a password change at the first login."""
+    username = username.strip()
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountError("the password needs at least 10 characters")
-    if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-        raise AccountError(f"user {username!r} exists already")
-    user = User(username=username, role=role, display_name=display_name, target_id=target_id)
+        raise AccountError(_l("Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)))
+    if not username or len(username) > 64:
+        raise AccountError(_l("A user name has 1 to 64 characters."))
+    check_password_policy(password, username)
+    if db.session.execute(select(User).where(func.lower(User.username) == username.lower())).scalar_one_or_none():
+        raise AccountError(_l("The user %(name)s exists already.", name=username))
+    user = User(username=username, role=role, display_name=display_name.strip(),
+                target_id=_target_for(role, target_id), must_change_password=temporary)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", f"user:{user.id}", username=username, role=role)
+    scopes = _set_scopes(user, campaign_ids)
+    audit.record("user.create", f"user:{user.id}", username=username, role=role, target=user.target_id,
+                 campaigns=scopes)
     db.session.commit()
     return user
 
@@ -40,6 +79,8 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = utcnow()
     if user is None or not user.active:
+        # Spend the time of a hash check anyway, so timing does not tell which names exist.
+        check_password_hash(_dummy_hash(), password)
         return None, "invalid"
     if user.locked_until and user.locked_until > now:
         return None, "locked"
@@ -57,6 +98,50 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
 
 
 def change_password(user: User, new_password: str) -> None:
+    check_password_policy(new_password, user.username)
     user.set_password(new_password)
+    user.must_change_password = False
     audit.record("user.password", f"user:{user.id}")
     db.session.commit()
+
+
+def reset_password(user: User, temporary_password: str) -> None:
+    """An administrator gives a temporary password; the account must change it at the next login."""
+    check_password_policy(temporary_password, user.username)
+    user.set_password(temporary_password)
+    user.must_change_password = True
+    user.failed_logins, user.locked_until = 0, None
+    audit.record("user.reset_password", f"user:{user.id}", username=user.username)
+    db.session.commit()
+
+
+def _active_admins() -> int:
+    return db.session.execute(select(func.count()).select_from(User)
+                              .where(User.role == "admin", User.active.is_(True))).scalar_one()
+
+
+def set_active(user: User, active: bool, by: User | None = None) -> None:
+    if user.active == active:
+        return
+    if not active:
+        if by is not None and by.id == user.id:
+            raise AccountError(_l("You cannot deactivate your own account."))
+        if user.role == "admin" and _active_admins() <= 1:
+            raise AccountError(_l("The last active administrator cannot be deactivated."))
+    user.active = active
+    audit.record("user.activate" if active else "user.deactivate", f"user:{user.id}", username=user.username)
+    db.session.commit()
+
+
+def update_user(user: User, *, display_name: str, campaign_ids=()) -> None:
+    before = sorted(s.campaign_id for s in user.scopes)
+    user.display_name = display_name.strip()
+    after = _set_scopes(user, campaign_ids)
+    audit.record("user.update", f"user:{user.id}", username=user.username, campaigns_before=before,
+                 campaigns=after)
+    db.session.commit()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))

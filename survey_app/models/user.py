@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    #: set when an administrator gives a temporary password: the next login must change it
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     target: Mapped["Target | None"] = relationship()  # noqa: F821
@@ -41,6 +43,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        from ..security import session_token
+        return session_token(self)
 
     def __repr__(self):
         return f"<User {self.username!r} {self.role}>"

@@ -1,0 +1,1 @@
+"""Administrators' pages: user accounts and the audit log."""
