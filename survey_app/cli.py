@@ -5,7 +5,7 @@ import sys
 import click
 import questionnaires
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -206,6 +206,7 @@ def audit_verify():
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds a campaign already.")
 def demo_command(if_empty):
     """Load the demo city: departments, leaders, campaigns and simulated ballots."""
@@ -220,3 +221,5 @@ def demo_command(if_empty):
 def init_app(app) -> None:
     for command in (questionnaire_cli, codes_cli, campaign_cli, user_cli, audit_cli, demo_command):
         app.cli.add_command(command)
+    from . import backup
+    backup.init_app(app)
