@@ -6,6 +6,7 @@ every value keeps the line it came from and every problem can name that line.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,10 +115,21 @@ class _FlowList(list):
     pass
 
 
+#: Characters that YAML reads as line breaks (or drops) in plain and block scalars, and
+#: characters it cannot hold unescaped: only a double-quoted scalar carries them intact.
+_NEEDS_ESCAPES = re.compile(
+    "[\r\x85\u2028\u2029\ufeff]|[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    # Multi-line prose reads best as a literal block; PyYAML falls back to quoting
-    # whenever the block style could not carry the string exactly.
-    style = "|" if "\n" in data.rstrip("\n") else None
+    if _NEEDS_ESCAPES.search(data):
+        style = '"'
+    elif "\n" in data.rstrip("\n"):
+        # Multi-line prose reads best as a literal block; PyYAML falls back to quoting
+        # whenever the block style could not carry the string exactly.
+        style = "|"
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
