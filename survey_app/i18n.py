@@ -1,7 +1,7 @@
 """Language choice: a cookie set by the switch on every page, else the browser's preference."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 
 COOKIE = "lang"
@@ -9,6 +9,8 @@ COOKIE = "lang"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return "en"  # the command line speaks English, like its messages
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen

@@ -1,0 +1,108 @@
+"""The command line: each command works, and bad input exits 2 naming the file and the reason."""
+import csv
+import io
+
+import questionnaires
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Campaign, Questionnaire, User
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def test_questionnaire_validate_ok(runner, tmp_path):
+    path = tmp_path / "q.yaml"
+    path.write_text(questionnaires.dump(questionnaires.template("work_style")), encoding="utf-8")
+    result = runner.invoke(args=["questionnaire", "validate", str(path)])
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_questionnaire_validate_bad(runner, tmp_path):
+    path = tmp_path / "bad.yaml"
+    text = questionnaires.dump(questionnaires.template("work_style")).replace("dimension: ", "dimension: nope_", 1)
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["questionnaire", "validate", str(path)])
+    assert result.exit_code == 2
+    assert str(path) in result.output and "line" in result.output and "nope_" in result.output
+
+
+def test_questionnaire_validate_missing_file(runner, tmp_path):
+    result = runner.invoke(args=["questionnaire", "validate", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2 and "none.yaml" in result.output
+
+
+def test_questionnaire_import(runner, app, tmp_path):
+    path = tmp_path / "q.yaml"
+    path.write_text(questionnaires.dump(questionnaires.template("decision")), encoding="utf-8")
+    result = runner.invoke(args=["questionnaire", "import", str(path), "--publish"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Questionnaire)).scalar_one() == 1
+
+
+def test_codes_issue_to_file(runner, app, campaign_id, tmp_path):
+    out = tmp_path / "codes.csv"
+    result = runner.invoke(args=["codes", "issue", "c1", "staff", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 5 and len({r["code"] for r in rows}) == 5
+    with app.app_context():
+        hashes = set(db.session.execute(select(AccessCode.code_hash)).scalars())
+    assert len(hashes) == 5 and not any(r["code"] in h for r in rows for h in hashes)
+
+
+def test_codes_issue_errors(runner, app, campaign_id):
+    for args, needle in ((["codes", "issue", "nope", "staff", "5"], "nope"),
+                         (["codes", "issue", "c1", "public", "5"], "public"),
+                         (["codes", "issue", "c1", "staff", "0"], "0")):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2 and needle in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AccessCode)).scalar_one() == 0
+
+
+def test_codes_revoke(runner, app, campaign_id):
+    runner.invoke(args=["codes", "issue", "c1", "staff", "3"])
+    result = runner.invoke(args=["codes", "revoke", "c1", "staff"])
+    assert result.exit_code == 0 and "3" in result.output
+
+
+def test_campaign_lifecycle_cli(runner, app, make_campaign):
+    make_campaign(code="cli", status="draft")
+    assert runner.invoke(args=["campaign", "open", "cli", "--passphrase", "short"]).exit_code == 2
+    result = runner.invoke(args=["campaign", "open", "cli", "--passphrase", PASSPHRASE])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["campaign", "count", "cli", "--passphrase", PASSPHRASE]).exit_code == 2
+    assert runner.invoke(args=["campaign", "close", "cli"]).exit_code == 0
+    wrong = runner.invoke(args=["campaign", "count", "cli", "--passphrase", "wrong passphrase!"])
+    assert wrong.exit_code == 2 and "nothing was changed" in wrong.output
+    assert runner.invoke(args=["campaign", "count", "cli", "--passphrase", PASSPHRASE]).exit_code == 0
+    with app.app_context():
+        assert db.session.execute(select(Campaign).where(Campaign.code == "cli")).scalar_one().counted_at
+
+
+def test_user_create(runner, app):
+    result = runner.invoke(args=["user", "create", "root", "--role", "admin", "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["user", "create", "root", "--password", "a-long-password"]).exit_code == 2
+    assert runner.invoke(args=["user", "create", "weak", "--password", "short"]).exit_code == 2
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == "root")).scalar_one()
+        assert user.role == "admin" and user.check_password("a-long-password")
+        assert "a-long-password" not in user.password_hash
+
+
+def test_demo_loads_and_skips_when_not_empty(runner, app):
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "admin" in result.output
+    with app.app_context():
+        campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
+        assert set(campaigns) == {"sector-2026", "work-2026", "report-2026"}
+        assert campaigns["sector-2026"].status == "published"
+        assert campaigns["sector-2026"].published_results["ballots"] >= 300
+        assert campaigns["work-2026"].counted_at is not None
+        assert campaigns["report-2026"].status == "open"
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
