@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    from .paper.blueprint import bp as paper_bp
+    app.register_blueprint(paper_bp)
     app.register_blueprint(accounts_bp)
 
     i18n.init_app(app)

@@ -221,5 +221,7 @@ def demo_command(if_empty):
 def init_app(app) -> None:
     for command in (questionnaire_cli, codes_cli, campaign_cli, user_cli, audit_cli, demo_command):
         app.cli.add_command(command)
+    from .paper import cli as paper_cli
+    paper_cli.init_app(app)
     from . import backup
     backup.init_app(app)

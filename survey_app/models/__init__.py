@@ -3,11 +3,13 @@ from .audit import AuditEntry
 from .ballot import Answer, Ballot, Comment, Envelope, Receipt, TurnoutDay
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .code import AccessCode
+from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
     "AccessCode", "Answer", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment",
-    "Envelope", "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
+    "Envelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
+    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

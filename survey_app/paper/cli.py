@@ -1,0 +1,88 @@
+"""`flask --app wsgi paper ...`: import ballot files, print sheets, reconcile; the same operations as the web."""
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..extensions import db
+
+paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _campaign(code: str):
+    from ..models import Campaign
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if campaign is None:
+        _fail(f"no campaign with code {code!r}")
+    return campaign
+
+
+@paper_cli.command("import")
+@click.argument("campaign_code")
+@click.argument("file", type=click.Path(dir_okay=False))
+def paper_import(campaign_code, file):
+    """Seal every ballot of an answers.csv FILE into the campaign's box, or nothing (exit 2)."""
+    from . import operations as ops
+    campaign = _campaign(campaign_code)
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as error:
+        _fail(f"{file}: {error.strerror}")
+    try:
+        per_group = ops.import_answers(campaign, data, file, "cli")
+    except ops.ImportInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"{file}, row {problem.row}: {problem.reason}", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(2)
+    summary = ", ".join(f"{code} {n}" for code, n in sorted(per_group.items()))
+    click.echo(f"{sum(per_group.values())} ballots imported and sealed ({summary})")
+
+
+@paper_cli.command("print")
+@click.argument("campaign_code")
+@click.argument("group_code")
+@click.argument("count", type=click.IntRange(1, 500))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
+def paper_print(campaign_code, group_code, count, out):
+    """Number COUNT new sheets for a group and write them as a PDF."""
+    from . import operations as ops
+    campaign = _campaign(campaign_code)
+    group = campaign.group(group_code)
+    if group is None:
+        _fail(f"campaign {campaign_code!r} has no group {group_code!r}")
+    try:
+        batch = ops.print_batch(campaign, group, count, "cli")
+    except ops.PaperRefused as refusal:
+        _fail(str(refusal.message))
+    with open(out, "wb") as fh:
+        fh.write(ops.batch_pdf(batch, "cli"))
+    click.echo(f"sheets {ops.sheet_label(batch.first_number)} to {ops.sheet_label(batch.last_number)} "
+               f"written to {out}")
+
+
+@paper_cli.command("reconcile")
+@click.argument("campaign_code")
+def paper_reconcile(campaign_code):
+    """Print the reconciliation figures per group as CSV."""
+    import csv
+
+    from . import operations as ops
+    campaign = _campaign(campaign_code)
+    fields = ["printed", "returned", "not_returned", "entered_once", "entered_twice", "matched",
+              "third_checked", "awaiting_check", "ballots", "blank", "invalid", "spoiled", "imported"]
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["group", *fields])
+    for row in ops.reconciliation(campaign):
+        writer.writerow([row.group.code, *(getattr(row, f) for f in fields)])
+
+
+def init_app(app) -> None:
+    app.cli.add_command(paper_cli)

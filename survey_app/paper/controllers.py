@@ -1,0 +1,233 @@
+"""Paper-ballot views: thin; the rules live in `paper.operations`."""
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
+from . import operations as ops
+from .forms import ConfirmForm, EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
+
+STAFF_ROLES = ("admin", "staff")
+
+
+def _load_campaign(campaign_id: int) -> Campaign:
+    """The campaign, if it exists and the user's scope includes it."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    scope = {s.campaign_id for s in current_user.scopes}
+    if scope and campaign.id not in scope:
+        abort(403)
+    return campaign
+
+
+def _load_sheet(campaign: Campaign, number: int) -> PaperSheet:
+    sheet = db.session.execute(select(PaperSheet).where(
+        PaperSheet.campaign_id == campaign.id, PaperSheet.number == number)).scalar_one_or_none()
+    if sheet is None:
+        abort(404, description=_("No sheet with this number was printed for this campaign."))
+    return sheet
+
+
+def _is_staff() -> bool:
+    return current_user.role in STAFF_ROLES
+
+
+def index():
+    scope = {s.campaign_id for s in current_user.scopes}
+    campaigns = [c for c in db.session.execute(select(Campaign).order_by(Campaign.id.desc())).scalars()
+                 if (not scope or c.id in scope)
+                 and (ops.accepts_paper(c) or (_is_staff() and c.status != "published"))]
+    return render_template("paper/index.html", campaigns=campaigns, accepts=ops.accepts_paper,
+                           locale=current_language())
+
+
+def campaign(campaign_id: int):
+    c = _load_campaign(campaign_id)
+    context = {"campaign": c, "accepts": ops.accepts_paper(c), "number_form": SheetNumberForm(),
+               "locale": current_language()}
+    if _is_staff():
+        print_form = PrintForm()
+        print_form.group.choices = [(grp.id, grp.name(current_language())) for grp in c.groups]
+        context.update(
+            print_form=print_form,
+            rules_form=RulesForm(max_blank_percent=round(ops.rules(c).max_blank_share * 100)),
+            confirm=ConfirmForm(),
+            batches=list(db.session.execute(select(PaperBatch).where(PaperBatch.campaign_id == c.id)
+                                            .order_by(PaperBatch.id)).scalars()),
+            awaiting=ops.awaiting_check(c), label=ops.sheet_label)
+    return render_template("paper/campaign.html", **context)
+
+
+def enter(campaign_id: int):
+    """Type or scan a sheet number; the entry form follows."""
+    c = _load_campaign(campaign_id)
+    form = SheetNumberForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            sheet = ops.find_sheet(c, form.number.data)
+            ops.check_can_enter(sheet, current_user)
+        except ops.PaperRefused as refusal:
+            form.number.errors.append(refusal.message)
+            status = refusal.status
+        else:
+            return redirect(url_for("paper.sheet", campaign_id=c.id, number=sheet.number))
+    elif form.errors:
+        status = 400
+    return render_template("paper/enter.html", campaign=c, form=form, accepts=ops.accepts_paper(c),
+                           locale=current_language()), status
+
+
+def sheet(campaign_id: int, number: int):
+    """One clerk's blind entry of one sheet: an empty form, whatever the other clerk typed."""
+    g.no_store = True
+    c = _load_campaign(campaign_id)
+    sheet_ = _load_sheet(c, number)
+    try:
+        ops.check_can_enter(sheet_, current_user)
+    except ops.PaperRefused as refusal:
+        form = SheetNumberForm(number=ops.sheet_label(number))
+        form.number.errors = [refusal.message]
+        return render_template("paper/enter.html", campaign=c, form=form, accepts=ops.accepts_paper(c),
+                               locale=current_language()), refusal.status
+    lay = ops.layout(c, sheet_.group)
+    form = EntryForm()
+    values, errors = {}, {}
+    if form.validate_on_submit():
+        values = {key: request.form.get(key, "") for key in lay.keys()}
+        keyed, errors = ops.parse_keyed(lay, request.form, spoiled=form.spoiled.data)
+        if not errors:
+            try:
+                outcome = ops.record_entry(sheet_, current_user, keyed)
+            except ops.PaperRefused as refusal:
+                if refusal.status == 400:
+                    errors = {"_form": refusal.message}
+                else:
+                    flash(refusal.message, "error")
+                    return redirect(url_for("paper.enter", campaign_id=c.id))
+            else:
+                flash(_outcome_message(outcome), "success" if outcome.state != "mismatch" else "warning")
+                return redirect(url_for("paper.enter", campaign_id=c.id))
+    return render_template("paper/sheet.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
+                           form=form, values=values, errors=errors, locale=current_language(),
+                           action=url_for("paper.sheet", campaign_id=c.id, number=number),
+                           letters=ops.LETTERS), (400 if errors else 200)
+
+
+def _outcome_message(outcome: ops.EntryOutcome) -> str:
+    label = outcome.sheet_label
+    return {
+        "waiting": _("Sheet %(s)s recorded. A second clerk must now enter it.", s=label),
+        "mismatch": _("Sheet %(s)s: the two entries differ. It goes to a third check.", s=label),
+        "ballot": _("Sheet %(s)s: both entries match. The ballot is sealed in the ballot box.", s=label),
+        "blank": _("Sheet %(s)s: both entries match. It is recorded as blank.", s=label),
+        "invalid": _("Sheet %(s)s: both entries match. It is recorded as invalid under the campaign's rules.",
+                     s=label),
+        "spoiled": _("Sheet %(s)s: both entries match. It is recorded as spoiled.", s=label),
+    }[outcome.state]
+
+
+def print_sheets(campaign_id: int):
+    c = _load_campaign(campaign_id)
+    form = PrintForm()
+    form.group.choices = [(grp.id, grp.name(current_language())) for grp in c.groups]
+    if not form.validate_on_submit():
+        abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
+    group = db.session.get(RespondentGroup, form.group.data)
+    try:
+        batch = ops.print_batch(c, group, form.count.data, current_user.username)
+    except ops.PaperRefused as refusal:
+        abort(refusal.status, description=str(refusal.message))
+    flash(_("Sheets %(first)s to %(last)s numbered. Download the PDF below and print it.",
+            first=ops.sheet_label(batch.first_number), last=ops.sheet_label(batch.last_number)), "success")
+    return redirect(url_for("paper.campaign", campaign_id=c.id))
+
+
+def batch_pdf(campaign_id: int, batch_id: int):
+    c = _load_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    batch = db.session.get(PaperBatch, batch_id)
+    if batch is None or batch.campaign_id != c.id:
+        abort(404)
+    pdf = ops.batch_pdf(batch, current_user.username)
+    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}.pdf"
+    return current_app.response_class(pdf, mimetype="application/pdf",
+                                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def rules(campaign_id: int):
+    c = _load_campaign(campaign_id)
+    form = RulesForm()
+    if not form.validate_on_submit():
+        abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
+    try:
+        ops.set_rules(c, form.max_blank_percent.data / 100)
+    except ops.PaperRefused as refusal:
+        abort(refusal.status, description=str(refusal.message))
+    flash(_("Saved."), "success")
+    return redirect(url_for("paper.campaign", campaign_id=c.id))
+
+
+def check(campaign_id: int, number: int):
+    """The third check: both entries side by side, for a staff member who entered neither."""
+    g.no_store = True
+    c = _load_campaign(campaign_id)
+    sheet_ = _load_sheet(c, number)
+    try:
+        entries = ops.entries_for_check(sheet_, current_user)
+    except ops.PaperRefused as refusal:
+        abort(refusal.status, description=str(refusal.message))
+    lay = ops.layout(c, sheet_.group)
+    merged, differing, both_spoiled = ops.merged_form(entries)
+    form = EntryForm(spoiled=both_spoiled)
+    values, errors = merged, {}
+    if form.validate_on_submit():
+        values = {key: request.form.get(key, "") for key in lay.keys()}
+        keyed, errors = ops.parse_keyed(lay, request.form, spoiled=form.spoiled.data, allow_unresolved=True)
+        if not errors:
+            try:
+                state = ops.decide(sheet_, current_user, keyed)
+            except ops.PaperRefused as refusal:
+                if refusal.status != 400:
+                    abort(refusal.status, description=str(refusal.message))
+                errors = {"_form": refusal.message}
+            else:
+                flash(_outcome_message(ops.EntryOutcome(state, ops.sheet_label(number))), "success")
+                return redirect(url_for("paper.campaign", campaign_id=c.id))
+    return render_template("paper/check.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
+                           entries=entries, differing=differing, form=form, values=values, errors=errors,
+                           locale=current_language(), letters=ops.LETTERS,
+                           action=url_for("paper.check", campaign_id=c.id, number=number)), (400 if errors else 200)
+
+
+def import_answers(campaign_id: int):
+    c = _load_campaign(campaign_id)
+    form = ImportForm()
+    problems, status = [], 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            per_group = ops.import_answers(c, upload.read(), upload.filename or "answers.csv",
+                                           current_user.username)
+        except ops.ImportInvalid as invalid:
+            problems, status = invalid.problems, 400
+        else:
+            flash(_("%(n)d ballots imported and sealed in the ballot box.", n=sum(per_group.values())), "success")
+            return redirect(url_for("paper.campaign", campaign_id=c.id))
+    elif form.errors:
+        status = 400
+    return render_template("paper/import.html", campaign=c, form=form, problems=problems[:200],
+                           more=max(0, len(problems) - 200), accepts=ops.accepts_paper(c),
+                           locale=current_language()), status
+
+
+def reconciliation(campaign_id: int):
+    c = _load_campaign(campaign_id)
+    from ..models._types import utcnow
+    return render_template("paper/reconciliation.html", campaign=c, rows=ops.reconciliation(c),
+                           rules=ops.rules(c), now=utcnow(), locale=current_language())

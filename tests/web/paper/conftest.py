@@ -1,0 +1,72 @@
+"""Fixtures of the paper-ballot tests: an open campaign with one paper group, a printed batch,
+a second clerk, and helpers that key a sheet as a given user."""
+import pytest
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+
+PASSWORD = "test-password-123"
+
+
+@pytest.fixture
+def paper_campaign(make_campaign):
+    """An open sector-style campaign: group "hall" (paper) and "public", 3 targets."""
+    return make_campaign(code="pc", groups=[("hall", 0.5, "code"), ("public", 0.5, "public")], n_targets=3)
+
+
+@pytest.fixture
+def clerks(app, users):
+    """Two more clerks besides the `clerk` account of `users`."""
+    from survey_app.auth.operations import create_user
+    with app.app_context():
+        create_user("clerk2", PASSWORD, "clerk")
+        create_user("clerk3", PASSWORD, "clerk")
+    return ("clerk", "clerk2", "clerk3")
+
+
+@pytest.fixture
+def batch(app, paper_campaign):
+    """Ten sheets printed for group "hall"; returns their numbers."""
+    from survey_app.models import Campaign
+    from survey_app.paper import operations as ops
+    with app.app_context():
+        campaign = db.session.get(Campaign, paper_campaign)
+        b = ops.print_batch(campaign, campaign.group("hall"), 10, "staff")
+        return list(range(b.first_number, b.first_number + b.count))
+
+
+@pytest.fixture
+def as_user(app):
+    """A fresh logged-in test client for a username (several users act in one test)."""
+    def make(username):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+    return make
+
+
+@pytest.fixture
+def rows(app, paper_campaign):
+    """Form data keying a hall sheet: every letter row filled with `letter` (or a given row string)."""
+    from survey_app.models import Campaign
+    from survey_app.paper import operations as ops
+
+    def make(letter="A", general="A", **extra):
+        with app.app_context():
+            campaign = db.session.get(Campaign, paper_campaign)
+            lay = ops.layout(campaign, campaign.group("hall"))
+            data = {}
+            for row in lay.rows:
+                data[row.key] = (general * len(row.items)) if row.target is None else (letter * len(row.items))
+            data.update(extra)
+            return data
+    return make
+
+
+@pytest.fixture
+def count_rows(app):
+    def count(model, *where):
+        with app.app_context():
+            return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+    return count
