@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Every Problem.code there is; docs/questionnaire-format.md explains each.
+PROBLEM_CODES: tuple[str, ...] = (
+    "yaml_syntax", "bad_encoding", "duplicate_key", "bad_type", "unknown_key",
+    "required_key", "bad_format", "bad_code", "unknown_kind", "missing_translation",
+    "not_finite", "empty_scale", "too_few_scored_options", "duplicate_code", "points_order",
+    "multiple_dont_know", "unknown_option", "overlapping_classes", "dont_know_classified",
+    "negative_weight", "zero_weights", "unknown_item_type", "unknown_dimension",
+    "not_applicable", "rating_per_ballot", "too_few_choices", "empty_groups", "not_positive",
+    "empty_dimension", "empty_section", "no_items", "no_rating_items",
+)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,6 +31,9 @@ class Problem:
     code: str
     message: str
     params: dict = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        assert self.code in PROBLEM_CODES, f"undocumented problem code {self.code!r}"
 
     def __str__(self) -> str:
         return self.message

@@ -575,9 +575,7 @@ def build(data: Any, lines: Mapping[str, int] | None = None,
     checker = Checker(lines)
     checker.problems.extend(problems)
     questionnaire = checker.questionnaire(data)
-    if checker.problems or questionnaire is None:
-        problems = checker.sorted_problems()
-        if not problems:  # cannot happen, but never return None silently
-            problems = [Problem(None, "", "invalid", "the questionnaire is invalid", {})]
-        raise QuestionnaireInvalid(problems)
+    if checker.problems:
+        raise QuestionnaireInvalid(checker.sorted_problems())
+    assert questionnaire is not None, "nothing built, yet no problem found"
     return questionnaire

@@ -260,3 +260,8 @@ def test_odd_texts_give_problems_not_crashes(text):
     problems = problems_of(text)
     assert problems and all(isinstance(p, Problem) for p in problems)
     assert all(re.match(r"(line \d+: )?\S", p.message) for p in problems)
+
+
+def test_every_problem_code_has_a_case():
+    covered = {case[2] for case in CASES} | {"bad_encoding"}
+    assert covered == set(questionnaires.PROBLEM_CODES)
