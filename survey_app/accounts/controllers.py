@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth import operations as accounts
 from ..extensions import db
+from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, Target, User
 from ..models._types import utcnow
@@ -24,13 +25,13 @@ def _load_user(user_id: int) -> User:
 def _campaign_choices():
     locale = current_language()
     rows = db.session.execute(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).scalars()
-    return [(c.id, f"{c.code} · {c.title(locale)}") for c in rows]
+    return choices([(c.id, f"{c.code} · {c.title(locale)}") for c in rows])
 
 
 def _target_choices():
     locale = current_language()
     rows = db.session.execute(select(Target).order_by(Target.kind, Target.code)).scalars()
-    return [(0, "—")] + [(t.id, f"{t.code} · {t.name(locale)}") for t in rows]
+    return choices([(0, "—")] + [(t.id, f"{t.code} · {t.name(locale)}") for t in rows])
 
 
 def users():

@@ -5,12 +5,13 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..auth.operations import MIN_PASSWORD
+from ..formtools import choices
 
 
 def role_choices():
-    return [("staff", _l("Commission staff")), ("clerk", _l("Clerk (paper ballots only)")),
+    return choices([("staff", _l("Commission staff")), ("clerk", _l("Clerk (paper ballots only)")),
             ("leader", _l("Leader or unit (own reports only)")), ("auditor", _l("Auditor (read only)")),
-            ("admin", _l("Administrator"))]
+            ("admin", _l("Administrator"))])
 
 
 def _password(label):
