@@ -48,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli
     cli.init_app(app)
+    from .reports import cli as reports_cli
+    reports_cli.init_app(app)
     # Werkzeug's access log would write client addresses next to respondent URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app

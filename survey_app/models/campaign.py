@@ -78,6 +78,10 @@ class Campaign(db.Model):
     published_results: Mapped[dict | None] = mapped_column(JSON)
     published_sha256: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[datetime | None]
+    #: the exact method.json dictionary the published results were computed with
+    published_method: Mapped[dict | None] = mapped_column(JSON)
+    #: the open results bundle (zip: answers.csv, method.json, results.json, receipts.txt, README)
+    published_bundle: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: the last computed results and the state of the ballots they were computed from
     results_cache: Mapped[dict | None] = mapped_column(JSON)
     results_cache_key: Mapped[str | None] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 from sqlalchemy import select, text
 
 from ..extensions import db
@@ -27,8 +27,18 @@ def _published(code: str) -> Campaign:
 def campaign(code: str):
     campaign = _published(code)
     targets = {t.code: t for t in campaign.targets}
+    groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
     return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
-                           targets=targets, locale=current_language())
+                           targets=targets, groups=groups, locale=current_language())
+
+
+def bundle(code: str):
+    """The open results bundle frozen at publication: anyone can recompute every number."""
+    campaign = _published(code)
+    if campaign.published_bundle is None:
+        abort(404)
+    return Response(campaign.published_bundle, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{campaign.code}-results-bundle.zip"'})
 
 
 def receipts(code: str):

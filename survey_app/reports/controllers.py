@@ -1,17 +1,184 @@
-from flask import render_template
+"""Report pages and the commission's dashboard: load, check access per object, render."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import results as results_adapter
+from ..ballots import operations as ballots
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Campaign, CampaignTarget
+from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
+from . import exports, operations, pdf
+from .forms import CommentFilterForm, ModerateForm
+
+
+def _scope() -> set[int]:
+    return {s.campaign_id for s in current_user.scopes}
+
+
+def _staff_campaign(campaign_id: int) -> Campaign:
+    """The campaign for commission views: it exists and the user's scope includes it."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    scope = _scope()
+    if scope and campaign.id not in scope:
+        abort(403)
+    return campaign
+
+
+def _counted(campaign: Campaign) -> dict:
+    data = results_adapter.results(campaign)
+    if data is None:
+        abort(404, description=_("There are no results before the ballot box is opened and counted."))
+    return data
+
+
+def load_report(campaign_id: int, target_id: int) -> tuple[Campaign, Target]:
+    """The (campaign, target) whose report the current user may read, or 404/403.
+
+    A leader reads only the report on their own target, and only once the campaign is
+    published; any other id answers 404, so ids cannot be probed.
+    """
+    campaign = db.session.get(Campaign, campaign_id)
+    target = db.session.get(Target, target_id)
+    if campaign is None or target is None:
+        abort(404)
+    in_campaign = db.session.execute(select(CampaignTarget.id).where(
+        CampaignTarget.campaign_id == campaign.id, CampaignTarget.target_id == target.id)).first()
+    if in_campaign is None:
+        abort(404)
+    if current_user.role == "leader":
+        if current_user.target_id is None or current_user.target_id != target.id or campaign.status != "published":
+            abort(404)
+    else:
+        scope = _scope()
+        if scope and campaign.id not in scope:
+            abort(403)
+    _counted(campaign)
+    return campaign, target
 
 
 def index():
-    """A leader sees the published campaigns that appraised them; staff see every campaign."""
-    query = select(Campaign).order_by(Campaign.created_at.desc())
+    """A leader sees their published reports; the commission sees every counted campaign in scope."""
+    locale = current_language()
     if current_user.role == "leader":
-        query = query.join(CampaignTarget).where(CampaignTarget.target_id == current_user.target_id,
-                                                 Campaign.status == "published")
-    campaigns = db.session.execute(query).scalars().unique().all()
-    return render_template("reports/index.html", campaigns=campaigns, locale=current_language())
+        rows = []
+        if current_user.target_id is not None:
+            rows = db.session.execute(
+                select(Campaign).join(CampaignTarget)
+                .where(CampaignTarget.target_id == current_user.target_id, Campaign.status == "published")
+                .order_by(Campaign.published_at.desc())).scalars().all()
+        return render_template("reports/index.html", campaigns=rows, leader_target=current_user.target,
+                               locale=locale)
+    query = select(Campaign).where(Campaign.counted_at.is_not(None)).order_by(Campaign.created_at.desc())
+    scope = _scope()
+    if scope:
+        query = query.where(Campaign.id.in_(scope))
+    return render_template("reports/index.html", campaigns=db.session.execute(query).scalars().all(),
+                           leader_target=None, locale=locale)
+
+
+def report(campaign_id: int, target_id: int):
+    campaign, target = load_report(campaign_id, target_id)
+    r = operations.build_report(campaign, target, current_language())
+    return render_template("reports/report.html", r=r, locale=r.locale)
+
+
+def report_pdf(campaign_id: int, target_id: int):
+    campaign, target = load_report(campaign_id, target_id)
+    r = operations.build_report(campaign, target, current_language())
+    body = pdf.render(r)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{pdf.filename(r)}"', "Cache-Control": "private, no-store"})
+
+
+# -- the commission's dashboard --------------------------------------------------------------
+
+def dashboard(campaign_id: int):
+    campaign = _staff_campaign(campaign_id)
+    locale = current_language()
+    data = _counted(campaign)
+    targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
+    flagged = results_adapter.compute(campaign, exclude_flagged=True) if data.get("flagged_straightline") else None
+    sensitivity = []
+    if flagged is not None:
+        other = {t["target"]: t for t in flagged["targets"]}
+        for entry in data["targets"]:
+            alt = other.get(entry["target"], {})
+            delta = (alt.get("score") - entry["score"]) if alt.get("score") is not None and \
+                entry.get("score") is not None else None
+            sensitivity.append({"target": entry["target"], "score": entry.get("score"), "rank": entry.get("rank"),
+                                "alt_score": alt.get("score"), "alt_rank": alt.get("rank"), "delta": delta,
+                                "alert": entry.get("alert"), "alt_alert": alt.get("alert")})
+    q = campaign.questionnaire_version.parsed
+    dimension_names = {d.code: d.name.get(locale) for d in q.dimensions}
+    pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
+        Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
+    return render_template(
+        "reports/dashboard.html", campaign=campaign, results=data, targets=targets,
+        alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")],
+        turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
+        dimension_names=dimension_names, method=operations.method_of(campaign), pending=pending, locale=locale)
+
+
+def drilldown(campaign_id: int, target_id: int):
+    """The figures behind a target's alert: dissatisfaction per group and item means."""
+    campaign = _staff_campaign(campaign_id)
+    _counted(campaign)
+    campaign, target = load_report(campaign.id, target_id)
+    r = operations.build_report(campaign, target, current_language(), with_charts=False)
+    return render_template("reports/drilldown.html", r=r, locale=r.locale)
+
+
+def comments(campaign_id: int):
+    campaign = _staff_campaign(campaign_id)
+    locale = current_language()
+    shown = CommentFilterForm(request.args)
+    status = shown.status.data if shown.validate() else "pending"
+    rows = db.session.execute(
+        select(Comment, Target, RespondentGroup.code).outerjoin(Target, Target.id == Comment.target_id)
+        .join(RespondentGroup, RespondentGroup.id == Comment.group_id)
+        .where(Comment.campaign_id == campaign.id, Comment.status == status)
+        .order_by(Target.code, Comment.id)).all()
+    data = results_adapter.results(campaign)
+    suppressed = set()
+    for entry in (data or {}).get("targets", []):
+        for code, cell in entry.get("groups", {}).items():
+            if cell.get("suppressed"):
+                suppressed.add((entry["target"], code))
+    items = [(comment, target, target is not None and (target.code, group_code) in suppressed)
+             for comment, target, group_code in rows]
+    return render_template("reports/comments.html", campaign=campaign, rows=items, shown=shown, status=status,
+                           form=ModerateForm(), locale=locale)
+
+
+def moderate(campaign_id: int, comment_id: str):
+    campaign = _staff_campaign(campaign_id)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.campaign_id != campaign.id:
+        abort(404)
+    form = ModerateForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Choose publish or hide."))
+    operations.moderate(comment, form.status.data)
+    flash({"published": _("The comment is published."), "hidden": _("The comment is hidden."),
+           "pending": _("The comment is back in the queue.")}[form.status.data], "success")
+    back = request.args.get("status", "pending")
+    return redirect(url_for("reports.comments", campaign_id=campaign.id,
+                            status=back if back in ("pending", "published", "hidden") else "pending"))
+
+
+def export_xlsx(campaign_id: int):
+    campaign = _staff_campaign(campaign_id)
+    body = exports.to_xlsx(campaign, _counted(campaign), current_language())
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.xlsx"'})
+
+
+def export_csv(campaign_id: int):
+    campaign = _staff_campaign(campaign_id)
+    body = exports.to_csv(campaign, _counted(campaign), current_language())
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})

@@ -1,0 +1,159 @@
+"""The charts of the feedback reports, drawn with matplotlib's Figure API into PNG bytes.
+
+Every function receives its labels already translated and returns PNG bytes; none of
+them touches pyplot, whose global state leaks across requests. Chinese needs a CJK font:
+the set-up installs Noto Sans CJK SC, and every chart is drawn inside `_style()`.
+"""
+import io
+import textwrap
+from contextlib import contextmanager
+
+import matplotlib
+from matplotlib.figure import Figure
+
+matplotlib.use("Agg")
+
+FONT = "Noto Sans CJK SC"
+RED, GREY, BLUE = "#b3261e", "#9aa1aa", "#0b4f9c"
+#: colours of scale options from best to worst; "don't know" is grey
+OPTION_COLOURS = ["#1a7f37", "#7cb46b", "#e0b03c", "#d9822b", "#c62828", "#8c1d18"]
+DONT_KNOW_COLOUR = "#c4c9d0"
+DPI = 150
+
+
+@contextmanager
+def _style():
+    with matplotlib.rc_context({
+        "font.family": "sans-serif",
+        "font.sans-serif": [FONT],
+        "axes.unicode_minus": False,
+        "font.size": 8.5,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.edgecolor": "#5f6670",
+        "svg.fonttype": "path",
+    }):
+        yield
+
+
+def _png(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.05)
+    return out.getvalue()
+
+
+def wrap(label: str, width: int = 18) -> str:
+    """Wrap a label for an axis: CJK text by characters, other text by words."""
+    if any("\u2e80" <= ch <= "\u9fff" for ch in label):
+        width = max(4, width // 2 + 2)
+        lines = [label[i:i + width] for i in range(0, len(label), width)]
+    else:
+        lines = textwrap.wrap(label, width) or [label]
+    if len(lines) > 3:
+        lines = lines[:3]
+        lines[-1] = lines[-1][:-1] + "…"
+    return "\n".join(lines)
+
+
+def shorten(label: str, width: int = 30) -> str:
+    """One line of at most `width` columns (a CJK character counts two), with an ellipsis."""
+    out, used = "", 0
+    for ch in label:
+        cost = 2 if "\u2e80" <= ch <= "\uffef" else 1
+        if used + cost > width:
+            return out.rstrip("，,;；、 ") + "…"
+        out, used = out + ch, used + cost
+    return out
+
+
+def dimension_profile(labels: list[str], scores: list[float | None], means: list[float | None],
+                      score_label: str, mean_label: str) -> bytes:
+    """Horizontal bars of a target's dimension scores with the campaign mean as a tick."""
+    with _style():
+        height = 0.8 + 0.3 * len(labels)
+        fig = Figure(figsize=(6.4, height))
+        ax = fig.add_subplot()
+        ys = list(range(len(labels)))[::-1]
+        values = [s if s is not None else 0 for s in scores]
+        bars = ax.barh(ys, values, height=0.6, color=RED, label=score_label)
+        mean_y = [y for y, m in zip(ys, means) if m is not None]
+        mean_x = [m for m in means if m is not None]
+        ticks = ax.scatter(mean_x, mean_y, marker="|", s=200, linewidths=2.2, color="#1f2328", label=mean_label,
+                           zorder=3)
+        ax.set_yticks(ys, [wrap(label, 22) for label in labels])
+        low = min([v for v in values + mean_x if v] or [0])
+        start = max(0, (int(low) // 10 - 1) * 10)
+        ax.set_xlim(start, 100)
+        # Values sit at the start of the bars, where the campaign-mean tick never is.
+        for y, s in zip(ys, scores):
+            if s is not None:
+                ax.text(start + 0.8, y, f"{s:.1f}", va="center", ha="left", color="white", fontsize=8,
+                        fontweight="bold")
+        ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
+                  fontsize=8)
+        return _png(fig)
+
+
+def distribution(labels: list[str], option_labels: list[str], counts: list[list[int]],
+                 dont_know: list[bool], empty_label: str) -> bytes:
+    """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey."""
+    with _style():
+        height = 0.8 + 0.27 * max(1, len(labels))
+        fig = Figure(figsize=(6.6, height))
+        ax = fig.add_subplot()
+        ys = list(range(len(labels)))[::-1]
+        colours, k = [], 0
+        for is_dk in dont_know:
+            if is_dk:
+                colours.append(DONT_KNOW_COLOUR)
+            else:
+                colours.append(OPTION_COLOURS[min(k, len(OPTION_COLOURS) - 1)] if sum(
+                    not d for d in dont_know) > 3 else ["#1a7f37", "#e0b03c", "#c62828"][min(k, 2)])
+                k += 1
+        lefts = [0.0] * len(labels)
+        totals = [sum(row) for row in counts]
+        for j, option in enumerate(option_labels):
+            widths = [(row[j] / t * 100) if t else 0 for row, t in zip(counts, totals)]
+            ax.barh(ys, widths, left=lefts, height=0.62, color=colours[j], label=option, edgecolor="white",
+                    linewidth=0.4)
+            for y, left, w in zip(ys, lefts, widths):
+                if w >= 9:
+                    ax.text(left + w / 2, y, f"{w:.0f}%", va="center", ha="center", fontsize=6.5,
+                            color="#1f2328" if colours[j] in (DONT_KNOW_COLOUR, "#e0b03c", "#7cb46b") else "white")
+            lefts = [a + b for a, b in zip(lefts, widths)]
+        for y, t in zip(ys, totals):
+            if not t:
+                ax.text(50, y, empty_label, va="center", ha="center", fontsize=7, color="#5f6670")
+        ax.set_yticks(ys, [shorten(label, 34) for label in labels], fontsize=7.5)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
+                  frameon=False, fontsize=7.5)
+        return _png(fig)
+
+
+def trend(labels: list[str], scores: list[float | None], low: list[float | None], high: list[float | None],
+          score_label: str) -> bytes:
+    """The composite score across a target's campaigns, oldest first, with 95% intervals."""
+    with _style():
+        fig = Figure(figsize=(6.4, 2.2))
+        ax = fig.add_subplot()
+        xs = list(range(len(labels)))
+        points = [(x, s, lo, hi) for x, s, lo, hi in zip(xs, scores, low, high) if s is not None]
+        if points:
+            px = [p[0] for p in points]
+            ps = [p[1] for p in points]
+            err = [[p[1] - (p[2] if p[2] is not None else p[1]) for p in points],
+                   [(p[3] if p[3] is not None else p[1]) - p[1] for p in points]]
+            ax.errorbar(px, ps, yerr=err, color=BLUE, marker="o", capsize=3, linewidth=1.6, label=score_label)
+            for x, s in zip(px, ps):
+                ax.annotate(f"{s:.1f}", (x, s), textcoords="offset points", xytext=(8, 4), fontsize=8)
+            lo = min(p[2] if p[2] is not None else p[1] for p in points)
+            hi = max(p[3] if p[3] is not None else p[1] for p in points)
+            ax.set_ylim(max(0, lo - 5), min(100, hi + 5) if hi + 5 > lo else 100)
+        ax.set_xticks(xs, [wrap(label, 24) for label in labels])
+        ax.set_xlim(-0.5, len(labels) - 0.5)
+        ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
+        return _png(fig)

@@ -1,0 +1,215 @@
+"""What the reports show, gathered once for the page, the PDF, the dashboard and the CLI.
+
+Everything here respects suppression: a group with fewer than `min_group_size` responses
+for a target shows no figure, no answer distribution and no comment, and takes no part in
+the all-groups distribution shown beside the others.
+"""
+import base64
+import random
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import audit
+from ..extensions import db
+from ..models import Answer, Ballot, Campaign, CampaignTarget, Comment, RespondentGroup, Target
+from ..results import method_dict, results
+from . import charts
+
+
+@dataclass
+class GroupFigures:
+    code: str
+    name: str
+    weight: float
+    n: int
+    suppressed: bool
+    #: the figures of results.json for this (target, group); empty when suppressed
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass
+class ItemRow:
+    code: str
+    text: str
+    dimension: str
+    #: per option code, answers from the groups that are not suppressed
+    counts: dict[str, int]
+    #: per visible group code: {"n", "mean", "dk"} and the option counts of that group
+    groups: dict[str, dict]
+
+
+def method_of(campaign: Campaign) -> dict:
+    return campaign.published_method or method_dict(campaign)
+
+
+def entry_for(data: dict | None, target_code: str) -> dict | None:
+    if not data:
+        return None
+    return next((t for t in data["targets"] if t["target"] == target_code), None)
+
+
+def option_counts(campaign: Campaign, target: Target | None = None) -> dict[tuple, int]:
+    """{(target code, group code, item code, option): answers}, one GROUP BY over the answers."""
+    query = (select(Target.code, RespondentGroup.code, Answer.item_code, Answer.option, func.count())
+             .join(Ballot, Ballot.id == Answer.ballot_id)
+             .join(RespondentGroup, RespondentGroup.id == Ballot.group_id)
+             .join(Target, Target.id == Answer.target_id)
+             .where(Ballot.campaign_id == campaign.id)
+             .group_by(Target.code, RespondentGroup.code, Answer.item_code, Answer.option))
+    if target is not None:
+        query = query.where(Answer.target_id == target.id)
+    return {(t, g, i, o): n for t, g, i, o, n in db.session.execute(query)}
+
+
+def campaign_dimension_means(data: dict) -> dict[str, float]:
+    """The unweighted mean over scored targets of each dimension score."""
+    sums: dict[str, list[float]] = {}
+    for entry in data["targets"]:
+        if entry.get("score") is None:
+            continue
+        for code, value in (entry.get("dimensions") or {}).items():
+            if value is not None:
+                sums.setdefault(code, []).append(value)
+    return {code: sum(values) / len(values) for code, values in sums.items()}
+
+
+def published_comments(campaign: Campaign, target: Target, visible_group_codes: set[str]) -> list[str]:
+    """Moderated comments on the target from groups shown for it, in random order."""
+    rows = db.session.execute(
+        select(Comment.text).join(RespondentGroup, RespondentGroup.id == Comment.group_id)
+        .where(Comment.campaign_id == campaign.id, Comment.target_id == target.id,
+               Comment.status == "published", RespondentGroup.code.in_(visible_group_codes or {""}))).scalars().all()
+    rows = list(rows)
+    random.SystemRandom().shuffle(rows)
+    return rows
+
+
+def trend(campaign: Campaign, target: Target, locale: str, entry: dict | None) -> list[dict]:
+    """The target's published scores in earlier campaigns, oldest first, then this one."""
+    query = (select(Campaign).join(CampaignTarget, CampaignTarget.campaign_id == Campaign.id)
+             .where(CampaignTarget.target_id == target.id, Campaign.status == "published",
+                    Campaign.id != campaign.id))
+    if campaign.published_at is not None:
+        query = query.where(Campaign.published_at < campaign.published_at)
+    points = []
+    for earlier in db.session.execute(query.order_by(Campaign.published_at)).scalars():
+        past = entry_for(earlier.published_results, target.code)
+        if past is not None:
+            points.append({"label": earlier.title(locale), "code": earlier.code, "score": past.get("score"),
+                           "ci95": past.get("ci95"), "grade": past.get("grade")})
+    if entry is not None:
+        points.append({"label": campaign.title(locale), "code": campaign.code, "score": entry.get("score"),
+                       "ci95": entry.get("ci95"), "grade": entry.get("grade"), "current": True})
+    return points
+
+
+@dataclass
+class Report:
+    campaign: Campaign
+    target: Target
+    locale: str
+    entry: dict | None
+    method: dict
+    ranked: int
+    groups: list[GroupFigures]
+    dimensions: list[dict]
+    items: list[ItemRow]
+    options: list[dict]
+    comments: list[str]
+    trend: list[dict]
+    charts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def visible_groups(self) -> list[GroupFigures]:
+        return [g for g in self.groups if not g.suppressed]
+
+
+def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict | None = None,
+                 counts: dict | None = None, with_charts: bool = True) -> Report:
+    """Gather one target's report; `data` and `counts` may be passed in when rendering many."""
+    data = results(campaign) if data is None else data
+    method = method_of(campaign)
+    q = campaign.questionnaire_version.parsed
+    entry = entry_for(data, target.code)
+    counts = option_counts(campaign, target) if counts is None else counts
+    min_n = method["min_group_size"]
+
+    groups = []
+    for group in campaign.groups:
+        figures = (entry or {}).get("groups", {}).get(group.code)
+        if figures is None:
+            continue  # this group does not appraise this target
+        suppressed = bool(figures.get("suppressed")) or figures.get("n", 0) < min_n
+        groups.append(GroupFigures(group.code, group.name(locale), float(group.weight), figures.get("n", 0),
+                                   suppressed, {} if suppressed else figures))
+    visible = {g.code for g in groups if not g.suppressed}
+
+    means = campaign_dimension_means(data) if data else {}
+    used = {d["code"] for d in method["dimensions"]}
+    dimensions = [{"code": d.code, "name": d.name.get(locale),
+                   "score": (entry or {}).get("dimensions", {}).get(d.code) if entry else None,
+                   "mean": means.get(d.code)} for d in q.dimensions if d.code in used]
+    dim_names = {d["code"]: d["name"] for d in dimensions}
+
+    options = [{"code": o.code, "label": o.label.get(locale), "dont_know": o.points is None,
+                "points": o.points} for o in q.scale.options]
+    items = []
+    for item in q.rating_items():
+        per_group = {}
+        total = {o["code"]: 0 for o in options}
+        for g in groups:
+            if g.suppressed:
+                continue
+            by_option = {o["code"]: counts.get((target.code, g.code, item.code, o["code"]), 0) for o in options}
+            for code, n in by_option.items():
+                total[code] += n
+            per_group[g.code] = dict(g.figures.get("items", {}).get(item.code) or {}, counts=by_option)
+        items.append(ItemRow(item.code, item.text.get(locale), dim_names.get(item.dimension, item.dimension),
+                             total, per_group))
+
+    report = Report(campaign=campaign, target=target, locale=locale, entry=entry, method=method,
+                    ranked=sum(1 for t in data["targets"] if t.get("rank")) if data else 0,
+                    groups=groups, dimensions=dimensions, items=items, options=options,
+                    comments=published_comments(campaign, target, visible) if entry else [],
+                    trend=trend(campaign, target, locale, entry))
+    if with_charts and entry is not None:
+        report.charts = draw_charts(report)
+    return report
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def draw_charts(report: Report) -> dict[str, str]:
+    """The report's charts as data URIs, labelled in the current locale."""
+    out = {}
+    dims = report.dimensions
+    if dims:
+        out["profile"] = _data_uri(charts.dimension_profile(
+            [d["name"] for d in dims], [d["score"] for d in dims], [d["mean"] for d in dims],
+            _("This report"), _("Campaign mean")))
+    if report.items and report.visible_groups:
+        out["distribution"] = _data_uri(charts.distribution(
+            [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
+            [[i.counts[o["code"]] for o in report.options] for i in report.items],
+            [o["dont_know"] for o in report.options], _("No answers")))
+    if len(report.trend) > 1:
+        out["trend"] = _data_uri(charts.trend(
+            [p["label"] for p in report.trend], [p["score"] for p in report.trend],
+            [(p["ci95"] or [None, None])[0] for p in report.trend],
+            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score")))
+    return out
+
+
+def moderate(comment: Comment, status: str) -> None:
+    """Publish or hide a comment; the decision is in the audit log, the text is not."""
+    if status not in ("published", "hidden", "pending"):
+        raise ValueError(status)
+    before = comment.status
+    comment.status = status
+    audit.record("comment.moderate", f"comment:{comment.id}", campaign=comment.campaign_id,
+                 before=before, after=status)
+    db.session.commit()

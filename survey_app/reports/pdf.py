@@ -1,0 +1,102 @@
+"""A4 PDF feedback reports via WeasyPrint, one at a time or a whole campaign in parallel."""
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from ..extensions import db
+
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "report_print.css"
+_cache: dict = {}
+
+
+def _weasy():
+    """WeasyPrint and its font configuration, loaded once per process (it is slow to import)."""
+    if "css" not in _cache:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+        fonts = FontConfiguration()
+        _cache.update(HTML=HTML, fonts=fonts, css=CSS(filename=str(STYLESHEET), font_config=fonts))
+    return _cache["HTML"], _cache["fonts"], _cache["css"]
+
+
+def render(report) -> bytes:
+    """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
+    HTML, fonts, css = _weasy()
+    with force_locale(report.locale):
+        html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
+    return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(stylesheets=[css], font_config=fonts)
+
+
+def filename(report) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{report.campaign.code}-{report.target.code}-{report.locale}")
+    return safe + ".pdf"
+
+
+def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) -> list[Path]:
+    """Render the reports of the given targets into out_dir, in this process."""
+    from ..models import Target
+    from ..results import results
+    from .operations import build_report, option_counts
+    data = results(campaign)
+    counts = option_counts(campaign)
+    written = []
+    for target_id in target_ids:
+        target = db.session.get(Target, target_id)
+        with force_locale(locale):
+            report = build_report(campaign, target, locale, data=data, counts=counts)
+        path = out_dir / filename(report)
+        path.write_bytes(render(report))
+        written.append(path)
+    return written
+
+
+# -- the parallel run: every worker builds its own app and its own database connections ----
+
+_worker_app = None
+
+
+def _init_worker(config: dict) -> None:
+    global _worker_app
+    from .. import create_app
+    _worker_app = create_app(config)
+
+
+def _work(campaign_id: int, target_ids: list[int], locale: str, out_dir: str) -> list[str]:
+    from ..models import Campaign
+    with _worker_app.app_context(), _worker_app.test_request_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        return [str(p) for p in write_campaign(campaign, target_ids, locale, Path(out_dir))]
+
+
+def worker_config(app) -> dict:
+    keys = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "ACCESS_CODE_KEY", "KDF_STRENGTH", "RATELIMIT_STORAGE_URI",
+            "LANGUAGES", "BABEL_TRANSLATION_DIRECTORIES", "PUBLIC_BASE_URL")
+    return {k: app.config[k] for k in keys if k in app.config}
+
+
+def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 2) -> list[Path]:
+    """Every report of the campaign in every locale; `workers` > 1 renders in parallel processes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(ct.target_id, locale) for locale in locales for ct in campaign.campaign_targets]
+    if workers <= 1:
+        written = []
+        for locale in locales:
+            written += write_campaign(campaign, [t for t, loc in jobs if loc == locale], locale, out_dir)
+        return written
+    workers = min(workers, os.cpu_count() or 1, len(jobs)) or 1
+    # A few chunks per worker keep both busy to the end without paying start-up per report.
+    chunks = []
+    for locale in locales:
+        ids = [t for t, loc in jobs if loc == locale]
+        size = max(1, -(-len(ids) // (workers * 3)))
+        chunks += [(ids[i:i + size], locale) for i in range(0, len(ids), size)]
+    # "spawn": a fresh interpreter per worker, no database connection inherited by fork.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=_init_worker, initargs=(worker_config(current_app),)) as pool:
+        futures = [pool.submit(_work, campaign.id, ids, locale, str(out_dir)) for ids, locale in chunks]
+        return [Path(p) for f in futures for p in f.result()]
