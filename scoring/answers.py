@@ -145,6 +145,10 @@ class Answers:
                 _check_code(code, name, source)
             if name == "ballot_ids":
                 _check_ballot_ids(table, source)
+                strictly_increasing = len(table) < 2 or bool(np.all(table[1:] > table[:-1]))
+                if strictly_increasing:  # the usual case: distinct without sorting a million ids
+                    tables[name] = table
+                    continue
             if len(np.unique(table)) != len(table):
                 raise InputError("codes must be distinct", file=source, key=name)
             tables[name] = table
@@ -269,11 +273,10 @@ def _build_structure(a: Answers) -> Structure:
             problems.append(_two_groups(a))
 
     # Most ballots rate one target: then a response is a ballot and no sort is needed.
-    target_of_ballot = np.zeros(n_ballots, dtype=np.int64)
+    target_of_ballot = np.full(n_ballots, -1, dtype=np.int64)
     target_of_ballot[a.ballot] = a.target
     if np.array_equal(target_of_ballot[a.ballot], a.target):
-        has_rows = np.zeros(n_ballots, dtype=bool)
-        has_rows[a.ballot] = True
+        has_rows = target_of_ballot >= 0
         n_present = int(np.count_nonzero(has_rows))
         if n_present == n_ballots:
             response = a.ballot

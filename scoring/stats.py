@@ -34,25 +34,20 @@ def grouped_variance(group: np.ndarray, values: np.ndarray, n_groups: int
     return count, mean, squares
 
 
-def cronbach_alpha(group: np.ndarray, item_points: list[np.ndarray], n_groups: int) -> np.ndarray:
+def cronbach_alpha(count: np.ndarray, item_squares: np.ndarray, total_squares: np.ndarray
+                   ) -> np.ndarray:
     """Cronbach (1951) alpha per group, from complete responses only.
 
-    ``item_points[j]`` holds item j's points of the complete responses, ``group`` their
-    group. NaN when fewer than 2 items or 2 responses, or when the total has no variance.
+    ``count`` is the number of complete responses per group, ``item_squares`` (items x
+    groups) each item's sum of squared deviations, ``total_squares`` that of the
+    responses' item totals (the (n - 1) of each variance cancels in the ratio). NaN when
+    fewer than 2 items or 2 responses, or when the total has no variance.
     """
-    k = len(item_points)
+    k = len(item_squares)
     if k < 2:
-        return np.full(n_groups, np.nan)
-    total = np.zeros(len(group))
-    item_variance = np.zeros(n_groups)
-    for x in item_points:
-        count, _, squares = grouped_variance(group, x, n_groups)
-        item_variance += squares
-        total += x
-    count, _, total_squares = grouped_variance(group, total, n_groups)
+        return np.full(len(count), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # The (n - 1) of each variance cancels in the ratio.
-        alpha = k / (k - 1) * (1 - item_variance / total_squares)
+        alpha = k / (k - 1) * (1 - item_squares.sum(axis=0) / total_squares)
     alpha[(count < 2) | ~(total_squares > 0)] = np.nan
     return alpha
 

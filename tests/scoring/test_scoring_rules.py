@@ -1,0 +1,386 @@
+"""One hand-computed case per numbered definition of scoring-method.md (and the diagnostics)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+TWO_ITEMS = {"items": [{"code": "q1", "dimension": "d", "weight": 2.0},
+                       {"code": "q2", "dimension": "d", "weight": 1.0}]}
+
+
+# -- rule 1: ballot score ------------------------------------------------------------------
+
+def test_rule1_ballot_scores_weight_items(score_ballots, pick):
+    t = pick(score_ballots([("b1", "public", "t", {"q1": "A", "q2": "C"}),
+                            ("b2", "public", "t", {"q1": "C", "q2": "A"})], **TWO_ITEMS), "t")
+    # b1 = (2*100 + 1*60)/3 = 86.667; b2 = (2*60 + 1*100)/3 = 73.333
+    # s2 = ((86.667-80)^2 + (73.333-80)^2)/1 = 88.889; SE = sqrt(88.889/2) = 6.667
+    assert t["se"] == pytest.approx(math.sqrt((2 * (20 / 3) ** 2) / 2))
+    # the score itself comes from item means: (2*80 + 1*80)/3 = 80
+    assert t["score"] == pytest.approx(80.0)
+
+
+@pytest.mark.parametrize("options, counted", [
+    ({"q1": "DK", "q2": "DK"}, False),   # only "don't know": no score, does not count
+    ({"q1": "", "q2": None}, False),     # empty: likewise
+    ({"q1": "DK", "q2": "B"}, True),     # one valid answer is enough
+])
+def test_rule1_ballot_without_valid_answer_does_not_count(score_ballots, pick, options, counted):
+    t = pick(score_ballots([("b1", "public", "t", {"q1": "A", "q2": "A"}),
+                            ("b2", "public", "t", options)], **TWO_ITEMS), "t")
+    assert t["groups"]["public"]["n"] == (2 if counted else 1)
+
+
+# -- rule 2: trimming ----------------------------------------------------------------------
+
+def test_rule2_ties_are_broken_by_ballot_id(score_ballots, pick):
+    # All three score (100+60)/2 = (60+100)/2 = (80+80)/2 = 80: one tie. n = 3 > 2k = 2:
+    # the lowest goes by smallest id (x1), the highest by largest id (x3); x2 stays.
+    t = pick(score_ballots([("x1", "public", "t", {"q1": "A", "q2": "C"}),
+                            ("x2", "public", "t", {"q1": "C", "q2": "A"}),
+                            ("x3", "public", "t", {"q1": "B", "q2": "B"})],
+                           items=[{"code": "q1", "dimension": "d"},
+                                  {"code": "q2", "dimension": "d"}], trim=1), "t")
+    items = t["groups"]["public"]["items"]
+    assert t["groups"]["public"]["n"] == 1
+    assert items["q1"]["mean"] == 60.0 and items["q2"]["mean"] == 100.0
+
+
+@pytest.mark.parametrize("n_ballots, trim, kept", [(4, 2, 4), (5, 2, 1), (2, 1, 2), (3, 1, 1)])
+def test_rule2_nothing_is_dropped_when_n_at_most_2k(score_ballots, pick, n_ballots, trim, kept):
+    ballots = [(f"b{i}", "public", "t", {"q1": "ABCD"[i % 4]}) for i in range(n_ballots)]
+    assert pick(score_ballots(ballots, trim=trim), "t")["groups"]["public"]["n"] == kept
+
+
+def test_rule2_trims_within_each_target_and_group(score_ballots, pick):
+    ballots = ([(f"p{i}", "public", "t", {"q1": o}) for i, o in enumerate("ABD")]
+               + [(f"s{i}", "staff", "t", {"q1": o}) for i, o in enumerate("CCD")])
+    t = pick(score_ballots(ballots, trim=1, groups=[{"code": "public", "weight": 1},
+                                                    {"code": "staff", "weight": 1}]), "t")
+    # public A B D keeps B (80); staff C C D drops D (the lowest) and s1 (of the highest
+    # tie C, C the larger id), keeping s0's C (60). Each cell is trimmed on its own.
+    assert t["groups"]["public"]["score"] == 80.0
+    assert t["groups"]["staff"]["score"] == 60.0
+    assert t["score"] == pytest.approx((80 + 60) / 2)
+
+
+# -- rule 3: straight-lining ---------------------------------------------------------------
+
+TEN_ITEMS = {"items": [{"code": f"q{k}", "dimension": "d"} for k in range(10)]}
+
+
+def uniform(option, n=10, dk=0):
+    answers = {f"q{k}": option for k in range(n)}
+    for k in range(dk):
+        answers[f"q{k}"] = "DK"
+    return answers
+
+
+@pytest.mark.parametrize("answers, flagged", [
+    (uniform("A"), True),                      # 10 valid answers, all A
+    (uniform("A", n=9), False),                # 9 < straightline_min_answers
+    ({**uniform("A"), "q9": "B"}, False),      # not all the same
+    (uniform("A", dk=1), False),               # 9 valid: DK is not a valid answer
+])
+def test_rule3_flags(score_ballots, answers, flagged):
+    results = score_ballots([("b1", "public", "t", answers)], **TEN_ITEMS)
+    assert results["flagged_straightline"] == int(flagged)
+    assert results["excluded"] == 0
+
+
+def test_rule3_counts_answers_over_all_targets(score_ballots):
+    answers = {f"q{k}": "C" for k in range(5)}
+    results = score_ballots([("b1", "public", "t1", answers), ("b1", "public", "t2", answers)],
+                            **TEN_ITEMS)
+    assert results["flagged_straightline"] == 1   # 5 + 5 valid answers, all C
+
+
+@pytest.mark.parametrize("exclude, score, n", [(False, 90.0, 2), (True, None, 0)])
+def test_rule3_exclude_flagged_removes_before_scoring(score_ballots, pick, exclude, score, n):
+    results = score_ballots([("b1", "public", "t", uniform("A")),
+                             ("b2", "public", "t", uniform("B"))], exclude_flagged=exclude,
+                            straightline_min_answers=10, **TEN_ITEMS)
+    # b1 (all A) and b2 (all B) are both flagged; kept: (100+80)/2 = 90, n 2; excluded: nothing
+    assert results["flagged_straightline"] == 2
+    assert results["excluded"] == (2 if exclude else 0)
+    t = pick(results, "t")
+    if exclude:
+        assert t["score"] is None and t["groups"]["public"] == {"n": 0, "suppressed": True}
+    else:
+        assert t["score"] == pytest.approx(score) and t["groups"]["public"]["n"] == n
+
+
+def test_rule3_exclusion_keeps_unflagged(score_ballots, pick):
+    mixed = {**uniform("B"), "q9": "C"}          # (9*80 + 60)/10 = 78
+    results = score_ballots([("b1", "public", "t", uniform("A")),
+                             ("b2", "public", "t", mixed)], exclude_flagged=True, **TEN_ITEMS)
+    assert results["excluded"] == 1
+    assert pick(results, "t")["score"] == pytest.approx(78.0)
+    assert results["ballots"] == 2
+
+
+# -- rule 4: cell statistics ---------------------------------------------------------------
+
+def test_rule4_cell_statistics(score_ballots, pick):
+    t = pick(score_ballots([("b1", "public", "t", {"q1": "A", "q2": "DK"}),
+                            ("b2", "public", "t", {"q1": "D", "q2": ""}),
+                            ("b3", "public", "t", {"q1": "DK", "q2": "B"})], **TWO_ITEMS), "t")
+    items = t["groups"]["public"]["items"]
+    # q1: A, D valid -> n 2, mean (100+40)/2 = 70, dk 1; q2: B -> n 1, mean 80, dk 1
+    assert items == {"q1": {"n": 2, "mean": 70.0, "dk": 1}, "q2": {"n": 1, "mean": 80.0, "dk": 1}}
+
+
+# -- rule 5 and 6: dimension and group scores ----------------------------------------------
+
+DIMS = {"dimensions": [{"code": "d", "weight": 3.0}, {"code": "e", "weight": 1.0}],
+        "items": [{"code": "q1", "dimension": "d", "weight": 1.0},
+                  {"code": "q2", "dimension": "d", "weight": 3.0},
+                  {"code": "q3", "dimension": "e", "weight": 1.0}]}
+
+
+def test_rule5_rule6_weighted_dimension_and_group_scores(score_ballots, pick):
+    t = pick(score_ballots([("b1", "public", "t", {"q1": "A", "q2": "C", "q3": "D"})], **DIMS), "t")
+    g = t["groups"]["public"]
+    # D(d) = (1*100 + 3*60)/4 = 70; D(e) = 40; S = (3*70 + 1*40)/4 = 62.5
+    assert g["dimensions"] == {"d": 70.0, "e": 40.0}
+    assert g["score"] == pytest.approx(62.5)
+
+
+def test_rule5_items_without_answers_leave_the_dimension(score_ballots, pick):
+    t = pick(score_ballots([("b1", "public", "t", {"q1": "A", "q2": "DK", "q3": "DK"})], **DIMS),
+             "t")
+    g = t["groups"]["public"]
+    # q2 has n 0: D(d) = 1*100/1 = 100; e has no answer: undefined, and S = D(d) = 100
+    assert g["dimensions"] == {"d": 100.0, "e": None}
+    assert g["score"] == 100.0
+    assert t["dimensions"] == {"d": 100.0, "e": None}
+    assert g["items"]["q3"] == {"n": 0, "mean": None, "dk": 1}
+
+
+# -- rule 7 and 8: suppression, composite, reweighting ---------------------------------------
+
+GROUPS = {"groups": [{"code": "public", "weight": 3.0}, {"code": "staff", "weight": 1.0},
+                     {"code": "guests", "weight": 0.0}]}
+
+
+def ballots_of(group, options, prefix=None):
+    return [(f"{prefix or group}{i}", group, "t", {"q1": o}) for i, o in enumerate(options)]
+
+
+def test_rule8_composite_weights_groups(score_ballots, pick):
+    ballots = ballots_of("public", "AB") + ballots_of("staff", "CD") + ballots_of("guests", "AA")
+    t = pick(score_ballots(ballots, min_group_size=2, **GROUPS), "t")
+    # S public 90, staff 50, guests 100 (weight 0: shown, not used)
+    # C = (3*90 + 1*50)/(3+1) = 80
+    assert t["score"] == pytest.approx(80.0)
+    assert t["groups"]["guests"]["score"] == 100.0
+    assert t["reweighted"] is False
+    # target dimension: same weighting
+    assert t["dimensions"]["d"] == pytest.approx(80.0)
+
+
+def test_rule7_suppressed_group_shows_nothing_and_is_left_out(score_ballots, pick):
+    ballots = ballots_of("public", "AB") + ballots_of("staff", "D")
+    t = pick(score_ballots(ballots, min_group_size=2, **GROUPS), "t")
+    assert t["groups"]["staff"] == {"n": 1, "suppressed": True}
+    assert t["groups"]["guests"] == {"n": 0, "suppressed": True}
+    # only public: C = 90; staff (w > 0) is suppressed -> reweighted; its D does not
+    # reach the dissatisfaction either
+    assert t["score"] == pytest.approx(90.0)
+    assert t["reweighted"] is True
+    assert t["dissatisfaction"] == 0.0
+
+
+def test_rule8_no_usable_group_means_no_score(score_ballots, pick):
+    results = score_ballots(ballots_of("public", "A") + [("x", "public", "u", {"q1": "B"}),
+                                                         ("y", "public", "u", {"q1": "B"})],
+                            min_group_size=2)
+    t = pick(results, "t")
+    assert (t["score"], t["se"], t["ci95"], t["rank"], t["grade"], t["alert"]) == \
+        (None, None, None, None, None, None)
+    assert t["reweighted"] is True
+    assert t["satisfaction"] is None and t["dimensions"] == {"d": None}
+    # unscored targets come last
+    assert [x["target"] for x in results["targets"]] == ["u", "t"]
+
+
+# -- rule 9: uncertainty -------------------------------------------------------------------
+
+def test_rule9_standard_error_and_interval(score_ballots, pick):
+    ballots = ballots_of("public", "AC") + ballots_of("staff", "B")
+    t = pick(score_ballots(ballots, **GROUPS), "t")
+    # public b: 100, 60 -> s2 = 800, n 2; staff 80 -> s2 = 0 (n 1)
+    # shares 3/4, 1/4: SE = sqrt((3/4)^2*800/2 + (1/4)^2*0/1) = sqrt(225) = 15
+    assert t["se"] == pytest.approx(15.0)
+    # C = (3*80 + 1*80)/4 = 80; ci95 = 80 -+ 1.96*15
+    assert t["ci95"] == pytest.approx([80 - 29.4, 80 + 29.4])
+
+
+# -- rule 10: satisfaction with Wilson intervals ---------------------------------------------
+
+def wilson(x, n, z=1.96):
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return [centre - half, centre + half]
+
+
+def test_rule10_satisfaction_and_wilson(score_ballots, pick):
+    ballots = ballots_of("public", ["A", "A", "B", "C", "D", "D", "DK"]) + ballots_of("staff", "B")
+    t = pick(score_ballots(ballots, **GROUPS), "t")
+    public = t["groups"]["public"]
+    # valid answers A A B C D D = 6 (DK is not valid), satisfied A A B = 3, dissatisfied D D = 2
+    assert public["satisfaction"] == pytest.approx(3 / 6)
+    assert public["dissatisfaction"] == pytest.approx(2 / 6)
+    assert public["satisfaction_ci95"] == pytest.approx(wilson(3, 6))
+    assert public["dissatisfaction_ci95"] == pytest.approx(wilson(2, 6))
+    # Wilson for 3 of 6 by hand: centre 0.5, half 1.96/1.6403*sqrt(0.04167+0.02668) = 0.3123
+    assert public["satisfaction_ci95"] == pytest.approx([0.1876, 0.8124], abs=1e-4)
+    # target: (3*0.5 + 1*1.0)/4 = 0.625
+    assert t["satisfaction"] == pytest.approx(0.625)
+    assert t["dissatisfaction"] == pytest.approx(3 / 4 * 2 / 6)
+
+
+# -- rule 11: alerts -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, alert", [
+    ("AAAAAAAAAD", "none"),          # 0.10
+    ("AAAAAAAADD", "prevention"),    # 0.20
+    ("AAAAAAADDD", "warning"),       # 0.30: at the threshold is warning
+    ("AAAAAAAAAAAAADD", "none"),     # 0.1333
+])
+def test_rule11_alerts(score_ballots, pick, options, alert):
+    t = pick(score_ballots(ballots_of("public", options)), "t")
+    assert t["alert"] == alert
+
+
+def test_rule11_prevention_at_threshold(score_ballots, pick):
+    # 3 of 20 = 0.15 exactly (computed in floating point) is prevention
+    t = pick(score_ballots(ballots_of("public", "A" * 17 + "DDD")), "t")
+    assert t["alert"] == "prevention"
+
+
+# -- rule 12: grades -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, grade", [("A", "excellent"), ("AB", "excellent"),
+                                            ("B", "good"), ("BC", "fair"), ("D", "poor")])
+def test_rule12_grades(score_ballots, pick, options, grade):
+    # AB = 90 reaches excellent (>= 90); BC = 70 is fair
+    assert pick(score_ballots(ballots_of("public", options)), "t")["grade"] == grade
+
+
+def test_rule12_bands_are_read_highest_min_first(score_ballots, pick):
+    shuffled = [{"code": "poor", "min": 0}, {"code": "good", "min": 80},
+                {"code": "excellent", "min": 90}, {"code": "fair", "min": 60}]
+    assert pick(score_ballots(ballots_of("public", "B"), grades=shuffled), "t")["grade"] == "good"
+
+
+def test_rule12_below_every_band_has_no_grade(score_ballots, pick):
+    assert pick(score_ballots(ballots_of("public", "D"), grades=[{"code": "ok", "min": 50}]),
+                "t")["grade"] is None
+
+
+# -- rule 13: competition ranks on the score rounded to 2 decimals --------------------------
+
+def test_rule13_competition_ranking(score_ballots):
+    scale = {"options": [{"code": "W", "points": 90}, {"code": "X", "points": 80.004},
+                         {"code": "Y", "points": 79.996}, {"code": "Z", "points": 70},
+                         {"code": "DK", "points": None}],
+             "satisfied": [], "dissatisfied": []}
+    ballots = [("b1", "public", "t1", {"q1": "X"}), ("b2", "public", "t2", {"q1": "Y"}),
+               ("b3", "public", "t3", {"q1": "W"}), ("b4", "public", "t4", {"q1": "Z"}),
+               ("b5", "public", "t0", {"q1": "DK"})]
+    results = score_ballots(ballots, scale=scale)
+    # 80.004 and 79.996 both round to 80.00: ranks 90 -> 1, 80.00 -> 2, 2, 70 -> 4;
+    # ties in code order, unscored t0 last
+    assert [(t["target"], t["rank"]) for t in results["targets"]] == \
+        [("t3", 1), ("t1", 2), ("t2", 2), ("t4", 4), ("t0", None)]
+    # the score itself stays unrounded
+    assert results["targets"][1]["score"] == 80.004
+
+
+def test_rule13_rounds_half_up(score_ballots):
+    scale = {"options": [{"code": "X", "points": 80.005}, {"code": "Y", "points": 80.01}],
+             "satisfied": [], "dissatisfied": []}
+    results = score_ballots([("b1", "public", "t1", {"q1": "X"}),
+                             ("b2", "public", "t2", {"q1": "Y"})], scale=scale)
+    assert [t["rank"] for t in results["targets"]] == [1, 1]
+
+
+# -- diagnostics: Cronbach's alpha, ICC(1), ICC(1,k) -------------------------------------------
+
+def test_cronbach_alpha(score_ballots):
+    results = score_ballots([("b1", "public", "t", {"q1": "A", "q2": "B"}),
+                             ("b2", "public", "t", {"q1": "B", "q2": "B"}),
+                             ("b3", "public", "t", {"q1": "C", "q2": "D"}),
+                             ("b4", "public", "t", {"q1": "A", "q2": "DK"})], **TWO_ITEMS)
+    # b4 is incomplete. q1 100 80 60: var 400; q2 80 80 40: var 533.33;
+    # totals 180 160 100: var 1733.33; alpha = 2*(1 - 933.33/1733.33) = 0.92308
+    alpha = results["diagnostics"]["public"]["cronbach_alpha"]["d"]
+    assert alpha == pytest.approx(2 * (1 - (400 + 1600 / 3) / (5200 / 3)))
+
+
+@pytest.mark.parametrize("ballots", [
+    [("b1", "public", "t", {"q1": "A"}), ("b2", "public", "t", {"q1": "B"})],   # 1 item
+    [("b1", "public", "t", {"q1": "A", "q2": "B"})],                            # 1 ballot
+])
+def test_cronbach_alpha_undefined(score_ballots, ballots):
+    method = TWO_ITEMS if len(ballots[0][3]) == 2 else {}
+    results = score_ballots(ballots, **method)
+    assert results["diagnostics"]["public"]["cronbach_alpha"]["d"] is None
+
+
+def test_icc(score_ballots):
+    results = score_ballots([("a1", "public", "t1", {"q1": "A"}), ("a2", "public", "t1", {"q1": "B"}),
+                             ("b1", "public", "t2", {"q1": "C"}), ("b2", "public", "t2", {"q1": "D"})])
+    # means 90, 50, grand 70: MSB = 2*20^2 + 2*20^2 = 1600 (1 df); MSW = (200+200)/2 = 200
+    # k = 2: ICC(1) = (1600-200)/(1600+200) = 0.7778; ICC(1,k) = 1400/1600 = 0.875
+    d = results["diagnostics"]["public"]
+    assert d["icc1"] == pytest.approx(1400 / 1800)
+    assert d["icck"] == pytest.approx(0.875)
+
+
+def test_icc_undefined_with_one_target(score_ballots):
+    d = score_ballots(ballots_of("public", "AB"))["diagnostics"]["public"]
+    assert d["icc1"] is None and d["icck"] is None
+
+
+def test_diagnostics_leave_out_suppressed_groups(score_ballots):
+    results = score_ballots([("a1", "public", "t1", {"q1": "A"}), ("b1", "public", "t2", {"q1": "D"})],
+                            min_group_size=2)
+    assert results["diagnostics"]["public"]["icc1"] is None
+
+
+# -- method_sha256 ---------------------------------------------------------------------------
+
+def test_sha256_of_the_canonical_dump(make_method):
+    import hashlib
+    import json
+
+    import scoring
+    d = make_method()
+    m = scoring.Method.from_dict(d)
+    canonical = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    assert m.sha256 == hashlib.sha256(canonical).hexdigest()
+
+
+def test_sha256_of_the_file_bytes(tmp_path, make_method):
+    import hashlib
+    import json
+
+    import scoring
+    path = tmp_path / "method.json"
+    path.write_bytes(json.dumps(make_method(), indent=4).encode())
+    assert scoring.Method.load(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_replace_changes_settings(make_method):
+    import scoring
+    m = scoring.Method.from_dict(make_method())
+    m2 = m.replace(exclude_flagged=True, trim=2)
+    assert (m2.exclude_flagged, m2.trim, m.exclude_flagged, m.trim) == (True, 2, False, 0)
+    assert m2.sha256 != m.sha256
+    with pytest.raises(scoring.InputError) as e:
+        m.replace(trim=-1)
+    assert e.value.key == "trim"
