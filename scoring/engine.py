@@ -189,7 +189,7 @@ class _Scoring:
 
     def results(self) -> dict:
         a, m, s = self.a, self.m, self.s
-        G, T = self.n_groups, self.n_targets
+        G, T, J = self.n_groups, self.n_targets, len(m.items)
 
         flagged = self.flag_straightliners()
         active = (~flagged[s.response_ballot] if m.exclude_flagged
@@ -255,7 +255,7 @@ class _Scoring:
         composite = weighted(group_score)
         satisfaction = weighted(sat_rate)
         dissatisfaction = weighted(dis_rate)
-        dims = dim_score.reshape(T, G, -1)
+        dims = dim_score.reshape(T, G, len(m.dimensions))
         dim_used = used[:, :, None] & ~np.isnan(dims)
         dim_w = np.where(dim_used, w[None, :, None], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -286,8 +286,8 @@ class _Scoring:
                 group_score=by_target(group_score), sat=(by_target(sat_rate), by_target(sat_low),
                                                          by_target(sat_high)),
                 dis=(by_target(dis_rate), by_target(dis_low), by_target(dis_high)),
-                dims=dims, n_valid=n_valid.reshape(-1, T, G), item_mean=item_mean.reshape(-1, T, G),
-                dont_know=dont_know.reshape(-1, T, G)),
+                dims=dims, n_valid=n_valid.reshape(J, T, G), item_mean=item_mean.reshape(J, T, G),
+                dont_know=dont_know.reshape(J, T, G)),
             "diagnostics": diagnostics,
         }
 

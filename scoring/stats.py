@@ -16,10 +16,12 @@ def wilson(successes: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.nda
         centre = (p + z2n / 2) / (1 + z2n)
         half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
         low, high = centre - half, centre + half
+    # At p = 0 or 1 a bound is exactly 0 or 1; floating point would miss it by an ulp.
+    low[successes == 0] = 0.0
+    high[successes == n] = 1.0
     undefined = ~(n > 0)
     low[undefined] = np.nan
     high[undefined] = np.nan
-    # p(1-p) may round to a hair below 0 at p = 0 or 1; the bounds are exactly 0 and 1 there.
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 

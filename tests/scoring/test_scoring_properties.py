@@ -1,0 +1,169 @@
+"""Properties of the method that must hold for any answers (hypothesis)."""
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import scoring
+
+OPTIONS = ["A", "B", "C", "D", "DK", ""]
+ITEMS = [("q1", "d"), ("q2", "d"), ("q3", "e")]
+GROUPS = ["public", "staff"]
+TARGETS = ["t1", "t2", "t3"]
+POINTS = {"A": 100, "B": 80, "C": 60, "D": 40}
+
+ballot = st.tuples(
+    st.sampled_from(GROUPS),
+    st.lists(st.sampled_from(TARGETS), min_size=1, max_size=2, unique=True),
+    st.lists(st.sampled_from(OPTIONS), min_size=6, max_size=6),
+)
+
+
+@st.composite
+def cases(draw):
+    ballots = draw(st.lists(ballot, min_size=0, max_size=25))
+    weight = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5])
+    method = {
+        "scale": {"options": [{"code": c, "points": POINTS.get(c)} for c in OPTIONS if c],
+                  "satisfied": ["A", "B"], "dissatisfied": ["D"]},
+        "dimensions": [{"code": "d", "weight": draw(weight)}, {"code": "e", "weight": draw(weight)}],
+        "items": [{"code": c, "dimension": d, "weight": draw(weight)} for c, d in ITEMS],
+        "groups": [{"code": g, "weight": draw(weight)} for g in GROUPS],
+        "min_group_size": draw(st.integers(1, 4)),
+        "trim": draw(st.integers(0, 2)),
+        "grades": [{"code": "good", "min": 75}, {"code": "fair", "min": 55}],
+        "alerts": {"prevention": 0.1, "warning": 0.25},
+        "straightline_min_answers": draw(st.integers(2, 4)),
+        "exclude_flagged": draw(st.booleans()),
+    }
+    rows = []
+    for number, (group, targets, options) in enumerate(ballots):
+        for k, t in enumerate(targets):
+            for (item, _), option in zip(ITEMS, options[3 * k:3 * k + 3]):
+                rows.append((f"b{number:02d}", group, t, item, option))
+    return rows, method
+
+
+def score(rows, method):
+    columns = dict(zip(("ballot", "group", "target", "item", "option"),
+                       map(list, zip(*rows)))) if rows else \
+        {c: [] for c in ("ballot", "group", "target", "item", "option")}
+    return scoring.score(scoring.Answers.from_columns(**columns), scoring.Method.from_dict(method))
+
+
+def close(a, b, path="results"):
+    """Equal structure, numbers equal to 1e-9 relative."""
+    if isinstance(a, float) or isinstance(b, float):
+        assert isinstance(a, (int, float)) and isinstance(b, (int, float)), path
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{path}: {a} != {b}"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for k, (x, y) in enumerate(zip(a, b)):
+            close(x, y, f"{path}[{k}]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+common = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@common
+@given(cases())
+def test_scores_stay_within_the_scale(case):
+    rows, method = case
+    results = score(rows, method)
+    low, high = min(POINTS.values()) - 1e-9, max(POINTS.values()) + 1e-9
+
+    def inside(x):
+        assert x is None or low <= x <= high
+
+    for t in results["targets"]:
+        inside(t["score"])
+        for value in t["dimensions"].values():
+            inside(value)
+        for group in t["groups"].values():
+            if group["suppressed"]:
+                assert set(group) == {"n", "suppressed"}
+                continue
+            inside(group["score"])
+            for value in group["dimensions"].values():
+                inside(value)
+            for cell in group["items"].values():
+                inside(cell["mean"])
+            for rate in ("satisfaction", "dissatisfaction"):
+                assert 0 <= group[rate] <= 1
+                low_ci, high_ci = group[f"{rate}_ci95"]
+                assert 0 <= low_ci <= group[rate] <= high_ci <= 1
+
+
+@common
+@given(cases(), st.randoms(use_true_random=False))
+def test_row_and_ballot_order_change_nothing(case, random):
+    rows, method = case
+    shuffled = rows[:]
+    random.shuffle(shuffled)
+    assert score(shuffled, method) == score(rows, method)
+
+
+@common
+@given(cases(), st.sampled_from([0.5, 3.0, 7.25, 1000.0]))
+def test_scaling_all_weights_changes_nothing(case, factor):
+    rows, method = case
+    scaled = copy.deepcopy(method)
+    for key in ("items", "dimensions", "groups"):
+        for entry in scaled[key]:
+            entry["weight"] *= factor
+    expected = score(rows, method)
+    got = score(rows, scaled)
+    expected.pop("method_sha256"), got.pop("method_sha256")
+    close(got, expected)
+
+
+@common
+@given(cases(), st.sampled_from(GROUPS), st.sampled_from(TARGETS),
+       st.lists(st.lists(st.sampled_from(OPTIONS), min_size=3, max_size=3), min_size=1, max_size=3))
+def test_adding_ballots_to_a_suppressed_group_changes_nothing_shown(case, group, target, extra):
+    rows, method = case
+    before = score(rows, method)
+    added = rows + [(f"zz{k}", group, target, item, option)
+                    for k, options in enumerate(extra)
+                    for (item, _), option in zip(ITEMS, options)]
+    after = score(added, method)
+
+    def shown_group(results):
+        t = next((t for t in results["targets"] if t["target"] == target), None)
+        return None if t is None else t["groups"][group]
+
+    assume(shown_group(before) is not None and shown_group(before)["suppressed"])
+    assume(shown_group(after)["suppressed"])
+    # What may change: the counts of ballots and that suppressed group's n.
+    for results in (before, after):
+        for key in ("ballots", "flagged_straightline", "excluded"):
+            results.pop(key)
+        shown_group(results).pop("n")
+    assert after == before
+
+
+@pytest.mark.parametrize("exclude", [False, True])
+def test_sensitivity_view_reuses_answers(exclude):
+    rows = [(f"b{i}", "public", "t1", item, "A") for i in range(6) for item, _ in ITEMS]
+    method = scoring.Method.from_dict({
+        "scale": {"options": [{"code": "A", "points": 100}], "satisfied": [], "dissatisfied": []},
+        "dimensions": [{"code": "d"}, {"code": "e"}],
+        "items": [{"code": c, "dimension": d} for c, d in ITEMS],
+        "groups": [{"code": "public"}], "grades": [], "alerts": {"prevention": 0, "warning": 0},
+        "straightline_min_answers": 3})
+    answers = scoring.Answers.from_columns(**dict(zip(("ballot", "group", "target", "item", "option"),
+                                                      map(list, zip(*rows)))))
+    results = scoring.score(answers, method.replace(exclude_flagged=exclude))
+    assert results["flagged_straightline"] == 6
+    assert results["excluded"] == (6 if exclude else 0)
+    assert (results["targets"][0]["score"] is None) == exclude
