@@ -1,6 +1,29 @@
 """The method of scoring-method.md, vectorised: answers and a method in, the results.json dictionary out.
 
 Rule numbers in comments refer to the numbered definitions of scoring-method.md.
+
+Where the method's text leaves a choice, this is how it is read (and tested):
+
+- ``ballots`` counts the distinct ballot ids that have at least one row in the input,
+  before any exclusion; ``excluded`` is the number of flagged ballots removed (0 unless
+  ``exclude_flagged``).
+- Cell statistics, satisfaction and the diagnostics use the kept ballots only (rule 2),
+  so the ``dk`` of a cell counts the "don't know" answers of kept ballots.
+- A ballot whose valid answers all sit on items of weight 0 has no score (rule 1's
+  denominator is 0); a dimension or group whose weights sum to 0 is undefined.
+- A group is used in rule 8 when it is not suppressed, has ``w_g > 0`` and a defined
+  ``S(t,g)``; ``reweighted`` is true when some group with ``w_g > 0`` is not used.
+- Every per-group rate has a Wilson interval: ``satisfaction_ci95`` and
+  ``dissatisfaction_ci95``.
+- The diagnostics use only the (target, group) cells that are shown: a suppressed
+  group "shows no figures anywhere", so its ballots reach no alpha or ICC either.
+  Cronbach's alpha takes one row per (ballot, target) with every item of the dimension
+  answered validly; ICC(1,k) uses k = the mean number of ballots per target.
+- Ties in trimming are ballot scores equal to 1e-9 of the scale's largest points;
+  grades, alerts and the 2-decimal rounding of ranks (half up, 四舍五入) compare the
+  score at 12 significant digits, so float noise never moves a target across a line.
+- Every target in the answers' target table is listed; one without a usable group
+  gets nulls. Groups are listed in method order, items and dimensions likewise.
 Hot-path work is a handful of passes over the item x response choice matrix
 (numpy gathers and ``np.bincount`` histograms); Python loops run only over items,
 dimensions, groups and targets, and over the output.
