@@ -4,12 +4,14 @@ import time
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..extensions import db
 
 
 @click.command("report")
+@with_appcontext
 @click.argument("campaign_code")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the PDFs.")
 @click.option("--lang", "langs", multiple=True, type=click.Choice(["zh_CN", "en"]),

@@ -1,0 +1,72 @@
+"""The open results bundle: downloadable by anyone, recomputable by `python -m scoring`."""
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import select
+
+from survey_app.extensions import db
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _bundle(client, code="rep"):
+    response = client.get(f"/results/{code}/bundle.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    return {Path(name).name: archive.read(name) for name in archive.namelist()}
+
+
+def test_bundle_recomputes_to_the_published_results(app, client, published_campaign, tmp_path):
+    from survey_app.models import Ballot, Campaign, Receipt
+    files = _bundle(client)
+    assert set(files) == {"answers.csv", "method.json", "results.json", "receipts.txt", "README.txt"}
+    for name in ("answers.csv", "method.json"):
+        (tmp_path / name).write_bytes(files[name])
+    done = subprocess.run([sys.executable, "-m", "scoring", "answers.csv", "method.json"], cwd=tmp_path,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    recomputed = json.loads(done.stdout)
+    with app.app_context():
+        campaign = db.session.get(Campaign, published_campaign)
+        published = campaign.published_results
+        ballot_ids = set(db.session.execute(select(Ballot.id)).scalars())
+        receipts = db.session.execute(select(Receipt.fingerprint).where(
+            Receipt.campaign_id == campaign.id).order_by(Receipt.fingerprint)).scalars().all()
+        rating = {item.code for item in campaign.questionnaire_version.parsed.rating_items()}
+    assert recomputed == published
+    assert json.loads(files["results.json"]) == published
+    rows = list(csv.DictReader(io.StringIO(files["answers.csv"].decode("utf-8"))))
+    assert rows and set(rows[0]) == {"ballot", "group", "target", "item", "option"}
+    bundle_ids = {row["ballot"] for row in rows}
+    assert len(bundle_ids) == published["ballots"] == 10
+    assert not bundle_ids & ballot_ids  # fresh ids, never the database's
+    assert {row["item"] for row in rows} <= rating  # rating items only: no comments, no contact question
+    assert files["receipts.txt"].decode().split() == receipts
+    readme = files["README.txt"].decode("utf-8")
+    assert "python -m scoring answers.csv method.json" in readme and "复核" in readme
+
+
+def test_public_page_links_the_bundle_and_unpublished_has_none(app, client, published_campaign, make_campaign):
+    html = client.get("/results/rep").get_data(as_text=True)
+    assert "/results/rep/bundle.zip" in html and "python -m scoring" in html
+    make_campaign(code="running")
+    assert client.get("/results/running/bundle.zip").status_code == 404
+    assert client.get("/results/nothing/bundle.zip").status_code == 404
+
+
+def test_ranking_hidden_when_the_campaign_shows_no_ranks(app, client, counted_campaign):
+    from survey_app.admin import operations
+    from survey_app.models import Campaign
+    with app.app_context():
+        campaign = db.session.get(Campaign, counted_campaign)
+        campaign.show_ranks = False
+        db.session.commit()
+        operations.publish_campaign(campaign)
+    html = client.get("/results/rep").get_data(as_text=True)
+    assert "public-ranking" not in html and "Unit 1" not in html
+    assert "/results/rep/bundle.zip" in html

@@ -1,0 +1,21 @@
+"""`flask report CAMPAIGN --out DIR`: every report as PDF, in parallel worker processes."""
+from pypdf import PdfReader
+
+
+def test_report_command_writes_every_pdf_in_parallel(app, runner, counted_campaign, tmp_path):
+    out = tmp_path / "pdfs"
+    result = runner.invoke(args=["report", "rep", "--out", str(out), "--lang", "zh_CN", "--lang", "en",
+                                 "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == sorted(f"rep-rep-t{i}-{lang}.pdf" for i in (1, 2, 3) for lang in ("zh_CN", "en"))
+    assert "单位2" in PdfReader(out / "rep-rep-t2-zh_CN.pdf").pages[0].extract_text()
+
+
+def test_report_command_refuses_unknown_or_uncounted_campaigns(app, runner, make_campaign, tmp_path):
+    result = runner.invoke(args=["report", "nope", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "nope" in result.output
+    make_campaign(code="running")
+    result = runner.invoke(args=["report", "running", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "not counted" in result.output
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,114 @@
+"""The feedback report page and PDF: figures, suppression, comments, languages, who may read it."""
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from survey_app.extensions import db
+
+
+def test_staff_reads_a_counted_report_with_suppressed_group_hidden(app, login, counted_campaign, ids):
+    client = login("staff")
+    t1 = ids(counted_campaign)[0]
+    client.set_cookie("lang", "en")
+    page = client.get(f"/reports/{counted_campaign}/targets/{t1}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Unit 1" in html and "Composite score" in html
+    assert "fewer than 3 responses" in html  # the staff group (2 ballots)
+    assert "public comment 0" in html  # published, public group shown
+    assert "public comment 1" not in html  # still pending
+    assert "staff secret comment" not in html  # its group is suppressed for this target
+    assert "not yet published" in html
+    assert 'src="data:image/png;base64,' in html
+
+
+def test_report_in_chinese_by_default(app, login, counted_campaign, ids):
+    client = login("staff")
+    html = client.get(f"/reports/{counted_campaign}/targets/{ids(counted_campaign)[0]}").get_data(as_text=True)
+    assert "单位1" in html and 'lang="zh-CN"' in html
+
+
+def test_distribution_leaves_out_suppressed_groups(app, counted_campaign):
+    from survey_app.models import Campaign
+    from survey_app.reports.operations import build_report
+    with app.app_context():
+        campaign = db.session.get(Campaign, counted_campaign)
+        target = campaign.targets[1]
+        report = build_report(campaign, target, "en", with_charts=False)
+        assert [g.code for g in report.visible_groups] == ["public"]
+        first = report.items[0]
+        # Target 2, public: A B B A B DK A A -> 4 A, 3 B, 0 C, 1 DK; the staff's C answers are left out.
+        assert first.counts == {"A": 4, "B": 3, "C": 0, "DK": 1}
+        assert "staff" not in first.groups
+        assert report.groups[1].suppressed and report.groups[1].figures == {}
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_pdf_is_a4_and_embeds_the_cjk_font(app, login, counted_campaign, ids, lang):
+    client = login("admin")
+    client.set_cookie("lang", lang)
+    response = client.get(f"/reports/{counted_campaign}/targets/{ids(counted_campaign)[0]}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    box = reader.pages[0].mediabox
+    assert round(float(box.width) / 72 * 25.4) == 210 and round(float(box.height) / 72 * 25.4) == 297
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert any("Noto-Sans-CJK-SC" in f or "NotoSansCJK" in f for f in fonts), fonts
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert ("单位1" if lang == "zh_CN" else "Unit 1") in text
+
+
+def test_leader_reads_only_their_own_published_report(app, client, published_campaign, leader_login, ids):
+    own, other, third = ids(published_campaign)
+    client = leader_login(published_campaign, 0)
+    assert client.get(f"/reports/{published_campaign}/targets/{own}").status_code == 200
+    assert client.get(f"/reports/{published_campaign}/targets/{own}.pdf").status_code == 200
+    for target in (other, third):
+        for suffix in ("", ".pdf"):
+            response = client.get(f"/reports/{published_campaign}/targets/{target}{suffix}")
+            assert response.status_code in (403, 404)
+            assert "Unit 2" not in response.get_data(as_text=True)
+    index = client.get("/reports/").get_data(as_text=True)
+    assert f"/reports/{published_campaign}/targets/{own}" in index
+    assert f"/targets/{other}" not in index
+    for url in (f"/reports/{published_campaign}/dashboard", f"/reports/{published_campaign}/results.xlsx",
+                f"/reports/{published_campaign}/comments"):
+        assert client.get(url).status_code == 403
+
+
+def test_leader_sees_nothing_before_publication(app, client, counted_campaign, leader_login, ids):
+    own = ids(counted_campaign)[0]
+    client = leader_login(counted_campaign, 0)
+    assert client.get(f"/reports/{counted_campaign}/targets/{own}").status_code in (403, 404)
+    assert client.get(f"/reports/{counted_campaign}/targets/{own}.pdf").status_code in (403, 404)
+    assert f"/targets/{own}" not in client.get("/reports/").get_data(as_text=True)
+
+
+def test_unknown_ids_and_target_outside_the_campaign_are_404(app, login, counted_campaign, make_campaign, ids):
+    other_campaign = make_campaign(code="other")
+    foreign_target = ids(other_campaign)[0]
+    client = login("staff")
+    assert client.get(f"/reports/{counted_campaign}/targets/{foreign_target}").status_code == 404
+    assert client.get(f"/reports/{counted_campaign}/targets/99999").status_code == 404
+    assert client.get(f"/reports/99999/targets/{foreign_target}").status_code == 404
+    # an open campaign has no results yet
+    assert client.get(f"/reports/{other_campaign}/targets/{foreign_target}").status_code == 404
+
+
+def test_scoped_staff_cannot_read_other_campaigns(app, client, counted_campaign, make_campaign, ids):
+    from survey_app.auth.operations import create_user
+    from survey_app.models import User, UserCampaign
+    other = make_campaign(code="other")
+    with app.app_context():
+        user = create_user("scoped", "scoped-password-123", "staff")
+        user = db.session.get(User, user.id) if hasattr(user, "id") else user
+        db.session.add(UserCampaign(user_id=user.id, campaign_id=other))
+        db.session.commit()
+    assert client.post("/login", data={"username": "scoped", "password": "scoped-password-123"}).status_code == 302
+    t1 = ids(counted_campaign)[0]
+    assert client.get(f"/reports/{counted_campaign}/targets/{t1}").status_code == 403
+    assert client.get(f"/reports/{counted_campaign}/dashboard").status_code == 403
