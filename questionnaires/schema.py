@@ -8,7 +8,7 @@ validation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 #: The appraisal kinds a questionnaire can serve, in the order templates are offered.
