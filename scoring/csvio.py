@@ -28,20 +28,23 @@ def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
         raise InputError("is a directory, not a file", file=name) from None
     except OSError as e:
         raise InputError(f"cannot read the file ({e.strerror or e})", file=name) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b'"' in data:
+    begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data.find(b'"', begin) >= 0:
         # Codes never need quotes, but a spreadsheet may add them: take the slow, exact path.
-        return _read_quoted(cls, data, name)
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
+        return _read_quoted(cls, data[begin:], name)
+    if data.find(b"\r", begin) >= 0:
+        data, begin = data[begin:].replace(b"\r\n", b"\n"), 0
 
-    header_end = data.find(b"\n")
-    header = data if header_end < 0 else data[:header_end]
+    header_end = data.find(b"\n", begin)
+    header = data[begin:] if header_end < 0 else data[begin:header_end]
     order = _column_order(header.decode("utf-8", "replace").split(","), name)
-    body = b"" if header_end < 0 else data[header_end + 1:].rstrip(b"\n")
-    del data
+    # A view, not a copy: the file may be hundreds of MB; only chunks are copied.
+    end = len(data)
+    while end > begin and data[end - 1] == NEWLINE:
+        end -= 1
+    body = memoryview(data)[header_end + 1:end] if header_end >= 0 else memoryview(b"")
 
+    offset = header_end + 1  # where the body starts in data
     tables = {c: {} for c in COLUMNS}
     parts = {c: [] for c in COLUMNS}
     row = 2
@@ -49,8 +52,9 @@ def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
     while start < len(body):
         end = min(start + CHUNK_BYTES, len(body))
         if end < len(body):
-            end = body.rfind(b"\n", start, end) + 1 or body.find(b"\n", end) + 1 or len(body)
-        chunk = body[start:end]
+            end = (data.rfind(b"\n", offset + start, offset + end) + 1
+                   or data.find(b"\n", offset + end) + 1 or offset + len(body)) - offset
+        chunk = bytes(body[start:end])
         if not chunk.endswith(b"\n"):
             chunk += b"\n"
         lines = _read_chunk(chunk, row, order, name, tables, parts)
