@@ -34,12 +34,16 @@ def record(action: str, subject: str = "", actor: str | None = None, **details) 
     On PostgreSQL a transaction-level advisory lock queues concurrent appenders: a row
     lock on the last entry is not enough, since a waiter would then read the same last
     entry again and fork the chain (and an empty log has no row to lock). The lock is
-    held until the caller commits, so each appender sees the one before it. SQLite
-    serialises writers itself: a second writer that read a stale last entry gets
-    "database is locked" instead of forking the chain.
+    held until the caller commits, so each appender sees the one before it. On SQLite the
+    database's single write lock does the same once taken.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK)))
+    elif dialect == "sqlite":
+        # pysqlite opens a transaction only at the first write: a write that touches no
+        # row takes the database's write lock first, so the last entry read below stays last.
+        db.session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
     last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
                               .with_for_update()).scalar_one_or_none()
     prev_hash = last.hash if last else GENESIS
