@@ -61,6 +61,8 @@ def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
         row += lines
         start = end
 
+    body.release()
+    del data  # before the columns are joined: the file is the largest thing in memory
     return _assemble(cls, tables, parts, name)
 
 
@@ -194,12 +196,15 @@ def _assemble(cls: type[Answers], tables, parts, name: str) -> Answers:
     coded = {}
     for column in COLUMNS:
         strings = np.array(list(tables[column]), dtype=str) if tables[column] else np.empty(0, "<U1")
-        codes = (np.concatenate(parts[column]) if parts[column] else np.zeros(0, dtype=np.int32))
+        # The smallest integer type that holds the codes: 20M answers stay small.
+        dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
+        codes = np.concatenate(parts.pop(column) or [np.zeros(0, np.int32)], dtype=dtype,
+                               casting="unsafe")
         # Sorted tables: ballot order is byte order (rule 2), and results never depend on
         # the order in which codes were first seen.
         order = np.argsort(strings, kind="stable")
-        rank = np.empty(len(order), dtype=np.int32)
-        rank[order] = np.arange(len(order), dtype=np.int32)
+        rank = np.empty(len(order), dtype=dtype)
+        rank[order] = np.arange(len(order))
         coded[column] = (strings[order], rank[codes] if len(codes) else codes)
     options, option = coded["option"]
     option = option.astype(np.int16)
