@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import inspect, select, func, text
-from sqlalchemy.engine import make_url
+from flask.cli import with_appcontext
+from sqlalchemy import func, inspect, select, text
 
 from .extensions import db
 
@@ -83,8 +83,9 @@ def _major(version_text: str) -> int:
 def check_pg_tool(name: str) -> str:
     """The tool's path, if its major version is at least the server's."""
     path = _tool(name)
+    # "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)": the number after the first ")"
     client = _major(subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout
-                    .rsplit(")", 1)[-1])
+                    .split(")", 1)[-1])
     with _engine().connect() as connection:
         server = int(connection.execute(text("SHOW server_version_num")).scalar()) // 10000
     if client < server:
@@ -181,6 +182,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def backup_command(file: Path, force: bool):
@@ -197,6 +199,7 @@ def backup_command(file: Path, force: bool):
 
 
 @click.command("restore")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that holds data.")
 def restore_command(file: Path, force: bool):
