@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
 from . import operations as ops
@@ -51,7 +52,7 @@ def campaign(campaign_id: int):
                "locale": current_language()}
     if _is_staff():
         print_form = PrintForm()
-        print_form.group.choices = [(grp.id, grp.name(current_language())) for grp in c.groups]
+        print_form.group.choices = choices((grp.id, grp.name(current_language())) for grp in c.groups)
         context.update(
             print_form=print_form,
             rules_form=RulesForm(max_blank_percent=round(ops.rules(c).max_blank_share * 100)),
@@ -134,7 +135,7 @@ def _outcome_message(outcome: ops.EntryOutcome) -> str:
 def print_sheets(campaign_id: int):
     c = _load_campaign(campaign_id)
     form = PrintForm()
-    form.group.choices = [(grp.id, grp.name(current_language())) for grp in c.groups]
+    form.group.choices = choices((grp.id, grp.name(current_language())) for grp in c.groups)
     if not form.validate_on_submit():
         abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
     group = db.session.get(RespondentGroup, form.group.data)
@@ -201,8 +202,17 @@ def check(campaign_id: int, number: int):
                 return redirect(url_for("paper.campaign", campaign_id=c.id))
     return render_template("paper/check.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
                            entries=entries, differing=differing, form=form, values=values, errors=errors,
+                           row_names=_row_names(lay),
                            locale=current_language(), letters=ops.LETTERS,
                            action=url_for("paper.check", campaign_id=c.id, number=number)), (400 if errors else 200)
+
+
+def _row_names(lay: ops.Layout) -> dict[str, str]:
+    locale = current_language()
+    names = {row.key: row.target.name(locale) if row.target else _("General items") for row in lay.rows}
+    for extra in lay.multiples + lay.texts:
+        names[extra.key] = ((extra.target.name(locale) + " · ") if extra.target else "") + extra.item.text.get(locale)
+    return names
 
 
 def import_answers(campaign_id: int):

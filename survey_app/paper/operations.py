@@ -48,7 +48,7 @@ import nacl.secret
 import nacl.utils
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -733,12 +733,12 @@ def reconciliation(campaign: Campaign) -> list[GroupReconciliation]:
             .where(PaperBatch.campaign_id == campaign.id).group_by(PaperBatch.group_id)):
         rows[group_id].printed = int(printed or 0)
     entries = (select(PaperEntry.sheet_id, func.count().label("n")).group_by(PaperEntry.sheet_id).subquery())
-    query = (select(PaperSheet.group_id, PaperSheet.status, PaperSheet.third_checked,
-                    func.coalesce(entries.c.n, 0), func.count())
+    # a literal 0 (not a bound parameter) so that PostgreSQL sees the same expression in GROUP BY
+    n_entries = func.coalesce(entries.c.n, literal_column("0"))
+    query = (select(PaperSheet.group_id, PaperSheet.status, PaperSheet.third_checked, n_entries, func.count())
              .outerjoin(entries, entries.c.sheet_id == PaperSheet.id)
              .where(PaperSheet.campaign_id == campaign.id)
-             .group_by(PaperSheet.group_id, PaperSheet.status, PaperSheet.third_checked,
-                       func.coalesce(entries.c.n, 0)))
+             .group_by(PaperSheet.group_id, PaperSheet.status, PaperSheet.third_checked, n_entries))
     for group_id, status, checked, n_entries, n in db.session.execute(query):
         r = rows[group_id]
         if n_entries >= 1:
