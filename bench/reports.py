@@ -1,0 +1,126 @@
+"""Benchmark of the feedback report PDFs: 100 targets, serial against parallel, in one run.
+
+    python -m bench.reports                    # 100 targets, 2 workers
+    python -m bench.reports --targets 40 --workers 4
+
+Builds its own campaign in a temporary SQLite database: 100 units, four respondent groups,
+simulated ballots written straight as opened ballots (the sealed box is measured by
+bench.collect), published comments; publishes it, then renders every report PDF once in
+one process and once with `--workers` processes, and prints both times and their ratio.
+The aim (product.md): a report for each of 100 leaders within a minute on 2 cores.
+"""
+import argparse
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GROUPS = [("public", "人民群众", "The public", 0.4), ("recipients", "服务对象", "Service recipients", 0.3),
+          ("deputies", "人大代表", "Deputies", 0.2), ("supervisors", "行风监督员", "Supervisors", 0.1)]
+
+
+def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -> int:
+    import questionnaires
+
+    from survey_app.admin import operations
+    from survey_app.extensions import db
+    from survey_app.models import Answer, Ballot, Comment, Receipt, Target
+    from survey_app.models._types import utcnow
+    rng = random.Random(seed)
+    with app.app_context():
+        db.create_all()
+        version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+        campaign = operations.create_campaign(code="bench", kind="sector_style", title_zh="基准测试行风评议",
+                                              title_en="Benchmark sector-style appraisal", version=version)
+        for code, zh, en, weight in GROUPS:
+            operations.add_group(campaign, code=code, name_zh=zh, name_en=en, weight=weight)
+        targets = [Target(code=f"b{i:03d}", kind="unit", name_zh=f"江川市第{i}局", name_en=f"Bureau No. {i}")
+                   for i in range(1, n_targets + 1)]
+        db.session.add_all(targets)
+        db.session.flush()
+        operations.set_targets(campaign, targets)
+        operations.open_campaign(campaign, "benchmark passphrase 2026")
+        operations.close_campaign(campaign)
+        q = campaign.questionnaire_version.parsed
+        rating = [item.code for item in q.rating_items()]
+        text_item = next(i.code for i in q.items() if i.type == "text" and i.per_target)
+        quality = {t.code: rng.gauss(0.4, 0.6) for t in targets}
+        options = ["A", "B", "C"]
+        ballots, answers, comments = [], [], []
+        for n in range(n_ballots):
+            group = campaign.groups[rng.choices(range(4), weights=[45, 30, 15, 10])[0]]
+            ballot = Ballot(id=secrets.token_hex(16), campaign_id=campaign.id, group_id=group.id,
+                            questionnaire_version_id=version.id)
+            ballots.append(ballot)
+            for target in rng.sample(targets, per_ballot):
+                mood = quality[target.code] + rng.gauss(0, 0.6)
+                if rng.random() < 0.08:
+                    chosen = ["DK"] * len(rating)
+                else:
+                    chosen = [options[0 if (x := mood + rng.gauss(0, 0.7)) > 0.3 else 1 if x > -0.9 else 2]
+                              for _ in rating]
+                answers += [dict(id=secrets.token_hex(16), ballot_id=ballot.id, target_id=target.id,
+                                 item_code=item, option=option) for item, option in zip(rating, chosen)]
+                if rng.random() < 0.05:
+                    comments.append(Comment(campaign_id=campaign.id, group_id=group.id, target_id=target.id,
+                                            item_code=text_item, status="published",
+                                            text="窗口工作人员态度很好，办事效率比去年明显提高。"))
+        db.session.add_all(ballots)
+        db.session.flush()
+        db.session.execute(Answer.__table__.insert(), answers)
+        db.session.add_all(comments)
+        db.session.add_all(Receipt(campaign_id=campaign.id, fingerprint=secrets.token_hex(8).upper())
+                           for _ in ballots)
+        campaign.counted_at = utcnow()
+        db.session.commit()
+        operations.publish_campaign(campaign)
+        return campaign.id
+
+
+def render(app, campaign_id: int, out: Path, workers: int) -> float:
+    from survey_app.extensions import db
+    from survey_app.models import Campaign
+    from survey_app.reports.pdf import render_campaign
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        started = time.perf_counter()
+        written = render_campaign(campaign, ["zh_CN"], out, workers=workers)
+        elapsed = time.perf_counter() - started
+    assert len(written) == len(campaign.campaign_targets)
+    assert all(p.stat().st_size > 10_000 and p.read_bytes().startswith(b"%PDF") for p in written)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", type=int, default=100)
+    parser.add_argument("--ballots", type=int, default=1200, help="simulated ballots")
+    parser.add_argument("--per-ballot", type=int, default=25, help="targets rated on each ballot")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("KDF_STRENGTH", "interactive")
+    from survey_app import create_app
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "SECRET_KEY": "bench",
+                          "ACCESS_CODE_KEY": "bench", "KDF_STRENGTH": "interactive"})
+        started = time.perf_counter()
+        campaign_id = build(app, args.targets, args.ballots, args.per_ballot)
+        print(f"campaign built: {args.targets} targets, {args.ballots} ballots "
+              f"({args.ballots * args.per_ballot * 12} answers) in {time.perf_counter() - started:.1f} s")
+        serial = render(app, campaign_id, Path(tmp) / "serial", 1)
+        print(f"serial   (1 process):   {args.targets} PDFs in {serial:6.1f} s  ({serial / args.targets:.2f} s each)")
+        parallel = render(app, campaign_id, Path(tmp) / "parallel", args.workers)
+        print(f"parallel ({args.workers} processes): {args.targets} PDFs in {parallel:6.1f} s  "
+              f"({parallel / args.targets:.2f} s each)")
+        print(f"speed-up parallel vs serial: {serial / parallel:.2f}x on {os.cpu_count()} cores; "
+              f"aim: 100 reports under 60 s -> {'met' if parallel * 100 / args.targets < 60 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
