@@ -120,6 +120,8 @@ class Report:
     comments: list[str]
     trend: list[dict]
     charts: dict[str, str] = field(default_factory=dict)
+    #: ballots counted in the campaign
+    ballots: int = 0
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -173,7 +175,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     ranked=sum(1 for t in data["targets"] if t.get("rank")) if data else 0,
                     groups=groups, dimensions=dimensions, items=items, options=options,
                     comments=published_comments(campaign, target, visible) if entry else [],
-                    trend=trend(campaign, target, locale, entry))
+                    trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0))
     if with_charts and entry is not None:
         report.charts = draw_charts(report)
     return report
