@@ -10,7 +10,11 @@ from .forms import LoginForm, PasswordForm
 
 
 def _home_for(user) -> str:
-    return url_for("reports.index") if user.role == "leader" else url_for("admin.index")
+    if user.role == "leader":
+        return url_for("reports.index")
+    if user.role == "clerk":  # clerks enter paper ballots and see nothing else
+        return url_for("paper.index") if "paper.index" in current_app.view_functions else url_for("public.index")
+    return url_for("admin.index")
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
