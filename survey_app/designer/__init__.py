@@ -1,0 +1,1 @@
+"""The questionnaire designer: staff build, check, preview and publish questionnaires in the browser."""

@@ -1,0 +1,21 @@
+from flask import Blueprint
+
+from . import controllers as c
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+bp.add_url_rule("/", "index", c.index)
+bp.add_url_rule("/start", "start", c.start, methods=["POST"])
+bp.add_url_rule("/import", "import_yaml", c.import_yaml, methods=["POST"])
+bp.add_url_rule("/versions/<int:version_id>", "edit", c.edit)
+bp.add_url_rule("/versions/<int:version_id>/preview", "preview", c.preview)
+bp.add_url_rule("/versions/<int:version_id>/header", "header", c.header, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/scale", "scale", c.scale, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/dimensions", "dimensions", c.dimensions, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/sections/new", "section_new", c.section_new, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/sections/<section_code>", "section", c.section, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/sections/<section_code>/items/new", "item_new", c.item_new,
+                methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/items/<item_code>", "item", c.item, methods=["GET", "POST"])
+bp.add_url_rule("/versions/<int:version_id>/structure", "structure", c.structure, methods=["POST"])
+bp.add_url_rule("/versions/<int:version_id>/publish", "publish", c.publish, methods=["POST"])
+bp.add_url_rule("/versions/<int:version_id>/new-draft", "new_draft", c.new_draft, methods=["POST"])

@@ -1,0 +1,522 @@
+"""Designer views: load the version, build the edited definition from the form, call operations.apply.
+
+Each action is a small POST form. Its submitted values become a new definition dictionary,
+which ``operations.apply`` validates as a whole; when that fails, the page is shown again
+with the submitted values and every problem placed next to the field it concerns.
+"""
+import copy
+
+import questionnaires
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..admin import operations as admin_operations
+from ..admin.forms import ConfirmForm
+from ..ballots.validation import field_name
+from ..extensions import db
+from ..formtools import choices
+from ..i18n import current_language
+from ..models import Questionnaire, QuestionnaireVersion
+from . import operations
+from .forms import (CHOICE_ROW, DIMENSION_ROW, SCALE_ROW, HeaderForm, ImportForm, ItemForm, SectionForm, StartForm,
+                    code_list, number, read_rows, whole_number)
+from .problems import FieldErrors, message, with_line
+
+LANGS = ("zh", "en")
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+def load_version(version_id: int) -> QuestionnaireVersion:
+    version = db.session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _records():
+    return db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
+
+
+def _copy_choices():
+    return choices([(v.id, f"{r.code} v{v.number}") for r in _records() for v in r.versions])
+
+
+def _saved(version: QuestionnaireVersion, saved: QuestionnaireVersion, anchor: str | None = None):
+    if saved is not version:
+        flash(_("Version %(old)d is published and stays as it is; your change is saved as the new draft "
+                "version %(new)d.", old=version.number, new=saved.number), "success")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("designer.edit", version_id=saved.id, _anchor=anchor))
+
+
+def _store(version: QuestionnaireVersion, definition: dict):
+    """Apply the edit: (saved version, None) or (None, problems-or-message)."""
+    try:
+        return operations.apply(version, definition), None
+    except questionnaires.QuestionnaireInvalid as invalid:
+        return None, invalid.problems
+    except operations.DesignerError as refusal:
+        return None, str(refusal)
+
+
+def _errors(outcome, prefix: list, place) -> FieldErrors:
+    if isinstance(outcome, str):
+        errors = FieldErrors([], prefix, place)
+        errors.general.append(outcome)
+        return errors
+    return FieldErrors(outcome, prefix, place)
+
+
+def _page(template: str, version: QuestionnaireVersion, status: int = 200, **context):
+    return render_template(template, version=version, q=version.parsed, locale=current_language(),
+                           confirm=ConfirmForm(), **context), status
+
+
+def _text(zh: str | None, en: str | None) -> dict:
+    return {"zh": (zh or "").strip(), "en": (en or "").strip()}
+
+
+def _required_key(rest: list, problem):
+    """A missing key is reported on its mapping: place it on the field of that key."""
+    if problem.code == "required_key" and "key" in problem.params:
+        return rest + [problem.params["key"]]
+    return rest
+
+
+# -- list, start, import ------------------------------------------------------------------------
+
+def index(start_form=None, import_form=None, import_problems=None, status=200):
+    records = _records()
+    start_form = start_form or StartForm()
+    start_form.copy_of.choices = _copy_choices()
+    return render_template("designer/index.html", records=records, start=start_form,
+                           upload=import_form or ImportForm(), problems=import_problems,
+                           campaigns={r.id: operations.campaigns_by_version(r) for r in records},
+                           locale=current_language()), status
+
+
+def start():
+    form = StartForm()
+    form.copy_of.choices = _copy_choices()
+    if not form.validate_on_submit():
+        return index(start_form=form, status=400)
+    code = (form.code.data or "").strip()
+    source = form.source.data
+    original = db.session.get(QuestionnaireVersion, form.copy_of.data) if form.copy_of.data else None
+    if not code:
+        form.code.errors.append(_("Give the new questionnaire a code."))
+    elif source == "template" and form.kind.data not in questionnaires.template_kinds():
+        form.kind.errors.append(_("Choose a template."))
+    elif source == "copy" and original is None:
+        form.copy_of.errors.append(_("Choose the questionnaire to copy."))
+    elif operations.code_taken(code):
+        form.code.errors.append(_("A questionnaire with the code %(code)s exists already.", code=code))
+    else:
+        definition = operations.starting_definition(source, code, kind=form.kind.data, version=original)
+        try:
+            version = operations.start(definition)
+        except questionnaires.QuestionnaireInvalid as invalid:
+            form.code.errors.extend(message(p) for p in invalid.problems)
+        except operations.DesignerError as refusal:
+            form.code.errors.append(str(refusal))
+        else:
+            flash(_("Questionnaire %(code)s created as draft version 1.", code=code), "success")
+            return redirect(url_for("designer.edit", version_id=version.id))
+    return index(start_form=form, status=400)
+
+
+def import_yaml():
+    form = ImportForm()
+    problems = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            q = questionnaires.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems = [_("The file is not UTF-8 text.")]
+        except questionnaires.QuestionnaireInvalid as invalid:
+            problems = [with_line(p) for p in invalid.problems]
+        else:
+            version = admin_operations.save_questionnaire(q, publish=form.publish.data)
+            flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number), "success")
+            return redirect(url_for("designer.edit", version_id=version.id))
+    return index(import_form=form, import_problems=problems, status=400)
+
+
+# -- the overview -------------------------------------------------------------------------------
+
+def edit(version_id: int, action_errors=None, status=200):
+    version = load_version(version_id)
+    record = version.questionnaire
+    return _page("designer/edit.html", version, status, record=record, action_errors=action_errors or {},
+                 campaigns=operations.campaigns_by_version(record), ballots=operations.ballot_counts(record),
+                 upload=ImportForm())
+
+
+def preview(version_id: int):
+    version = load_version(version_id)
+    q = version.parsed
+    lang = request.args.get("lang")
+    locale = lang if lang in LANGS else current_language()
+    groups = sorted({g for item in q.items() for g in (item.groups or ())})
+    group = request.args.get("group")
+    items = q.items_for(group) if group in groups else q.items()
+    return render_template("designer/preview.html", version=version, q=q, locale=locale, groups=groups,
+                           group=group if group in groups else None, lang=lang,
+                           per_target=[i for i in items if i.per_target],
+                           per_ballot=[i for i in items if not i.per_target],
+                           field_name=field_name, values={}, errors={})
+
+
+def structure(version_id: int):
+    """Move or delete a section or an item (buttons on the overview)."""
+    version = load_version(version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    what, code, action = request.form.get("what"), request.form.get("code", ""), request.form.get("action")
+    definition = version.definition
+    if what == "item" and operations.find_item(definition, code) is not None:
+        change = {"up": operations.move_item, "down": operations.move_item}.get(action)
+        new = (operations.delete_item(definition, code) if action == "delete"
+               else change(definition, code, action) if change else None)
+    elif what == "section" and operations.find_section(definition, code) is not None:
+        new = (operations.delete_section(definition, code) if action == "delete"
+               else operations.move_section(definition, code, action) if action in ("up", "down") else None)
+    else:
+        abort(404)
+    if new is None:
+        abort(400)
+    saved, outcome = _store(version, new)
+    if saved is not None:
+        return _saved(version, saved, anchor=f"{what}-{code}" if action != "delete" else None)
+    if isinstance(outcome, str):
+        texts = [outcome]
+    else:
+        texts = [message(p) for p in outcome]
+        if action == "delete":
+            texts.insert(0, _("This cannot be deleted: the questionnaire would no longer be valid. Nothing was changed."))
+    return edit(version_id, action_errors={f"{what}-{code}": texts}, status=400)
+
+
+def publish(version_id: int):
+    version = load_version(version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    admin_operations.publish_version(version)
+    flash(_("Version %(n)d is published and can no longer change.", n=version.number), "success")
+    return redirect(url_for("designer.edit", version_id=version.id))
+
+
+def new_draft(version_id: int):
+    version = load_version(version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        draft = operations.new_draft(version)
+    except operations.DesignerError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("designer.edit", version_id=version.id))
+    flash(_("Draft version %(n)d is ready to edit.", n=draft.number), "success")
+    return redirect(url_for("designer.edit", version_id=draft.id))
+
+
+# -- the header ---------------------------------------------------------------------------------
+
+HEADER_FIELDS = {("code",): "code", ("kind",): "kind"}
+
+
+def _header_place(rest, problem):
+    rest = _required_key(rest, problem)
+    if rest[:1] in (["title"], ["intro"], ["closing"]):
+        lang = rest[1] if len(rest) > 1 else problem.params.get("lang", "zh")
+        return f"{rest[0]}_{lang}" if lang in LANGS else f"{rest[0]}_zh"
+    return HEADER_FIELDS.get(tuple(rest))
+
+
+def header(version_id: int):
+    version = load_version(version_id)
+    d = version.definition
+    form = HeaderForm(data=None if request.method == "POST" else {
+        "code": d["code"], "kind": d["kind"], **{f"{key}_{lang}": d[key][lang]
+                                                 for key in ("title", "intro", "closing") for lang in LANGS}})
+    code_fixed = bool(version.questionnaire.published_versions)
+    errors = None
+    if form.validate_on_submit():
+        new = copy.deepcopy(d)
+        new["code"] = d["code"] if code_fixed else (form.code.data or "").strip()
+        new["kind"] = form.kind.data
+        for key in ("title", "intro", "closing"):
+            new[key] = _text(getattr(form, f"{key}_zh").data, getattr(form, f"{key}_en").data)
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved)
+        errors = _errors(outcome, [], _header_place)
+    if code_fixed:
+        form.code.data = d["code"]
+    return _page("designer/header.html", version, 400 if errors or form.errors else 200, form=form,
+                 errors=errors or FieldErrors([], [], _header_place), code_fixed=code_fixed)
+
+
+# -- the scale ----------------------------------------------------------------------------------
+
+def _scale_rows(scale: dict) -> list[dict]:
+    return [{"code": o["code"], "label_zh": o["label"]["zh"], "label_en": o["label"]["en"],
+             "points": "" if o["points"] is None else str(o["points"]),
+             "cls": ("satisfied" if o["code"] in scale["satisfied"] else
+                     "dissatisfied" if o["code"] in scale["dissatisfied"] else "")} for o in scale["options"]]
+
+
+def scale(version_id: int):
+    version = load_version(version_id)
+    rows = _scale_rows(version.definition["scale"])
+    errors = FieldErrors([], ["scale"], lambda rest, p: None)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        rows = read_rows(request.form, "opt", SCALE_ROW)
+        classes = {"satisfied": [i for i, r in enumerate(rows) if r["cls"] == "satisfied"],
+                   "dissatisfied": [i for i, r in enumerate(rows) if r["cls"] == "dissatisfied"]}
+        new = copy.deepcopy(version.definition)
+        new["scale"] = {
+            "options": [{"code": r["code"], "label": _text(r["label_zh"], r["label_en"]),
+                         "points": number(r["points"])} for r in rows],
+            "satisfied": [rows[i]["code"] for i in classes["satisfied"]],
+            "dissatisfied": [rows[i]["code"] for i in classes["dissatisfied"]]}
+
+        def place(rest, problem):
+            rest = _required_key(rest, problem)
+            if rest[:1] == ["options"] and len(rest) > 1:
+                i = rest[1]
+                if rest[2:3] == ["label"]:
+                    return f"opt-{i}-label_{rest[3] if len(rest) > 3 else 'zh'}"
+                return f"opt-{i}-{rest[2]}" if len(rest) > 2 and rest[2] in ("code", "points") else f"opt-{i}"
+            if rest[:1] in (["satisfied"], ["dissatisfied"]) and len(rest) > 1 and \
+                    rest[1] < len(classes[rest[0]]):
+                return f"opt-{classes[rest[0]][rest[1]]}-cls"
+            return None
+
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor="scale")
+        errors = _errors(outcome, ["scale"], place)
+    return _page("designer/scale.html", version, 400 if errors else 200, rows=rows + [dict.fromkeys(SCALE_ROW, "")],
+                 errors=errors)
+
+
+# -- dimensions ---------------------------------------------------------------------------------
+
+def dimensions(version_id: int):
+    version = load_version(version_id)
+    rows = [{"code": d["code"], "name_zh": d["name"]["zh"], "name_en": d["name"]["en"],
+             "weight": "%g" % d["weight"]} for d in version.definition["dimensions"]]
+    errors = FieldErrors([], ["dimensions"], lambda rest, p: None)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        rows = read_rows(request.form, "dim", DIMENSION_ROW)
+        new = copy.deepcopy(version.definition)
+        new["dimensions"] = [{"code": r["code"], "name": _text(r["name_zh"], r["name_en"]),
+                              "weight": number(r["weight"], 1)} for r in rows]
+
+        def place(rest, problem):
+            rest = _required_key(rest, problem)
+            if not rest:
+                return None
+            if rest[1:2] == ["name"]:
+                return f"dim-{rest[0]}-name_{rest[2] if len(rest) > 2 else 'zh'}"
+            return f"dim-{rest[0]}-{rest[1]}" if len(rest) > 1 and rest[1] in ("code", "weight") else f"dim-{rest[0]}"
+
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor="dimensions")
+        errors = _errors(outcome, ["dimensions"], place)
+    return _page("designer/dimensions.html", version, 400 if errors else 200,
+                 rows=rows + [dict.fromkeys(DIMENSION_ROW, "")], errors=errors)
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+def _section_place(rest, problem, item_prefix="item-"):
+    rest = _required_key(rest, problem)
+    if rest[:1] == ["title"]:
+        lang = rest[1] if len(rest) > 1 else problem.params.get("lang", "zh")
+        return f"title_{lang}"
+    if rest == ["code"]:
+        return "code"
+    if rest[:2] == ["items", 0] and item_prefix:
+        return _item_place(rest[2:], problem, item_prefix)
+    return None
+
+
+def section(version_id: int, section_code: str):
+    version = load_version(version_id)
+    d = version.definition
+    s = operations.find_section(d, section_code)
+    if s is None:
+        abort(404)
+    current = d["sections"][s]
+    form = SectionForm(data=None if request.method == "POST" else {
+        "code": current["code"], "title_zh": current["title"]["zh"], "title_en": current["title"]["en"]})
+    errors = FieldErrors([], [], lambda rest, p: None)
+    if form.validate_on_submit():
+        new = copy.deepcopy(d)
+        new["sections"][s].update(code=(form.code.data or "").strip(), title=_text(form.title_zh.data,
+                                                                                 form.title_en.data))
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor=f"section-{new['sections'][s]['code']}")
+        errors = _errors(outcome, ["sections", s], lambda rest, p: _section_place(rest, p, None))
+    return _page("designer/section.html", version, 400 if errors or form.errors else 200, form=form,
+                 item_form=None, errors=errors, section=current)
+
+
+def section_new(version_id: int):
+    """A new section comes with its first question: a section may never be empty."""
+    version = load_version(version_id)
+    d = version.definition
+    form = SectionForm(data=None if request.method == "POST" else {"code": _free_code(d, "s")})
+    item_form = _item_form(d, None, prefix="item")
+    errors = FieldErrors([], [], lambda rest, p: None)
+    if form.validate_on_submit() and item_form.validate():
+        new = copy.deepcopy(d)
+        new["sections"].append({"code": (form.code.data or "").strip(),
+                                "title": _text(form.title_zh.data, form.title_en.data),
+                                "items": [_item_from_form(item_form, "item")]})
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor=f"section-{new['sections'][-1]['code']}")
+        errors = _errors(outcome, ["sections", len(new["sections"]) - 1], _section_place)
+    _item_choices_rows(item_form, None, "item")
+    return _page("designer/section.html", version, 400 if errors or form.errors else 200, form=form,
+                 item_form=item_form, errors=errors, section=None)
+
+
+# -- items --------------------------------------------------------------------------------------
+
+ITEM_FIELDS = {"code", "type", "dimension", "weight", "required", "per_target", "max_length"}
+
+
+def _item_place(rest, problem, prefix=""):
+    rest = _required_key(rest, problem)
+    if not rest:
+        return None
+    head = rest[0]
+    if head == "text":
+        return f"{prefix}text_{rest[1] if len(rest) > 1 else problem.params.get('lang', 'zh')}"
+    if head == "groups":
+        return f"{prefix}groups"
+    if head == "options":
+        if len(rest) == 1:
+            return f"{prefix}choices"
+        i = rest[1]
+        if rest[2:3] == ["label"]:
+            return f"{prefix}ch-{i}-label_{rest[3] if len(rest) > 3 else 'zh'}"
+        return f"{prefix}ch-{i}-code" if rest[2:3] == ["code"] else f"{prefix}ch-{i}"
+    return f"{prefix}{head}" if head in ITEM_FIELDS else None
+
+
+def _free_code(d: dict, letter: str) -> str:
+    if letter == "s":
+        taken = {s["code"] for s in d["sections"]}
+    else:
+        taken = {i["code"] for s in d["sections"] for i in s["items"]}
+    n = 1
+    while f"{letter}{n:02d}" in taken:
+        n += 1
+    return f"{letter}{n:02d}"
+
+
+def _item_form(d: dict, item: dict | None, prefix: str = "") -> ItemForm:
+    kwargs = {"prefix": prefix, "meta": {"csrf": False}} if prefix else {}
+    if request.method == "POST":
+        form = ItemForm(**kwargs)
+    elif item is None:
+        dims = d["dimensions"]
+        form = ItemForm(data={"code": _free_code(d, "q"), "type": "rating",
+                              "dimension": dims[0]["code"] if dims else "", "weight": "1",
+                              "required": True, "per_target": True}, **kwargs)
+    else:
+        form = ItemForm(data={
+            "code": item["code"], "type": item["type"], "text_zh": item["text"]["zh"],
+            "text_en": item["text"]["en"], "dimension": item.get("dimension") or "",
+            "weight": "%g" % item["weight"] if item.get("weight") is not None else "1",
+            "required": item.get("required", True), "per_target": item.get("per_target", True),
+            "groups": ", ".join(item.get("groups") or []),
+            "max_length": str(item["max_length"]) if item.get("max_length") else ""}, **kwargs)
+    form.dimension.choices = choices([("", "—")] + [(x["code"], f"{x['code']} — {x['name']['zh']} / {x['name']['en']}")
+                                                    for x in d["dimensions"]])
+    return form
+
+
+def _item_choices_rows(form: ItemForm, item: dict | None, prefix: str = ""):
+    if request.method == "POST":
+        form.choice_rows = read_rows(request.form, f"{prefix}ch" if not prefix else f"{prefix}-ch", CHOICE_ROW)
+    else:
+        form.choice_rows = [{"code": c["code"], "label_zh": c["label"]["zh"], "label_en": c["label"]["en"]}
+                            for c in (item or {}).get("options", [])]
+    form.blank_rows = 2 if len(form.choice_rows) < 2 else 1
+    return form.choice_rows
+
+
+def _item_from_form(form: ItemForm, prefix: str = "") -> dict:
+    rows = read_rows(request.form, f"{prefix}-ch" if prefix else "ch", CHOICE_ROW)
+    kind = form.type.data
+    item = {"code": (form.code.data or "").strip(), "type": kind,
+            "text": _text(form.text_zh.data, form.text_en.data),
+            "required": bool(form.required.data), "per_target": bool(form.per_target.data)}
+    if kind == "rating":
+        item["dimension"] = form.dimension.data or ""
+        item["weight"] = number(form.weight.data, 1)
+    elif kind in ("single", "multiple"):
+        item["options"] = [{"code": r["code"], "label": _text(r["label_zh"], r["label_en"])} for r in rows]
+    elif kind == "text" and (form.max_length.data or "").strip():
+        item["max_length"] = whole_number(form.max_length.data)
+    groups = code_list(form.groups.data)
+    if groups:
+        item["groups"] = groups
+    return item
+
+
+def item(version_id: int, item_code: str):
+    version = load_version(version_id)
+    d = version.definition
+    found = operations.find_item(d, item_code)
+    if found is None:
+        abort(404)
+    s, i = found
+    current = d["sections"][s]["items"][i]
+    form = _item_form(d, current)
+    errors = FieldErrors([], [], lambda rest, p: None)
+    if form.validate_on_submit():
+        new = copy.deepcopy(d)
+        new["sections"][s]["items"][i] = _item_from_form(form)
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor=f"item-{new['sections'][s]['items'][i]['code']}")
+        errors = _errors(outcome, ["sections", s, "items", i], _item_place)
+    _item_choices_rows(form, current)
+    return _page("designer/item.html", version, 400 if errors or form.errors else 200, form=form, errors=errors,
+                 item=current, section=d["sections"][s])
+
+
+def item_new(version_id: int, section_code: str):
+    version = load_version(version_id)
+    d = version.definition
+    s = operations.find_section(d, section_code)
+    if s is None:
+        abort(404)
+    form = _item_form(d, None)
+    errors = FieldErrors([], [], lambda rest, p: None)
+    if form.validate_on_submit():
+        new = copy.deepcopy(d)
+        new["sections"][s]["items"].append(_item_from_form(form))
+        saved, outcome = _store(version, new)
+        if saved is not None:
+            return _saved(version, saved, anchor=f"item-{new['sections'][s]['items'][-1]['code']}")
+        errors = _errors(outcome, ["sections", s, "items", len(new["sections"][s]["items"]) - 1], _item_place)
+    _item_choices_rows(form, None)
+    return _page("designer/item.html", version, 400 if errors or form.errors else 200, form=form, errors=errors,
+                 item=None, section=d["sections"][s])
