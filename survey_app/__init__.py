@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .paper.blueprint import bp as paper_bp
     app.register_blueprint(paper_bp)
     app.register_blueprint(accounts_bp)
+    from .designer.blueprint import bp as designer_bp
+    app.register_blueprint(designer_bp)
 
     i18n.init_app(app)
     security.init_app(app)
