@@ -13,6 +13,18 @@
     select.addEventListener("change", update);
     update();
   });
+  var start = document.querySelector("#start form");
+  if (start) {
+    var kindField = document.getElementById("field-kind"), copyField = document.getElementById("field-copy_of");
+    var showSource = function () {
+      var chosen = start.querySelector("input[name=source]:checked");
+      var source = chosen ? chosen.value : "template";
+      if (kindField) kindField.hidden = source !== "template";
+      if (copyField) copyField.hidden = source !== "copy";
+    };
+    start.addEventListener("change", showSource);
+    showSource();
+  }
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
     if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
