@@ -1,16 +1,18 @@
-"""initial schema
+"""The initial schema of the democratic appraisal platform
 
-Revision ID: e6ec699fcb54
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:38:35.193838
+Create Date: 2026-11-28 18:15:09.774999
 
 """
 from alembic import op
 import sqlalchemy as sa
 
+from survey_app.audit import install_audit_guards
+
 
 # revision identifiers, used by Alembic.
-revision = 'e6ec699fcb54'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,6 +31,8 @@ def upgrade():
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    # audit_log is append-only on PostgreSQL (triggers refuse UPDATE, DELETE and TRUNCATE).
+    install_audit_guards(op.get_bind())
     op.create_table('questionnaires',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -71,6 +75,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -100,6 +105,8 @@ def upgrade():
     sa.Column('published_results', sa.JSON(), nullable=True),
     sa.Column('published_sha256', sa.String(length=64), nullable=True),
     sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('published_method', sa.JSON(), nullable=True),
+    sa.Column('published_bundle', sa.LargeBinary(), nullable=True),
     sa.Column('results_cache', sa.JSON(), nullable=True),
     sa.Column('results_cache_key', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -120,6 +127,27 @@ def upgrade():
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('campaign_id', 'target_id')
+    )
+    op.create_table('paper_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('ballots', sa.JSON(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(), nullable=False),
+    sa.Column('imported_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id', 'sha256')
+    )
+    with op.batch_alter_table('paper_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_imports_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('paper_rules',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('max_blank_share', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
+    sa.PrimaryKeyConstraint('campaign_id')
     )
     op.create_table('receipts',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -210,6 +238,22 @@ def upgrade():
     with op.batch_alter_table('envelopes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_envelopes_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('paper_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('first_number', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('printed_at', sa.DateTime(), nullable=False),
+    sa.Column('printed_by', sa.String(length=64), nullable=False),
+    sa.Column('downloads', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['respondent_groups.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('paper_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_batches_campaign_id'), ['campaign_id'], unique=False)
+
     op.create_table('turnout_days',
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -233,16 +277,63 @@ def upgrade():
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answers_ballot_id'), ['ballot_id'], unique=False)
 
+    op.create_table('paper_sheets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('third_checked', sa.Boolean(), nullable=False),
+    sa.Column('checked_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['paper_batches.id'], ),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
+    sa.ForeignKeyConstraint(['checked_by'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['respondent_groups.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id', 'number')
+    )
+    with op.batch_alter_table('paper_sheets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_sheets_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('paper_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sheet_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('clerk_id', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=True),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['clerk_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['sheet_id'], ['paper_sheets.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('sheet_id', 'clerk_id'),
+    sa.UniqueConstraint('sheet_id', 'slot')
+    )
+    with op.batch_alter_table('paper_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paper_entries_sheet_id'), ['sheet_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('paper_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_entries_sheet_id'))
+
+    op.drop_table('paper_entries')
+    with op.batch_alter_table('paper_sheets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_sheets_campaign_id'))
+
+    op.drop_table('paper_sheets')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_ballot_id'))
 
     op.drop_table('answers')
     op.drop_table('turnout_days')
+    with op.batch_alter_table('paper_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_batches_campaign_id'))
+
+    op.drop_table('paper_batches')
     with op.batch_alter_table('envelopes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_envelopes_campaign_id'))
 
@@ -262,6 +353,11 @@ def downgrade():
     op.drop_table('user_campaigns')
     op.drop_table('respondent_groups')
     op.drop_table('receipts')
+    op.drop_table('paper_rules')
+    with op.batch_alter_table('paper_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paper_imports_campaign_id'))
+
+    op.drop_table('paper_imports')
     op.drop_table('campaign_targets')
     op.drop_table('campaigns')
     op.drop_table('users')

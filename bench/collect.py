@@ -1,0 +1,175 @@
+"""Benchmark of ballot collection through real HTTP: gunicorn in front of PostgreSQL.
+
+    python -m bench.collect                     # 2000 ballots, 16 concurrent respondents
+    python -m bench.collect --ballots 500 --concurrency 8 --database-url postgresql://postgres@127.0.0.1/test
+
+Each simulated respondent does what a phone does with a slip: GET the code page (CSRF token),
+POST the code, POST the whole questionnaire (10 targets x 13 rating items + comments). The
+script reports ballots per second, latency percentiles per ballot, checks that every
+acknowledged ballot is in the sealed box, and compares with the throughput of a trivial
+endpoint (`/health`) measured the same way in the same run.
+"""
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _database(base_url: str):
+    """A throw-away PostgreSQL database for this run."""
+    name = f"minping_bench_{uuid.uuid4().hex[:8]}"
+    base = base_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return admin, name, base.rsplit("/", 1)[0] + "/" + name
+
+
+def _prepare(env: dict, n_codes: int) -> tuple[list[str], dict]:
+    """Schema, a 10-target sector-style campaign, and n_codes access codes."""
+    script = f"""
+import json, questionnaires
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.admin import operations
+from survey_app.ballots import operations as ballots
+from survey_app.ballots.validation import asked, field_name
+from survey_app.models import Target
+app = create_app()
+with app.app_context():
+    db.create_all()
+    version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+    c = operations.create_campaign(code="bench", kind="sector_style", title_zh="压测", title_en="Bench", version=version)
+    operations.add_group(c, code="staff", name_zh="干部职工", name_en="Staff", weight=1)
+    targets = [Target(code=f"t{{i:02d}}", kind="unit", name_zh=f"单位{{i}}", name_en=f"Unit {{i}}") for i in range(10)]
+    db.session.add_all(targets); db.session.flush()
+    operations.set_targets(c, targets)
+    operations.open_campaign(c, "benchmark passphrase")
+    codes = ballots.issue_codes(c, c.group("staff"), {n_codes})
+    q = c.questionnaire_version.parsed
+    form = {{}}
+    for item, target in asked(q, "staff", [t.code for t in targets]):
+        if item.type == "rating":
+            form[field_name(item.code, target)] = "A"
+        elif item.type in ("single", "multiple"):
+            form[field_name(item.code, target)] = item.options[0].code
+    print(json.dumps({{"codes": codes, "form": form}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    import json
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["codes"], data["form"]
+
+
+def _serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+                              env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise RuntimeError("gunicorn did not start within 120 s")
+
+
+def _one_ballot(base: str, code: str, form: dict) -> tuple[float, bool]:
+    start = time.perf_counter()
+    with requests.Session() as s:
+        page = s.get(f"{base}/answer", timeout=30)
+        token = TOKEN.search(page.text).group(1)
+        r = s.post(f"{base}/answer", data={"csrf_token": token, "code": code}, allow_redirects=False, timeout=30)
+        if r.status_code != 302:
+            return time.perf_counter() - start, False
+        r = s.post(f"{base}/answer/questionnaire", data={**form, "csrf_token": token, "action": "submit"},
+                   allow_redirects=False, timeout=30)
+        ok = r.status_code == 302 and r.headers.get("Location", "").endswith("/answer/done")
+    return time.perf_counter() - start, ok
+
+
+def _health(base: str, _i: int) -> tuple[float, bool]:
+    start = time.perf_counter()
+    r = requests.get(f"{base}/health", timeout=30)
+    return time.perf_counter() - start, r.ok
+
+
+def _run(fn, jobs, concurrency):
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(lambda job: fn(*job), jobs))
+    return time.perf_counter() - start, results
+
+
+def _percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ballots", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
+                                                                 "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args(argv)
+    admin, name, url = _database(args.database_url)
+    instance = tempfile.mkdtemp(prefix="minping-bench-")
+    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": instance, "KDF_STRENGTH": "interactive",
+           "LOGIN_RATE_LIMIT": "1000000 per minute", "PUBLIC_RATE_LIMIT": "1000000 per minute"}
+    server = None
+    try:
+        codes, form = _prepare(env, args.ballots)
+        server = _serve(env, args.port, args.workers)
+        base = f"http://127.0.0.1:{args.port}"
+        _run(_health, [(base, i) for i in range(200)], args.concurrency)  # warm-up
+        h_time, h_results = _run(_health, [(base, i) for i in range(args.ballots)], args.concurrency)
+        b_time, b_results = _run(_one_ballot, [(base, c, form) for c in codes], args.concurrency)
+        acknowledged = sum(ok for _t, ok in b_results)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM envelopes")).scalar_one()
+            used = conn.execute(text("SELECT count(*) FROM access_codes WHERE state = 'used'")).scalar_one()
+        engine.dispose()
+        latencies = [t for t, _ok in b_results]
+        health_rate = args.ballots / h_time
+        ballot_rate = args.ballots / b_time
+        print(f"collect: {args.ballots} ballots ({len(form)} answers each), {args.concurrency} concurrent clients, "
+              f"gunicorn {args.workers} workers, PostgreSQL")
+        print(f"  ballots/s            {ballot_rate:8.1f}   (3 HTTP requests per ballot)")
+        print(f"  latency per ballot   p50 {statistics.median(latencies) * 1000:6.0f} ms   "
+              f"p95 {_percentile(latencies, 95) * 1000:6.0f} ms   p99 {_percentile(latencies, 99) * 1000:6.0f} ms")
+        print(f"  acknowledged {acknowledged}, stored envelopes {stored}, codes burnt {used}"
+              f"  -> {'every acknowledged ballot stored' if stored == acknowledged == used else 'MISMATCH'}")
+        print(f"  baseline /health     {health_rate:8.1f} requests/s; ratio health/ballot requests "
+              f"{health_rate / (ballot_rate * 3):.2f}")
+        return 0 if stored == acknowledged == used else 1
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
