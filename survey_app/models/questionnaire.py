@@ -9,6 +9,10 @@ from ..extensions import db
 from ._types import utcnow
 
 
+#: parsed published versions by id (they are frozen, so the cache never goes stale)
+_FROZEN: dict[int, questionnaires.Questionnaire] = {}
+
+
 class Questionnaire(db.Model):
     __tablename__ = "questionnaires"
 
@@ -53,11 +57,13 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def parsed(self) -> questionnaires.Questionnaire:
-        cached = getattr(self, "_parsed", None)
-        if cached is None or cached[0] is not self.definition:
-            cached = (self.definition, questionnaires.from_dict(self.definition))
-            self._parsed = cached
-        return cached[1]
+        """The questionnaire; a published version never changes, so its parse is kept per process."""
+        if self.frozen and self.id in _FROZEN:
+            return _FROZEN[self.id]
+        parsed = questionnaires.from_dict(self.definition)
+        if self.frozen and self.id is not None:
+            _FROZEN[self.id] = parsed
+        return parsed
 
     @property
     def frozen(self) -> bool:

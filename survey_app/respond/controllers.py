@@ -3,6 +3,7 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..ballots import operations as ballots
 from ..ballots.validation import asked, field_name, validate
@@ -86,7 +87,11 @@ def _current():
 
 
 def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarget]:
-    return [ct for ct in campaign.campaign_targets if not ct.group_codes or group.code in ct.group_codes]
+    """The campaign's targets that this group appraises, with their targets loaded in one query."""
+    links = db.session.execute(select(CampaignTarget).options(joinedload(CampaignTarget.target))
+                               .where(CampaignTarget.campaign_id == campaign.id)
+                               .order_by(CampaignTarget.position)).scalars().all()
+    return [ct for ct in links if not ct.group_codes or group.code in ct.group_codes]
 
 
 def _is_public() -> bool:
