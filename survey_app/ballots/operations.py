@@ -182,8 +182,8 @@ class GroupTurnout:
 
     @property
     def expected(self) -> int:
-        """Codes still valid, or the planned figure when larger (paper, public groups)."""
-        return max(self.codes_issued - self.codes_revoked, self.group.expected)
+        """Codes still valid plus the respondents planned otherwise (paper sheets printed, public invitees)."""
+        return self.codes_issued - self.codes_revoked + self.group.expected
 
     @property
     def rate(self) -> float | None:

@@ -22,7 +22,7 @@ def _alert(code):
 def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[list], list[str]]:
     """Header, rows and a number format per column; a suppressed group's cells stay empty."""
     names = {t.code: t.name(locale) for t in campaign.targets}
-    header = [_("Rank"), _("Code"), _("Target"), _("Score"), _("95% low"), _("95% high"), _("Grade"), _("Alert"),
+    header = [_("Rank"), _("Code"), _("Target"), _("Score"), _("95% CI low"), _("95% CI high"), _("Grade"), _("Alert"),
               _("Satisfied"), _("Dissatisfied"), _("Reweighted")]
     formats = ["0", "@", "@", "0.00", "0.00", "0.00", "@", "@", "0.0%", "0.0%", "@"]
     for group in campaign.groups:

@@ -67,6 +67,8 @@ def test_whole_campaign_through_the_ui(app, login, full_answers):
     assert re.search(r'data-field="received">3<', page)
     turnout = staff.get(f"/admin/campaigns/{cid}/turnout.json").get_json()
     assert {g["code"]: g["received"] for g in turnout["groups"]} == {"staff": 3, "deputies": 0}
+    assert {g["code"]: g["expected"] for g in turnout["groups"]} == {"staff": 4, "deputies": 0}
+    assert sum(day["ballots"] for day in turnout["days"]) == 3
     assert staff.post(f"/admin/campaigns/{cid}/close").status_code == 302
     assert staff.post(f"/admin/campaigns/{cid}/count", data={"passphrase": PASSPHRASE}).status_code == 302
     with app.app_context():
