@@ -211,7 +211,7 @@ class _Scoring:
     # -- everything ---------------------------------------------------------------------
 
     def results(self) -> dict:
-        a, m, s = self.a, self.m, self.s
+        m, s = self.m, self.s
         G, T, J = self.n_groups, self.n_targets, len(m.items)
 
         flagged = self.flag_straightliners()

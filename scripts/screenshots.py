@@ -46,9 +46,9 @@ def main():
             page.fill("input[name=username]", "admin")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
-            shoot(page, "/admin/", f"campaigns-{suffix}")
+            shoot(page, "/admin/", f"campaigns-{suffix}", full=False)
             for extra in sys.argv[3:]:
-                shoot(page, extra, f"{extra.strip('/').replace('/', '_')}-{suffix}")
+                shoot(page, extra, f"{extra.strip('/').replace('/', '_')}-{suffix}", full=False)
             desk.close()
         browser.close()
 

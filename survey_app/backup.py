@@ -9,13 +9,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select, text
 
+from .cli import fail as _fail
 from .extensions import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -175,11 +175,6 @@ def restore(source: Path, force: bool = False) -> None:
 
 
 # --- command line ---------------------------------------------------------------------------
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
 
 @click.command("backup")
 @with_appcontext

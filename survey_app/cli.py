@@ -11,16 +11,17 @@ from sqlalchemy import select
 from .extensions import db
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
+    """Say what is wrong and exit with status 2, the status of bad input."""
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
 
-def _campaign(code: str):
+def campaign_by_code(code: str):
     from .models import Campaign
     campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
     if campaign is None:
-        _fail(f"no campaign with code {code!r}")
+        fail(f"no campaign with code {code!r}")
     return campaign
 
 
@@ -34,7 +35,7 @@ def questionnaire_validate(file):
     try:
         q = questionnaires.load(file)
     except OSError as error:
-        _fail(f"{file}: {error.strerror}")
+        fail(f"{file}: {error.strerror}")
     except questionnaires.QuestionnaireInvalid as invalid:
         for problem in invalid.problems:
             click.echo(f"{file}: {problem.message}", err=True)
@@ -51,7 +52,7 @@ def questionnaire_import(file, publish):
     try:
         q = questionnaires.load(file)
     except OSError as error:
-        _fail(f"{file}: {error.strerror}")
+        fail(f"{file}: {error.strerror}")
     except questionnaires.QuestionnaireInvalid as invalid:
         for problem in invalid.problems:
             click.echo(f"{file}: {problem.message}", err=True)
@@ -71,12 +72,12 @@ codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
 def codes_issue(campaign_code, group_code, count, out):
     """Issue COUNT new codes for a group; the plain codes exist only in this output."""
     from .ballots.operations import issue_codes
-    campaign = _campaign(campaign_code)
+    campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None or group.access != "code":
-        _fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
+        fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
     if campaign.status not in ("draft", "open"):
-        _fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
+        fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
     plain = issue_codes(campaign, group, count)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
@@ -98,10 +99,10 @@ def codes_issue(campaign_code, group_code, count, out):
 def codes_revoke(campaign_code, group_code):
     """Withdraw every unused code of a group."""
     from .ballots.operations import revoke_unused
-    campaign = _campaign(campaign_code)
+    campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None:
-        _fail(f"campaign {campaign_code!r} has no group {group_code!r}")
+        fail(f"campaign {campaign_code!r} has no group {group_code!r}")
     click.echo(f"{revoke_unused(campaign, group)} codes withdrawn")
 
 
@@ -114,11 +115,11 @@ campaign_cli = AppGroup("campaign", help="Open, close and count campaigns.")
               help="The counting officers' passphrase (prompted when omitted).")
 def campaign_open(campaign_code, passphrase):
     from .admin.operations import LifecycleError, open_campaign
-    campaign = _campaign(campaign_code)
+    campaign = campaign_by_code(campaign_code)
     try:
         open_campaign(campaign, passphrase)
     except LifecycleError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"{campaign_code} is open")
 
 
@@ -126,11 +127,11 @@ def campaign_open(campaign_code, passphrase):
 @click.argument("campaign_code")
 def campaign_close(campaign_code):
     from .admin.operations import LifecycleError, close_campaign
-    campaign = _campaign(campaign_code)
+    campaign = campaign_by_code(campaign_code)
     try:
         close_campaign(campaign)
     except LifecycleError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"{campaign_code} is closed")
 
 
@@ -140,13 +141,13 @@ def campaign_close(campaign_code):
 def campaign_count(campaign_code, passphrase):
     from .admin.operations import LifecycleError, count_campaign
     from .ballots.sealing import WrongPassphrase
-    campaign = _campaign(campaign_code)
+    campaign = campaign_by_code(campaign_code)
     try:
         n = count_campaign(campaign, passphrase)
     except WrongPassphrase:
-        _fail("the passphrase does not open the ballot box; nothing was changed")
+        fail("the passphrase does not open the ballot box; nothing was changed")
     except LifecycleError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"{n} envelopes opened and counted")
 
 
@@ -157,9 +158,9 @@ def campaign_results(campaign_code):
     import json
 
     from .results import results
-    data = results(_campaign(campaign_code))
+    data = results(campaign_by_code(campaign_code))
     if data is None:
-        _fail("the ballots have not been counted yet")
+        fail("the ballots have not been counted yet")
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -179,14 +180,14 @@ def user_create(username, role, password, display_name, target_code):
     if target_code:
         target = db.session.execute(select(Target).where(Target.code == target_code)).scalar_one_or_none()
         if target is None:
-            _fail(f"no target with code {target_code!r}")
+            fail(f"no target with code {target_code!r}")
         target_id = target.id
     if role == "leader" and target_id is None:
-        _fail("a leader account needs --target")
+        fail("a leader account needs --target")
     try:
         create_user(username, password, role, display_name, target_id)
     except AccountError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"user {username} ({role}) created")
 
 

@@ -62,6 +62,8 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     "LANGUAGES": ("zh_CN", "en"),
+    #: the language of a visitor whose browser asks for neither
+    "DEFAULT_LANGUAGE": "zh_CN",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

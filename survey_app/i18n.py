@@ -14,7 +14,7 @@ def select_locale() -> str:
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages, default=languages[0])
+    return request.accept_languages.best_match(languages, default=current_app.config["DEFAULT_LANGUAGE"])
 
 
 def current_language() -> str:

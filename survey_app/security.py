@@ -147,6 +147,19 @@ def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
     return scope is None or campaign.id in scope
 
 
+def load_campaign(campaign_id: int):
+    """The campaign for a view: 404 when missing, 403 when the user's scope excludes it."""
+    from flask_login import current_user
+
+    from .models import Campaign
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not campaign_allowed(current_user, campaign):
+        abort(403)
+    return campaign
+
+
 def object_allowed(user, args: dict) -> bool:
     """Object-level check of a non-public route from its URL parameters (missing objects pass: the view 404s)."""
     from .models import Campaign, CampaignTarget, RespondentGroup

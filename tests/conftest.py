@@ -50,6 +50,8 @@ def make_app(database_url: str, tmp_path, **extra):
         "KDF_STRENGTH": "interactive",
         "RATELIMIT_STORAGE_URI": "memory://",
         "PUBLIC_BASE_URL": "http://testserver",
+        # Assertions read English messages; the tests of Chinese pages ask for zh_CN.
+        "DEFAULT_LANGUAGE": "en",
         "PUBLIC_RATE_LIMIT": "1000 per hour",
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }

@@ -1,6 +1,7 @@
 """URLs of the account administration and the audit log."""
 from flask import Blueprint
 
+from ..models._types import utcnow
 from . import controllers as c
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -12,4 +13,4 @@ bp.add_url_rule("/users/<int:user_id>/activate", "activate", c.activate, methods
 bp.add_url_rule("/users/<int:user_id>/password", "reset_password", c.reset_password, methods=["POST"])
 bp.add_url_rule("/audit", "audit_log", c.audit_log)
 bp.add_app_template_global(c.role_label, "role_label")
-bp.add_app_template_global(c.utcnow, "now_utc")
+bp.add_app_template_global(utcnow, "now_utc")

@@ -10,7 +10,6 @@ from ..extensions import db
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, Target, User
-from ..models._types import utcnow
 from . import operations
 from .forms import ConfirmForm, ResetPasswordForm, UserEditForm, UserForm
 

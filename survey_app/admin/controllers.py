@@ -16,6 +16,7 @@ from ..ballots import operations as ballots
 from ..ballots.sealing import WrongPassphrase
 from ..extensions import db
 from ..formtools import choices
+from ..security import load_campaign
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from . import operations
@@ -43,17 +44,6 @@ def visible_campaigns():
     if scope:
         query = query.where(Campaign.id.in_(scope))
     return db.session.execute(query).scalars().all()
-
-
-def load_campaign(campaign_id: int) -> Campaign:
-    """The campaign, if it exists and the user's scope includes it."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    scope = {s.campaign_id for s in current_user.scopes}
-    if scope and campaign.id not in scope:
-        abort(403)
-    return campaign
 
 
 def load_group(campaign: Campaign, group_id: int) -> RespondentGroup:

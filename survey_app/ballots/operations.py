@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import audit
 from ..extensions import db
 from ..models import (AccessCode, Answer, Ballot, Campaign, Comment, Envelope, Receipt,
-                      RespondentGroup, Target, TurnoutDay)
+                      RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
 from . import codes, sealing
 from .validation import BallotContent

@@ -3,24 +3,11 @@ import sys
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from ..extensions import db
+from ..cli import campaign_by_code as _campaign
+from ..cli import fail as _fail
 
 paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def _campaign(code: str):
-    from ..models import Campaign
-    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
-    if campaign is None:
-        _fail(f"no campaign with code {code!r}")
-    return campaign
 
 
 @paper_cli.command("import")

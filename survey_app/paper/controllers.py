@@ -8,21 +8,11 @@ from ..extensions import db
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
+from ..security import load_campaign
 from . import operations as ops
 from .forms import ConfirmForm, EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
 
 STAFF_ROLES = ("admin", "staff")
-
-
-def _load_campaign(campaign_id: int) -> Campaign:
-    """The campaign, if it exists and the user's scope includes it."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    scope = {s.campaign_id for s in current_user.scopes}
-    if scope and campaign.id not in scope:
-        abort(403)
-    return campaign
 
 
 def _load_sheet(campaign: Campaign, number: int) -> PaperSheet:
@@ -47,7 +37,7 @@ def index():
 
 
 def campaign(campaign_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     context = {"campaign": c, "accepts": ops.accepts_paper(c), "number_form": SheetNumberForm(),
                "locale": current_language()}
     if _is_staff():
@@ -65,7 +55,7 @@ def campaign(campaign_id: int):
 
 def enter(campaign_id: int):
     """Type or scan a sheet number; the entry form follows."""
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     form = SheetNumberForm()
     status = 200
     if form.validate_on_submit():
@@ -86,7 +76,7 @@ def enter(campaign_id: int):
 def sheet(campaign_id: int, number: int):
     """One clerk's blind entry of one sheet: an empty form, whatever the other clerk typed."""
     g.no_store = True
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     sheet_ = _load_sheet(c, number)
     try:
         ops.check_can_enter(sheet_, current_user)
@@ -133,7 +123,7 @@ def _outcome_message(outcome: ops.EntryOutcome) -> str:
 
 
 def print_sheets(campaign_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     form = PrintForm()
     form.group.choices = choices((grp.id, grp.name(current_language())) for grp in c.groups)
     if not form.validate_on_submit():
@@ -149,7 +139,7 @@ def print_sheets(campaign_id: int):
 
 
 def batch_pdf(campaign_id: int, batch_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     batch = db.session.get(PaperBatch, batch_id)
@@ -162,7 +152,7 @@ def batch_pdf(campaign_id: int, batch_id: int):
 
 
 def rules(campaign_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     form = RulesForm()
     if not form.validate_on_submit():
         abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -177,7 +167,7 @@ def rules(campaign_id: int):
 def check(campaign_id: int, number: int):
     """The third check: both entries side by side, for a staff member who entered neither."""
     g.no_store = True
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     sheet_ = _load_sheet(c, number)
     try:
         entries = ops.entries_for_check(sheet_, current_user)
@@ -216,7 +206,7 @@ def _row_names(lay: ops.Layout) -> dict[str, str]:
 
 
 def import_answers(campaign_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     form = ImportForm()
     problems, status = [], 200
     if form.validate_on_submit():
@@ -237,7 +227,7 @@ def import_answers(campaign_id: int):
 
 
 def reconciliation(campaign_id: int):
-    c = _load_campaign(campaign_id)
+    c = load_campaign(campaign_id)
     from ..models._types import utcnow
     return render_template("paper/reconciliation.html", campaign=c, rows=ops.reconciliation(c),
                            rules=ops.rules(c), now=utcnow(), locale=current_language())

@@ -73,8 +73,17 @@
       next.type = "button"; next.textContent = form.dataset.labelNext;
       nav.appendChild(prev); nav.appendChild(next);
       steps[steps.length - 1].after(nav);
+      // Some prefer the whole matrix on one page: one tap turns the stepper off.
+      var all = document.createElement("button");
+      all.type = "button"; all.className = "link show-all"; all.textContent = form.dataset.labelAll;
+      progress.appendChild(all);
+      all.addEventListener("click", function () {
+        form.classList.remove("js-stepper");
+        progress.remove(); nav.remove();
+        form.querySelector(".actions").hidden = false;
+      });
       var submitRow = form.querySelector(".actions");
-      var show = function (n) {
+      var show = function (n, initial) {
         current = Math.max(0, Math.min(steps.length - 1, n));
         Array.prototype.forEach.call(steps, function (s, i) { s.classList.toggle("step-hidden", i !== current); });
         progress.firstChild.textContent = form.dataset.labelProgress
@@ -83,11 +92,12 @@
         prev.disabled = current === 0;
         next.hidden = current === steps.length - 1;
         submitRow.hidden = current !== steps.length - 1;
-        steps[current].scrollIntoView({ block: "start" });
+        // Bring the new target's name into view below the sticky progress bar.
+        if (!initial) progress.scrollIntoView({ block: "start" });
       };
       prev.addEventListener("click", function () { show(current - 1); });
       next.addEventListener("click", function () { show(current + 1); });
-      show(0);
+      show(0, true);
     }
   }
 })();

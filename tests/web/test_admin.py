@@ -88,7 +88,9 @@ def test_whole_campaign_through_the_ui(app, login, full_answers):
     assert all(t["reweighted"] and abs(t["score"] - expected) < 1e-9 for t in data["targets"])
     assert staff.post(f"/admin/campaigns/{cid}/publish").status_code == 302
     public = app.test_client().get("/results/ui-2026")
-    assert public.status_code == 200 and "单位0" in public.get_data(as_text=True)
+    assert public.status_code == 200 and "Unit 0" in public.get_data(as_text=True)
+    public_zh = app.test_client().get("/results/ui-2026", headers={"Accept-Language": "zh-CN"})
+    assert "单位0" in public_zh.get_data(as_text=True) and "排名" in public_zh.get_data(as_text=True)
 
 
 def test_method_json_download(app, login, campaign_id):

@@ -62,7 +62,8 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_language_switch(client):
+def test_language_switch(app, client):
+    app.config["DEFAULT_LANGUAGE"] = "zh_CN"
     zh = client.get("/").get_data(as_text=True)
     assert "民主评议" in zh
     response = client.get("/language/en?next=/")
@@ -75,3 +76,8 @@ def test_language_switch_refuses_open_redirect(client):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = client.get("/language/en", query_string={"next": target})
         assert response.headers["Location"] == "/"
+
+
+def test_browser_language_is_followed(client):
+    assert "民主评议" in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert "Democratic appraisal" in client.get("/", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from survey_app.extensions import db
 
 
 def errors_at(page: str, name: str) -> list[str]:

@@ -24,9 +24,10 @@ def test_staff_reads_a_counted_report_with_suppressed_group_hidden(app, login, c
 
 
 def test_report_in_chinese_by_default(app, login, counted_campaign, ids):
+    app.config["DEFAULT_LANGUAGE"] = "zh_CN"  # the tests' app speaks English unless told
     client = login("staff")
     html = client.get(f"/reports/{counted_campaign}/targets/{ids(counted_campaign)[0]}").get_data(as_text=True)
-    assert "单位1" in html and 'lang="zh-CN"' in html
+    assert "单位1" in html and 'lang="zh-CN"' in html and "综合得分" in html
 
 
 def test_distribution_leaves_out_suppressed_groups(app, counted_campaign):

@@ -2,7 +2,6 @@
 
 The walk is generic: URL parameters are filled from real objects of the `world` fixture by
 name, so a route added later is walked too, and one missing from ENDPOINTS fails here."""
-import pytest
 from flask import url_for
 
 from survey_app import security

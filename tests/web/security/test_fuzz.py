@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from survey_app import security
 from survey_app.extensions import db
 
 ROLES = (None, "admin", "staff", "clerk", "leader", "auditor")

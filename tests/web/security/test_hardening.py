@@ -29,7 +29,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(app, world):
     assert client.post("/login", data={"username": "admin", "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
     before = table_counts(app)
-    a, b = world["campaign_a"], world["campaign_b"]
+    b = world["campaign_b"]
     attempts = [
         ("/admin/campaigns/new", {"code": "evil", "title_zh": "x", "title_en": "x", "kind": "sector_style",
                                   "questionnaire_version": world["version"], "min_group_size": "5"}),
