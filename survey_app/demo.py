@@ -132,14 +132,28 @@ def load(echo=print, scale: float = 1.0) -> None:
     quality = {t.code: rng.gauss(0.4, 0.55) for t in units + leaders}
     now = utcnow().replace(microsecond=0)
 
+    sector_groups = [("public", "人民群众", "The public", 0.4, "public", 300),
+                     ("recipients", "服务对象", "Service recipients", 0.3, "code", 0),
+                     ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.2, "code", 0),
+                     ("supervisors", "特邀行风监督员", "Invited sector-style supervisors", 0.1, "code", 0)]
+    sector_version = _version("sector_style")
+
+    # 0. Last year's sector-style appraisal, published: the reports show a trend.
+    last_year = _campaign(
+        "sector-2025", "sector_style", "2025年度江川市行风评议", "Jiangchuan sector-style appraisal 2025",
+        sector_version, units, sector_groups, now - timedelta(days=420), now - timedelta(days=390), "0871-12388")
+    earlier = {code: q - rng.gauss(0.2, 0.3) for code, q in quality.items()}
+    _simulate(last_year, rng, earlier, {"public": int(150 * scale), "recipients": int(80 * scale),
+                                        "deputies": int(30 * scale), "supervisors": max(5, int(8 * scale))},
+              now - timedelta(days=420), 28, {"recipients", "deputies", "supervisors"})
+    operations.close_campaign(last_year)
+    ballots.count(last_year, PASSPHRASE)
+    operations.publish_campaign(last_year)
+
     # 1. Sector-style appraisal of the departments: counted and published.
     sector = _campaign(
         "sector-2026", "sector_style", "2026年度江川市行风评议", "Jiangchuan sector-style appraisal 2026",
-        _version("sector_style"), units,
-        [("public", "人民群众", "The public", 0.4, "public", 300),
-         ("recipients", "服务对象", "Service recipients", 0.3, "code", 0),
-         ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.2, "code", 0),
-         ("supervisors", "特邀行风监督员", "Invited sector-style supervisors", 0.1, "code", 0)],
+        sector_version, units, sector_groups,
         now - timedelta(days=60), now - timedelta(days=30), "0871-12388")
     sizes = {"public": int(220 * scale), "recipients": int(120 * scale), "deputies": int(40 * scale),
              "supervisors": max(4, int(6 * scale))}
@@ -198,7 +212,7 @@ def load(echo=print, scale: float = 1.0) -> None:
             create_user(username, PASSWORD, role, name, target.id if target else None)
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 3 campaigns.")
+    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 4 campaigns.")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01")
     echo(f"  counting passphrase of the demo campaigns: {PASSPHRASE}")
     echo("  access codes to try the open campaign (report-2026, staff group): " + ", ".join(sample))

@@ -99,7 +99,8 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     assert "admin" in result.output
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
-        assert set(campaigns) == {"sector-2026", "work-2026", "report-2026"}
+        assert set(campaigns) == {"sector-2025", "sector-2026", "work-2026", "report-2026"}
+        assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"
         assert campaigns["sector-2026"].published_results["ballots"] >= 300
         assert campaigns["work-2026"].counted_at is not None
