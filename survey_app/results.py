@@ -8,7 +8,7 @@ import scoring
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Answer, Ballot, Campaign, RespondentGroup, Target
+from .models import Answer, Ballot, Campaign, CampaignTarget, RespondentGroup, Target
 
 
 def method_dict(campaign: Campaign) -> dict:
@@ -58,3 +58,40 @@ def results(campaign: Campaign) -> dict | None:
         campaign.results_cache_key = key
         db.session.commit()
     return campaign.results_cache
+
+
+def decision_tally(campaign: Campaign) -> list[dict]:
+    """Votes per matter of a decision ballot (重大事项表决), and whether it passed.
+
+    A matter passes with the agreement of more than half of all members, or of at least two
+    thirds for an especially major one (the seed document's rule); "all members" are the
+    members entitled to vote (codes issued and not withdrawn, plus those planned otherwise),
+    so an abstention or a missing vote counts against.
+    """
+    from .ballots.operations import turnout
+
+    q = campaign.questionnaire_version.parsed
+    item = q.rating_items()[0].code
+    agree, disagree = set(q.scale.satisfied), set(q.scale.dissatisfied)
+    members = sum(row.expected for row in turnout(campaign))
+    counts: dict[tuple[int, str], int] = {}
+    for target_id, option, n in db.session.execute(
+            select(Answer.target_id, Answer.option, func.count())
+            .join(Ballot, Ballot.id == Answer.ballot_id)
+            .where(Ballot.campaign_id == campaign.id, Answer.item_code == item)
+            .group_by(Answer.target_id, Answer.option)):
+        counts[(target_id, option)] = n
+    ballots = ballot_count(campaign)
+    rows = []
+    for ct in db.session.execute(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id)
+                                 .order_by(CampaignTarget.position)).scalars():
+        votes = {option: n for (target_id, option), n in counts.items() if target_id == ct.target_id}
+        yes = sum(n for option, n in votes.items() if option in agree)
+        no = sum(n for option, n in votes.items() if option in disagree)
+        # "Two thirds or more" of all members, or "more than half" of them.
+        needed = -(-2 * members // 3) if ct.special_majority else members // 2 + 1
+        rows.append({"target": ct.target, "agree": yes, "disagree": no,
+                     "abstain": sum(votes.values()) - yes - no, "not_voted": max(members - ballots, 0),
+                     "members": members, "needed": needed, "special_majority": ct.special_majority,
+                     "passed": members > 0 and yes >= needed})
+    return rows

@@ -304,6 +304,9 @@ def target_report(campaign_id: int, campaign_target_id: int):
     form = TargetReportForm(obj=ct)
     if form.validate_on_submit():
         ct.report_zh, ct.report_en = form.report_zh.data or "", form.report_en.data or ""
+        if campaign.kind == "decision" and campaign.status == "draft":
+            # The rule a matter is decided by is fixed before anyone votes.
+            ct.special_majority = form.special_majority.data
         if form.remove_pdf.data:
             ct.report_pdf = None
         elif form.report_pdf.data:
@@ -315,7 +318,7 @@ def target_report(campaign_id: int, campaign_target_id: int):
             ct.report_pdf = data
         from .. import audit
         audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
-                     pdf=ct.report_pdf is not None)
+                     pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
@@ -348,7 +351,8 @@ def results(campaign_id: int):
     campaign = load_campaign(campaign_id)
     data = results_adapter.results(campaign)
     targets = {t.code: t for t in campaign.targets}
-    return render_template("admin/results.html", campaign=campaign, results=data, targets=targets,
+    decision = results_adapter.decision_tally(campaign) if campaign.kind == "decision" and data else None
+    return render_template("admin/results.html", campaign=campaign, results=data, targets=targets, decision=decision,
                            q=campaign.questionnaire_version.parsed, locale=current_language())
 
 

@@ -53,7 +53,8 @@ class GroupEditForm(FlaskForm):
 
 class TargetForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
-    kind = SelectField(_l("Kind"), choices=choices([("leader", _l("Leader")), ("unit", _l("Unit"))]))
+    kind = SelectField(_l("Kind"), choices=choices([("leader", _l("Leader")), ("unit", _l("Unit")),
+                                                         ("matter", _l("Matter put to a vote"))]))
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     post_zh = StringField(_l("Post (Chinese)"), validators=[Length(max=200)])
@@ -106,3 +107,4 @@ class TargetReportForm(FlaskForm):
     report_en = TextAreaField(_l("Duty-and-integrity report (English)"), validators=[Length(max=50_000)])
     report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
     remove_pdf = BooleanField(_l("Remove the PDF"))
+    special_majority = BooleanField(_l("Especially major matter: passes only with two thirds of all members"))

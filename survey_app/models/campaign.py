@@ -19,7 +19,7 @@ class Target(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: code used in answers.csv and results.json
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    #: "leader" or "unit"
+    #: "leader", "unit", or "matter" (what a decision ballot votes on)
     kind: Mapped[str] = mapped_column(String(16))
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -154,6 +154,8 @@ class CampaignTarget(db.Model):
     report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: groups that appraise this target; empty means all
     group_codes: Mapped[list] = mapped_column(JSON, default=list)
+    #: in a decision ballot: an especially major matter needs two thirds of all members, not a majority
+    special_majority: Mapped[bool] = mapped_column(default=False)
 
     campaign: Mapped[Campaign] = relationship(back_populates="campaign_targets")
     target: Mapped[Target] = relationship()

@@ -9,8 +9,8 @@ from ..extensions import db
 from ._types import utcnow
 
 
-#: parsed published versions by id (they are frozen, so the cache never goes stale)
-_FROZEN: dict[int, questionnaires.Questionnaire] = {}
+#: parsed published versions (they are frozen, so the cache never goes stale)
+_FROZEN: dict[tuple, questionnaires.Questionnaire] = {}
 
 
 class Questionnaire(db.Model):
@@ -58,11 +58,14 @@ class QuestionnaireVersion(db.Model):
     @property
     def parsed(self) -> questionnaires.Questionnaire:
         """The questionnaire; a published version never changes, so its parse is kept per process."""
-        if self.frozen and self.id in _FROZEN:
-            return _FROZEN[self.id]
+        # The publication time is part of the key: one process may serve several databases
+        # (tests, tools) whose version ids overlap.
+        key = (self.id, self.published_at)
+        if self.frozen and key in _FROZEN:
+            return _FROZEN[key]
         parsed = questionnaires.from_dict(self.definition)
         if self.frozen and self.id is not None:
-            _FROZEN[self.id] = parsed
+            _FROZEN[key] = parsed
         return parsed
 
     @property

@@ -2,6 +2,7 @@ from flask import Response, abort, render_template, request
 from sqlalchemy import select, text
 
 from ..extensions import db
+from ..results import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
@@ -28,8 +29,9 @@ def campaign(code: str):
     campaign = _published(code)
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
+    decision = decision_tally(campaign) if campaign.kind == "decision" else None
     return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
-                           targets=targets, groups=groups, locale=current_language())
+                           decision=decision, targets=targets, groups=groups, locale=current_language())
 
 
 def bundle(code: str):
