@@ -28,18 +28,23 @@ def campaign_by_code(code: str):
 questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
 
 
-@questionnaire_cli.command("validate")
-@click.argument("file", type=click.Path(dir_okay=False))
-def questionnaire_validate(file):
-    """Check a questionnaire YAML file; exit status 2 names every problem."""
+def _load_questionnaire(file: str) -> questionnaires.Questionnaire:
+    """The questionnaire in FILE, or exit 2 naming the file, the line and each problem."""
     try:
-        q = questionnaires.load(file)
+        return questionnaires.load(file)
     except OSError as error:
         fail(f"{file}: {error.strerror}")
     except questionnaires.QuestionnaireInvalid as invalid:
         for problem in invalid.problems:
             click.echo(f"{file}: {problem.message}", err=True)
         sys.exit(2)
+
+
+@questionnaire_cli.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+def questionnaire_validate(file):
+    """Check a questionnaire YAML file; exit status 2 names every problem."""
+    q = _load_questionnaire(file)
     click.echo(f"{file}: valid ({q.kind}, {len(q.items())} items)")
 
 
@@ -49,14 +54,7 @@ def questionnaire_validate(file):
 def questionnaire_import(file, publish):
     """Store a questionnaire as a new version."""
     from .admin.operations import save_questionnaire
-    try:
-        q = questionnaires.load(file)
-    except OSError as error:
-        fail(f"{file}: {error.strerror}")
-    except questionnaires.QuestionnaireInvalid as invalid:
-        for problem in invalid.problems:
-            click.echo(f"{file}: {problem.message}", err=True)
-        sys.exit(2)
+    q = _load_questionnaire(file)
     version = save_questionnaire(q, publish=publish)
     click.echo(f"{q.code} saved as version {version.number} ({version.status})")
 
