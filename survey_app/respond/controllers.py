@@ -79,11 +79,16 @@ def _current():
     state = session.get(SESSION_KEY)
     if not isinstance(state, dict):
         return None
-    campaign = db.session.get(Campaign, state.get("c"))
-    group = db.session.get(RespondentGroup, state.get("g"))
-    if campaign is None or group is None or group.campaign_id != campaign.id:
+    if not isinstance(state.get("g"), int):
         return None
-    return campaign, group, state
+    # Group, campaign and questionnaire version in one query: this runs on every answer page.
+    group = db.session.execute(
+        select(RespondentGroup).where(RespondentGroup.id == state["g"])
+        .options(joinedload(RespondentGroup.campaign).joinedload(Campaign.questionnaire_version))
+    ).scalar_one_or_none()
+    if group is None or group.campaign_id != state.get("c"):
+        return None
+    return group.campaign, group, state
 
 
 def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarget]:
