@@ -5,23 +5,55 @@ import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-import questionnaires
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+import questionnaires
+
+from .. import audit
 from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..ballots.sealing import WrongPassphrase
+from ..ballots.slips import poster_pdf, slips_pdf
+from ..designer.problems import parse_upload
 from ..extensions import db
 from ..formtools import choices
-from ..security import load_campaign
 from ..i18n import current_language
-from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
+from ..models import (
+    Campaign,
+    CampaignTarget,
+    Questionnaire,
+    QuestionnaireVersion,
+    RespondentGroup,
+    Target,
+)
+from ..security import load_campaign
 from . import operations
-from .forms import (CampaignForm, ConfirmForm, CountForm, GroupEditForm, GroupForm, IssueCodesForm, OpenForm,
-                    QuestionnaireUploadForm, RevokeForm, TargetForm, TargetReportForm, TemplateForm)
+from .forms import (
+    CampaignForm,
+    ConfirmForm,
+    CountForm,
+    GroupEditForm,
+    GroupForm,
+    IssueCodesForm,
+    OpenForm,
+    QuestionnaireUploadForm,
+    RevokeForm,
+    TargetForm,
+    TargetReportForm,
+    TemplateForm,
+)
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -111,7 +143,6 @@ def campaign_edit(campaign_id: int):
             campaign.kind, campaign.opens_at = form.kind.data, _to_utc(form.opens_at.data)
             campaign.questionnaire_version_id = form.questionnaire_version.data
             campaign.min_group_size, campaign.show_ranks = form.min_group_size.data, form.show_ranks.data
-        from .. import audit
         audit.record("campaign.edit", f"campaign:{campaign.id}", code=campaign.code)
         db.session.commit()
         flash(_("Saved."), "success")
@@ -264,7 +295,6 @@ def issue_codes(campaign_id: int):
         plain = ballots.issue_codes(campaign, group, form.count.data)
         filename = f"codes-{campaign.code}-{group.code}"
         if form.format.data == "pdf":
-            from ..ballots.slips import slips_pdf
             pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
             return current_app.response_class(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
@@ -287,7 +317,6 @@ def poster(campaign_id: int, group_id: int):
     group = load_group(campaign, group_id)
     if group.access != "public":
         abort(404)
-    from ..ballots.slips import poster_pdf
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("respond.public_link", token=group.public_token)
     return current_app.response_class(poster_pdf(campaign, group, link), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="poster-{campaign.code}-{group.code}.pdf"'})
@@ -316,7 +345,6 @@ def target_report(campaign_id: int, campaign_target_id: int):
                 return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
                                        locale=current_language()), 400
             ct.report_pdf = data
-        from .. import audit
         audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
                      pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
         db.session.commit()
@@ -373,14 +401,8 @@ def questionnaire_upload():
     upload = QuestionnaireUploadForm()
     problems = None
     if upload.validate_on_submit():
-        raw = upload.file.data.read()
-        try:
-            q = questionnaires.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problems = [_("The file is not UTF-8 text.")]
-        except questionnaires.QuestionnaireInvalid as invalid:
-            problems = [p.message for p in invalid.problems]
-        else:
+        q, problems = parse_upload(upload.file.data.read())
+        if q is not None:
             existing = db.session.execute(select(Questionnaire).where(Questionnaire.code == q.code)).scalar_one_or_none()
             version = operations.save_questionnaire(q, publish=upload.publish.data)
             flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)

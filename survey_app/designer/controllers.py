@@ -21,7 +21,7 @@ from ..models import Questionnaire, QuestionnaireVersion
 from . import operations
 from .forms import (CHOICE_ROW, DIMENSION_ROW, SCALE_ROW, HeaderForm, ImportForm, ItemForm, SectionForm, StartForm,
                     code_list, number, read_rows, whole_number)
-from .problems import FieldErrors, message, with_line
+from .problems import FieldErrors, message, parse_upload
 
 LANGS = ("zh", "en")
 
@@ -132,14 +132,8 @@ def import_yaml():
     form = ImportForm()
     problems = None
     if form.validate_on_submit():
-        raw = form.file.data.read()
-        try:
-            q = questionnaires.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problems = [_("The file is not UTF-8 text.")]
-        except questionnaires.QuestionnaireInvalid as invalid:
-            problems = [with_line(p) for p in invalid.problems]
-        else:
+        q, problems = parse_upload(form.file.data.read())
+        if q is not None:
             version = admin_operations.save_questionnaire(q, publish=form.publish.data)
             flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number), "success")
             return redirect(url_for("designer.edit", version_id=version.id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext, lazy_gettext as _l
-from questionnaires import Problem
+import questionnaires
+from questionnaires import Problem, Questionnaire
 
 #: one translatable sentence per Problem.code; %(name)s placeholders are the problem's params
 MESSAGES = {
@@ -71,6 +72,18 @@ def with_line(problem: Problem) -> str:
     """For YAML imports: the line, then the sentence."""
     text = message(problem)
     return gettext("line %(n)d: %(message)s", n=problem.line, message=text) if problem.line else text
+
+
+def parse_upload(raw: bytes) -> tuple[Questionnaire | None, list[str]]:
+    """An uploaded YAML file as a questionnaire, or None and the problems, each with its line.
+
+    `questionnaires.loads` takes the bytes as they came, so a file that is not UTF-8 is one of
+    its problems too.
+    """
+    try:
+        return questionnaires.loads(raw), []
+    except questionnaires.QuestionnaireInvalid as invalid:
+        return None, [with_line(p) for p in invalid.problems]
 
 
 _INDEX = re.compile(r"\[(\d+)\]")

@@ -1,11 +1,21 @@
 """Respondent views: thin; the checks live in `ballots.validation` and `ballots.operations`."""
-from flask import (abort, current_app, flash, redirect, render_template, request, session, url_for)
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..ballots import operations as ballots
+from ..ballots.codes import normalise
 from ..ballots.validation import asked, field_name, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -44,7 +54,6 @@ def enter():
             campaign = db.session.get(Campaign, code.campaign_id)
             if not campaign.accepts_ballots(utcnow()):
                 return _refused(_window_reason(campaign), campaign)
-            from ..ballots.codes import normalise
             session[SESSION_KEY] = {"c": campaign.id, "g": code.group_id, "code": normalise(form.code.data)}
             return redirect(url_for("respond.questionnaire"))
     return render_template("respond/enter.html", form=form), (400 if form.errors else 200)
