@@ -251,11 +251,15 @@ class _Scoring:
             coefficient = item_share * dimension_share.T[self.item_dimension] * n_ballots / n_valid
         coefficient = np.where(has, np.nan_to_num(coefficient), 0.0)
         coefficient = np.concatenate([coefficient, np.zeros((J, 1))], axis=1)
-        centre = np.concatenate([np.where(has, item_mean, 0.0), np.zeros((J, 1))], axis=1) * coefficient
+        centre = np.concatenate([np.where(has, item_mean, 0.0), np.zeros((J, 1))], axis=1)
+        # Per item, a (cell, choice code) table of the term, so each item costs one gather.
+        n_codes = len(self.points)
+        term = coefficient[:, :, None] * (self.points0[None, None, :]
+                                          - centre[:, :, None] * self.valid[None, None, :])
+        base = kept_cell * n_codes
         linear = np.zeros(len(kept_cell))
         for j, row in self.rows():
-            linear += coefficient[j][kept_cell] * self.points0[row]
-            linear -= centre[j][kept_cell] * self.valid[row]
+            linear += term[j].ravel()[base + row]
         return linear
 
     def points_range(self) -> tuple[float, float]:
