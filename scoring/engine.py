@@ -36,7 +36,9 @@ import numpy as np
 
 from .answers import Answers
 from .method import Method
-from .stats import Z95, cronbach_alpha, grouped_variance, icc1_icck, wilson
+from .stats import cronbach_alpha, grouped_variance, icc1_icck
+from .uncertainty import (PRIOR_DF, rank_bands, rate_interval, t_quantile, welch_satterthwaite,
+                          winsorised_squares)
 
 #: Ballot scores closer than this fraction of the largest |points| are a tie in rule 2,
 #: so that the order of rows (and thus of floating-point sums) cannot decide who is dropped.
@@ -160,13 +162,34 @@ class _Scoring:
             ballot_score = np.where(scored, numerator / denominator, np.nan)
         return ballot_score, scored
 
+    def response_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per response: valid, satisfied and dissatisfied answers (rule U3's x, y).
+
+        One int64 gather per item carries the three counts in fields of 21 bits each.
+        """
+        packed = (self.valid.astype(np.int64) | (self.satisfied.astype(np.int64) << 21)
+                  | (self.dissatisfied.astype(np.int64) << 42))
+        total = np.zeros(len(self.s.response_ballot), dtype=np.int64)
+        for _, row in self.rows():
+            total += packed[row]
+        mask = (1 << 21) - 1
+        return ((total & mask).astype(float), ((total >> 21) & mask).astype(float),
+                (total >> 42).astype(float))
+
     # -- rule 2: trimming -----------------------------------------------------------------
 
-    def trim(self, ballot_score: np.ndarray, scored: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    def trim(self, ballot_score: np.ndarray, scored: np.ndarray, cell: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Kept responses, and each response's winsorising proxy (rule U1).
+
+        The proxy of a dropped response is the kept response next to it in the cell's
+        order (the k-th lowest or highest kept); every other response is its own proxy.
+        """
         kept = scored.copy()
+        proxy = np.arange(len(scored))
         k = self.m.trim
         if k == 0 or not scored.any():
-            return kept
+            return kept, proxy
         index = np.flatnonzero(scored)
         span = max((abs(o.points) for o in self.m.options if o.points is not None), default=1.0)
         tie_key = np.rint(ballot_score[index] / (TIE_RESOLUTION * (span or 1.0)))
@@ -190,9 +213,13 @@ class _Scoring:
         first = np.cumsum(size) - size
         position = np.arange(len(order)) - first[sorted_cell]
         n = size[sorted_cell]
-        drop = (n > 2 * k) & ((position < k) | (position >= n - k))
+        low, high = (n > 2 * k) & (position < k), (n > 2 * k) & (position >= n - k)
+        drop = low | high
         kept[index[order[drop]]] = False
-        return kept
+        start = first[sorted_cell]
+        stand_in = np.where(low, start + k, np.where(high, start + n - k - 1, np.arange(len(order))))
+        proxy[index[order]] = index[order[stand_in]]
+        return kept, proxy
 
     # -- rule 4: cell statistics --------------------------------------------------------
 
@@ -208,6 +235,53 @@ class _Scoring:
             histogram[j] = counts[:self.n_cells * n_codes].reshape(self.n_cells, n_codes)
         return histogram
 
+    # -- rules U1 and U2: linearisation and the cell variances -------------------------
+
+    def linearised_scores(self, kept_cell, n_ballots, n_valid, item_mean, has, dim_weight, u) -> np.ndarray:
+        """Per response: its linearised value e(i) for S(t,g); 0 for responses not kept.
+
+        S(t,g) = sum_j c_j * mean_j with c_j = (u_d / sum u) * (a_j / sum_{j in d} a_j), and
+        e(i) = sum_j c_j * (h / n_j) * v_ij * (p_ij - mean_j), so that sum_i e(i) = 0 and
+        S - S_true ~ mean of e.
+        """
+        J, cells = n_valid.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dimension_share = u / u.sum(axis=1, keepdims=True)                 # (cells, D)
+            item_share = self.item_weight[:, None] * has / dim_weight.T[self.item_dimension]
+            coefficient = item_share * dimension_share.T[self.item_dimension] * n_ballots / n_valid
+        coefficient = np.where(has, np.nan_to_num(coefficient), 0.0)
+        coefficient = np.concatenate([coefficient, np.zeros((J, 1))], axis=1)
+        centre = np.concatenate([np.where(has, item_mean, 0.0), np.zeros((J, 1))], axis=1)
+        # Per item, a (cell, choice code) table of the term, so each item costs one gather.
+        n_codes = len(self.points)
+        term = coefficient[:, :, None] * (self.points0[None, None, :]
+                                          - centre[:, :, None] * self.valid[None, None, :])
+        base = kept_cell * n_codes
+        linear = np.zeros(len(kept_cell))
+        for j, row in self.rows():
+            linear += term[j].ravel()[base + row]
+        return linear
+
+    def points_range(self) -> tuple[float, float]:
+        points = [o.points for o in self.m.options if o.points is not None]
+        return (min(points), max(points)) if points else (0.0, 0.0)
+
+    def score_variance(self, squares, h, shown_cell) -> tuple[np.ndarray, np.ndarray]:
+        """Rule U2 per cell: Var(S(t,g)) with the prior spread, and its degrees of freedom."""
+        G = self.n_groups
+        group_of_cell = np.arange(self.n_cells) % G
+        pooled_squares = np.bincount(group_of_cell, weights=np.where(shown_cell, squares, 0.0), minlength=G)
+        pooled_df = np.bincount(group_of_cell, weights=np.where(shown_cell, h - 1, 0.0), minlength=G)
+        everything = pooled_squares.sum() / pooled_df.sum() if pooled_df.sum() > 0 else 0.0
+        if not everything > 0:
+            low, high = self.points_range()
+            everything = ((high - low) / 4) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prior = np.where((pooled_df > 0) & (pooled_squares > 0), pooled_squares / pooled_df, everything)
+            variance = (squares + PRIOR_DF * prior[group_of_cell]) / (h - 1 + PRIOR_DF) / h
+        variance[~(h >= 1)] = np.nan
+        return variance, h - 1 + PRIOR_DF
+
     # -- everything ---------------------------------------------------------------------
 
     def results(self) -> dict:
@@ -220,7 +294,7 @@ class _Scoring:
         ballot_score, scored = self.ballot_scores(active)
         group_of_response = self.codes.group[s.group_of_ballot[s.response_ballot]]
         cell = s.response_target * G + group_of_response
-        kept = self.trim(ballot_score, scored, cell)
+        kept, proxy = self.trim(ballot_score, scored, cell)
 
         # Rule 7: group size, suppression.
         kept_cell = np.where(kept, cell, self.n_cells)
@@ -255,12 +329,30 @@ class _Scoring:
             group_score = (np.where(defined, dim_score, 0.0) * u).sum(axis=1) / u.sum(axis=1)
         group_score[~(u.sum(axis=1) > 0)] = np.nan
 
-        # Rule 10 per group, with Wilson intervals.
+        # Rule 10 per group.
         with np.errstate(divide="ignore", invalid="ignore"):
             sat_rate = satisfied / answered
             dis_rate = dissatisfied / answered
-        sat_low, sat_high = wilson(satisfied, answered)
-        dis_low, dis_high = wilson(dissatisfied, answered)
+
+        # Rules U1 and U2: linearised values of S(t,g) and of the rates, winsorised.
+        scored_cell = np.where(scored, cell, self.n_cells)
+        linear = self.linearised_scores(kept_cell, n_ballots, n_valid, item_mean, has, dim_weight, u)
+        score_squares = winsorised_squares(linear, proxy, scored_cell, self.n_cells)
+        n_answers, n_satisfied, n_dissatisfied = self.response_counts()
+        rate_squares = []
+        for rate in (sat_rate, dis_rate):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.append(np.nan_to_num(n_ballots / answered), 0.0)[kept_cell]
+            r = np.append(np.nan_to_num(rate), 0.0)[kept_cell]
+            counts = n_satisfied if rate is sat_rate else n_dissatisfied
+            rate_squares.append(winsorised_squares((counts - r * n_answers) * factor, proxy,
+                                                   scored_cell, self.n_cells))
+        shown_cell = ~suppressed & ~np.isnan(group_score)
+        cell_variance, cell_df = self.score_variance(score_squares, n_ballots, shown_cell)
+        sat_n_eff = _effective_size(sat_rate, rate_squares[0], n_ballots, answered)
+        dis_n_eff = _effective_size(dis_rate, rate_squares[1], n_ballots, answered)
+        sat_low, sat_high = rate_interval(sat_rate, sat_n_eff, n_ballots - 1)
+        dis_low, dis_high = rate_interval(dis_rate, dis_n_eff, n_ballots - 1)
 
         # Rule 8: composite over the groups shown, with weight, and with a score.
         by_target = lambda x: x.reshape(T, G)
@@ -285,15 +377,29 @@ class _Scoring:
             target_dims = (np.where(dim_used, dims, 0.0) * dim_w).sum(axis=1) / dim_w.sum(axis=1)
         target_dims[~(dim_w.sum(axis=1) > 0)] = np.nan
 
-        # Rule 9: SE from the kept ballot scores.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            variance = np.where(n_ballots > 1, squares / (n_ballots - 1), 0.0)
-            term = np.where(used, share ** 2 * by_target(variance) / by_target(n_ballots), 0.0)
-        se = np.where(has_score, np.sqrt(term.sum(axis=1)), np.nan)
+        # Rule U2: the composite's variance, its Welch-Satterthwaite df, the t interval.
+        component = np.where(used, share ** 2 * np.nan_to_num(by_target(cell_variance)), 0.0)
+        component_df = by_target(cell_df)
+        se = np.where(has_score, np.sqrt(component.sum(axis=1)), np.nan)
+        df = np.where(has_score, welch_satterthwaite(component, component_df, axis=1), np.nan)
+        low_points, high_points = self.points_range()
+        with np.errstate(invalid="ignore"):
+            half = t_quantile(np.nan_to_num(df)) * se
+        ci_low = np.clip(composite - half, low_points, high_points)
+        ci_high = np.clip(composite + half, low_points, high_points)
+        # Rule U4: the target's rates, on the effective sizes of its groups.
+        target_rates = []
+        for rate, n_eff in ((satisfaction, sat_n_eff), (dissatisfaction, dis_n_eff)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                parts = np.where(used, share ** 2 / by_target(n_eff), 0.0)
+                n_eff_t = 1.0 / parts.sum(axis=1)
+            rate_df = welch_satterthwaite(parts, by_target(n_ballots - 1), axis=1)
+            low_t, high_t = rate_interval(np.where(has_score, rate, np.nan), n_eff_t, np.nan_to_num(rate_df))
+            target_rates.append((low_t, high_t))
 
         # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
         shown = kept & ~np.append(suppressed, True)[kept_cell]
-        diagnostics = self.diagnostics(shown, group_of_response, n_ballots, mean_ballot,
+        diagnostics = self.diagnostics(shown, cell, n_ballots, mean_ballot,
                                        squares, suppressed)
 
         n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
@@ -303,7 +409,8 @@ class _Scoring:
             "flagged_straightline": int(flagged.sum()),
             "excluded": n_excluded,
             "targets": self.target_list(
-                composite=composite, se=se, reweighted=reweighted, satisfaction=satisfaction,
+                composite=composite, se=se, df=df, ci=(ci_low, ci_high), component=component,
+                component_df=component_df, target_rates=target_rates, reweighted=reweighted, satisfaction=satisfaction,
                 dissatisfaction=dissatisfaction, target_dims=target_dims,
                 n_ballots=by_target(n_ballots), suppressed=by_target(suppressed),
                 group_score=by_target(group_score), sat=(by_target(sat_rate), by_target(sat_low),
@@ -314,7 +421,7 @@ class _Scoring:
             "diagnostics": diagnostics,
         }
 
-    def diagnostics(self, shown, group_of_response, n_ballots, mean_ballot, squares, suppressed):
+    def diagnostics(self, shown, cell, n_ballots, mean_ballot, squares, suppressed):
         m, G = self.m, self.n_groups
         alpha = np.full((len(m.dimensions), G), np.nan)
         rows = dict(self.rows())
@@ -325,23 +432,30 @@ class _Scoring:
             complete = shown.copy()
             for j in members:
                 complete &= self.valid[rows[j]]
-            # Incomplete responses go to an extra group, cut off below: no compress pass.
-            group = np.where(complete, group_of_response, G)
+            # Within targets (rule U6): each (target, group) cell is centred on its own means,
+            # so that differences between targets do not pass for consistency between items.
+            # Incomplete responses go to an extra cell, cut off below: no compress pass.
+            C = self.n_cells
+            where = np.where(complete, cell, C)
             n_codes = len(self.points)
-            total = np.zeros(len(group))
+            total = np.zeros(len(where))
             item_squares = []
             for j in members:
                 choice = rows[j]
                 # An item takes few values: its variance comes exactly from a histogram.
-                counts = np.bincount(group * n_codes + choice,
-                                     minlength=(G + 1) * n_codes).reshape(G + 1, n_codes)[:G]
+                counts = np.bincount(where * n_codes + choice,
+                                     minlength=(C + 1) * n_codes).reshape(C + 1, n_codes)[:C]
                 n = counts.sum(axis=1)
                 s1, s2 = counts @ self.points0, counts @ self.points0 ** 2
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    item_squares.append(np.maximum(s2 - s1 * s1 / n, 0.0))
+                    within = np.where(n > 0, np.maximum(s2 - s1 * s1 / n, 0.0), 0.0)
+                item_squares.append(within.reshape(-1, G).sum(axis=0))
                 total += self.points0[choice]
-            count, _, total_squares = grouped_variance(group, total, G + 1)
-            alpha[d] = cronbach_alpha(count[:G], np.array(item_squares), total_squares[:G])
+            count, _, total_squares = grouped_variance(where, total, C + 1)
+            count = count[:C].reshape(-1, G)
+            within_df = (count - (count > 0)).sum(axis=0)
+            alpha[d] = cronbach_alpha(within_df + 1, np.array(item_squares),
+                                      np.nan_to_num(total_squares[:C]).reshape(-1, G).sum(axis=0))
         result = {}
         T = self.n_targets
         for g, group in enumerate(m.groups):
@@ -358,7 +472,7 @@ class _Scoring:
 
     # -- rules 11 to 13 and the results.json layout ------------------------------------
 
-    def target_list(self, *, composite, se, reweighted, satisfaction, dissatisfaction,
+    def target_list(self, *, composite, se, df, ci, component, component_df, target_rates, reweighted, satisfaction, dissatisfaction,
                     target_dims, n_ballots, suppressed, group_score, sat, dis, dims,
                     n_valid, item_mean, dont_know) -> list[dict]:
         m = self.m
@@ -371,6 +485,10 @@ class _Scoring:
             previous = ranked[position - 1] if position else None
             same = previous is not None and shown[previous] == shown[t]
             rank[t] = rank[previous] if same else position + 1
+        # Rule U5 over the ranked targets, in rank order.
+        best, worst = rank_bands(composite[ranked], component[ranked], component_df[ranked],
+                                 np.array([rank[t] for t in ranked], dtype=np.int64))
+        band = {t: [int(b), int(w)] for t, b, w in zip(ranked, best.tolist(), worst.tolist())}
         unscored = sorted((t for t in range(self.n_targets) if t not in rank),
                           key=lambda t: codes[t].encode())
 
@@ -381,6 +499,8 @@ class _Scoring:
         dis_rate, dis_low, dis_high = map(L, dis)
         dims_, n_valid_, mean_, dk_ = L(dims), L(n_valid), L(item_mean), L(dont_know)
         reweighted_ = L(reweighted)
+        df_, ci_low, ci_high = L(df), L(ci[0]), L(ci[1])
+        (sat_t_low, sat_t_high), (dis_t_low, dis_t_high) = [tuple(map(L, pair)) for pair in target_rates]
         item_codes = [x.code for x in m.items]
         dim_codes = [x.code for x in m.dimensions]
 
@@ -408,14 +528,18 @@ class _Scoring:
             out.append({
                 "target": codes[t],
                 "score": c if has else None,
-                "ci95": [c - Z95 * se_[t], c + Z95 * se_[t]] if has else None,
+                "ci95": [ci_low[t], ci_high[t]] if has else None,
                 "se": se_[t] if has else None,
+                "ci95_df": df_[t] if has else None,
                 "rank": rank.get(t),
+                "rank_ci95": band.get(t),
                 "grade": self.grade(c) if has else None,
                 "alert": self.alert(dis_[t]) if has else None,
                 "reweighted": bool(reweighted_[t]),
                 "satisfaction": sat_[t] if has else None,
+                "satisfaction_ci95": _pair(sat_t_low[t], sat_t_high[t]) if has else None,
                 "dissatisfaction": dis_[t] if has else None,
+                "dissatisfaction_ci95": _pair(dis_t_low[t], dis_t_high[t]) if has else None,
                 "dimensions": {d: (_number(target_dims_[t][k]) if has else None)
                                for k, d in enumerate(dim_codes)},
                 "groups": groups,
@@ -438,6 +562,15 @@ class _Scoring:
         if d >= self.m.prevention:
             return "prevention"
         return "none"
+
+
+def _effective_size(rate, squares, h, answered) -> np.ndarray:
+    """Rule U3: n_eff = r(1 - r) / Var(r), between the ballots h and the answers; h at r = 0 or 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = squares / (h * (h - 1))
+        n_eff = np.where(variance > 0, rate * (1 - rate) / variance, np.inf)
+    n_eff = np.clip(n_eff, h, answered)
+    return np.where((rate == 0) | (rate == 1) | ~(h >= 2), h, n_eff)
 
 
 def _clean(x: float) -> float:

@@ -40,10 +40,11 @@ def cronbach_alpha(count: np.ndarray, item_squares: np.ndarray, total_squares: n
                    ) -> np.ndarray:
     """Cronbach (1951) alpha per group, from complete responses only.
 
-    ``count`` is the number of complete responses per group, ``item_squares`` (items x
-    groups) each item's sum of squared deviations, ``total_squares`` that of the
-    responses' item totals (the (n - 1) of each variance cancels in the ratio). NaN when
-    fewer than 2 items or 2 responses, or when the total has no variance.
+    ``count`` is one more than the degrees of freedom of the sums of squares (the number of
+    complete responses, or with centring within targets that number less the targets
+    plus 1), ``item_squares`` (items x groups) each item's sum of squared deviations,
+    ``total_squares`` that of the responses' item totals (the degrees of freedom cancel in
+    the ratio). NaN when fewer than 2 items or count < 2, or when the total has no variance.
     """
     k = len(item_squares)
     if k < 2:
@@ -59,7 +60,7 @@ def icc1_icck(n: np.ndarray, mean: np.ndarray, squares: np.ndarray) -> tuple[flo
 
     Inputs are per target (the classes): number of scores, their mean, and the sum of
     squared deviations from it. k is the mean class size, as in Bliese's ``multilevel``
-    package; ICC(1,k) is his ICC(2). NaN when undefined (fewer than 2 classes, no
+    package; ICC(1,k) is his ICC(2). Both are truncated at 0 (rule U6). NaN when undefined (fewer than 2 classes, no
     within-class degrees of freedom, or no between-class variance).
     """
     present = n > 0
@@ -72,6 +73,8 @@ def icc1_icck(n: np.ndarray, mean: np.ndarray, squares: np.ndarray) -> tuple[flo
     ms_within = float(squares.sum()) / (total - classes)
     k = total / classes
     denominator = ms_between + (k - 1) * ms_within
-    icc1 = (ms_between - ms_within) / denominator if denominator > 0 else np.nan
-    icck = (ms_between - ms_within) / ms_between if ms_between > 0 else np.nan
+    # A negative estimate says the between-target variance is estimated below zero: its
+    # value is 0, not (as small designs can give) -6.5, outside the range of a correlation.
+    icc1 = max(0.0, (ms_between - ms_within) / denominator) if denominator > 0 else np.nan
+    icck = max(0.0, (ms_between - ms_within) / ms_between) if ms_between > 0 else np.nan
     return icc1, icck

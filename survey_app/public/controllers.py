@@ -6,6 +6,7 @@ from ..results import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
+from ..reports.operations import published_ranking_chart
 
 
 def index():
@@ -30,8 +31,11 @@ def campaign(code: str):
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
     decision = decision_tally(campaign) if campaign.kind == "decision" else None
+    chart = (published_ranking_chart(campaign, current_language())
+             if campaign.show_ranks and decision is None else None)
     return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
-                           decision=decision, targets=targets, groups=groups, locale=current_language())
+                           decision=decision, targets=targets, groups=groups, locale=current_language(),
+                           ranking_chart=chart)
 
 
 def bundle(code: str):

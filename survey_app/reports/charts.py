@@ -157,3 +157,40 @@ def trend(labels: list[str], scores: list[float | None], low: list[float | None]
         ax.set_xlim(-0.5, len(labels) - 0.5)
         ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
         return _png(fig)
+
+
+def caterpillar(labels: list[str], scores: list[float], low: list[float], high: list[float],
+                marked: list[bool], highlight: int | None, score_label: str, marked_label: str) -> bytes:
+    """Every target's score with its 95% interval, best first (a caterpillar plot).
+
+    ``marked`` flags targets scored on a reweighted mix of groups (hollow dot, label
+    ending in "*"); ``highlight`` is the index of the report's own target, drawn in red.
+    Targets are sorted here by score, so the caller's order does not matter.
+    """
+    order = sorted(range(len(scores)), key=lambda k: -scores[k])
+    with _style():
+        rows = len(order)
+        fig = Figure(figsize=(6.4, 0.9 + 0.22 * max(rows, 3)))
+        ax = fig.add_subplot()
+        ys = list(range(rows))[::-1]
+        for y, k in zip(ys, order):
+            colour = RED if k == highlight else BLUE
+            ax.plot([low[k], high[k]], [y, y], color=colour, linewidth=2.0 if k == highlight else 1.4,
+                    solid_capstyle="butt")
+            ax.scatter([scores[k]], [y], s=26, zorder=3, color="white" if marked[k] else colour,
+                       edgecolors=colour, linewidths=1.3)
+        names = [shorten(labels[k], 26) + (" *" if marked[k] else "") for k in order]
+        ax.set_yticks(ys, names, fontsize=7 if rows > 25 else 8)
+        if highlight is not None and highlight in order:
+            ax.get_yticklabels()[order.index(highlight)].set_color(RED)
+            ax.get_yticklabels()[order.index(highlight)].set_fontweight("bold")
+        lo, hi = min(low), max(high)
+        ax.set_xlim(max(0, lo - 3), min(100, hi + 3) if hi + 3 > lo else 100)
+        ax.set_ylim(-0.7, rows - 0.3)
+        ax.set_xlabel(score_label)
+        ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if any(marked):
+            ax.text(1.0, 1.01, "* " + marked_label, transform=ax.transAxes, ha="right", va="bottom",
+                    fontsize=7, color="#5f6670")
+        return _png(fig)

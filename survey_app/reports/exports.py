@@ -23,17 +23,19 @@ def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[
     """Header, rows and a number format per column; a suppressed group's cells stay empty."""
     names = {t.code: t.name(locale) for t in campaign.targets}
     header = [_("Rank"), _("Code"), _("Target"), _("Score"), _("95% CI low"), _("95% CI high"), _("Grade"), _("Alert"),
-              _("Satisfied"), _("Dissatisfied"), _("Reweighted")]
-    formats = ["0", "@", "@", "0.00", "0.00", "0.00", "@", "@", "0.0%", "0.0%", "@"]
+              _("Satisfied"), _("Dissatisfied"), _("Reweighted"), _("Best plausible rank"),
+              _("Worst plausible rank")]
+    formats = ["0", "@", "@", "0.00", "0.00", "0.00", "@", "@", "0.0%", "0.0%", "@", "0", "0"]
     for group in campaign.groups:
         header += [_("%(group)s score", group=group.name(locale)), _("%(group)s n", group=group.name(locale))]
         formats += ["0.00", "0"]
     rows = []
     for entry in data["targets"]:
         ci = entry.get("ci95") or [None, None]
+        band = entry.get("rank_ci95") or [None, None]
         row = [entry.get("rank"), entry["target"], names.get(entry["target"], entry["target"]), entry.get("score"),
                ci[0], ci[1], _grade(entry.get("grade")), _alert(entry.get("alert")), entry.get("satisfaction"),
-               entry.get("dissatisfaction"), _("yes") if entry.get("reweighted") else ""]
+               entry.get("dissatisfaction"), _("yes") if entry.get("reweighted") else "", band[0], band[1]]
         for group in campaign.groups:
             cell = entry.get("groups", {}).get(group.code)
             if not cell or cell.get("suppressed"):

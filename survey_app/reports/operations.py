@@ -123,6 +123,9 @@ class Report:
     #: ballots counted in the campaign
     ballots: int = 0
 
+    #: whether some ranked target of the campaign is reweighted (the chart marks it)
+    any_reweighted: bool = False
+
     @property
     def visible_groups(self) -> list[GroupFigures]:
         return [g for g in self.groups if not g.suppressed]
@@ -175,9 +178,10 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     ranked=sum(1 for t in data["targets"] if t.get("rank")) if data else 0,
                     groups=groups, dimensions=dimensions, items=items, options=options,
                     comments=published_comments(campaign, target, visible) if entry else [],
-                    trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0))
+                    trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
+                    any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])))
     if with_charts and entry is not None:
-        report.charts = draw_charts(report)
+        report.charts = draw_charts(report, data)
     return report
 
 
@@ -185,7 +189,7 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def draw_charts(report: Report) -> dict[str, str]:
+def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
     """The report's charts as data URIs, labelled in the current locale."""
     out = {}
     dims = report.dimensions
@@ -198,12 +202,46 @@ def draw_charts(report: Report) -> dict[str, str]:
             [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
             [[i.counts[o["code"]] for o in report.options] for i in report.items],
             [o["dont_know"] for o in report.options], _("No answers")))
+    if report.campaign.show_ranks:
+        data = results(report.campaign) if data is None else data
+        names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
+        ranking = ranking_chart(data, names, highlight=report.target.code)
+        if ranking:
+            out["ranking"] = ranking
     if len(report.trend) > 1:
         out["trend"] = _data_uri(charts.trend(
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
             [(p["ci95"] or [None, None])[0] for p in report.trend],
             [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score")))
     return out
+
+
+def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None) -> str | None:
+    """The caterpillar plot of every scored target (data URI), labelled in the current locale."""
+    entries = [e for e in (data or {}).get("targets", []) if e.get("score") is not None and e.get("ci95")]
+    if len(entries) < 2:
+        return None
+    codes = [e["target"] for e in entries]
+    return _data_uri(charts.caterpillar(
+        [names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
+        [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
+        codes.index(highlight) if highlight in codes else None,
+        _("Score with its 95% CI"), _("scored without a group that had too few responses")))
+
+
+#: Drawn charts of published rankings by (results fingerprint, locale): published results never
+#: change, and the public page is the most visited one, so each is drawn once per process.
+_PUBLISHED_CHARTS: dict[tuple[str, str], str | None] = {}
+
+
+def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
+    key = (campaign.published_sha256 or "", locale)
+    if key not in _PUBLISHED_CHARTS:
+        if len(_PUBLISHED_CHARTS) > 64:
+            _PUBLISHED_CHARTS.clear()
+        _PUBLISHED_CHARTS[key] = ranking_chart(campaign.published_results,
+                                               {t.code: t.name(locale) for t in campaign.targets})
+    return _PUBLISHED_CHARTS[key]
 
 
 def moderate(comment: Comment, status: str) -> None:

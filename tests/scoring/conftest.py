@@ -74,3 +74,19 @@ def columns():
 @pytest.fixture
 def pick():
     return target
+
+
+_COVERAGE: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def coverage_figures():
+    """Lines of measured coverage, shown at the end of the run."""
+    return _COVERAGE
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _COVERAGE:
+        terminalreporter.section("coverage of the published intervals (simulation)")
+        for line in _COVERAGE:
+            terminalreporter.write_line(line)

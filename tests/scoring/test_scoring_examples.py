@@ -4,8 +4,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from scipy import stats
 
 import scoring
+
+Z = stats.norm.ppf(0.975)
 
 EXAMPLE_A_METHOD = {
     "scale": {"options": [{"code": "A", "points": 100}, {"code": "B", "points": 80},
@@ -105,12 +108,6 @@ def test_a_t1_composite(example_a):
     # C = 0.6*73 + 0.4*77.78 = 74.911
     assert t1["score"] == pytest.approx(0.6 * 73 + 0.4 * 700 / 9)
     assert round(t1["score"], 3) == 74.911
-    # ballot scores public 93.33, 80, 53.33, 100, 40: s2 = 666.67; staff 73.33, 93.33,
-    # 66.67: s2 = 192.59; SE = sqrt(0.36*666.67/5 + 0.16*192.59/3) = 7.634
-    se = math.sqrt(0.36 * (2000 / 3) / 5 + 0.16 * (5200 / 27) / 3)
-    assert t1["se"] == pytest.approx(se)
-    assert round(t1["se"], 3) == 7.634
-    assert t1["ci95"] == pytest.approx([t1["score"] - 1.96 * se, t1["score"] + 1.96 * se])
     # dissatisfaction 0.6 * 4/14 + 0.4 * 0 = 0.1714 -> prevention (0.15 <= d < 0.30)
     assert t1["dissatisfaction"] == pytest.approx(0.6 * 4 / 14)
     assert round(t1["dissatisfaction"], 4) == 0.1714
@@ -154,3 +151,87 @@ def test_b_trimming_ties():
     # dissatisfied: b6's D, 1 of 4
     assert t["dissatisfaction"] == pytest.approx(0.25)
     assert t["groups"]["public"]["items"]["q"] == {"n": 4, "mean": 70.0, "dk": 0}
+
+
+# -- the uncertainty rules U1 to U5 on the worked examples ------------------------------------
+
+def wilson(p, n):
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z / (1 + Z * Z / n) * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+    return [max(0.0, centre - half), min(1.0, centre + half)]
+
+
+def test_a_t1_interval(example_a):
+    t1 = by_code(example_a, "T1")
+    # U1: e of p1..p5 = 269/12, 16/3, -251/12, 349/12, -431/12; staff T1 -4.444, 15.556, -11.111
+    ss_public = (269 ** 2 + 64 ** 2 + 251 ** 2 + 349 ** 2 + 431 ** 2) / 144
+    assert round(ss_public, 3) == 3104.306
+    e_staff_t1 = [-40 / 9, 140 / 9, -100 / 9]
+    e_staff_t2 = [50 / 3, -35 / 3, -5.0]
+    ss_staff_t1 = sum(e * e for e in e_staff_t1)
+    ss_staff_t2 = sum(e * e for e in e_staff_t2)
+    assert (round(ss_staff_t1, 3), round(ss_staff_t2, 3)) == (385.185, 438.889)
+    # U2: priors pooled over shown cells; V = (SS + q0)/h^2; df = h
+    q0_public, q0_staff = ss_public / 4, (ss_staff_t1 + ss_staff_t2) / 4
+    a_public = 0.36 * (ss_public + q0_public) / 25
+    a_staff = 0.16 * (ss_staff_t1 + q0_staff) / 9
+    se = math.sqrt(a_public + a_staff)
+    df = (a_public + a_staff) ** 2 / (a_public ** 2 / 5 + a_staff ** 2 / 3)
+    assert t1["se"] == pytest.approx(se, rel=1e-12) and round(se, 5) == 8.14787
+    assert t1["ci95_df"] == pytest.approx(df, rel=1e-12) and round(df, 5) == 6.66485
+    half = stats.t.ppf(0.975, df) * se
+    assert t1["ci95"] == pytest.approx([t1["score"] - half, t1["score"] + half], rel=1e-12)
+    assert [round(x, 4) for x in t1["ci95"]] == [55.4463, 94.3759]
+    assert t1["rank_ci95"] == [1, 2] and by_code(example_a, "T2")["rank_ci95"] == [1, 2]
+
+
+def test_a_t1_public_satisfaction_interval(example_a):
+    public = by_code(example_a, "T1")["groups"]["public"]
+    r = 8 / 14
+    e = [x / 98 for x in (45, 30, -60, 45, -60)]
+    variance = sum(x * x for x in e) / 20
+    assert r * (1 - r) / variance == pytest.approx(3.8716, abs=1e-4)  # below h = 5: clamped up
+    n_star = 5 * (Z / stats.t.ppf(0.975, 4)) ** 2
+    assert round(n_star, 5) == 2.49166
+    assert public["satisfaction_ci95"] == pytest.approx(wilson(r, n_star), rel=1e-12)
+    assert [round(x, 6) for x in public["satisfaction_ci95"]] == [0.140257, 0.915948]
+
+
+def test_c_rank_bands(columns):
+    method = dict(EXAMPLE_A_METHOD, items=[{"code": "q", "dimension": "work", "weight": 1}],
+                  dimensions=[{"code": "work", "weight": 1}], groups=[{"code": "public", "weight": 1}])
+    rows = []
+    for t, options in (("t1", "AAABB"), ("t2", "ABBCC"), ("t3", "CDDDD")):
+        rows += [(f"{t}b{i}", "public", t, {"q": o}) for i, o in enumerate(options)]
+    results = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(method))
+    t = {x["target"]: x for x in results["targets"]}
+    # SS 480, 1120, 320; q0 = 1920/12 = 160; V = 25.6, 51.2, 19.2
+    assert [t[c]["se"] for c in ("t1", "t2", "t3")] == pytest.approx([25.6 ** .5, 51.2 ** .5, 19.2 ** .5],
+                                                                      rel=1e-12)
+    assert [t[c]["ci95_df"] for c in ("t1", "t2", "t3")] == pytest.approx([5, 5, 5])
+    assert [round(x, 4) for x in t["t1"]["ci95"]] == [78.9938, 100.0]
+
+    def p(d, v1, v2):
+        df = (v1 + v2) ** 2 / (v1 ** 2 / 5 + v2 ** 2 / 5)
+        return 2 * stats.t.sf(d / math.sqrt(v1 + v2), df)
+    p12, p13, p23 = p(16, 25.6, 51.2), p(48, 25.6, 19.2), p(32, 51.2, 19.2)
+    assert (round(p12, 6), round(p13 * 1e5, 4), round(p23, 7)) == (0.101177, 3.3673, 0.0048079)
+    assert p13 <= 0.025 and p12 > 0.05 and p23 <= 0.025
+    assert [t[c]["rank_ci95"] for c in ("t1", "t2", "t3")] == [[1, 2], [1, 2], [3, 3]]
+
+
+def test_d_trimming_winsorises(columns):
+    method = dict(EXAMPLE_A_METHOD, items=[{"code": "q", "dimension": "work", "weight": 1}],
+                  dimensions=[{"code": "work", "weight": 1}], groups=[{"code": "public", "weight": 1}],
+                  trim=1, min_group_size=1)
+    ballots = {"b1": "A", "b2": "B", "b3": "B", "b4": "C", "b5": "D"}
+    rows = [(b, "public", "t", {"q": o}) for b, o in ballots.items()]
+    t = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(method))["targets"][0]
+    assert t["score"] == pytest.approx(220 / 3) and t["groups"]["public"]["n"] == 3
+    # winsorised e: 20/3 (b1 as b3), 20/3, 20/3, -40/3, -40/3 (b5 as b4): SS = 480
+    winsorised = [20 / 3, 20 / 3, 20 / 3, -40 / 3, -40 / 3]
+    mean = sum(winsorised) / 5
+    ss = sum((x - mean) ** 2 for x in winsorised)
+    assert ss == pytest.approx(480)
+    assert t["se"] == pytest.approx(math.sqrt((ss + ss / 2) / 9), rel=1e-12)
+    assert round(t["se"], 5) == 8.94427 and t["ci95_df"] == 3

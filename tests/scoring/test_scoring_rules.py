@@ -205,41 +205,69 @@ def test_rule8_no_usable_group_means_no_score(score_ballots, pick):
     assert [x["target"] for x in results["targets"]] == ["u", "t"]
 
 
-# -- rule 9: uncertainty -------------------------------------------------------------------
+# -- rule 9 / U2: the composite's interval, also for a group of one ------------------------
 
-def test_rule9_standard_error_and_interval(score_ballots, pick):
+def test_rule9_interval_of_a_group_of_one(score_ballots, pick):
+    from scipy import stats
     ballots = ballots_of("public", "AC") + ballots_of("staff", "B")
     t = pick(score_ballots(ballots, **GROUPS), "t")
-    # public b: 100, 60 -> s2 = 800, n 2; staff 80 -> s2 = 0 (n 1)
-    # shares 3/4, 1/4: SE = sqrt((3/4)^2*800/2 + (1/4)^2*0/1) = sqrt(225) = 15
-    assert t["se"] == pytest.approx(15.0)
-    # C = (3*80 + 1*80)/4 = 80; ci95 = 80 -+ 1.96*15
-    assert t["ci95"] == pytest.approx([80 - 29.4, 80 + 29.4])
+    # public e: +20, -20, SS 800, h 2: q0(public) = 800/1; staff: one ballot, no df of its
+    # own, so q0(staff) falls back to the pool of all groups, 800. V = (800+800)/4 = 400 and
+    # (0+800)/1 = 800; shares 3/4, 1/4: A = 225 (df 2) and 50 (df 1)
+    se = math.sqrt(225 + 50)
+    df = 275 ** 2 / (225 ** 2 / 2 + 50 ** 2 / 1)
+    assert t["se"] == pytest.approx(se) and t["ci95_df"] == pytest.approx(df)
+    # C = 80; 80 -+ t*16.58 reaches beyond the scale: clipped to [40, 100], never zero width
+    assert stats.t.ppf(0.975, df) * se > 40
+    assert t["ci95"] == [40.0, 100.0]
 
 
-# -- rule 10: satisfaction with Wilson intervals ---------------------------------------------
+def test_unanimous_group_gets_a_width(score_ballots, pick):
+    results = score_ballots(ballots_of("public", "AAAAA")
+                            + [(f"x{i}", "public", "u", {"q1": o}) for i, o in enumerate("ABCDB")])
+    t = pick(results, "t")
+    # u: 100 80 60 40 80 -> SS = 2080; t (all A) has SS 0; both have 4 df:
+    # q0 = 2080/8 = 260 and t gets V = (0 + 260)/25, not 0
+    assert t["se"] == pytest.approx(math.sqrt(260 / 25))
+    assert t["ci95"][0] < 100.0 and t["ci95"][1] == 100.0
 
-def wilson(x, n, z=1.96):
-    p = x / n
+
+# -- rule 10 / U3: rates on the ballot as the unit -------------------------------------------
+
+def wilson(p, n, z=1.959963984540054):
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return [centre - half, centre + half]
 
 
-def test_rule10_satisfaction_and_wilson(score_ballots, pick):
+def test_rule10_satisfaction_and_its_interval(score_ballots, pick):
+    from scipy import stats
     ballots = ballots_of("public", ["A", "A", "B", "C", "D", "D", "DK"]) + ballots_of("staff", "B")
     t = pick(score_ballots(ballots, **GROUPS), "t")
     public = t["groups"]["public"]
     # valid answers A A B C D D = 6 (DK is not valid), satisfied A A B = 3, dissatisfied D D = 2
     assert public["satisfaction"] == pytest.approx(3 / 6)
     assert public["dissatisfaction"] == pytest.approx(2 / 6)
-    assert public["satisfaction_ci95"] == pytest.approx(wilson(3, 6))
-    assert public["dissatisfaction_ci95"] == pytest.approx(wilson(2, 6))
-    # Wilson for 3 of 6 by hand: centre 0.5, half 1.96/1.6403*sqrt(0.04167+0.02668) = 0.3123
-    assert public["satisfaction_ci95"] == pytest.approx([0.1876, 0.8124], abs=1e-4)
-    # target: (3*0.5 + 1*1.0)/4 = 0.625
+    # one answer a ballot: n_eff = 6 ballots; Korn-Graubard n* = 6 (z / t_5)^2 = 3.488
+    n_star = 6 * (1.959963984540054 / stats.t.ppf(0.975, 5)) ** 2
+    assert public["satisfaction_ci95"] == pytest.approx(wilson(0.5, n_star))
+    assert public["dissatisfaction_ci95"] == pytest.approx(wilson(2 / 6, n_star))
+    # target: (3*0.5 + 1*1.0)/4 = 0.625; staff has one ballot (df 0), so the target's is [0, 1]
     assert t["satisfaction"] == pytest.approx(0.625)
     assert t["dissatisfaction"] == pytest.approx(3 / 4 * 2 / 6)
+    assert t["satisfaction_ci95"] == [0.0, 1.0]
+    assert t["groups"]["staff"]["satisfaction_ci95"] == [0.0, 1.0]
+
+
+def test_rates_count_the_ballot_not_the_answer(score_ballots, pick):
+    # Ten ballots, each of them all A or all D on 10 items: 100 answers, but 10 ballots' worth.
+    items = {"items": [{"code": f"q{k}", "dimension": "d", "weight": 1.0} for k in range(10)],
+             "straightline_min_answers": 99}
+    rows = [(f"b{i}", "public", "t", {f"q{k}": "A" if i % 2 else "D" for k in range(10)}) for i in range(10)]
+    cell = pick(score_ballots(rows, **items), "t")["groups"]["public"]
+    low, high = cell["satisfaction_ci95"]
+    as_answers = wilson(0.5, 100)
+    assert high - low > 2 * (as_answers[1] - as_answers[0])
 
 
 # -- rule 11: alerts -----------------------------------------------------------------------
@@ -344,6 +372,29 @@ def test_icc(score_ballots):
 def test_icc_undefined_with_one_target(score_ballots):
     d = score_ballots(ballots_of("public", "AB"))["diagnostics"]["public"]
     assert d["icc1"] is None and d["icck"] is None
+
+
+def test_icc_is_never_below_zero(score_ballots):
+    # means equal (80, 80) but spread within: MSB = 0 -> the raw ICC(1) is -1/(k-1); reported 0
+    results = score_ballots([("a1", "public", "t1", {"q1": "A"}), ("a2", "public", "t1", {"q1": "C"}),
+                             ("b1", "public", "t2", {"q1": "B"}), ("b2", "public", "t2", {"q1": "B"})])
+    d = results["diagnostics"]["public"]
+    assert d["icc1"] == 0.0 and d["icck"] is None
+
+
+def test_cronbach_alpha_is_within_targets(score_ballots):
+    # Within each target the two items disagree; between targets they move together.
+    rows = [("a1", "public", "t1", {"q1": "A", "q2": "B"}), ("a2", "public", "t1", {"q1": "B", "q2": "A"}),
+            ("b1", "public", "t2", {"q1": "C", "q2": "D"}), ("b2", "public", "t2", {"q1": "D", "q2": "C"})]
+    alpha = score_ballots(rows, **TWO_ITEMS)["diagnostics"]["public"]["cronbach_alpha"]["d"]
+    # centred: q1 +10 -10 +10 -10, q2 -10 +10 -10 +10: totals 0: SSW_total = 0 -> null, where
+    # pooling rows across targets would give 2*(1 - 1600/3200)... = 0.941
+    assert alpha is None
+    rows[1] = ("a2", "public", "t1", {"q1": "B", "q2": "B"})
+    alpha = score_ballots(rows, **TWO_ITEMS)["diagnostics"]["public"]["cronbach_alpha"]["d"]
+    # t1: q1 100, 80 (dev +-10), q2 80, 80 (0); t2: q1 60 40 (+-10), q2 40 60 (-+10)
+    # SSW q1 = 400, q2 = 200; totals t1 180 160 (+-10), t2 100 100 (0): SSW_total = 200
+    assert alpha == pytest.approx(2 * (1 - 600 / 200))
 
 
 def test_diagnostics_leave_out_suppressed_groups(score_ballots):

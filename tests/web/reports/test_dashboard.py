@@ -97,7 +97,7 @@ def test_xlsx_export_is_formatted_to_print(app, login, counted_campaign):
     assert ws["D4"].number_format == "0.00" and ws["I4"].number_format == "0.0%"
     assert ws["D4"].value is not None
     # the staff group is suppressed everywhere: no score, only the note
-    staff_score = [c.value for c in ws["N"][3:]]
+    staff_score = [c.value for c in ws["P"][3:]]
     assert staff_score == [None, None, None]
 
 
