@@ -263,5 +263,5 @@ def test_odd_texts_give_problems_not_crashes(text):
 
 
 def test_every_problem_code_has_a_case():
-    covered = {case[2] for case in CASES} | {"bad_encoding"}
+    covered = {case[2] for case in CASES} | {"bad_encoding", "too_large", "too_deep", "too_many_nodes"}  # the limits: test_yaml_limits.py
     assert covered == set(questionnaires.PROBLEM_CODES)
