@@ -598,9 +598,10 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
         problems.append(ImportProblem(row, str(reason)))
         if len(problems) >= MAX_IMPORT_PROBLEMS:
             # The file is refused anyway: a million bad rows need not be listed.
-            problems.append(ImportProblem(row, str(_l("more than %(n)d problems: the rest of the file was not read",
-                                                         n=MAX_IMPORT_PROBLEMS))))
-            raise ImportInvalid(sorted(problems, key=lambda p: p.row))
+            # ... and the note that says so comes first, where it is seen.
+            stopped = ImportProblem(row, str(_l("more than %(n)d problems: the rest of the file was not read",
+                                                n=MAX_IMPORT_PROBLEMS)))
+            raise ImportInvalid([stopped] + sorted(problems, key=lambda p: p.row))
 
     if not accepts_paper(campaign):
         raise ImportInvalid([ImportProblem(1, str(_l("the campaign no longer takes ballots: it is not open, "
