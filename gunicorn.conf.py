@@ -20,7 +20,8 @@ timeout = _int("GUNICORN_TIMEOUT", 60)
 #: on reload or stop, requests under way (a ballot being stored) get this long to finish
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
-#: a request line or header longer than this is refused by gunicorn itself (URLs here are short)
+#: a request line or header longer than this is refused by gunicorn itself with a bare 400
+#: (URLs here are short; the app never sees such a request, so its own pages cannot answer)
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
@@ -32,7 +33,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 accesslog = None
 #: errors go to standard error without client addresses; the app logs none either
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+#: "error", not "info": gunicorn's warnings about malformed requests name the client's address
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "error")
 #: each worker builds its own app, so that no database connection is ever shared across a fork
 preload_app = False
 #: behind a reverse proxy on the same machine only

@@ -161,8 +161,7 @@ def _internal(error: InternalServerError):
     original = getattr(error, "original_exception", None)
     if original is not None and outage(original):
         return _database(original)
-    _forget_session()
-    g._login_user = login.anonymous_user()
+    _forget_session()  # the page is drawn in a clean session; render_error falls back if that fails too
     return render_error(500, MESSAGES[500])
 
 
