@@ -12,6 +12,7 @@ PROBLEM_CODES: tuple[str, ...] = (
     "negative_weight", "zero_weights", "unknown_item_type", "unknown_dimension",
     "not_applicable", "rating_per_ballot", "too_few_choices", "empty_groups", "not_positive",
     "empty_dimension", "empty_section", "no_items", "no_rating_items",
+    "too_large", "too_deep", "too_many_nodes", "out_of_range",
 )
 
 

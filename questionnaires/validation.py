@@ -55,6 +55,10 @@ def join(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+#: points and weights beyond this are a mistake, and the scoring engine refuses them (sums stay far from overflow)
+MAX_NUMBER = 1e6
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -169,8 +173,16 @@ class Checker:
             self.report(path, "bad_type", f"{what} must be a number, not {type_name(value)}",
                         expected="number", got=type_name(value))
             return None
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer of hundreds of digits
+            finite = True
+        if not finite:
             self.report(path, "not_finite", f"{what} must be a finite number", value=str(value))
+            return None
+        if abs(value) > MAX_NUMBER:
+            self.report(path, "out_of_range", f"{what} must be between -{MAX_NUMBER:g} and {MAX_NUMBER:g}",
+                        limit=f"{MAX_NUMBER:g}")
             return None
         return _number(value)
 

@@ -2,6 +2,13 @@
 
 Reading composes the YAML node tree with PyYAML's SafeLoader and walks it, so that
 every value keeps the line it came from and every problem can name that line.
+
+Files come from uploads, so reading is bounded: at most MAX_BYTES, nesting at most
+MAX_DEPTH deep (PyYAML composes recursively: 50,000 brackets would exhaust the stack),
+and at most MAX_NODES values, both as written and as visited with aliases expanded (a
+few hundred bytes of nested aliases, "billion laughs", would otherwise expand to
+billions). PyYAML in pure Python takes some 50 µs a value, so the limits also bound the
+time: each is far above what a questionnaire needs and makes a bomb fail well within a second.
 """
 from __future__ import annotations
 
@@ -17,8 +24,25 @@ from .schema import FORMAT_VERSION, Item, Questionnaire, Text
 from .validation import build, join
 
 
+#: a questionnaire of 300 questions in two languages is about 100 kB
+MAX_BYTES = 256 << 10
+#: a questionnaire nests 6 levels deep (sections, items, options, label, text)
+MAX_DEPTH = 64
+#: values visited, aliases expanded; 300 questions make about 5,000
+MAX_NODES = 10_000
+
+
+def _too_large(size: int) -> QuestionnaireInvalid:
+    return QuestionnaireInvalid([Problem(
+        None, "", "too_large", f"the file is larger than {MAX_BYTES} bytes ({size} bytes)",
+        {"size": size, "limit": MAX_BYTES})])
+
+
 def loads(text: str | bytes) -> Questionnaire:
     """Parse and validate YAML text; raise QuestionnaireInvalid listing every problem."""
+    size = len(text) if isinstance(text, bytes) or len(text) > MAX_BYTES else len(text.encode("utf-8", "replace"))
+    if size > MAX_BYTES:
+        raise _too_large(size)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -33,7 +57,10 @@ def loads(text: str | bytes) -> Questionnaire:
 def load(path: str | os.PathLike) -> Questionnaire:
     """Read and validate a YAML file (UTF-8); OSError when it cannot be read."""
     with open(path, "rb") as file:
-        return loads(file.read())
+        data = file.read(MAX_BYTES + 1)  # never more: the file may be a device or huge
+    if len(data) > MAX_BYTES:
+        raise _too_large(os.path.getsize(path) if os.path.isfile(path) else len(data))
+    return loads(data)
 
 
 def from_dict(data: Mapping) -> Questionnaire:
@@ -183,7 +210,7 @@ def _compose(text: str) -> tuple[Any, dict[str, int], list[Problem]]:
     """Plain data, {path: 1-based line} and duplicate-key problems from YAML text;
     syntax errors raise QuestionnaireInvalid."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
         raise QuestionnaireInvalid([Problem(
@@ -199,6 +226,17 @@ def _compose(text: str) -> tuple[Any, dict[str, int], list[Problem]]:
         walker = _Walker(loader)
         data = walker.walk(node, "")
         return data, walker.lines, walker.problems
+    except _TooDeep as exc:
+        line = exc.mark.line + 1
+        raise QuestionnaireInvalid([Problem(
+            line, "", "too_deep", f"line {line}: the values are nested more than {MAX_DEPTH} levels deep",
+            {"limit": MAX_DEPTH})]) from None
+    except _TooManyNodes as exc:
+        line = exc.mark.line + 1
+        raise QuestionnaireInvalid([Problem(
+            line, "", "too_many_nodes",
+            f"line {line}: the file holds more than {MAX_NODES} values (an alias counts each time it is used)",
+            {"limit": MAX_NODES})]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -216,6 +254,50 @@ def _compose(text: str) -> tuple[Any, dict[str, int], list[Problem]]:
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses to nest deeper than MAX_DEPTH.
+
+    The scanner is stopped at the first bracket or indentation too many (it would
+    otherwise look back over every open bracket for each new one: quadratic), and the
+    recursive composer at the first node too deep.
+    """
+
+    depth = 0
+    composed = 0
+
+    def fetch_flow_collection_start(self, TokenClass):
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column):
+        if len(self.indents) >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark())
+        return super().add_indent(column)
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        self.composed += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            if self.composed > MAX_NODES:  # PyYAML takes ~50 µs a node: stop before it is slow
+                raise _TooManyNodes(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 class _Walker:
     """Turns a node tree into plain data, noting each path's line and duplicate keys."""
 
@@ -224,8 +306,13 @@ class _Walker:
         self.lines: dict[str, int] = {}
         self.problems: list[Problem] = []
         self.active: set[int] = set()
+        self.visited = 0
 
     def walk(self, node: yaml.Node, path: str) -> Any:
+        # Counted on every visit, so that an alias costs what it expands to.
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise _TooManyNodes(node.start_mark)
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return self.loader.construct_object(node, deep=True)
@@ -255,9 +342,24 @@ class _Walker:
                     f" line {first_line[key]})", {"key": str(key), "first_line": first_line[key]}))
             else:
                 first_line[key] = line
-        self.loader.flatten_mapping(node)  # resolves "<<" merge keys
+        # "<<" merge keys, resolved here rather than by PyYAML's flatten_mapping, which
+        # copies the merged entries and so grows exponentially with nested merges. As in
+        # PyYAML: a mapping's own keys win, then later "<<" keys, then earlier mappings of a list.
         result: dict = {}
+        own = []
         for key_node, value_node in node.value:
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == MERGE_TAG):
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in reversed(sources):
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"expected a mapping or list of mappings for merging, but found {source.id}",
+                        source.start_mark)
+                result.update(self.walk(source, path))
+        for key_node, value_node in own:
             if isinstance(key_node, yaml.ScalarNode):
                 key = self.key(key_node)
             else:

@@ -9,6 +9,7 @@ import argparse
 import io
 import os
 import sys
+import tempfile
 
 from . import Answers, InputError, Method, dump_results, score
 
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write results.json here instead of standard output")
     args = parser.parse_args(argv)
+    if args.output and os.path.isdir(args.output):
+        # Refused before any work, so nothing is left behind.
+        print(f"error: {args.output}: is a directory; give a file name, e.g. "
+              f"{os.path.join(args.output, 'results.json')}", file=sys.stderr)
+        return 2
     try:
         method = Method.load(args.method)
         answers = Answers.read_csv(args.answers)
@@ -32,15 +38,26 @@ def main(argv: list[str] | None = None) -> int:
     text = io.StringIO()
     dump_results(results, text)
     if args.output:
+        partial = None
         try:
-            # Write beside the target and rename, so a failed run never leaves half a file.
-            partial = args.output + ".partial"
-            with open(partial, "w", encoding="utf-8") as f:
+            # Write beside the target and rename, so a failed run never leaves half a file;
+            # a name of its own, so that no other file is overwritten on the way.
+            folder = os.path.dirname(os.path.abspath(args.output))
+            fd, partial = tempfile.mkstemp(dir=folder, prefix=os.path.basename(args.output) + ".",
+                                           suffix=".partial")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text.getvalue())
             os.replace(partial, args.output)
+            partial = None
         except OSError as e:
             print(f"error: {args.output}: cannot write ({e.strerror or e})", file=sys.stderr)
             return 2
+        finally:
+            if partial is not None:
+                try:
+                    os.unlink(partial)
+                except OSError:
+                    pass
     else:
         sys.stdout.write(text.getvalue())
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .files import shown
 from .method import CODE_PATTERN
 
 COLUMNS = ("ballot", "group", "target", "item", "option")
@@ -211,9 +212,10 @@ class Answers:
 def _check_code(code: object, column: str, source: str | None, index: int | None = None,
                 first_row: int | None = None) -> None:
     if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
-        reason = (f"{column} must be a code string, not {code!r}" if not isinstance(code, str)
+        # str(): a numpy string would print as np.str_('…')
+        reason = (f"{column} must be a code string, not {shown(code)}" if not isinstance(code, str)
                   else f"empty {column}" if code == "" else
-                  f"invalid {column} code {code!r} (1 to 64 of A-Z a-z 0-9 _ . -)")
+                  f"invalid {column} code {shown(str(code))} (1 to 64 of A-Z a-z 0-9 _ . -)")
         if index is None:
             raise InputError(reason, file=source, key=column)
         if first_row is None:

@@ -9,10 +9,13 @@ import numpy as np
 
 from .answers import ALLOWED_BYTES, COLUMNS, Answers
 from .errors import InputError
+from .files import not_utf8, read_text_bytes, shown
 
 #: Bytes of the file handled at once; bounds the temporary arrays to a few hundred MB.
 CHUNK_BYTES = 8 << 20
 MAX_CODE = 64
+#: the header names five columns: a longer first line is not an answers file
+MAX_HEADER = 1024
 COMMA, NEWLINE = ord(","), ord("\n")
 ALLOWED_IN_FILE = ALLOWED_BYTES.copy()
 ALLOWED_IN_FILE[[COMMA, NEWLINE]] = True
@@ -20,14 +23,7 @@ ALLOWED_IN_FILE[[COMMA, NEWLINE]] = True
 
 def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=name) from None
-    except OSError as e:
-        raise InputError(f"cannot read the file ({e.strerror or e})", file=name) from None
+    data = read_text_bytes(path, name)
     begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if data.find(b'"', begin) >= 0:
         # Codes never need quotes, but a spreadsheet may add them: take the slow, exact path.
@@ -35,9 +31,12 @@ def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
     if data.find(b"\r", begin) >= 0:
         data, begin = data[begin:].replace(b"\r\n", b"\n"), 0
 
-    header_end = data.find(b"\n", begin)
+    header_end = data.find(b"\n", begin, begin + MAX_HEADER + 1)
+    if header_end < 0 and len(data) - begin > MAX_HEADER:
+        raise InputError(f"the header row is longer than {MAX_HEADER} bytes: not an answers file "
+                         f"(it starts {shown(bytes(data[begin:begin + 40]))})", file=name, row=1)
     header = data[begin:] if header_end < 0 else data[begin:header_end]
-    order = _column_order(header.decode("utf-8", "replace").split(","), name)
+    order = _column_order(bytes(header).decode("utf-8", "replace").split(","), name)
     # A view, not a copy: the file may be hundreds of MB; only chunks are copied.
     end = len(data)
     while end > begin and data[end - 1] == NEWLINE:
@@ -72,10 +71,10 @@ def _column_order(header: list[str], name: str) -> list[str]:
         raise InputError("empty file: no header row", file=name, row=1)
     for column in header:
         if column not in COLUMNS:
-            raise InputError(f"unexpected column '{column}' (expected {', '.join(COLUMNS)})",
-                             file=name, row=1, key=column)
+            raise InputError(f"unexpected column {shown(column)} (expected {', '.join(COLUMNS)})",
+                             file=name, row=1, key=column[:64])
         if header.count(column) > 1:
-            raise InputError(f"column '{column}' appears twice", file=name, row=1, key=column)
+            raise InputError(f"column {shown(column)} appears twice", file=name, row=1, key=column)
     for column in COLUMNS:
         if column not in header:
             raise InputError(f"missing column '{column}'", file=name, row=1, key=column)
@@ -107,8 +106,13 @@ def _read_chunk(chunk: bytes, first_row: int, order: list[str], name: str,
         field = int(np.searchsorted(ends[line], at))
         start = 0 if field == 0 and line == 0 else (
             ends[line - 1, -1] + 1 if field == 0 else ends[line, field - 1] + 1)
-        value = bytes(text[start:ends[line, field]]).decode("utf-8", "replace")
-        raise InputError(f"invalid {order[field]} code {value!r} (1 to 64 of A-Z a-z 0-9 _ . -)",
+        raw = bytes(text[start:ends[line, field]])
+        if text[at] >= 0x80:
+            try:
+                bytes(text[start:ends[line, -1]]).decode("utf-8")
+            except UnicodeDecodeError:
+                raise not_utf8(name, first_row + line) from None
+        raise InputError(f"invalid {order[field]} code {shown(raw)} (1 to 64 of A-Z a-z 0-9 _ . -)",
                          file=name, row=first_row + line, key=order[field])
     starts = np.empty_like(ends)
     starts[:, 1:] = ends[:, :-1] + 1
@@ -221,15 +225,19 @@ def _read_quoted(cls: type[Answers], data: bytes, name: str) -> Answers:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 (byte {e.start})", file=name) from None
+        raise not_utf8(name, data.count(b"\n", 0, e.start) + 1, e.start) from None
     reader = csv.reader(io.StringIO(text.rstrip("\r\n") + "\n", newline=""), strict=True)
+    # Rows are records (the header is row 1). A quote left open swallows the lines after
+    # it, so a parse error belongs to the record after the last one read whole, not to
+    # the line the reader stopped at.
+    next_row = 1
     try:
         header = next(reader, None)
         if header is None:
             raise InputError("empty file: no header row", file=name, row=1)
         order = _column_order(header, name)
         columns = {c: [] for c in COLUMNS}
-        row = 1
+        next_row = 2
         for row, record in enumerate(reader, start=2):
             if len(record) != len(order):
                 reason = "empty line" if not record else \
@@ -237,6 +245,8 @@ def _read_quoted(cls: type[Answers], data: bytes, name: str) -> Answers:
                 raise InputError(reason, file=name, row=row)
             for column, value in zip(order, record):
                 columns[column].append(value)
+            next_row = row + 1
     except csv.Error as e:
-        raise InputError(f"malformed CSV: {e}", file=name, row=reader.line_num) from None
+        reason = "a quote is opened and never closed" if "unexpected end of data" in str(e) else str(e)
+        raise InputError(f"malformed CSV: {reason}", file=name, row=next_row) from None
     return cls.from_columns(**columns, source=name, first_row=2)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import read_text_bytes, shown
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -22,6 +23,16 @@ DEFAULTS: dict[str, Any] = {
 }
 REQUIRED = ("scale", "dimensions", "items", "groups", "grades", "alerts")
 KNOWN_KEYS = frozenset(REQUIRED) | frozenset(DEFAULTS)
+#: Bounds that keep every sum of the method far from floating-point overflow and
+#: underflow (a million ballots times 1e6 points times 1e6 weights is 1e18): beyond them
+#: a weight or a point value means a mistake, not a method.
+MAX_POINTS = 1e6
+MAX_WEIGHT = 1e6
+MIN_WEIGHT = 1e-6
+#: whole-number settings (group sizes, trimming) count ballots: numpy's int64 holds them
+MAX_COUNT = 10**9
+#: a method file is a few kB; one of more is not a method
+MAX_FILE_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -109,23 +120,21 @@ class Method:
     def load(cls, path: str | Path) -> Method:
         """Read and validate a ``method.json`` file; keep the sha256 of its bytes as read."""
         name = str(path)
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError("file not found", file=name) from None
-        except OSError as e:
-            raise InputError(f"cannot read the file ({e.strerror or e})", file=name) from None
+        data = bytes(read_text_bytes(path, name, limit=MAX_FILE_BYTES, what="method file"))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise InputError(f"not UTF-8 (byte {e.start})", file=name) from None
+            raise InputError(f"not UTF-8 (byte {e.start}): save the file as UTF-8", file=name) from None
         try:
-            d = json.loads(text, parse_constant=_reject_constant)
+            d = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as e:
             raise InputError(f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}",
                              file=name) from None
-        except ValueError as e:
-            raise InputError(f"malformed JSON: {e}", file=name) from None
+        except _DuplicateKey as e:
+            raise InputError(f"key {shown(e.key)} appears twice in one object", file=name,
+                             key=str(e.key)[:64]) from None
+        except (ValueError, RecursionError) as e:
+            raise InputError(f"malformed JSON: {shown(e, 200)[1:-1]}", file=name) from None
         return cls.from_dict(d, source=name, sha256=hashlib.sha256(data).hexdigest())
 
     def replace(self, **changes: Any) -> Method:
@@ -143,6 +152,22 @@ class Method:
     def to_dict(self) -> dict:
         """The method as given (a copy), defaults not filled in."""
         return json.loads(json.dumps(self._raw))
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    """JSON would keep the last of two equal keys silently; a method must say one thing."""
+    d = {}
+    for key, value in pairs:
+        if key in d:
+            raise _DuplicateKey(key)
+        d[key] = value
+    return d
 
 
 def _reject_constant(name: str) -> None:
@@ -180,25 +205,38 @@ class _Validator:
 
     def code(self, v: Any, key: str) -> str:
         if not isinstance(v, str) or not CODE_PATTERN.fullmatch(v):
-            self.fail(key, f"invalid code {v!r} (1 to 64 of A-Z a-z 0-9 _ . -)")
+            self.fail(key, f"invalid code {shown(v)} (1 to 64 of A-Z a-z 0-9 _ . -)")
         return v
 
-    def number(self, v: Any, key: str) -> float:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            self.fail(key, f"must be a finite number, not {v!r}")
-        return float(v)
+    def number(self, v: Any, key: str, limit: float | None = None) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.fail(key, f"must be a finite number, not {shown(v)}")
+        try:
+            x = float(v)
+        except OverflowError:  # an integer of 400 digits
+            self.fail(key, f"{shown(v)[1:-1]} is out of range: too large for a floating-point number")
+        if not math.isfinite(x):
+            self.fail(key, f"must be a finite number, not {shown(v)}")
+        if limit is not None and abs(x) > limit:
+            self.fail(key, f"{shown(v)[1:-1]} is out of range: at most {limit:g} in absolute value")
+        return x
 
     def weight(self, entry: dict, key: str) -> float:
         w = self.number(entry.get("weight", 1.0), f"{key}.weight")
         if w < 0:
-            self.fail(f"{key}.weight", f"negative weight {entry['weight']!r}")
+            self.fail(f"{key}.weight", f"negative weight {shown(entry['weight'])[1:-1]}")
+        if w > MAX_WEIGHT or 0 < w < MIN_WEIGHT:
+            self.fail(f"{key}.weight", f"weight {shown(entry['weight'])[1:-1]} is out of range: "
+                                       f"0, or from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}")
         return w
 
     def integer(self, v: Any, key: str, minimum: int) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            self.fail(key, f"must be a whole number, not {v!r}")
+            self.fail(key, f"must be a whole number, not {shown(v)}")
         if v < minimum:
-            self.fail(key, f"must be at least {minimum}, not {v}")
+            self.fail(key, f"must be at least {minimum}, not {shown(v)[1:-1]}")
+        if v > MAX_COUNT:
+            self.fail(key, f"must be at most {MAX_COUNT}, not {shown(v)[1:-1]}")
         return v
 
     def unique(self, codes: list[str], key: str) -> None:
@@ -219,7 +257,7 @@ class _Validator:
         for i, o in enumerate(self.array(scale["options"], "scale.options")):
             k = f"scale.options[{i}]"
             o = self.obj(o, k, {"code", "points"}, ("code", "points"))
-            points = None if o["points"] is None else self.number(o["points"], f"{k}.points")
+            points = None if o["points"] is None else self.number(o["points"], f"{k}.points", MAX_POINTS)
             options.append(ScaleOption(self.code(o["code"], f"{k}.code"), points))
         self.unique([o.code for o in options], "scale.options")
         if all(o.points is None for o in options):
@@ -288,7 +326,7 @@ class _Validator:
         m.straightline_min_answers = self.integer(
             settings["straightline_min_answers"], "straightline_min_answers", 1)
         if not isinstance(settings["exclude_flagged"], bool):
-            self.fail("exclude_flagged", f"must be true or false, not {settings['exclude_flagged']!r}")
+            self.fail("exclude_flagged", f"must be true or false, not {shown(settings['exclude_flagged'])}")
         m.exclude_flagged = settings["exclude_flagged"]
 
         m.options = tuple(options)

@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     from .extensions import babel, csrf, db, limiter, login, migrate
-    from . import i18n, security
+    from . import errors, i18n, routing, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login.init_app(app)
     _sqlite_pragmas(app)
+    routing.init_app(app)  # before the blueprints: their rules use its converters
 
     from .accounts.blueprint import bp as accounts_bp
     from .admin.blueprint import bp as admin_bp
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     i18n.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
 
     from . import cli
     cli.init_app(app)

@@ -1,4 +1,4 @@
-"""Who may reach which endpoint and which object, decided in one place, plus headers and error pages.
+"""Who may reach which endpoint and which object, decided in one place, plus headers (error pages: `errors.py`).
 
 Two layers, both checked before any view runs: the role table `ENDPOINTS` (fail closed)
 and `object_allowed`, which looks at the URL's ids (`campaign_id`, `target_id`,
@@ -8,12 +8,10 @@ own-target-after-publication rule, so a new route taking those ids cannot forget
 import hashlib
 import hmac
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login
 
@@ -257,22 +255,3 @@ def init_app(app) -> None:
         if getattr(g, "no_store", False) or request.blueprint == "respond":
             response.headers["Cache-Control"] = "no-store"
         return response
-
-    @app.errorhandler(CSRFError)
-    def _csrf(error):
-        return render_template("error.html", code=400,
-                               message=_l("The form expired or was sent twice. Go back, reload the page and try again.")), 400
-
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):
-        messages = {
-            400: _l("The request could not be understood."),
-            403: _l("You are not allowed to see this page."),
-            404: _l("There is no such page."),
-            405: _l("This page does not accept that kind of request."),
-            413: _l("The file is too large."),
-            429: _l("Too many requests from here. Please wait a while and try again."),
-        }
-        custom = error.description != type(error).description
-        message = error.description if custom else messages.get(error.code, error.name)
-        return render_template("error.html", code=error.code, message=message), error.code

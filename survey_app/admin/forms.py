@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
-from ..formtools import choices
+from ..formtools import YearRange, choices
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
@@ -22,8 +22,10 @@ class CampaignForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
     questionnaire_version = SelectField(_l("Questionnaire version"), coerce=int, validate_choice=True)
-    opens_at = DateTimeLocalField(_l("Opens at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    opens_at = DateTimeLocalField(_l("Opens at (Beijing time)"), validators=[Optional(), YearRange()],
+                                 format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), validators=[Optional(), YearRange()],
+                                 format="%Y-%m-%dT%H:%M")
     min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(1, 1000)])
     show_ranks = BooleanField(_l("Show ranks and publish a ranking"), default=True)
     hotline = StringField(_l("Supervision hotline"), validators=[Length(max=100)])

@@ -99,7 +99,19 @@ def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: 
 def set_targets(campaign: Campaign, targets: list[Target]) -> None:
     if campaign.status != "draft":
         raise LifecycleError(_l("targets are fixed once the campaign is open"))
-    campaign.campaign_targets = [CampaignTarget(target=t, position=i) for i, t in enumerate(targets)]
+    # Keep the links of targets that stay (their reports with them): replacing them would
+    # insert the new (campaign, target) rows before deleting the old ones, against the unique key.
+    kept = {link.target_id: link for link in campaign.campaign_targets}
+    links, seen = [], set()
+    for target in targets:
+        if target.id in seen:
+            continue
+        seen.add(target.id)
+        link = kept.get(target.id) or CampaignTarget(target=target)
+        link.position = len(links)
+        links.append(link)
+    campaign.campaign_targets = links
+    targets = [link.target for link in links]
     audit.record("campaign.targets", f"campaign:{campaign.id}", targets=[t.code for t in targets])
     db.session.commit()
 

@@ -41,6 +41,10 @@ MESSAGES = {
     "empty_section": _l("The section %(code)s has no questions: a section needs at least one."),
     "no_items": _l("The questionnaire has no questions."),
     "no_rating_items": _l("The questionnaire needs at least one rating question: nothing could be scored."),
+    "out_of_range": _l("Enter a number between -%(limit)s and %(limit)s."),
+    "too_large": _l("The file is too large (%(size)s bytes; at most %(limit)s bytes): this is not a questionnaire."),
+    "too_deep": _l("The values are nested more than %(limit)s levels deep: this is not a questionnaire."),
+    "too_many_nodes": _l("The file holds more than %(limit)s values (an alias counts each time it is used): this is not a questionnaire."),
 }
 
 LANGUAGES = {"zh": _l("Chinese"), "en": _l("English")}

@@ -19,7 +19,7 @@ def paper_import(campaign_code, file):
     campaign = _campaign(campaign_code)
     try:
         with open(file, "rb") as fh:
-            data = fh.read()
+            data = fh.read(ops.MAX_IMPORT_BYTES + 1)  # no more: the check needs only to see it is too large
     except OSError as error:
         _fail(f"{file}: {error.strerror}")
     try:

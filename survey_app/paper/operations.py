@@ -579,6 +579,15 @@ class ImportInvalid(Exception):
 
 
 COLUMNS = ("ballot", "group", "target", "item", "option")
+#: an import larger than this is split: the whole file is checked before anything is stored
+MAX_IMPORT_BYTES = 64 << 20
+#: problems listed before the reading stops
+MAX_IMPORT_PROBLEMS = 1000
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """A value as quoted in a problem: a long one cut, so that the message stays readable."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -> dict[str, int]:
@@ -587,18 +596,32 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
 
     def fail(row, reason):
         problems.append(ImportProblem(row, str(reason)))
+        if len(problems) >= MAX_IMPORT_PROBLEMS:
+            # The file is refused anyway: a million bad rows need not be listed.
+            # ... and the note that says so comes first, where it is seen.
+            stopped = ImportProblem(row, str(_l("more than %(n)d problems: the rest of the file was not read",
+                                                n=MAX_IMPORT_PROBLEMS)))
+            raise ImportInvalid([stopped] + sorted(problems, key=lambda p: p.row))
 
     if not accepts_paper(campaign):
         raise ImportInvalid([ImportProblem(1, str(_l("the campaign no longer takes ballots: it is not open, "
                                                      "or its ballot box has been counted")))])
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportInvalid([ImportProblem(1, str(_l("the file has more than %(n)d MB: split it into smaller files",
+                                                     n=MAX_IMPORT_BYTES >> 20)))])
     sha = hashlib.sha256(data).hexdigest()
     if db.session.execute(select(PaperImport.id).where(PaperImport.campaign_id == campaign.id,
                                                        PaperImport.sha256 == sha)).first():
         raise ImportInvalid([ImportProblem(1, str(_l("this file has been imported into this campaign already")))])
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportInvalid([ImportProblem(1, str(_l("the file is not UTF-8 text")))]) from None
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        what = ("UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                "XLSX" if data[:4] == b"PK\x03\x04" else None)
+        raise ImportInvalid([ImportProblem(row, str(
+            _l("the file is %(what)s, not UTF-8 text: save it as CSV UTF-8", what=what) if what else
+            _l("the file is not UTF-8 text: save it as CSV UTF-8")))]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -630,38 +653,38 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
                 continue
             ballot, group, target, item_code, option = (record[index[c]].strip() for c in COLUMNS)
             if not CODE_RE.match(ballot):
-                fail(row_number, _l("ballot id %(v)r is not a code ([A-Za-z0-9_.-], at most 64)", v=ballot))
+                fail(row_number, _l("ballot id %(v)r is not a code ([A-Za-z0-9_.-], at most 64)", v=_short(ballot)))
                 continue
             if group not in groups:
-                fail(row_number, _l("unknown group %(v)r", v=group))
+                fail(row_number, _l("unknown group %(v)r", v=_short(group)))
                 continue
             if ballot_group.setdefault(ballot, group) != group:
-                fail(row_number, _l("ballot %(b)r appears in two groups (%(g1)s and %(g2)s)", b=ballot,
-                                    g1=ballot_group[ballot], g2=group))
+                fail(row_number, _l("ballot %(b)r appears in two groups (%(g1)s and %(g2)s)", b=_short(ballot),
+                                    g1=ballot_group[ballot], g2=_short(group)))
                 continue
             try:
                 item = q.item(item_code)
             except KeyError:
-                fail(row_number, _l("unknown item %(v)r", v=item_code))
+                fail(row_number, _l("unknown item %(v)r", v=_short(item_code)))
                 continue
             if not item.asks(group):
-                fail(row_number, _l("item %(i)s is not asked of group %(g)s", i=item_code, g=group))
+                fail(row_number, _l("item %(i)s is not asked of group %(g)s", i=_short(item_code), g=_short(group)))
                 continue
             if item.type == "text":
-                fail(row_number, _l("item %(i)s is a free-text item; free text is not imported", i=item_code))
+                fail(row_number, _l("item %(i)s is a free-text item; free text is not imported", i=_short(item_code)))
                 continue
             if item.per_target:
                 if target not in targets_of[group]:
-                    fail(row_number, _l("unknown target %(t)r for group %(g)s", t=target, g=group) if target
-                         else _l("item %(i)s is asked per target: the target is missing", i=item_code))
+                    fail(row_number, _l("unknown target %(t)r for group %(g)s", t=_short(target), g=_short(group)) if target
+                         else _l("item %(i)s is asked per target: the target is missing", i=_short(item_code)))
                     continue
             elif target:
-                fail(row_number, _l("item %(i)s is asked once per ballot: leave the target empty", i=item_code))
+                fail(row_number, _l("item %(i)s is asked once per ballot: leave the target empty", i=_short(item_code)))
                 continue
             key = (ballot, target, item_code)
             if key in seen:
                 fail(row_number, _l("ballot %(b)s answers item %(i)s for this target twice (first in row %(r)d)",
-                                    b=ballot, i=item_code, r=seen[key]))
+                                    b=_short(ballot), i=_short(item_code), r=seen[key]))
                 continue
             seen[key] = row_number
             values = option.split() if item.type == "multiple" else ([option] if option else [])
@@ -674,7 +697,7 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
         content, errors = validate(q, group.code, sorted(targets_of[group.code]),
                                    {name: v for name, (v, _row) in fields.items()}, require_answers=False)
         for name, message in errors.items():
-            fail(fields[name][1], _l("%(why)s (option %(v)r)", why=str(message), v=" ".join(fields[name][0])))
+            fail(fields[name][1], _l("%(why)s (option %(v)r)", why=str(message), v=_short(" ".join(fields[name][0]))))
         contents.append((group, content))
     if not problems and not contents:
         fail(1, _l("the file holds no ballot"))

@@ -4,7 +4,7 @@ from . import controllers
 
 bp = Blueprint("public", __name__)
 bp.add_url_rule("/", "index", controllers.index)
-bp.add_url_rule("/results/<code>", "campaign", controllers.campaign)
-bp.add_url_rule("/results/<code>/receipts", "receipts", controllers.receipts)
-bp.add_url_rule("/results/<code>/bundle.zip", "bundle", controllers.bundle)
+bp.add_url_rule("/results/<code:code>", "campaign", controllers.campaign)
+bp.add_url_rule("/results/<code:code>/receipts", "receipts", controllers.receipts)
+bp.add_url_rule("/results/<code:code>/bundle.zip", "bundle", controllers.bundle)
 bp.add_url_rule("/health", "health", controllers.health)

@@ -1,6 +1,7 @@
 from flask import Response, abort, render_template, request
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
 from ..results import decision_tally
 from ..i18n import current_language
@@ -57,5 +58,8 @@ def receipts(code: str):
 
 
 def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For load balancers and monitors: 200 when the database takes ballots, else 503 and its state."""
+    state = database_state()
+    if state == "ok":
+        return {"status": "ok", "database": "ok"}
+    return {"status": "unavailable", "database": state}, 503, {"Retry-After": str(RETRY_AFTER)}

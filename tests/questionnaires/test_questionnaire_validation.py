@@ -99,6 +99,9 @@ CASES = [
      [("Acting lawfully}, weight: 1}", "Acting lawfully}, weight: true}")], "bad_type", 16),
     ("dimension weight nan", [("Acting lawfully}, weight: 1}", "Acting lawfully}, weight: .nan}")],
      "not_finite", 16),
+    ("dimension weight 1e308", [("Acting lawfully}, weight: 1}", "Acting lawfully}, weight: 1.0e+308}")],
+     "out_of_range", 16),
+    ("points of 400 digits", [("points: 70}", "points: 1" + "0" * 400 + "}")], "out_of_range", 10),
     ("every dimension weight zero",
      [("Acting lawfully}, weight: 1}", "Acting lawfully}, weight: 0}"),
       ("Quality of service}}", "Quality of service}, weight: 0}")], "zero_weights", 15),
@@ -263,5 +266,5 @@ def test_odd_texts_give_problems_not_crashes(text):
 
 
 def test_every_problem_code_has_a_case():
-    covered = {case[2] for case in CASES} | {"bad_encoding"}
+    covered = {case[2] for case in CASES} | {"bad_encoding", "too_large", "too_deep", "too_many_nodes"}  # the limits: test_yaml_limits.py
     assert covered == set(questionnaires.PROBLEM_CODES)

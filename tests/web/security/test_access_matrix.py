@@ -21,7 +21,7 @@ def url_args(rule, world) -> dict:
     for name in rule.arguments:
         if name in PARAMS:
             args[name] = world[PARAMS[name]]
-        elif rule._converters[name].__class__.__name__ in ("IntegerConverter", "FloatConverter"):
+        elif rule._converters[name].__class__.__name__ in ("IdConverter", "IntegerConverter", "FloatConverter"):
             args[name] = 1
         elif name == "filename":
             args[name] = "app.css"

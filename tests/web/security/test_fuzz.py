@@ -38,7 +38,7 @@ def _urls(app, world, methods):
             for name in rule.arguments:
                 if name in PARAMS:
                     args[name] = world[PARAMS[name]]
-                elif rule._converters[name].__class__.__name__ == "IntegerConverter":
+                elif rule._converters[name].__class__.__name__ == "IdConverter":
                     args[name] = 1
                 else:
                     args[name] = "x"

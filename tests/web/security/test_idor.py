@@ -23,7 +23,7 @@ def campaign_urls(app, world, which):
             for name in rule.arguments:
                 if name in CAMPAIGN_PARAMS:
                     args[name] = world[f"{CAMPAIGN_PARAMS[name]}_{which}"]
-                elif rule._converters[name].__class__.__name__ == "IntegerConverter":
+                elif rule._converters[name].__class__.__name__ in ("IdConverter", "IntegerConverter"):
                     args[name] = 1
                 else:
                     args[name] = "x"
