@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     from .extensions import babel, csrf, db, limiter, login, migrate
-    from . import i18n, security
+    from . import i18n, labels, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(designer_bp)
 
     i18n.init_app(app)
+    labels.init_app(app)
     security.init_app(app)
 
     from . import cli

@@ -3,7 +3,6 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
@@ -29,7 +28,7 @@ from ..ballots.slips import poster_pdf, slips_pdf
 from ..designer.problems import parse_upload
 from ..extensions import db
 from ..formtools import choices
-from ..i18n import current_language
+from ..i18n import current_language, time_zone
 from ..models import (
     Campaign,
     CampaignTarget,
@@ -55,19 +54,16 @@ from .forms import (
     TemplateForm,
 )
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
 def _to_utc(local: datetime | None) -> datetime | None:
     if local is None:
         return None
-    return local.replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=time_zone()).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _to_local(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
-    return utc.replace(tzinfo=timezone.utc).astimezone(LOCAL).replace(tzinfo=None)
+    return utc.replace(tzinfo=timezone.utc).astimezone(time_zone()).replace(tzinfo=None)
 
 
 def visible_campaigns():
@@ -242,7 +238,11 @@ def open_campaign(campaign_id: int):
 
 
 def close_campaign(campaign_id: int):
+    """GET says what closing does and what comes next; POST closes."""
     campaign = load_campaign(campaign_id)
+    if request.method == "GET":
+        return render_template("admin/confirm_step.html", campaign=campaign, step="close", confirm=ConfirmForm(),
+                               turnout=ballots.turnout(campaign), locale=current_language())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -272,7 +272,11 @@ def count_campaign(campaign_id: int):
 
 
 def publish_campaign(campaign_id: int):
+    """GET says what publishing does; POST freezes and publishes."""
     campaign = load_campaign(campaign_id)
+    if request.method == "GET":
+        return render_template("admin/confirm_step.html", campaign=campaign, step="publish", confirm=ConfirmForm(),
+                               turnout=ballots.turnout(campaign), locale=current_language())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

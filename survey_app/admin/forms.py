@@ -24,7 +24,7 @@ class CampaignForm(FlaskForm):
     questionnaire_version = SelectField(_l("Questionnaire version"), coerce=int, validate_choice=True)
     opens_at = DateTimeLocalField(_l("Opens at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(1, 1000)])
+    min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(3, 1000, message=_l("At least 3: with fewer respondents, a group's figures would tell how one person answered."))])
     show_ranks = BooleanField(_l("Show ranks and publish a ranking"), default=True)
     hotline = StringField(_l("Supervision hotline"), validators=[Length(max=100)])
     contact = StringField(_l("Contact"), validators=[Length(max=300)])

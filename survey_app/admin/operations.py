@@ -99,7 +99,18 @@ def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: 
 def set_targets(campaign: Campaign, targets: list[Target]) -> None:
     if campaign.status != "draft":
         raise LifecycleError(_l("targets are fixed once the campaign is open"))
-    campaign.campaign_targets = [CampaignTarget(target=t, position=i) for i, t in enumerate(targets)]
+    # Keep the rows of targets that stay (with their reports): replacing them all would insert
+    # the new rows before deleting the old ones and break the (campaign, target) unique key.
+    kept = {ct.target_id: ct for ct in campaign.campaign_targets}
+    rows = []
+    for i, t in enumerate(targets):
+        row = kept.pop(t.id, None) or CampaignTarget(target=t)
+        row.position = i
+        rows.append(row)
+    for gone in kept.values():
+        campaign.campaign_targets.remove(gone)
+    db.session.flush()
+    campaign.campaign_targets = rows
     audit.record("campaign.targets", f"campaign:{campaign.id}", targets=[t.code for t in targets])
     db.session.commit()
 

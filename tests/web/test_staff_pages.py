@@ -37,3 +37,28 @@ def test_no_page_writes_a_none_attribute(app, login, make_campaign, path):
     assert response.status_code == 200, path
     page = response.get_data(as_text=True)
     assert not NONE_ATTRIBUTE.search(page), NONE_ATTRIBUTE.search(page).group(0)
+
+
+def test_saving_the_target_selection_again_keeps_reports(app, login, make_campaign):
+    from survey_app.models import CampaignTarget, Target
+    cid = make_campaign(status="draft")
+    staff = login("staff")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        first = campaign.campaign_targets[0]
+        first.report_zh = "述职报告"
+        db.session.commit()
+        ids = [t.id for t in campaign.targets]
+    r = staff.post(f"/admin/campaigns/{cid}/targets", data={"action": "add", "new-code": "extra", "new-kind": "unit",
+                                                             "new-name_zh": "新单位", "new-name_en": "New unit"})
+    assert r.status_code == 302
+    with app.app_context():
+        extra = db.session.query(Target).filter_by(code="extra").one().id
+    r = staff.post(f"/admin/campaigns/{cid}/targets", data={"action": "choose",
+                                                             "target": [str(i) for i in [extra] + ids[1:] + ids[:1]]})
+    assert r.status_code == 302
+    with app.app_context():
+        rows = db.session.query(CampaignTarget).filter_by(campaign_id=cid).order_by(CampaignTarget.position).all()
+        assert sorted(r.target_id for r in rows) == sorted([extra] + ids)
+        assert [r.position for r in rows] == [0, 1, 2, 3]
+        assert next(r for r in rows if r.target_id == ids[0]).report_zh == "述职报告"
