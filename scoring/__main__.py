@@ -10,7 +10,7 @@ import io
 import os
 import sys
 
-from . import Answers, InputError, Method, dump_results, score
+from . import Answers, InputError, Method, canonical_results, dump_results, score
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("method", help="method.json")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write results.json here instead of standard output")
+    parser.add_argument("--canonical", action="store_true",
+                        help="write the canonical bytes whose SHA-256 a published campaign names "
+                             "(keys sorted, no whitespace) instead of indented JSON")
     args = parser.parse_args(argv)
     try:
         method = Method.load(args.method)
@@ -30,12 +33,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     text = io.StringIO()
-    dump_results(results, text)
+    if args.canonical:
+        text.write(canonical_results(results).decode("utf-8"))
+    else:
+        dump_results(results, text)
     if args.output:
         try:
             # Write beside the target and rename, so a failed run never leaves half a file.
             partial = args.output + ".partial"
-            with open(partial, "w", encoding="utf-8") as f:
+            with open(partial, "w", encoding="utf-8", newline="") as f:
                 f.write(text.getvalue())
             os.replace(partial, args.output)
         except OSError as e:

@@ -29,3 +29,6 @@ bp.add_url_rule("/questionnaires/versions/<int:version_id>", "questionnaire_vers
 bp.add_url_rule("/questionnaires/versions/<int:version_id>.yaml", "questionnaire_yaml", c.questionnaire_yaml)
 bp.add_url_rule("/questionnaires/versions/<int:version_id>/publish", "questionnaire_publish",
                 c.questionnaire_publish, methods=["POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/targets/import", "import_targets", c.import_targets,
+                methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<int:campaign_id>/copy", "copy_setup", c.copy_setup, methods=["GET", "POST"])

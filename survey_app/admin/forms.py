@@ -108,3 +108,12 @@ class TargetReportForm(FlaskForm):
     report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
     remove_pdf = BooleanField(_l("Remove the PDF"))
     special_majority = BooleanField(_l("Especially major matter: passes only with two thirds of all members"))
+
+
+class TargetImportForm(FlaskForm):
+    file = FileField(_l("Targets file (CSV or XLSX)"), validators=[
+        FileRequired(), FileAllowed(["csv", "xlsx"], _l("A .csv or .xlsx file, please."))])
+
+
+class CopySetupForm(FlaskForm):
+    source = SelectField(_l("Copy from"), coerce=int, validate_choice=True)

@@ -1,4 +1,4 @@
-from flask import Response, abort, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select, text
 
 from ..extensions import db
@@ -89,3 +89,8 @@ def receipts(code: str):
 def health():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: send them to the seal."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -195,7 +195,10 @@ def test_close_count_moderate_publish(site, browse, check):
     cid = site.state["campaign_id"]
     page = browse("staff")
     page.goto(f"{site.url}/admin/campaigns/{cid}")
-    page.click("text=关闭测评")
+    page.click(f"a[href$='/admin/campaigns/{cid}/close']")
+    check(page, "close-confirm", "staff")
+    assert page.locator(".lifecycle [aria-current=step]").count() == 1  # says what comes next
+    page.click("main form button[type=submit]")
     page.wait_for_selector(".badge.status-closed")
     check(page, "closed", "staff")
     page.click(f"a[href$='/admin/campaigns/{cid}/count']")
@@ -216,7 +219,9 @@ def test_close_count_moderate_publish(site, browse, check):
     page.goto(f"{site.url}/reports/{cid}/dashboard")
     check(page, "dashboard", "staff")
     page.goto(f"{site.url}/admin/campaigns/{cid}")
-    page.click("text=发布结果")
+    page.click(f"a[href$='/admin/campaigns/{cid}/publish']")
+    check(page, "publish-confirm", "staff")
+    page.click("main form button[type=submit]")
     page.wait_for_selector(".badge.status-published")
     check(page, "published", "staff")
 
