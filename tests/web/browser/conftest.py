@@ -136,7 +136,7 @@ def check(site):
     ARTIFACTS.mkdir(exist_ok=True)
     problems = []
 
-    def do(page, name, account=None, axe=True):
+    def do(page, name, account=None, axe=False):
         page.wait_for_load_state()
         width = page.viewport_size["width"]
         page.screenshot(path=str(ARTIFACTS / f"{slug(name)}-{width}.png"), full_page=True)
