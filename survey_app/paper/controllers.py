@@ -155,8 +155,9 @@ def batch_pdf(campaign_id: int, batch_id: int):
     batch = db.session.get(PaperBatch, batch_id)
     if batch is None or batch.campaign_id != c.id:
         abort(404)
-    pdf = ops.batch_pdf(batch, current_user.username)
-    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}.pdf"
+    matrix = request.form.get("layout") == "matrix"
+    pdf = ops.batch_pdf(batch, current_user.username, matrix=matrix)
+    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}{'-matrix' if matrix else ''}.pdf"
     return current_app.response_class(pdf, mimetype="application/pdf",
                                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
