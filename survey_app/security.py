@@ -104,6 +104,7 @@ ENDPOINTS: dict[str, object] = {
     "reports.drilldown": STAFF_READ,
     "reports.comments": STAFF_READ,
     "reports.moderate": STAFF_WRITE,
+    "reports.moderate_many": STAFF_WRITE,
     "reports.export_xlsx": STAFF_READ,
     "reports.export_csv": STAFF_READ,
     "public.bundle": PUBLIC,
