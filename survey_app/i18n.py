@@ -102,6 +102,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _language():
-        lang = current_language()
-        return {"lang": lang, "is_en": lang.startswith("en"),
+        # Babel may name the Chinese locale zh_Hans_CN: the switch compares with the codes it offers.
+        lang = "en" if current_language().startswith("en") else "zh_CN"
+        return {"lang": lang, "is_en": lang == "en",
                 "languages": [("zh_CN", "中文"), ("en", "English")]}

@@ -187,3 +187,10 @@ def test_home_page_promises_no_more_than_the_threat_model(app, client):
     html = client.get("/").get_data(as_text=True)
     assert "not even the people who run this server" not in html
     assert "alters the server's software" in html or "alters the server&#39;s software" in html
+
+
+def test_the_language_switch_marks_the_current_language(app, client):
+    zh = client.get("/", headers=ZH).get_data(as_text=True)
+    assert "<strong>中文</strong>" in zh and "/language/zh_CN" not in zh and "/language/en" in zh
+    en = client.get("/").get_data(as_text=True)
+    assert "<strong>English</strong>" in en and "/language/en?" not in en

@@ -184,6 +184,8 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
     first.fill("A" * int(first.get_attribute("data-len")))
     staff.click("main button[type=submit]:not(.secondary)")
     staff.wait_for_url(f"**/paper/{cid}")
+    said = staff.inner_text(".flash")
+    assert "第三方核对完成" in said and "两次录入一致" not in said, said
     with site.app.app_context():
         sheet = db.session.query(PaperSheet).filter_by(number=number).one()
         assert sheet.status == "ballot" and sheet.third_checked
@@ -216,6 +218,15 @@ def test_close_count_moderate_publish(site, browse, check):
     page.locator(".moderation li button[value=published]").first.click()
     page.wait_for_selector(".flash")
     assert page.locator(".moderation li").count() == 8
+    # the rest of one target's comments at once: filter, select all, publish selected
+    page.select_option("select[name=target]", label="unit-2 · 教育局")
+    page.click("#comment-filter button[type=submit]")
+    assert page.locator(".moderation li").count() == 3
+    page.check("#select-all")
+    page.click(".bulk-actions button[value=published]")
+    page.wait_for_selector(".flash.success")
+    assert page.locator(".moderation li").count() == 0
+    check(page, "comments-bulk", "staff")
     page.goto(f"{site.url}/reports/{cid}/dashboard")
     check(page, "dashboard", "staff")
     page.goto(f"{site.url}/admin/campaigns/{cid}")
