@@ -277,6 +277,47 @@ def test_a_visitor_reads_the_ranking_checks_a_receipt_and_downloads_the_bundle(s
     assert f"{CODE}/results.json" in names and f"{CODE}/answers.csv" in names
 
 
+def test_next_year_copies_the_setup_and_imports_targets_with_accounts(site, browse, check, tmp_path):
+    page = browse("staff")
+    page.goto(site.url + "/admin/campaigns/new")
+    page.fill("input[name=code]", "city-2027")
+    page.fill("input[name=title_zh]", "江川市2027年行风评议")
+    page.fill("input[name=title_en]", "Jiangchuan sector-style appraisal 2027")
+    page.select_option("select[name=questionnaire_version]", str(site.state["version_id"]))
+    page.fill("input[name=min_group_size]", "3")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/admin/campaigns/*")
+    page.click("a[href$='/copy']")
+    check(page, "copy-setup", "staff")
+    page.select_option("select[name=source]", str(site.state["campaign_id"]))
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".flash.success")
+    assert page.locator("tr[data-group]").count() == 2
+    page.click("a[href$='/targets/import']")
+    check(page, "import-targets", "staff")
+    sheet = tmp_path / "targets.csv"
+    sheet.write_text("code,kind,name_zh,name_en,post_zh,post_en,unit,report_zh,report_en,account\n"
+                     "zhang-wei,领导,张伟,Zhang Wei,公安局局长,Director of the Public Security Bureau,unit-1,"
+                     "述职报告正文,Report text,zhangwei\n"
+                     "bad code,unit,某局,Some bureau,,,,,,\n", encoding="utf-8")
+    page.set_input_files("input[name=file]", str(sheet))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".import-problems")
+    check(page, "import-problems", "staff")
+    assert "3" in page.inner_text(".import-problems td.num")  # the bad row, by its line
+    sheet.write_text(sheet.read_text(encoding="utf-8").rsplit("bad code", 1)[0], encoding="utf-8")
+    page.set_input_files("input[name=file]", str(sheet))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".preview-table")
+    check(page, "import-preview", "staff")
+    page.click("main form.actions button[type=submit]")
+    page.wait_for_selector("#new-accounts")
+    assert page.locator("#new-accounts tbody tr").count() == 1
+    check(page, "import-accounts", "staff", axe=True)
+    page.click("main a.button")
+    assert "张伟" in page.inner_text("main")
+
+
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_visited_page_fits_and_passes_axe(site, chromium, check, lang, viewport):
