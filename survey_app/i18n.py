@@ -54,7 +54,9 @@ def local_time(moment: datetime | None, fmt: str = "medium", zone: bool = True) 
     if pattern is None:
         pattern = "d MMM y, HH:mm" if locale == "en_GB" else "y年M月d日 HH:mm"
     text = format_datetime(moment, pattern, locale=locale)
-    return f"{text} ({zone_label()})" if zone else text
+    if not zone:
+        return text
+    return f"{text} ({zone_label()})" if locale == "en_GB" else f"{text}（{zone_label()}）"
 
 
 def local_date(day: date | datetime | None, fmt: str = "medium") -> str:

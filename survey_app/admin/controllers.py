@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import questionnaires
 
@@ -477,6 +478,8 @@ def import_targets(campaign_id: int):
             accounts = imports.apply_targets(campaign, rows, current_user.username)
         except operations.LifecycleError as error:
             abort(409, description=str(error))
+        except IntegrityError:  # a code or an account name taken since the preview
+            abort(409, description=_("A target code or an account name was taken since the preview: upload the file again."))
         flash(_("%(n)d targets imported into the campaign.", n=len(rows)), "success")
         if not accounts:
             return redirect(url_for("admin.campaign", campaign_id=campaign.id))

@@ -164,9 +164,8 @@ def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowP
 
 def apply_targets(campaign: Campaign, rows: list[TargetRow], actor: str) -> list[tuple[str, str]]:
     """Create or update the targets, add them to the draft campaign with their reports, and make
-    the leader accounts asked for. Returns (username, temporary password) of each new account:
-    shown once, like access codes, and changed at the first login."""
-    from ..auth.operations import create_user
+    the leader accounts asked for, all in one transaction. Returns (username, temporary password)
+    of each new account: shown once, like access codes, and changed at the first login."""
     if campaign.status != "draft":
         raise operations.LifecycleError(_l("targets are fixed once the campaign is open"))
     by_code = {t.code: t for t in db.session.execute(select(Target)).scalars()}
@@ -195,9 +194,15 @@ def apply_targets(campaign: Campaign, rows: list[TargetRow], actor: str) -> list
                 ct.report_zh, ct.report_en = row.report_zh, row.report_en
         for row in rows:
             if row.account_action == "new":
+                # As auth.operations.create_user does, but inside this one transaction.
                 password = secrets.token_urlsafe(9)
-                create_user(row.account, password, "leader", display_name=row.name_zh,
-                            target_id=by_code[row.code].id, temporary=True)
+                user = User(username=row.account, role="leader", display_name=row.name_zh,
+                            target_id=by_code[row.code].id, must_change_password=True)
+                user.set_password(password)
+                db.session.add(user)
+                db.session.flush()
+                audit.record("user.create", f"user:{user.id}", username=user.username, role="leader",
+                             target=user.target_id, campaigns=[])
                 accounts.append((row.account, password))
         audit.record("targets.import", f"campaign:{campaign.id}", actor=actor, campaign=campaign.code,
                      targets=len(rows), created=sum(r.action == "new" for r in rows),

@@ -136,3 +136,19 @@ def test_copy_last_years_setup(app, login, make_campaign):
     assert staff.post(f"/admin/campaigns/{new}/copy", data={"source": last}).status_code == 302
     with app.app_context():
         assert len(db.session.get(Campaign, new).groups) == 2
+
+
+def test_a_failure_half_way_leaves_nothing(app, login, make_campaign, monkeypatch):
+    """Targets, reports and accounts are applied in one transaction: all or nothing."""
+    from survey_app.admin import imports
+    cid = make_campaign(status="draft", n_targets=1)
+    staff = login("staff")
+    html = upload(staff, cid, GOOD).get_data(as_text=True)
+    before = counts(app)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(imports.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        staff.post(f"/admin/campaigns/{cid}/targets/import", data={"payload": payload(html)})
+    assert counts(app) == before
