@@ -194,3 +194,13 @@ def test_the_language_switch_marks_the_current_language(app, client):
     assert "<strong>中文</strong>" in zh and "/language/zh_CN" not in zh and "/language/en" in zh
     en = client.get("/").get_data(as_text=True)
     assert "<strong>English</strong>" in en and "/language/en?" not in en
+
+
+def test_designer_lists_option_labels_not_codes(app, login):
+    import questionnaires
+    from survey_app.admin import operations
+    staff = login("staff")
+    with app.app_context():
+        vid = operations.save_questionnaire(questionnaires.template("integrity_report")).id
+    page = staff.get(f"/designer/versions/{vid}", headers=ZH).get_data(as_text=True)
+    assert "看过（听过）全文" in page and "full / partial" not in page
