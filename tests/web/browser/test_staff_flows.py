@@ -191,6 +191,9 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
         assert sheet.status == "ballot" and sheet.third_checked
     staff.goto(f"{site.url}/paper/{cid}/reconciliation")
     check(staff, "paper-reconciliation", "staff")
+    # every column in view at 1366 px: the table does not scroll inside its frame
+    frame = staff.locator(".reconciliation .table-wrap").first
+    assert frame.evaluate("el => el.scrollWidth <= el.clientWidth"), "the reconciliation table is cut at 1366 px"
 
 
 def test_close_count_moderate_publish(site, browse, check):
