@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from . import Answers, InputError, Method, dump_results, score
+from . import Answers, InputError, Method, canonical_results, dump_results, score
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("method", help="method.json")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write results.json here instead of standard output")
+    parser.add_argument("--canonical", action="store_true",
+                        help="write the canonical bytes whose SHA-256 a published campaign names "
+                             "(keys sorted, no whitespace) instead of indented JSON")
     args = parser.parse_args(argv)
     if args.output and os.path.isdir(args.output):
         # Refused before any work, so nothing is left behind.
@@ -36,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     text = io.StringIO()
-    dump_results(results, text)
+    if args.canonical:
+        text.write(canonical_results(results).decode("utf-8"))
+    else:
+        dump_results(results, text)
     if args.output:
         partial = None
         try:
@@ -45,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = os.path.dirname(os.path.abspath(args.output))
             fd, partial = tempfile.mkstemp(dir=folder, prefix=os.path.basename(args.output) + ".",
                                            suffix=".partial")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text.getvalue())
             os.replace(partial, args.output)
             partial = None

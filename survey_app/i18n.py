@@ -1,5 +1,9 @@
 """Language choice: a cookie set by the switch on every page, else the browser's preference."""
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
 
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
@@ -19,6 +23,48 @@ def select_locale() -> str:
 
 def current_language() -> str:
     return str(get_locale() or "zh_CN")
+
+
+#: Babel locales for dates: English pages print day-month-year and a 24-hour clock (en_GB), never
+#: the US month-first form a reader in China would misread.
+DATE_LOCALES = {"en": "en_GB", "zh_CN": "zh_Hans_CN"}
+
+
+def time_zone() -> ZoneInfo:
+    """The campaigns' time zone (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai unless told otherwise)."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+
+
+def zone_label() -> str:
+    from flask_babel import gettext as _
+    zone = time_zone()
+    return _("Beijing time") if zone.key in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone.key
+
+
+def local_time(moment: datetime | None, fmt: str = "medium", zone: bool = True) -> str:
+    """A stored UTC time (naive, as every model keeps it) in the campaigns' time zone, worded
+    for the page's language, with the zone named so that no reader takes it for UTC."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(time_zone())
+    pattern = {"short": "yyyy-MM-dd HH:mm", "seconds": "yyyy-MM-dd HH:mm:ss"}.get(fmt)
+    locale = DATE_LOCALES.get(current_language(), "zh_Hans_CN")
+    if pattern is None:
+        pattern = "d MMM y, HH:mm" if locale == "en_GB" else "y年M月d日 HH:mm"
+    text = format_datetime(moment, pattern, locale=locale)
+    if not zone:
+        return text
+    return f"{text} ({zone_label()})" if locale == "en_GB" else f"{text}（{zone_label()}）"
+
+
+def local_date(day: date | datetime | None, fmt: str = "medium") -> str:
+    if day is None:
+        return "—"
+    if isinstance(day, datetime):
+        day = (day.replace(tzinfo=timezone.utc) if day.tzinfo is None else day).astimezone(time_zone()).date()
+    return format_date(day, fmt, locale=DATE_LOCALES.get(current_language(), "zh_Hans_CN"))
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
@@ -52,9 +98,13 @@ def init_app(app) -> None:
              "integrity_report": _l("Integrity-report evaluation"),
              "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision ballot")}
     app.add_template_global(lambda kind: kinds.get(kind, kind), "kind_label")
+    app.add_template_filter(local_time, "localtime")
+    app.add_template_global(zone_label, "zone_label")
+    app.add_template_filter(local_date, "localdate")
 
     @app.context_processor
     def _language():
-        lang = current_language()
-        return {"lang": lang, "is_en": lang.startswith("en"),
+        # Babel may name the Chinese locale zh_Hans_CN: the switch compares with the codes it offers.
+        lang = "en" if current_language().startswith("en") else "zh_CN"
+        return {"lang": lang, "is_en": lang == "en",
                 "languages": [("zh_CN", "中文"), ("en", "English")]}

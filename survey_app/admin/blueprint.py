@@ -12,9 +12,9 @@ bp.add_url_rule("/campaigns/<id:campaign_id>/groups/<id:group_id>", "group_edit"
                 methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/targets", "targets", c.targets, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/open", "open_campaign", c.open_campaign, methods=["GET", "POST"])
-bp.add_url_rule("/campaigns/<id:campaign_id>/close", "close_campaign", c.close_campaign, methods=["POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/close", "close_campaign", c.close_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/count", "count_campaign", c.count_campaign, methods=["GET", "POST"])
-bp.add_url_rule("/campaigns/<id:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes", "issue_codes", c.issue_codes, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes/revoke", "revoke_codes", c.revoke_codes, methods=["POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/groups/<id:group_id>/poster.pdf", "poster", c.poster)
@@ -29,3 +29,6 @@ bp.add_url_rule("/questionnaires/versions/<id:version_id>", "questionnaire_versi
 bp.add_url_rule("/questionnaires/versions/<id:version_id>.yaml", "questionnaire_yaml", c.questionnaire_yaml)
 bp.add_url_rule("/questionnaires/versions/<id:version_id>/publish", "questionnaire_publish",
                 c.questionnaire_publish, methods=["POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/targets/import", "import_targets", c.import_targets,
+                methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/copy", "copy_setup", c.copy_setup, methods=["GET", "POST"])

@@ -3,7 +3,6 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
@@ -18,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import questionnaires
 
@@ -29,7 +29,7 @@ from ..ballots.slips import poster_pdf, slips_pdf
 from ..designer.problems import parse_upload
 from ..extensions import db
 from ..formtools import choices
-from ..i18n import current_language
+from ..i18n import current_language, time_zone
 from ..models import (
     Campaign,
     CampaignTarget,
@@ -40,9 +40,12 @@ from ..models import (
 )
 from ..security import load_campaign
 from . import operations
+from . import imports
 from .forms import (
     CampaignForm,
     ConfirmForm,
+    CopySetupForm,
+    TargetImportForm,
     CountForm,
     GroupEditForm,
     GroupForm,
@@ -55,19 +58,16 @@ from .forms import (
     TemplateForm,
 )
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
 def _to_utc(local: datetime | None) -> datetime | None:
     if local is None:
         return None
-    return local.replace(tzinfo=LOCAL).astimezone(timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=time_zone()).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _to_local(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
-    return utc.replace(tzinfo=timezone.utc).astimezone(LOCAL).replace(tzinfo=None)
+    return utc.replace(tzinfo=timezone.utc).astimezone(time_zone()).replace(tzinfo=None)
 
 
 def visible_campaigns():
@@ -242,7 +242,11 @@ def open_campaign(campaign_id: int):
 
 
 def close_campaign(campaign_id: int):
+    """GET says what closing does and what comes next; POST closes."""
     campaign = load_campaign(campaign_id)
+    if request.method == "GET":
+        return render_template("admin/confirm_step.html", campaign=campaign, step="close", confirm=ConfirmForm(),
+                               turnout=ballots.turnout(campaign), locale=current_language())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -272,7 +276,11 @@ def count_campaign(campaign_id: int):
 
 
 def publish_campaign(campaign_id: int):
+    """GET says what publishing does; POST freezes and publishes."""
     campaign = load_campaign(campaign_id)
+    if request.method == "GET":
+        return render_template("admin/confirm_step.html", campaign=campaign, step="publish", confirm=ConfirmForm(),
+                               turnout=ballots.turnout(campaign), locale=current_language())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -441,3 +449,73 @@ def questionnaire_publish(version_id: int):
     flash(_("Version %(n)d is published and can no longer change.", n=version.number), "success")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
+
+
+def _import_signer():
+    from itsdangerous import URLSafeSerializer
+    return URLSafeSerializer(current_app.secret_key, salt="targets-import")
+
+
+def import_targets(campaign_id: int):
+    """Upload → preview with problems by row → confirm. The checked rows travel signed in the
+    confirmation form, so what is applied is exactly what was previewed."""
+    from flask import g
+    campaign = load_campaign(campaign_id)
+    if campaign.status != "draft":
+        abort(409, description=_("Targets are fixed once the campaign is open."))
+    form = TargetImportForm()
+    context = {"campaign": campaign, "form": form, "confirm": ConfirmForm(), "locale": current_language(),
+               "columns": imports.COLUMNS, "rows": None, "problems": [], "payload": None}
+    if request.method == "POST" and request.form.get("payload"):
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        from itsdangerous import BadSignature
+        try:
+            rows = imports.rows_from_data(_import_signer().loads(request.form["payload"]))
+        except (BadSignature, TypeError, ValueError):
+            abort(400, description=_("The preview expired or was altered: upload the file again."))
+        try:
+            accounts = imports.apply_targets(campaign, rows, current_user.username)
+        except operations.LifecycleError as error:
+            abort(409, description=str(error))
+        except IntegrityError:  # a code or an account name taken since the preview
+            abort(409, description=_("A target code or an account name was taken since the preview: upload the file again."))
+        flash(_("%(n)d targets imported into the campaign.", n=len(rows)), "success")
+        if not accounts:
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        g.no_store = True  # temporary passwords, shown once
+        return render_template("admin/import_done.html", campaign=campaign, accounts=accounts,
+                               locale=current_language())
+    status = 200
+    if form.validate_on_submit():
+        rows, problems = imports.read_targets(form.file.data.read(), form.file.data.filename or "")
+        context.update(rows=rows, problems=problems)
+        if problems:
+            status = 400
+        else:
+            context["payload"] = _import_signer().dumps(imports.rows_to_data(rows))
+    elif form.errors:
+        status = 400
+    return render_template("admin/import_targets.html", **context), status
+
+
+def copy_setup(campaign_id: int):
+    campaign = load_campaign(campaign_id)
+    if campaign.status != "draft":
+        abort(409, description=_("Only a draft campaign takes a copied set-up."))
+    form = CopySetupForm()
+    sources = [c for c in imports.earlier_campaigns(campaign) if c.groups or c.targets]
+    form.source.choices = choices([(c.id, f"{c.title(current_language())} ({c.code})") for c in sources])
+    if form.validate_on_submit():
+        source = load_campaign(form.source.data)
+        try:
+            imports.copy_setup(campaign, source, current_user.username)
+        except operations.LifecycleError as error:
+            flash(_("The set-up cannot be copied: %(reason)s", reason=error), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        else:
+            flash(_("Groups, weights, targets and settings copied from %(code)s. Check them, then add this year's reports.",
+                    code=source.code), "success")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    return render_template("admin/copy_setup.html", campaign=campaign, form=form, sources=sources,
+                           locale=current_language()), (400 if form.errors else 200)

@@ -26,7 +26,7 @@ class CampaignForm(FlaskForm):
                                  format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), validators=[Optional(), YearRange()],
                                  format="%Y-%m-%dT%H:%M")
-    min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(1, 1000)])
+    min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(3, 1000, message=_l("At least 3: with fewer respondents, a group's figures would tell how one person answered."))])
     show_ranks = BooleanField(_l("Show ranks and publish a ranking"), default=True)
     hotline = StringField(_l("Supervision hotline"), validators=[Length(max=100)])
     contact = StringField(_l("Contact"), validators=[Length(max=300)])
@@ -110,3 +110,12 @@ class TargetReportForm(FlaskForm):
     report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
     remove_pdf = BooleanField(_l("Remove the PDF"))
     special_majority = BooleanField(_l("Especially major matter: passes only with two thirds of all members"))
+
+
+class TargetImportForm(FlaskForm):
+    file = FileField(_l("Targets file (CSV or XLSX)"), validators=[
+        FileRequired(), FileAllowed(["csv", "xlsx"], _l("A .csv or .xlsx file, please."))])
+
+
+class CopySetupForm(FlaskForm):
+    source = SelectField(_l("Copy from"), coerce=int, validate_choice=True)

@@ -96,22 +96,29 @@ def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: 
     db.session.commit()
 
 
+def place_targets(campaign: Campaign, targets: list[Target]) -> None:
+    """The campaign's targets in this order, without committing. Rows of targets that stay are
+    kept (with their reports): replacing them all would insert the new rows before deleting the
+    old ones and break the (campaign, target) unique key."""
+    kept = {ct.target_id: ct for ct in campaign.campaign_targets}
+    rows = []
+    # A target chosen twice is one target.
+    targets = list({t.id: t for t in targets}.values()) if all(t.id for t in targets) else targets
+    for i, t in enumerate(targets):
+        row = kept.pop(t.id, None) or CampaignTarget(target=t)
+        row.position = i
+        rows.append(row)
+    for gone in kept.values():
+        campaign.campaign_targets.remove(gone)
+    db.session.flush()
+    campaign.campaign_targets = rows
+    db.session.flush()
+
+
 def set_targets(campaign: Campaign, targets: list[Target]) -> None:
     if campaign.status != "draft":
         raise LifecycleError(_l("targets are fixed once the campaign is open"))
-    # Keep the links of targets that stay (their reports with them): replacing them would
-    # insert the new (campaign, target) rows before deleting the old ones, against the unique key.
-    kept = {link.target_id: link for link in campaign.campaign_targets}
-    links, seen = [], set()
-    for target in targets:
-        if target.id in seen:
-            continue
-        seen.add(target.id)
-        link = kept.get(target.id) or CampaignTarget(target=target)
-        link.position = len(links)
-        links.append(link)
-    campaign.campaign_targets = links
-    targets = [link.target for link in links]
+    place_targets(campaign, targets)
     audit.record("campaign.targets", f"campaign:{campaign.id}", targets=[t.code for t in targets])
     db.session.commit()
 
@@ -157,7 +164,8 @@ def count_campaign(campaign: Campaign, passphrase: str) -> int:
 def publish_campaign(campaign: Campaign) -> None:
     """Freeze the results with their hash and open them to the public and to each leader."""
     import hashlib
-    import json
+
+    from scoring import canonical_results
 
     from ..results import method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
@@ -165,8 +173,8 @@ def publish_campaign(campaign: Campaign) -> None:
     frozen = results(campaign)
     campaign.published_results = frozen
     campaign.published_method = method_dict(campaign)
-    campaign.published_sha256 = hashlib.sha256(json.dumps(
-        frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_results).
+    campaign.published_sha256 = hashlib.sha256(canonical_results(frozen)).hexdigest()
     campaign.status, campaign.published_at = "published", utcnow()
     from ..reports import bundle
     campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)

@@ -122,6 +122,16 @@ def _outcome_message(outcome: ops.EntryOutcome) -> str:
     }[outcome.state]
 
 
+def _checked_message(state: str, label: str) -> str:
+    """After a third check the two entries did not match: say what the check decided."""
+    return {
+        "ballot": _("Sheet %(s)s: third check done. The ballot is sealed in the ballot box.", s=label),
+        "blank": _("Sheet %(s)s: third check done. It is recorded as blank.", s=label),
+        "invalid": _("Sheet %(s)s: third check done. It is recorded as invalid under the campaign's rules.", s=label),
+        "spoiled": _("Sheet %(s)s: third check done. It is recorded as spoiled.", s=label),
+    }.get(state) or _("Sheet %(s)s: third check done.", s=label)
+
+
 def print_sheets(campaign_id: int):
     c = load_campaign(campaign_id)
     form = PrintForm()
@@ -145,8 +155,9 @@ def batch_pdf(campaign_id: int, batch_id: int):
     batch = db.session.get(PaperBatch, batch_id)
     if batch is None or batch.campaign_id != c.id:
         abort(404)
-    pdf = ops.batch_pdf(batch, current_user.username)
-    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}.pdf"
+    matrix = request.form.get("layout") == "matrix"
+    pdf = ops.batch_pdf(batch, current_user.username, matrix=matrix)
+    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}{'-matrix' if matrix else ''}.pdf"
     return current_app.response_class(pdf, mimetype="application/pdf",
                                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -188,7 +199,7 @@ def check(campaign_id: int, number: int):
                     abort(refusal.status, description=str(refusal.message))
                 errors = {"_form": refusal.message}
             else:
-                flash(_outcome_message(ops.EntryOutcome(state, ops.sheet_label(number))), "success")
+                flash(_checked_message(state, ops.sheet_label(number)), "success")
                 return redirect(url_for("paper.campaign", campaign_id=c.id))
     return render_template("paper/check.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
                            entries=entries, differing=differing, form=form, values=values, errors=errors,

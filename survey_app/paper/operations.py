@@ -397,8 +397,23 @@ def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: s
     return batch
 
 
-def batch_pdf(batch: PaperBatch, actor: str) -> bytes:
-    """The PDF of a batch; producing it again is a reprint, which the audit log records."""
+#: the printable width of a landscape A4 matrix sheet (297 mm less margins), in mm
+MATRIX_WIDTH_MM = 277
+
+
+def matrix_geometry(lay: "Layout") -> tuple[float, float]:
+    """(box size, name column width) in mm so that every item column fits across the page."""
+    target_rows = [r for r in lay.rows if r.target is not None]
+    items = target_rows[0].items if target_rows else []
+    boxes = sum(len(lay.choices(i)) for i in items) or 1
+    name_mm = 42.0 if len(items) <= 8 else 34.0
+    spare = MATRIX_WIDTH_MM - 6 - name_mm - 1.5 * len(items)
+    return round(max(2.4, min(3.6, spare / boxes - 0.35)), 2), name_mm
+
+
+def batch_pdf(batch: PaperBatch, actor: str, matrix: bool = False) -> bytes:
+    """The PDF of a batch; producing it again is a reprint, which the audit log records.
+    `matrix` prints every target on one landscape sheet (targets as rows, items as columns)."""
     from flask import render_template
 
     from ..ballots.slips import qr_svg, render_pdf
@@ -406,8 +421,13 @@ def batch_pdf(batch: PaperBatch, actor: str) -> bytes:
     lay = layout(campaign, batch.group)
     sheets = [{"label": sheet_label(n), "qr": qr_svg(sheet_qr_text(campaign, n), 4)}
               for n in range(batch.first_number, batch.first_number + batch.count)]
-    html = render_template("paper/sheets_print.html", campaign=campaign, group=batch.group, lay=lay,
-                           sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS)
+    if matrix:
+        box_mm, name_mm = matrix_geometry(lay)
+        html = render_template("paper/sheets_matrix_print.html", campaign=campaign, group=batch.group, lay=lay,
+                               sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS, box_mm=box_mm, name_mm=name_mm)
+    else:
+        html = render_template("paper/sheets_print.html", campaign=campaign, group=batch.group, lay=lay,
+                               sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS)
     pdf = render_pdf(html)
     batch.downloads += 1
     if batch.downloads > 1:

@@ -1,5 +1,5 @@
-from flask import Response, abort, render_template, request
-from sqlalchemy import select
+from flask import Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
@@ -18,6 +18,14 @@ def index():
     published = [c for c in campaigns if c.status == "published"]
     return render_template("public/index.html", open_campaigns=open_, published=published,
                            locale=current_language())
+
+
+def open_hotlines() -> list[Campaign]:
+    """The open campaigns that publish a supervision hotline, for pages that know no campaign."""
+    now = utcnow()
+    campaigns = db.session.execute(select(Campaign).where(Campaign.status == "open", Campaign.hotline != "")
+                                   .order_by(Campaign.created_at.desc())).scalars().all()
+    return [c for c in campaigns if c.hotline and c.accepts_ballots(now)]
 
 
 def _published(code: str) -> Campaign:
@@ -48,13 +56,39 @@ def bundle(code: str):
         "Content-Disposition": f'attachment; filename="{campaign.code}-results-bundle.zip"'})
 
 
+RECEIPTS_PER_PAGE = 400
+HEX = set("0123456789ABCDEF")
+
+
+def normalise_receipt(typed: str) -> str:
+    """What a respondent typed, as the receipt is printed: case, spaces and dashes do not matter
+    (as for access codes). Returns the hex digits found, dashed in fours, possibly partial."""
+    digits = "".join(ch for ch in (typed or "").upper() if ch in HEX)[:16]
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def receipts(code: str):
+    """Check one receipt, or browse the sorted list a page at a time (a city has tens of thousands)."""
     campaign = _published(code)
-    wanted = (request.args.get("r") or "").strip().upper()
-    rows = db.session.execute(select(Receipt.fingerprint).where(Receipt.campaign_id == campaign.id)
-                              .order_by(Receipt.fingerprint)).scalars().all()
-    return render_template("public/receipts.html", campaign=campaign, receipts=rows, wanted=wanted,
-                           found=wanted in set(rows) if wanted else None, locale=current_language())
+    wanted = normalise_receipt(request.args.get("r", ""))
+    full = len(wanted) == 19
+    base = select(Receipt.fingerprint).where(Receipt.campaign_id == campaign.id)
+    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    found = None
+    listed = base
+    if wanted:
+        if full:
+            found = db.session.execute(base.where(Receipt.fingerprint == wanted)).first() is not None
+        else:  # a partial receipt lists the receipts it begins
+            listed = base.where(Receipt.fingerprint.startswith(wanted, autoescape=True))
+    matching = db.session.execute(select(func.count()).select_from(listed.subquery())).scalar_one()
+    pages = max(1, -(-matching // RECEIPTS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows = db.session.execute(listed.order_by(Receipt.fingerprint).offset((page - 1) * RECEIPTS_PER_PAGE)
+                              .limit(RECEIPTS_PER_PAGE)).scalars().all()
+    return render_template("public/receipts.html", campaign=campaign, receipts=rows, total=total, wanted=wanted,
+                           partial=bool(wanted) and not full, matching=matching, page=page, pages=pages,
+                           found=found, locale=current_language())
 
 
 def health():
@@ -63,3 +97,8 @@ def health():
     if state == "ok":
         return {"status": "ok", "database": "ok"}
     return {"status": "unavailable", "database": state}, 503, {"Retry-After": str(RETRY_AFTER)}
+
+
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: send them to the seal."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

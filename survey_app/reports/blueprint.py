@@ -10,6 +10,7 @@ bp.add_url_rule("/<id:campaign_id>/targets/<id:target_id>.pdf", "report_pdf", c.
 bp.add_url_rule("/<id:campaign_id>/dashboard", "dashboard", c.dashboard)
 bp.add_url_rule("/<id:campaign_id>/targets/<id:target_id>/alert", "drilldown", c.drilldown)
 bp.add_url_rule("/<id:campaign_id>/comments", "comments", c.comments)
+bp.add_url_rule("/<id:campaign_id>/comments/bulk", "moderate_many", c.moderate_many, methods=["POST"])
 bp.add_url_rule("/<id:campaign_id>/comments/<code:comment_id>", "moderate", c.moderate, methods=["POST"])
 bp.add_url_rule("/<id:campaign_id>/results.xlsx", "export_xlsx", c.export_xlsx)
 bp.add_url_rule("/<id:campaign_id>/results.csv", "export_csv", c.export_csv)

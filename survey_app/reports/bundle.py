@@ -1,15 +1,19 @@
 """The open results bundle: everything anyone needs to recompute a published campaign.
 
 A zip of answers.csv (ballots shuffled, fresh random ids), method.json (the exact method
-of publication), results.json (the frozen results), receipts.txt and a bilingual README.
+of publication), results.json (the frozen results in the canonical bytes whose SHA-256 is
+published), targets.csv, receipts.txt, the method document, the scoring package's source and a
+bilingual README with the command that reproduces the hash.
 """
 import csv
 import io
-import json
 import random
 import secrets
 import zipfile
+from pathlib import Path
 
+import scoring
+from scoring import canonical_results
 from scoring.method import canonical_bytes
 from sqlalchemy import select
 
@@ -25,40 +29,77 @@ README = """\
 ----
 本压缩包是本次测评公开发布的全部结果数据，任何人都可以据此复核每一个公布的数字。
 
-- answers.csv   全部有效选票中评分题的作答（每行一个回答：ballot,group,target,item,option）。
-                选票顺序已随机打乱，ballot 是新生成的随机编号，与数据库中的编号无关，
-                不能追溯到任何个人、测评码、时间或设备。
-- method.json   发布时使用的计分方法（权重、计分、分组最少人数、等次、预警阈值）。
-- results.json  发布的结果（SHA-256：{sha}）。
-- receipts.txt  已计票选票的回执列表（已排序），可核对自己的选票是否被计入。
+- answers.csv        全部有效选票中评分题的作答（每行一个回答：ballot,group,target,item,option）。
+                     选票顺序已随机打乱，ballot 是新生成的随机编号，与数据库中的编号无关，
+                     不能追溯到任何个人、测评码、时间或设备。
+- method.json        发布时使用的计分方法（权重、计分、分组最少人数、等次、预警阈值）。
+- results.json       发布的结果，以规范形式写出（键排序、无空白、UTF-8）；
+                     其 SHA-256 即公布的结果指纹：{sha}
+- targets.csv        被评对象的代码与名称（results.json 中的 target 即此代码）。
+- receipts.txt       已计票选票的回执列表（已排序），可核对自己的选票是否被计入。
+- scoring-method.md  计分方法的完整说明（英文）。
+- scoring/           发布时所用的计分程序（Python 源代码，只依赖 numpy）。
 
-复核方法（需要 Python 3.11 及本平台的 scoring 包）：
+复核方法（需要 Python 3.11 或更新版本）。在解压后的本文件夹中执行：
 
-    python -m scoring answers.csv method.json -o recomputed.json
+    python3 -m venv venv
+    venv/bin/pip install "numpy>=1.26"
+    venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
+    sha256sum results.json recomputed.json
 
-recomputed.json 中的数字应与 results.json 完全一致。计分方法详见 scoring-method.md。
+两行输出的指纹都应为 {sha}。
+去掉 --canonical 则输出便于阅读的缩进格式，数字完全相同。
 
 English
 -------
 This archive holds the published results of the campaign and everything needed to check
 every published number.
 
-- answers.csv   the answers to the rating items of every counted ballot, one answer per
-                row (ballot,group,target,item,option). Ballots are shuffled and carry fresh
-                random ids, unrelated to the database: nothing links them to a person, an
-                access code, a time or a device.
-- method.json   the scoring method used at publication (weights, points, minimum group
-                size, grades, alert thresholds).
-- results.json  the published results (SHA-256: {sha}).
-- receipts.txt  the sorted receipts of the counted ballots: check that yours is there.
+- answers.csv        the answers to the rating items of every counted ballot, one answer per
+                     row (ballot,group,target,item,option). Ballots are shuffled and carry fresh
+                     random ids, unrelated to the database: nothing links them to a person, an
+                     access code, a time or a device.
+- method.json        the scoring method used at publication (weights, points, minimum group
+                     size, grades, alert thresholds).
+- results.json       the published results in canonical form (keys sorted, no whitespace,
+                     UTF-8, no final newline), whose SHA-256 is the published fingerprint:
+                     {sha}
+- targets.csv        the codes and names of the targets (results.json names targets by code).
+- receipts.txt       the sorted receipts of the counted ballots: check that yours is there.
+- scoring-method.md  the scoring method, in full.
+- scoring/           the scoring program used at publication (Python source, needs only numpy).
 
-To recompute (Python 3.11 with this platform's scoring package):
+To recompute (Python 3.11 or newer), inside the unpacked folder:
 
-    python -m scoring answers.csv method.json -o recomputed.json
+    python3 -m venv venv
+    venv/bin/pip install "numpy>=1.26"
+    venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
+    sha256sum results.json recomputed.json
 
-The numbers in recomputed.json equal those in results.json. The method is described in
-scoring-method.md.
+Both lines print {sha}.
+Without --canonical the output is indented for reading; the numbers are the same.
 """
+
+#: the method document and the scoring package, as shipped with this platform
+ROOT = Path(__file__).resolve().parents[2]
+SCORING = Path(scoring.__file__).resolve().parent
+
+
+def method_document() -> str:
+    """docs/scoring-method.md (the scoring package carries a copy when installed from a wheel)."""
+    for path in (ROOT / "docs" / "scoring-method.md", SCORING / "scoring-method.md"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError("docs/scoring-method.md is missing: the bundle would cite a document it lacks")
+
+
+def targets_csv(campaign: Campaign) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["target", "kind", "name_zh", "name_en", "post_zh", "post_en"])
+    for t in campaign.targets:
+        writer.writerow([t.code, t.kind, t.name_zh, t.name_en, t.post_zh or "", t.post_en or ""])
+    return out.getvalue()
 
 
 def answers_csv(campaign: Campaign, rng: random.Random | None = None) -> str:
@@ -104,6 +145,11 @@ def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes
         z.writestr(prefix + "answers.csv", answers_csv(campaign))
         # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
         z.writestr(prefix + "method.json", canonical_bytes(method))
-        z.writestr(prefix + "results.json", json.dumps(results, ensure_ascii=False, indent=1))
+        # The canonical bytes, so that `sha256sum results.json` prints the published hash.
+        z.writestr(prefix + "results.json", canonical_results(results))
+        z.writestr(prefix + "targets.csv", targets_csv(campaign))
         z.writestr(prefix + "receipts.txt", "".join(r + "\n" for r in receipts))
+        z.writestr(prefix + "scoring-method.md", method_document())
+        for source in sorted(SCORING.glob("*.py")):
+            z.writestr(prefix + "scoring/" + source.name, source.read_bytes())
     return out.getvalue()

@@ -2,15 +2,16 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..extensions import db
+from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from . import exports, operations, pdf
-from .forms import CommentFilterForm, ModerateForm
+from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
 
 def _scope() -> set[int]:
@@ -133,16 +134,34 @@ def drilldown(campaign_id: int, target_id: int):
     return render_template("reports/drilldown.html", r=r, locale=r.locale)
 
 
+COMMENTS_PER_PAGE = 50
+
+
+def _comment_filter(campaign: Campaign) -> tuple[CommentFilterForm, str, int, int]:
+    shown = CommentFilterForm(request.args)
+    shown.target.choices = choices([(0, _("All targets"))] + [(t.id, f"{t.code} · {t.name(current_language())}")
+                                                              for t in campaign.targets])
+    if shown.validate():
+        return shown, shown.status.data, shown.target.data or 0, shown.page.data or 1
+    return shown, "pending", 0, 1
+
+
 def comments(campaign_id: int):
+    """The moderation queue of a city: filtered by status and target, a page at a time, with
+    bulk publish / hide of the ticked comments."""
     campaign = _staff_campaign(campaign_id)
     locale = current_language()
-    shown = CommentFilterForm(request.args)
-    status = shown.status.data if shown.validate() else "pending"
-    rows = db.session.execute(
-        select(Comment, Target, RespondentGroup.code).outerjoin(Target, Target.id == Comment.target_id)
-        .join(RespondentGroup, RespondentGroup.id == Comment.group_id)
-        .where(Comment.campaign_id == campaign.id, Comment.status == status)
-        .order_by(Target.code, Comment.id)).all()
+    shown, status, target_id, page = _comment_filter(campaign)
+    query = (select(Comment, Target, RespondentGroup.code).outerjoin(Target, Target.id == Comment.target_id)
+             .join(RespondentGroup, RespondentGroup.id == Comment.group_id)
+             .where(Comment.campaign_id == campaign.id, Comment.status == status))
+    if target_id:
+        query = query.where(Comment.target_id == target_id)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, -(-total // COMMENTS_PER_PAGE))
+    page = min(page, pages)
+    rows = db.session.execute(query.order_by(Target.code, Comment.id)
+                              .offset((page - 1) * COMMENTS_PER_PAGE).limit(COMMENTS_PER_PAGE)).all()
     data = results_adapter.results(campaign)
     suppressed = set()
     for entry in (data or {}).get("targets", []):
@@ -151,8 +170,26 @@ def comments(campaign_id: int):
                 suppressed.add((entry["target"], code))
     items = [(comment, target, target is not None and (target.code, group_code) in suppressed)
              for comment, target, group_code in rows]
+    filters = {"status": status, "target": target_id or None}
     return render_template("reports/comments.html", campaign=campaign, rows=items, shown=shown, status=status,
-                           form=ModerateForm(), locale=locale)
+                           form=ModerateForm(), bulk=BulkModerateForm(), locale=locale, total=total, page=page,
+                           pages=pages, filters=filters)
+
+
+def moderate_many(campaign_id: int):
+    campaign = _staff_campaign(campaign_id)
+    form = BulkModerateForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Choose publish or hide."))
+    ids = [i for i in request.form.getlist("comment") if 0 < len(i) <= 64][:COMMENTS_PER_PAGE * 4]
+    if not ids:
+        flash(_("Tick the comments first."), "error")
+    else:
+        n = operations.moderate_many(campaign.id, ids, form.status.data)
+        flash((_("%(n)d comments published.", n=n) if form.status.data == "published"
+               else _("%(n)d comments hidden.", n=n)), "success")
+    back = {k: request.args.get(k) for k in ("status", "target", "page") if request.args.get(k)}
+    return redirect(url_for("reports.comments", campaign_id=campaign.id, **back))
 
 
 def moderate(campaign_id: int, comment_id: str):
@@ -167,8 +204,9 @@ def moderate(campaign_id: int, comment_id: str):
     flash({"published": _("The comment is published."), "hidden": _("The comment is hidden."),
            "pending": _("The comment is back in the queue.")}[form.status.data], "success")
     back = request.args.get("status", "pending")
+    extra = {k: request.args.get(k) for k in ("target", "page") if (request.args.get(k) or "").isdigit()}
     return redirect(url_for("reports.comments", campaign_id=campaign.id,
-                            status=back if back in ("pending", "published", "hidden") else "pending"))
+                            status=back if back in ("pending", "published", "hidden") else "pending", **extra))
 
 
 def export_xlsx(campaign_id: int):

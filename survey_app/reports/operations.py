@@ -253,3 +253,17 @@ def moderate(comment: Comment, status: str) -> None:
     audit.record("comment.moderate", f"comment:{comment.id}", campaign=comment.campaign_id,
                  before=before, after=status)
     db.session.commit()
+
+
+def moderate_many(campaign_id: int, comment_ids: list[str], status: str) -> int:
+    """Publish or hide several comments of one campaign at once; one audit entry names how many."""
+    if status not in ("published", "hidden"):
+        raise ValueError(status)
+    comments = db.session.execute(select(Comment).where(Comment.campaign_id == campaign_id,
+                                                        Comment.id.in_(comment_ids))).scalars().all()
+    for comment in comments:
+        comment.status = status
+    audit.record("comment.moderate_bulk", f"campaign:{campaign_id}", campaign=campaign_id, after=status,
+                 count=len(comments))
+    db.session.commit()
+    return len(comments)

@@ -34,3 +34,14 @@
     });
   });
 })();
+// Moderation: one box ticks every comment of the page.
+(function () {
+  "use strict";
+  var all = document.querySelector("[data-select-all]");
+  if (!all) return;
+  all.addEventListener("change", function () {
+    document.querySelectorAll("input[type=checkbox][name=" + all.dataset.selectAll + "]").forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+})();

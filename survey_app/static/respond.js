@@ -47,6 +47,20 @@
     save();
   }
 
+  // A language switch on the review page comes back to the review, not to the questions:
+  // the review is the answer of a POST, so the questionnaire page asks for it again.
+  var review = document.getElementById("review-form");
+  if (review && storage()) {
+    Array.prototype.forEach.call(document.querySelectorAll("a.lang-switch"), function (link) {
+      link.addEventListener("click", function () { storage().setItem(review.dataset.storageKey + ":review", "1"); });
+    });
+  }
+  if (form && storage() && storage().getItem(form.dataset.storageKey + ":review")) {
+    storage().removeItem(form.dataset.storageKey + ":review");
+    var reviewButton = form.querySelector("button[value=review]");
+    if (reviewButton && form.requestSubmit) { form.requestSubmit(reviewButton); return; }
+  }
+
   // After a successful submit, forget the answers kept in this browser.
   if (document.querySelector("[data-clear-storage]") && storage()) {
     for (var i = storage().length - 1; i >= 0; i--) {
@@ -97,7 +111,15 @@
       };
       prev.addEventListener("click", function () { show(current - 1); });
       next.addEventListener("click", function () { show(current + 1); });
-      show(0, true);
+      // The step survives a reload or a language switch, like the answers (this browser only).
+      var stepKey = form.dataset.storageKey + ":step";
+      var savedStep = storage() ? parseInt(storage().getItem(stepKey) || "0", 10) : 0;
+      var shown = show;
+      show = function (n, initial) {
+        shown(n, initial);
+        if (storage()) storage().setItem(stepKey, String(current));
+      };
+      show(isNaN(savedStep) ? 0 : savedStep, true);
     }
   }
 })();

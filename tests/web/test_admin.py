@@ -31,7 +31,7 @@ def test_whole_campaign_through_the_ui(app, login, full_answers):
         db.session.commit()
     response = staff.post("/admin/campaigns/new", data={
         "code": "ui-2026", "title_zh": "界面测试", "title_en": "UI test", "kind": "sector_style",
-        "questionnaire_version": version_id, "min_group_size": 2, "show_ranks": "y", "hotline": "12388"})
+        "questionnaire_version": version_id, "min_group_size": 3, "show_ranks": "y", "hotline": "12388"})
     assert response.status_code == 302, response.get_data(as_text=True)
     cid = int(response.headers["Location"].rsplit("/", 1)[1])
     for code, weight in (("staff", "0.5"), ("deputies", "0.5")):

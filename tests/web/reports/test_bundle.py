@@ -18,13 +18,43 @@ def _bundle(client, code="rep"):
     response = client.get(f"/results/{code}/bundle.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    return {Path(name).name: archive.read(name) for name in archive.namelist()}
+    return {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+
+
+def test_bundle_is_self_contained_and_its_readme_command_reproduces_the_hash(app, client, published_campaign,
+                                                                            tmp_path):
+    """Unpacked alone, with no platform on the path: the README's command gives the published hash."""
+    import hashlib
+    import re
+    from survey_app.models import Campaign
+    files = _bundle(client)
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    with app.app_context():
+        campaign = db.session.get(Campaign, published_campaign)
+        sha = campaign.published_sha256
+        names = {t.code: t.name_en for t in campaign.targets}
+    assert hashlib.sha256(files["results.json"]).hexdigest() == sha  # what `sha256sum results.json` prints
+    readme = files["README.txt"].decode("utf-8")
+    command = re.search(r"venv/bin/python (-m scoring [^\n]+)", readme).group(1).split()
+    assert "scoring-method.md" in readme and "scoring-method.md" in files
+    assert files["scoring-method.md"].decode("utf-8").startswith("#")
+    assert "scoring/__main__.py" in files and "scoring/engine.py" in files
+    targets = list(csv.DictReader(io.StringIO(files["targets.csv"].decode("utf-8"))))
+    assert {row["target"]: row["name_en"] for row in targets} == names
+    done = subprocess.run([sys.executable, *command], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert hashlib.sha256((tmp_path / "recomputed.json").read_bytes()).hexdigest() == sha
+    assert sha in readme
 
 
 def test_bundle_recomputes_to_the_published_results(app, client, published_campaign, tmp_path):
     from survey_app.models import Ballot, Campaign, Receipt
     files = _bundle(client)
-    assert set(files) == {"answers.csv", "method.json", "results.json", "receipts.txt", "README.txt"}
+    assert {"answers.csv", "method.json", "results.json", "receipts.txt", "README.txt", "targets.csv",
+            "scoring-method.md"} <= set(files)
     for name in ("answers.csv", "method.json"):
         (tmp_path / name).write_bytes(files[name])
     done = subprocess.run([sys.executable, "-m", "scoring", "answers.csv", "method.json"], cwd=tmp_path,

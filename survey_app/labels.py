@@ -1,0 +1,58 @@
+"""One place that words the platform's stable codes for people: audit actions and their
+details, item types, statuses. Code and data keep the codes; pages call `label(kind, code)`,
+which falls back to the code itself only for a code nobody has named yet."""
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, dict[str, object]] = {
+    "item_type": {"rating": _l("Rating"), "single": _l("Single choice"), "multiple": _l("Multiple choice"),
+                  "text": _l("Free text")},
+    "action": {
+        "campaign.close": _l("Campaign closed"), "campaign.count": _l("Ballots counted"),
+        "campaign.create": _l("Campaign created"), "campaign.edit": _l("Campaign edited"),
+        "campaign.open": _l("Campaign opened"), "campaign.publish": _l("Results published"),
+        "campaign.targets": _l("Targets chosen"), "campaign.copy": _l("Set-up copied"),
+        "codes.issue": _l("Access codes issued"), "codes.revoke": _l("Access codes withdrawn"),
+        "comment.moderate": _l("Comment moderated"), "comment.moderate_bulk": _l("Comments moderated"),
+        "demo.load": _l("Demo loaded"),
+        "group.create": _l("Group added"), "group.update": _l("Group edited"),
+        "paper.entry": _l("Paper sheet keyed"), "paper.import": _l("Paper answers imported"),
+        "paper.match": _l("Paper entries match"), "paper.mismatch": _l("Paper entries differ"),
+        "paper.print": _l("Paper sheets printed"), "paper.reprint": _l("Paper sheets downloaded again"),
+        "paper.rules": _l("Paper rules set"), "paper.third_check": _l("Paper sheet third check"),
+        "questionnaire.draft": _l("Questionnaire draft started"), "questionnaire.edit": _l("Questionnaire edited"),
+        "questionnaire.publish": _l("Questionnaire published"), "questionnaire.save": _l("Questionnaire saved"),
+        "questionnaire.start": _l("Questionnaire started"), "target.report": _l("Report of a target edited"),
+        "targets.import": _l("Targets imported"),
+        "user.activate": _l("Account activated"), "user.create": _l("Account created"),
+        "user.deactivate": _l("Account deactivated"),
+        "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
+        "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
+        "user.update": _l("Account edited"),
+    },
+    "detail": {
+        "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
+        "actor": _l("by"), "sheet": _l("sheet"), "outcome": _l("outcome"), "group": _l("group"),
+        "count": _l("number"), "status": _l("status"), "role": _l("role"), "results_sha256": _l("results hash"),
+        "pdf": _l("PDF"), "special_majority": _l("two-thirds rule"), "version": _l("version"),
+        "number": _l("number"), "n": _l("number"), "ballots": _l("ballots"), "username": _l("user"),
+        "from": _l("copied from"), "created": _l("created"), "updated": _l("updated"),
+    },
+    "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
+               "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
+               "ballot": _l("Ballot"), "blank": _l("Blank"), "invalid": _l("Invalid"), "spoiled": _l("Spoiled"),
+               "waiting": _l("Waiting for the second entry"), "mismatch": _l("Waiting for a third check")},
+    "role": {"admin": _l("Administrator"), "staff": _l("Commission staff"), "clerk": _l("Clerk"),
+             "leader": _l("Leader"), "auditor": _l("Auditor")},
+}
+
+
+def label(kind: str, code) -> str:
+    """The words for `code` among the codes of `kind`; True / False as yes / no."""
+    if isinstance(code, bool):
+        return str(_l("yes") if code else _l("no"))
+    found = LABELS.get(kind, {}).get(code) if isinstance(code, str) else None
+    return str(found) if found is not None else ("—" if code is None else str(code))
+
+
+def init_app(app) -> None:
+    app.add_template_global(label, "label")
