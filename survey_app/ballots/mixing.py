@@ -8,6 +8,8 @@ chosen at random, into the box in random order, and writes the k it keeps back i
 under fresh ids, in random order, all in one transaction of its own. Every envelope thus
 leaves the inbox in a batch of at least k, and the k kept back make sure the last batch at
 closing (everything left) has at least k too, with nothing to merge or rewrite later.
+Before a campaign's first batch, the inbox is rewritten (nothing moved) at every submission
+from the k-th on, so that at no time more than k - 1 fresh envelopes carry their code's traces.
 
 The mixer leaves no trace of the rows it removes:
 - PostgreSQL: the inbox is emptied with `TRUNCATE` (transactional, and it gives the table
@@ -65,15 +67,33 @@ def waiting(campaign_id: int) -> int:
                               .where(InboxEnvelope.campaign_id == campaign_id)).scalar_one()
 
 
+def _boxed(run, campaign_id: int) -> bool:
+    """Whether the campaign has had a batch mixed into its box (then k envelopes are kept back)."""
+    return bool(run(select(select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).scalar())
+
+
+def _to_move(n: int, k: int, boxed: bool) -> int | None:
+    """How many of n waiting envelopes to move into the box; None when no mix is due."""
+    if n >= 2 * k:
+        return n - k
+    if n >= k and not boxed:
+        return 0  # before the first batch: rewrite the inbox, move nothing
+    return None
+
+
 def mix_if_due(campaign_id: int) -> int:
     """After a submission: mix when the campaign's inbox is full enough; never fails the caller."""
     k = current_app.config["MIX_BATCH"]
     try:
-        if waiting(campaign_id) < 2 * k:
-            return 0
+        n, boxed = db.session.execute(select(
+            select(func.count()).select_from(InboxEnvelope)
+            .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
+            select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
         db.session.rollback()  # end the read transaction before the mixer takes its locks
+        if _to_move(n, k, bool(boxed)) is None:
+            return 0
         return mix(wait=False)
-    except Exception:  # the ballot is in; the next submission or `flask ballots mix` mixes
+    except Exception:  # the ballot is in; the next submission or `flask campaign mix` mixes
         log.warning("mixing the inbox failed; it is retried at the next submission", exc_info=False)
         db.session.rollback()
         return 0
@@ -103,7 +123,9 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         counts = dict(conn.execute(select(InboxEnvelope.campaign_id, func.count())
                                    .group_by(InboxEnvelope.campaign_id)).all())
-        due = {c for c, n in counts.items() if n >= 2 * k or c == final}
+        plan = {c: n if c == final else _to_move(n, k, n < 2 * k and _boxed(conn.execute, c))
+                for c, n in counts.items() if n >= k or c == final}
+        due = {c for c, move in plan.items() if move is not None}
         if not due:
             conn.rollback()
             return 0
@@ -125,8 +147,10 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             if campaign_id == final:
                 to_box += group
             elif campaign_id in due:
-                to_box += group[k:]
-                to_inbox += group[:k]
+                # Rows that arrived after the count above are kept back too.
+                keep = len(group) - plan[campaign_id] if plan[campaign_id] else len(group)
+                to_box += group[keep:]
+                to_inbox += group[:keep]
             else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
                 to_inbox += group
         if postgres:
