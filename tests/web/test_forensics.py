@@ -140,6 +140,7 @@ def assert_unrelated(storage_rank, submission_rank, what: str):
     observed = spearman(storage_rank, submission_rank)
     rng = np.random.default_rng(12345)
     null = np.array([spearman(storage_rank, rng.permutation(submission_rank)) for _ in range(2000)])
+    print(f"{what}: rank correlation {observed:+.3f}, permutation p = {np.mean(np.abs(null) >= abs(observed)):.2f}")
     # 5 standard deviations of the permutation distribution: a false alarm about once in
     # three million runs, while storage in submission order gives a correlation of 1.
     assert abs(observed) < 5 * null.std(), f"{what}: rank correlation {observed:.3f} (null sd {null.std():.3f})"
@@ -252,6 +253,7 @@ class Scenario:
 
 def check_batches(scenario: Scenario):
     sizes = sorted(len(b) for b in scenario.batches.values())
+    print(f"{len(sizes)} batches of {sizes[0]}-{sizes[-1]} envelopes")
     assert sum(sizes) == N and sizes[0] >= K, f"batch sizes {sizes}"
     assert len(sizes) >= N // (2 * K), "the mixer ran while ballots came in"
 
@@ -288,10 +290,12 @@ def test_sqlite_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothing_af
 
     scenario = Scenario(app, campaign_id, full_answers, watch)
     assert max(linkable_seen) >= 1, "the WAL reader sees a fresh envelope beside its code"
+    print(f"at most {max(linkable_seen)} envelopes pairable with a code through the WAL")
     scenario.close()
     check_batches(scenario)
     envelopes = scenario.box()
-    assert len(envelopes) == N
+    assert len(envelopes) == N and len({len(s) for s in envelopes}) == 1
+    print(f"every envelope {len(next(iter(envelopes)))} bytes")
     wal_bytes = wal.read_bytes() if wal.exists() else b""
     assert not found(wal_bytes, envelopes), "the WAL holds no envelope once mixed"
 
@@ -360,10 +364,11 @@ def test_postgresql_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothin
 
     scenario = Scenario(app, campaign_id, full_answers, watch)
     assert max(linkable_seen) >= 1, "the xmin join sees a fresh envelope beside its code"
+    print(f"at most {max(linkable_seen)} envelopes pairable with a code through xmin")
     scenario.close()
     check_batches(scenario)
     envelopes = scenario.box()
-    assert len(envelopes) == N
+    assert len(envelopes) == N and len({len(s) for s in envelopes}) == 1
     with app.app_context():
         rows = db.session.execute(text("SELECT xmin::text::bigint, ctid::text, sealed FROM envelopes")).all()
         used = db.session.execute(select(text("xmin::text::bigint")).select_from(AccessCode)
