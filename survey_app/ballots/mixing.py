@@ -81,16 +81,26 @@ def _to_move(n: int, k: int, boxed: bool) -> int | None:
     return None
 
 
-def mix_if_due(campaign_id: int) -> int:
-    """After a submission: mix when the campaign's inbox is full enough; never fails the caller."""
-    k = current_app.config["MIX_BATCH"]
+def due(campaign_id: int) -> bool:
+    """Whether a mix is due for the campaign; cheap enough to ask inside every submission."""
+    n, boxed = db.session.execute(select(
+        select(func.count()).select_from(InboxEnvelope)
+        .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
+        select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
+    return _to_move(n, current_app.config["MIX_BATCH"], bool(boxed)) is not None
+
+
+def mix_if_due(campaign_id: int, is_due: bool | None = None) -> int:
+    """After a commit that put envelopes into the inbox: mix when due; never fails the caller.
+
+    `is_due` is `due()` asked before that commit (a submission asks in its own transaction,
+    which saves a round trip to the database).
+    """
     try:
-        n, boxed = db.session.execute(select(
-            select(func.count()).select_from(InboxEnvelope)
-            .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
-            select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
-        db.session.rollback()  # end the read transaction before the mixer takes its locks
-        if _to_move(n, k, bool(boxed)) is None:
+        if is_due is None:
+            is_due = due(campaign_id)
+            db.session.rollback()  # end the read transaction before the mixer takes its locks
+        if not is_due:
             return 0
         return mix(wait=False)
     except Exception:  # the ballot is in; the next submission or `flask campaign mix` mixes
@@ -161,14 +171,12 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
         rng.shuffle(to_box)
         rng.shuffle(to_inbox)
-        # One row per statement, in the shuffled order: a multi-row insert could be
-        # reordered by the driver, and the physical order is what must be random.
-        for row in to_inbox:
-            conn.execute(insert(InboxEnvelope).values(id=random_id(), campaign_id=row.campaign_id,
-                                                      group_id=row.group_id, sealed=row.sealed))
-        for row in to_box:
-            conn.execute(insert(Envelope).values(id=random_id(), campaign_id=row.campaign_id,
-                                                 group_id=row.group_id, sealed=row.sealed))
+        # Rows are written in list order (one multi-row INSERT, or executemany), so the
+        # physical order is the shuffled one; the forensic tests check it.
+        for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
+            if batch:
+                conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id,
+                                              "group_id": r.group_id, "sealed": r.sealed} for r in batch])
         moved = len(to_box)
         conn.commit()
     scrub_files()
@@ -182,8 +190,6 @@ def destroy_box(campaign_id: int) -> None:
     briefly locks the box's parent table and the key table), and `scrub_files()` after the
     commit. Raises BoxNotEmptied if envelopes of the campaign still wait in the inbox.
     """
-    if waiting(campaign_id):
-        raise BoxNotEmptied()
     if _dialect() == "postgresql":
         # Dropping the partition removes its file: no dead tuple or free space is left.
         db.session.execute(text(f"DROP TABLE IF EXISTS {partition_name(campaign_id)}"))
@@ -197,6 +203,10 @@ def destroy_box(campaign_id: int) -> None:
     else:
         db.session.execute(delete(Envelope).where(Envelope.campaign_id == campaign_id))
         db.session.execute(delete(BallotBoxKey).where(BallotBoxKey.campaign_id == campaign_id))
+    # Checked last: reading the inbox before locking the box could deadlock with a mixer that
+    # has read the box and waits for the inbox.
+    if waiting(campaign_id):
+        raise BoxNotEmptied()
     db.session.expire_all()
 
 

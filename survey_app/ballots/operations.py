@@ -142,6 +142,7 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     if not campaign.accepts_ballots(now):
         raise CodeRefused("closed")
     sealed = _seal(campaign, group, content)
+    campaign_id = campaign.id  # read before the commit expires it
     try:
         if code is not None:
             normal = codes.normalise(code)
@@ -156,12 +157,13 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
                 raise CodeRefused("used")
         db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
         _tick_turnout(campaign.id, group.id, now.date())
+        db.session.flush()
+        mix_due = mixing.due(campaign.id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    campaign_id = campaign.id
-    mixing.mix_if_due(campaign_id)
+    mixing.mix_if_due(campaign_id, mix_due)
     return sealing.fingerprint(sealed)
 
 
