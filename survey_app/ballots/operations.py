@@ -90,8 +90,9 @@ def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
     db.session.execute(stmt)
 
 
-#: (campaign id, questionnaire version id) -> envelope size; targets and groups are fixed once open
-_SIZES: dict[tuple[int, int], int] = {}
+#: the box's public key (new at every opening, so never shared by two campaigns or two
+#: databases) -> envelope size; targets, groups and questionnaire are fixed once open
+_SIZES: dict[bytes, int] = {}
 
 #: A character that takes the most bytes in the envelope's JSON (4 in UTF-8); comments hold
 #: no control characters (see `validation`), the only ones JSON would spell in 6 bytes.
@@ -105,7 +106,7 @@ def envelope_size(campaign: Campaign) -> int:
     multiple choice), every comment at its maximum length in the widest characters, under
     the longest group code. Then an envelope's length says nothing of what it holds.
     """
-    key = (campaign.id, campaign.questionnaire_version_id)
+    key = campaign.public_key
     if key not in _SIZES:
         q = campaign.questionnaire_version.parsed
         targets = [t.code for t in campaign.targets]
