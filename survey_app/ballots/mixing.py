@@ -179,7 +179,8 @@ def mix(final: int | None = None, wait: bool = True) -> int:
                                               "group_id": r.group_id, "sealed": r.sealed} for r in batch])
         moved = len(to_box)
         conn.commit()
-    scrub_files()
+    # Within a request: a short wait; counting, and the next mix, try again if readers were busy.
+    scrub_files(attempts=3, wait_ms=300)
     return moved
 
 
@@ -210,7 +211,7 @@ def destroy_box(campaign_id: int) -> None:
     db.session.expire_all()
 
 
-def scrub_files(attempts: int = 5) -> bool:
+def scrub_files(attempts: int = 5, wait_ms: int = 2000) -> bool:
     """SQLite: copy the WAL into the main file and truncate it to zero bytes.
 
     Returns False when readers kept it from completing every attempt (the next mix tries
@@ -219,7 +220,7 @@ def scrub_files(attempts: int = 5) -> bool:
     if _dialect() != "sqlite" or ":memory:" in str(db.engine.url):
         return True
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA busy_timeout = 2000")
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
         try:
             for attempt in range(attempts):
                 busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
