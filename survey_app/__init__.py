@@ -61,7 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """WAL and a busy timeout let concurrent submissions queue instead of failing."""
+    """WAL and a busy timeout let concurrent submissions queue instead of failing;
+    secure_delete zeroes deleted rows and freed pages, which SQLite otherwise leaves in the file."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -76,6 +77,7 @@ def _sqlite_pragmas(app: Flask) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA secure_delete = ON")
         if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()

@@ -149,6 +149,14 @@ def campaign_count(campaign_code, passphrase):
     click.echo(f"{n} envelopes opened and counted")
 
 
+@campaign_cli.command("mix")
+def campaign_mix():
+    """Mix waiting envelopes into the ballot boxes now (submissions also do it when due)."""
+    from .ballots import mixing
+    n = mixing.mix()
+    click.echo(f"{n} envelopes mixed into the ballot boxes")
+
+
 @campaign_cli.command("results")
 @click.argument("campaign_code")
 def campaign_results(campaign_code):

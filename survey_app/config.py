@@ -54,6 +54,8 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         #: "moderate" (about 1 s, production) or "interactive" (fast, for tests)
         "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
+        #: k: the mixer moves envelopes from the inbox into the box in batches of at least k
+        "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
     }
 
 
@@ -64,7 +66,8 @@ DEFAULTS = {
     "LANGUAGES": ("zh_CN", "en"),
     #: the language of a visitor whose browser asks for neither
     "DEFAULT_LANGUAGE": "zh_CN",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: SQL parameters (code hashes, envelopes) never reach an exception or a log.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

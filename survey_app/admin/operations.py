@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..ballots import sealing
+from ..ballots import mixing, sealing
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
@@ -131,9 +131,8 @@ def open_campaign(campaign: Campaign, passphrase: str) -> None:
         raise LifecycleError(_l("a campaign needs at least one group and one target"))
     if len(passphrase) < current_app.config["MIN_PASSPHRASE_LENGTH"]:
         raise LifecycleError(_l("the passphrase is too short"))
-    keys = sealing.make_keys(passphrase, current_app.config["KDF_STRENGTH"])
-    campaign.public_key, campaign.sealed_private_key = keys.public_key, keys.sealed_private_key
-    campaign.kdf_salt, campaign.kdf_opslimit, campaign.kdf_memlimit = keys.salt, keys.opslimit, keys.memlimit
+    from ..ballots import operations as ballots
+    ballots.store_keys(campaign, sealing.make_keys(passphrase, current_app.config["KDF_STRENGTH"]))
     campaign.status = "open"
     if campaign.opens_at is None:
         campaign.opens_at = utcnow()
@@ -150,13 +149,22 @@ def close_campaign(campaign: Campaign) -> None:
         campaign.closes_at = now
     audit.record("campaign.close", f"campaign:{campaign.id}", code=campaign.code)
     db.session.commit()
+    # What still waits in the inbox goes into the box as its last batch (at least k envelopes
+    # thanks to those the mixer keeps back); paper entered later is mixed in at counting.
+    mixing.mix(final=campaign.id)
 
 
 def count_campaign(campaign: Campaign, passphrase: str) -> int:
     from ..ballots import operations as ballots
     if campaign.status != "closed":
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
-    return ballots.count(campaign, passphrase)
+    if campaign.counted_at is not None:
+        raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
+    try:
+        return ballots.count(campaign, passphrase)
+    except mixing.BoxNotEmptied:
+        db.session.rollback()
+        raise LifecycleError(_l("ballots arrived while counting; nothing was changed, count again")) from None
 
 
 

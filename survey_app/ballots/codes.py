@@ -1,7 +1,11 @@
 """Access codes: random, unambiguous, grouped for reading, stored as keyed hashes."""
+import base64
 import hashlib
 import hmac
 import secrets
+
+import nacl.exceptions
+import nacl.secret
 
 #: No 0/O, 1/I/L, 5/S, 2/Z, 8/B: what survives a badly printed slip and a hurried reader.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -33,3 +37,22 @@ def normalise(typed: str) -> str | None:
 
 def code_hash(key: str, code: str) -> str:
     return hmac.new(key.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def wrap(key: bytes, code: str) -> str:
+    """The code encrypted (XSalsa20-Poly1305) for the respondent's session cookie.
+
+    Flask's session cookie is signed, not encrypted: whoever sees the cookie (a shared phone,
+    a proxy's log) would read a plain code in it.
+    """
+    return base64.urlsafe_b64encode(bytes(nacl.secret.SecretBox(key).encrypt(code.encode()))).decode()
+
+
+def unwrap(key: bytes, token: object) -> str | None:
+    """The code `wrap` encrypted, or None for anything else."""
+    if not isinstance(token, str):
+        return None
+    try:
+        return nacl.secret.SecretBox(key).decrypt(base64.urlsafe_b64decode(token.encode())).decode()
+    except (ValueError, nacl.exceptions.CryptoError):
+        return None

@@ -1,7 +1,9 @@
 """Submitting ballots into the sealed box, issuing codes, and counting.
 
-A ballot is stored in one transaction together with its burnt code and its turnout tick,
-or not at all. Counting opens the envelopes in shuffled order and keeps no mapping back.
+A ballot is stored in the box's inbox in one transaction together with its burnt code and
+its turnout tick, or not at all; the mixer (`mixing`) later moves it into the box in a
+shuffled batch. Counting opens the envelopes in shuffled order, keeps no mapping back, and
+then destroys the envelopes and the key that opened them.
 """
 import secrets
 from dataclasses import dataclass
@@ -13,10 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Answer, Ballot, Campaign, Comment, Envelope, Receipt,
-                      RespondentGroup, TurnoutDay)
+from ..models import (AccessCode, Answer, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
+                      Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
-from . import codes, sealing
+from . import codes, mixing, sealing
 from .validation import BallotContent
 
 
@@ -88,14 +90,60 @@ def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
     db.session.execute(stmt)
 
 
+#: the box's public key (new at every opening, so never shared by two campaigns or two
+#: databases) -> envelope size; targets, groups and questionnaire are fixed once open
+_SIZES: dict[bytes, int] = {}
+
+#: A character that takes the most bytes in the envelope's JSON (4 in UTF-8); comments hold
+#: no control characters (see `validation`), the only ones JSON would spell in 6 bytes.
+_WIDEST_CHARACTER = "\U00020000"
+
+
+def envelope_size(campaign: Campaign) -> int:
+    """The padded size of every envelope of the campaign: that of the largest ballot it allows.
+
+    Every item answered, for every target, with its longest option (all options of a
+    multiple choice), every comment at its maximum length in the widest characters, under
+    the longest group code. Then an envelope's length says nothing of what it holds.
+    """
+    key = campaign.public_key
+    if key not in _SIZES:
+        q = campaign.questionnaire_version.parsed
+        targets = [t.code for t in campaign.targets]
+        scale = max((o.code for o in q.scale.options), key=len)
+        largest = BallotContent()
+        for item in q.items():
+            for target in (targets if item.per_target else [None]):
+                if item.type == "text":
+                    limit = getattr(item, "max_length", None) or 2000
+                    largest.comments.append((target, item.code, _WIDEST_CHARACTER * limit))
+                elif item.type == "rating":
+                    largest.answers.append((target, item.code, scale))
+                elif item.type == "multiple":
+                    largest.answers.append((target, item.code, " ".join(o.code for o in item.options)))
+                else:
+                    largest.answers.append((target, item.code, max((o.code for o in item.options), key=len)))
+        group = max((g.code for g in campaign.groups), key=len, default="")
+        _SIZES[key] = sealing.padded_size(largest.to_envelope(campaign.questionnaire_version_id, group))
+    return _SIZES[key]
+
+
+def _seal(campaign: Campaign, group: RespondentGroup, content: BallotContent) -> bytes:
+    return sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id, group.code),
+                        size=envelope_size(campaign))
+
+
 def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
            code: str | None = None, now: datetime | None = None) -> str:
-    """Seal and store one ballot; burn the code in the same transaction. Returns the receipt."""
+    """Seal one ballot into the inbox; burn the code in the same transaction. Returns the receipt.
+
+    Once committed, the inbox is mixed into the box if enough envelopes wait.
+    """
     now = now or utcnow()
     if not campaign.accepts_ballots(now):
         raise CodeRefused("closed")
-    sealed = sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id,
-                                                                     group.code))
+    sealed = _seal(campaign, group, content)
+    campaign_id = campaign.id  # read before the commit expires it
     try:
         if code is not None:
             normal = codes.normalise(code)
@@ -108,12 +156,15 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
                 db.session.rollback()
                 find_code(code)  # says why
                 raise CodeRefused("used")
-        db.session.add(Envelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
+        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
         _tick_turnout(campaign.id, group.id, now.date())
+        db.session.flush()
+        mix_due = mixing.due(campaign.id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    mixing.mix_if_due(campaign_id, mix_due)
     return sealing.fingerprint(sealed)
 
 
@@ -121,27 +172,54 @@ def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotCont
     """Put one ballot into the sealed box and tick turnout, in the caller's transaction.
 
     For paper sheets and imports, which have their own admission rules (see `paper`):
-    no code, no window check, no commit. `content=None` ticks turnout only (a blank,
-    spoiled or invalid sheet: it was handed in, and it is never scored).
+    no code, no window check, no commit; the caller calls `mixing.mix_if_due` after its
+    commit. `content=None` ticks turnout only (a blank, spoiled or invalid sheet: it was
+    handed in, and it is never scored).
     """
     if content is not None:
-        sealed = sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id,
-                                                                         group.code))
-        db.session.add(Envelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
+        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id,
+                                     sealed=_seal(campaign, group, content)))
     _tick_turnout(campaign.id, group.id, day)
 
 
+def store_keys(campaign: Campaign, keys: sealing.BallotBoxKeys) -> None:
+    """Keep a new key pair for the campaign's box (caller commits) and prepare the box."""
+    campaign.public_key = keys.public_key
+    db.session.add(BallotBoxKey(campaign_id=campaign.id, sealed_private_key=keys.sealed_private_key,
+                                kdf_salt=keys.salt, kdf_opslimit=keys.opslimit, kdf_memlimit=keys.memlimit))
+    mixing.prepare_box(campaign.id)
+
+
+class KeyDestroyed(Exception):
+    """The campaign's box was counted and its key destroyed: nothing can open it again."""
+
+
 def campaign_keys(campaign: Campaign) -> sealing.BallotBoxKeys:
-    return sealing.BallotBoxKeys(campaign.public_key, campaign.sealed_private_key, campaign.kdf_salt,
-                                 campaign.kdf_opslimit, campaign.kdf_memlimit)
+    stored = db.session.get(BallotBoxKey, campaign.id)
+    if stored is None:
+        raise KeyDestroyed()
+    return sealing.BallotBoxKeys(campaign.public_key, stored.sealed_private_key, stored.kdf_salt,
+                                 stored.kdf_opslimit, stored.kdf_memlimit)
+
+
+def destroy_box(campaign: Campaign) -> None:
+    """After the opened ballots are stored: no envelope and no key of the campaign remains.
+
+    In the caller's transaction, just before its commit; `count` calls it, then
+    `mixing.scrub_files()` after the commit.
+    """
+    mixing.destroy_box(campaign.id)
 
 
 def count(campaign: Campaign, passphrase: str) -> int:
     """Open every envelope of the campaign into plain ballots, in random order.
 
     Raises WrongPassphrase (nothing changes). Returns the number of envelopes opened.
+    The envelopes still in the inbox are mixed in first, as the box's last batch; once the
+    ballots are stored, the envelopes and the key are destroyed (`destroy_box`).
     """
     private = sealing.unlock(campaign_keys(campaign), passphrase)
+    mixing.mix(final=campaign.id)
     envelopes = list(db.session.execute(
         select(Envelope.id, Envelope.sealed).where(Envelope.campaign_id == campaign.id)).all())
     secrets.SystemRandom().shuffle(envelopes)
@@ -163,11 +241,13 @@ def count(campaign: Campaign, passphrase: str) -> int:
     known = set(db.session.execute(select(Receipt.fingerprint)
                                    .where(Receipt.campaign_id == campaign.id)).scalars())
     db.session.add_all(Receipt(campaign_id=campaign.id, fingerprint=f) for f in receipts if f not in known)
-    db.session.execute(delete(Envelope).where(Envelope.campaign_id == campaign.id))
     campaign.counted_at = utcnow()
     audit.record("campaign.count", f"campaign:{campaign.id}", campaign=campaign.code,
                  envelopes=len(envelopes))
+    db.session.flush()
+    destroy_box(campaign)
     db.session.commit()
+    mixing.scrub_files()
     return len(envelopes)
 
 

@@ -14,8 +14,9 @@ import nacl.secret
 import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-#: Envelopes are padded to a multiple of this many bytes, so that their length does
-#: not tell how long a comment was or how many items were answered.
+#: Envelopes are padded to a multiple of this many bytes; a campaign pads all its envelopes
+#: to one size (`size=` below, the largest ballot its questionnaire allows), so that their
+#: length does not tell how long a comment was or how many items were answered.
 PAD_BLOCK = 512
 
 _KDF = {
@@ -59,10 +60,23 @@ def unlock(keys: BallotBoxKeys, passphrase: str) -> PrivateKey:
         raise WrongPassphrase() from None
 
 
-def seal(public_key: bytes, ballot: dict) -> bytes:
-    raw = json.dumps(ballot, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _encode(ballot: dict) -> bytes:
+    return json.dumps(ballot, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def padded_size(ballot: dict) -> int:
+    """The padded length of this ballot: the `size` to seal every smaller ballot to."""
+    raw = len(_encode(ballot))
+    return raw + (-raw % PAD_BLOCK)
+
+
+def seal(public_key: bytes, ballot: dict, size: int | None = None) -> bytes:
+    """Seal the ballot padded to `size` bytes (or to the next multiple of PAD_BLOCK)."""
+    raw = _encode(ballot)
+    if size is not None and len(raw) > size:
+        raise ValueError("ballot larger than the campaign's envelope size")
     # JSON never contains a NUL byte, so NUL padding is unambiguous.
-    padded = raw + b"\0" * (-len(raw) % PAD_BLOCK)
+    padded = raw + b"\0" * ((size - len(raw)) if size is not None else (-len(raw) % PAD_BLOCK))
     return SealedBox(PublicKey(public_key)).encrypt(padded)
 
 

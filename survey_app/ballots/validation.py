@@ -2,11 +2,17 @@
 
 Web answers, paper entry and CSV import all turn into a `BallotContent` here.
 """
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import questionnaires
 from flask_babel import lazy_gettext as _l
+
+
+#: Control characters other than tab and line breaks: invisible, and the only characters
+#: the envelope's JSON spells in more than 4 bytes, which would break its fixed size.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -49,7 +55,7 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
         name = field_name(item.code, target)
         raw = [v.strip() for v in values.get(name, ()) if v is not None and v.strip()]
         if item.type == "text":
-            text = raw[0] if raw else ""
+            text = _CONTROL.sub("", raw[0]) if raw else ""
             limit = getattr(item, "max_length", None) or 2000
             if len(text) > limit:
                 errors[name] = _l("At most %(n)d characters, please.", n=limit)

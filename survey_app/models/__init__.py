@@ -1,6 +1,6 @@
 """The database models, one module per aggregate."""
 from .audit import AuditEntry
-from .ballot import Answer, Ballot, Comment, Envelope, Receipt, TurnoutDay
+from .ballot import Answer, Ballot, BallotBoxKey, Comment, Envelope, InboxEnvelope, Receipt, TurnoutDay
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .code import AccessCode
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
@@ -8,8 +8,8 @@ from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "Answer", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment",
-    "Envelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
+    "AccessCode", "Answer", "AuditEntry", "Ballot", "BallotBoxKey", "Campaign", "CampaignTarget", "Comment",
+    "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

@@ -1,8 +1,12 @@
-"""The sealed ballot box and what counting takes out of it.
+"""The sealed ballot box, its inbox, its keys, and what counting takes out of it.
 
 No row here has a timestamp, a client address or a key to an access code. Envelopes and
-ballots have random ids and are stored without SQLite's rowid, so neither their ids nor
-their storage order follow submission order.
+ballots have random ids and are stored without SQLite's rowid. An acknowledged envelope
+first lands in the inbox, in the transaction that burns its code; the mixer moves inbox
+envelopes into the box in shuffled batches in a transaction of its own, so neither the
+box's transaction ids nor its physical order follow submission order (see
+`ballots.mixing`). On PostgreSQL the box is partitioned by campaign, so that counting can
+drop a campaign's envelopes with their file instead of leaving dead tuples behind.
 """
 from datetime import date
 
@@ -15,13 +19,34 @@ from ._types import random_id
 _NO_ROWID = {"sqlite_with_rowid": False}
 
 
-class Envelope(db.Model):
-    """A ballot sealed to the campaign's public key while the campaign runs."""
-    __tablename__ = "envelopes"
+class InboxEnvelope(db.Model):
+    """An acknowledged envelope waiting to be mixed into the box.
+
+    Written in the transaction that burns the code, so it shares that transaction's traces
+    (PostgreSQL `xmin`, SQLite WAL frames) until the mixer rewrites the inbox.
+    """
+    __tablename__ = "envelope_inbox"
     __table_args__ = _NO_ROWID
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
+    #: libsodium sealed box of the padded ballot JSON
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self):
+        return f"<InboxEnvelope {self.id[:8]} c={self.campaign_id}>"
+
+
+class Envelope(db.Model):
+    """A ballot sealed to the campaign's public key, mixed into the box, waiting for counting."""
+    __tablename__ = "envelopes"
+    # PostgreSQL: one partition per campaign (`envelopes_c<id>`), made when the campaign opens
+    # and dropped at counting; a partitioned table's key must contain the partition column.
+    __table_args__ = {**_NO_ROWID, "postgresql_partition_by": "LIST (campaign_id)"}
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     #: the group is needed for turnout and is not secret
     group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
     #: libsodium sealed box of the padded ballot JSON
@@ -104,3 +129,24 @@ class TurnoutDay(db.Model):
 
     def __repr__(self):
         return f"<TurnoutDay {self.day} g={self.group_id} {self.count}>"
+
+
+class BallotBoxKey(db.Model):
+    """The secret half of a campaign's ballot-box key, destroyed once its box is counted.
+
+    A table of its own rather than columns of `campaigns`: campaign rows are updated all the
+    time, and on PostgreSQL every update leaves a dead copy of the row; this table is only
+    written when a campaign opens and rewritten (not merely deleted from) when a box is counted.
+    """
+    __tablename__ = "ballot_box_keys"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    #: the private key, encrypted under a key derived from the officers' passphrase
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: argon2id salt and limits used to derive that key
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
+    kdf_opslimit: Mapped[int]
+    kdf_memlimit: Mapped[int]
+
+    def __repr__(self):
+        return f"<BallotBoxKey c={self.campaign_id}>"

@@ -64,14 +64,9 @@ class Campaign(db.Model):
     #: the supervision hotline and contact shown to respondents
     hotline: Mapped[str] = mapped_column(String(100), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")
-    #: the ballot box's public key (Curve25519), made when the campaign opens
+    #: the ballot box's public key (Curve25519), made when the campaign opens; the secret
+    #: half lives in `ballot_box_keys` until counting destroys it
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: the private key, encrypted under a key derived from the officers' passphrase
-    sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: argon2id salt and limits used to derive that key
-    kdf_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
-    kdf_opslimit: Mapped[int | None]
-    kdf_memlimit: Mapped[int | None]
     #: when the envelopes were opened; results exist only afterwards
     counted_at: Mapped[datetime | None]
     #: results frozen at publication, with the SHA-256 of their canonical JSON

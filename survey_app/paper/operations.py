@@ -21,7 +21,7 @@ How paper reaches the sealed box without a sheet number ever meeting an opened b
 * When the two entries match (or the third check decides), in ONE transaction: the
   sheet's status moves from entered/mismatch to its final state by a conditional UPDATE
   (so a sheet becomes a ballot once, even under concurrent requests), the ballot is
-  sealed into an `Envelope` exactly like an online ballot (no sheet number, random id,
+  sealed into the box's inbox exactly like an online ballot (no sheet number, random id,
   no time), turnout is ticked for the day, and both entries' `digest` and `content` are
   set to NULL. What remains is "clerk X entered sheet N" and "sheet N became a ballot".
 * Blank, invalid and spoiled sheets tick turnout and produce no envelope, so they count
@@ -52,6 +52,7 @@ from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..ballots import mixing
 from ..ballots import operations as ballots
 from ..ballots.validation import BallotContent, field_name, validate
 from ..extensions import db
@@ -495,6 +496,7 @@ def record_entry(sheet: PaperSheet, clerk: User, keyed: Keyed) -> EntryOutcome:
             audit.record("paper.mismatch", f"paper_sheet:{sheet.id}", actor=clerk.username,
                          campaign=campaign.code, sheet=label)
         db.session.commit()
+        mixing.mix_if_due(campaign.id)
         return EntryOutcome(state, label)
     except IntegrityError:
         db.session.rollback()
@@ -574,6 +576,7 @@ def decide(sheet: PaperSheet, officer: User, keyed: Keyed) -> str:
     except BaseException:
         db.session.rollback()
         raise
+    mixing.mix_if_due(campaign.id)
     return state
 
 
@@ -742,6 +745,7 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
     except BaseException:
         db.session.rollback()
         raise
+    mixing.mix_if_due(campaign.id)
     return per_group
 
 

@@ -1,4 +1,7 @@
 """Respondent views: thin; the checks live in `ballots.validation` and `ballots.operations`."""
+import hashlib
+import hmac
+
 from flask import (
     abort,
     current_app,
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..ballots import operations as ballots
-from ..ballots.codes import normalise
+from ..ballots.codes import normalise, unwrap, wrap
 from ..ballots.validation import asked, field_name, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -24,9 +27,15 @@ from ..models._types import utcnow
 from .forms import CodeForm
 
 #: The session holds only which campaign and group the respondent is answering for and,
-#: for a code group, the code itself until the ballot is in; the answers stay in the browser.
+#: for a code group, the code encrypted under a key of the server's (never in plain: the
+#: cookie is only signed) until the ballot is in; the answers stay in the browser.
 SESSION_KEY = "respond"
 DEVICE_COOKIE = "dv"
+
+
+def _session_code_key() -> bytes:
+    return hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
+                    else current_app.secret_key, b"code-in-session-v1", hashlib.sha256).digest()
 
 
 def _refused(reason: str, campaign: Campaign | None = None, status: int = 403):
@@ -54,7 +63,8 @@ def enter():
             campaign = db.session.get(Campaign, code.campaign_id)
             if not campaign.accepts_ballots(utcnow()):
                 return _refused(_window_reason(campaign), campaign)
-            session[SESSION_KEY] = {"c": campaign.id, "g": code.group_id, "code": normalise(form.code.data)}
+            session[SESSION_KEY] = {"c": campaign.id, "g": code.group_id,
+                                    "code": wrap(_session_code_key(), normalise(form.code.data))}
             return redirect(url_for("respond.questionnaire"))
     return render_template("respond/enter.html", form=form), (400 if form.errors else 200)
 
@@ -140,7 +150,12 @@ def questionnaire():
                     current_app.config["DEVICE_BALLOT_LIMIT"]:
                 return _refused("device_limit", campaign, 429)
             try:
-                receipt = ballots.submit(campaign, group, content, code=state.get("code"))
+                code = unwrap(_session_code_key(), state["code"]) if "code" in state else None
+                if "code" in state and code is None:  # a session from before a key change
+                    session.pop(SESSION_KEY, None)
+                    flash(_("Please enter your access code first."), "error")
+                    return redirect(url_for("respond.enter"))
+                receipt = ballots.submit(campaign, group, content, code=code)
             except ballots.CodeRefused as refusal:
                 session.pop(SESSION_KEY, None)
                 return _refused(refusal.reason if refusal.reason in ("used", "revoked") else "closed", campaign)

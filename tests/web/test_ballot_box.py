@@ -8,7 +8,8 @@ from sqlalchemy import Date, DateTime, MetaData, func, inspect, select, text
 from survey_app.ballots import operations as ballots
 from survey_app.ballots import sealing
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Answer, Ballot, Campaign, Comment, Envelope, Receipt
+from survey_app.models import (AccessCode, Answer, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
+                               Receipt)
 
 
 PASSPHRASE = "correct horse battery staple"
@@ -25,6 +26,11 @@ def issue(app, campaign_id, group="staff", n=1):
 def count(app, model):
     with app.app_context():
         return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def received(app):
+    """Envelopes in the box and in its inbox: every acknowledged ballot not yet counted."""
+    return count(app, Envelope) + count(app, InboxEnvelope)
 
 
 def dump_database(app) -> str:
@@ -69,7 +75,7 @@ def test_twenty_simultaneous_submissions_store_one_ballot(app, full_answers, cam
     for t in threads:
         t.join()
     assert sorted(statuses) == [302] + [403] * 19
-    assert count(app, Envelope) == 1
+    assert received(app) == 1
     with app.app_context():
         assert db.session.execute(select(AccessCode.state)).scalar_one() == "used"
 
@@ -86,13 +92,13 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
     client.post("/answer", data={"code": code})
     with pytest.raises(RuntimeError):
         client.post("/answer/questionnaire", data={**data, "action": "submit"})
-    assert count(app, Envelope) == 0
+    assert received(app) == 0
     with app.app_context():
         assert db.session.execute(select(AccessCode.state)).scalar_one() == "unused"
     monkeypatch.undo()
     # the respondent can try again with the same code, and it works
     response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
-    assert response.status_code == 302 and count(app, Envelope) == 1
+    assert response.status_code == 302 and received(app) == 1
 
 
 def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign_id, caplog):
@@ -169,14 +175,15 @@ def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
         page = client.get("/answer/done").get_data(as_text=True)
         receipts.append(page.split('class="receipt">')[1].split("<")[0])
     with app.app_context():
-        envelope_ids = set(db.session.execute(select(Envelope.id)).scalars())
+        envelope_ids = set(db.session.execute(select(InboxEnvelope.id)).scalars())
+        envelope_ids |= set(db.session.execute(select(Envelope.id)).scalars())
         campaign = db.session.get(Campaign, campaign_id)
         from survey_app.admin.operations import close_campaign
         close_campaign(campaign)
         assert ballots.count(campaign, PASSPHRASE) == n
         ballot_ids = list(db.session.execute(select(Ballot.id)).scalars())
         assert len(ballot_ids) == n and not (set(ballot_ids) & envelope_ids)
-        assert count(app, Envelope) == 0
+        assert received(app) == 0
         stored = sorted(db.session.execute(select(Receipt.fingerprint)).scalars())
         assert stored == sorted(receipts)
     everything = dump_database(app)
@@ -207,14 +214,105 @@ def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login)
     response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": "not the passphrase"})
     assert response.status_code == 400
     assert "nothing was changed" in response.get_data(as_text=True).lower() or "没有" in response.get_data(as_text=True)
-    assert count(app, Envelope) == 1 and count(app, Ballot) == 0
+    assert received(app) == 1 and count(app, Ballot) == 0
     with app.app_context():
         assert db.session.get(Campaign, campaign_id).counted_at is None
     response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE})
     assert response.status_code == 302
-    assert count(app, Envelope) == 0 and count(app, Ballot) == 1
+    assert received(app) == 0 and count(app, Ballot) == 1
 
 
 def test_no_results_before_counting(app, campaign_id, login):
     page = login("staff").get(f"/admin/campaigns/{campaign_id}/results").get_data(as_text=True)
     assert 'id="results-table"' not in page
+
+
+def test_every_envelope_of_a_campaign_has_the_size_of_its_largest_ballot(app, campaign_id):
+    from survey_app.ballots.validation import BallotContent, asked, validate
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        targets = [t.code for t in campaign.targets]
+        values = {}
+        for item, target in asked(q, "staff", targets):
+            name = f"t.{target}.{item.code}" if target else f"b.{item.code}"
+            if item.type == "text":
+                # the widest characters JSON allows here, and a control character that is dropped
+                values[name] = ["\x01" + "\U0001F600" * (item.max_length or 2000)]
+            elif item.type == "multiple":
+                values[name] = [o.code for o in item.options]
+            elif item.type == "single":
+                values[name] = [item.options[-1].code]
+            else:
+                values[name] = [q.scale.options[-1].code]
+        largest, errors = validate(q, "staff", targets, values)
+        assert not errors and largest.comments
+        assert all("\x01" not in text for _t, _i, text in largest.comments)
+        sizes = {len(ballots._seal(campaign, campaign.group("staff"), content))
+                 for content in (largest, BallotContent(), BallotContent(comments=[(targets[0], "q14", "好")]))}
+        assert len(sizes) == 1 and sizes.pop() == ballots.envelope_size(campaign) + 48
+
+
+@pytest.mark.parametrize("app", [{"MIX_BATCH": 4}], indirect=True)
+def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, full_answers, make_campaign):
+    cid = make_campaign(code="mix")
+    k = app.config["MIX_BATCH"]
+    codes = issue(app, cid, n=2 * k + 3)
+    data = full_answers(app, cid, "staff")
+    for i, code in enumerate(codes):
+        client = app.test_client()
+        client.post("/answer", data={"code": code})
+        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        boxed, waiting = count(app, Envelope), count(app, InboxEnvelope)
+        assert boxed + waiting == i + 1
+        # a batch of all but k whenever 2k wait; k kept back
+        assert boxed == (k * ((i + 1 - k) // k) if i + 1 >= 2 * k else 0), (i, boxed)
+    with app.app_context():
+        from survey_app.admin.operations import close_campaign
+        close_campaign(db.session.get(Campaign, cid))
+    assert count(app, Envelope) == 2 * k + 3 and count(app, InboxEnvelope) == 0
+    with app.app_context():
+        assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 2 * k + 3
+        assert db.session.get(BallotBoxKey, cid) is None
+        with pytest.raises(ballots.KeyDestroyed):
+            ballots.campaign_keys(db.session.get(Campaign, cid))
+    assert count(app, Envelope) == 0 and count(app, Ballot) == 2 * k + 3
+
+
+def test_counting_twice_is_refused(app, full_answers, campaign_id, login):
+    [code] = issue(app, campaign_id)
+    submit_via_web(app.test_client(), app, campaign_id, code, full_answers(app, campaign_id, "staff"))
+    staff = login("staff")
+    assert staff.post(f"/admin/campaigns/{campaign_id}/close").status_code == 302
+    assert staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE}).status_code == 302
+    again = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE},
+                       follow_redirects=True)
+    assert again.status_code == 200 and "key destroyed" in again.get_data(as_text=True)
+    assert count(app, Ballot) == 1
+
+
+def test_no_plain_code_in_the_session_cookie(app, campaign_id, full_answers):
+    import base64
+    import zlib
+    [code] = issue(app, campaign_id)
+    client = app.test_client()
+    assert client.post("/answer", data={"code": code}).status_code == 302
+    cookie = client.get_cookie("session").value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    readable = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    assert '"code"' in readable  # the cookie does carry the code, encrypted
+    assert code not in readable and code.replace("-", "") not in readable
+    response = client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    assert response.status_code == 302 and received(app) == 1
+
+
+def test_sql_parameters_never_reach_an_error(app, campaign_id):
+    from sqlalchemy.exc import IntegrityError
+    secret = "a1b2c3-code-hash-that-must-not-leak"
+    with app.app_context():
+        db.session.add(AccessCode(campaign_id=campaign_id, group_id=999999, code_hash=secret))
+        with pytest.raises(IntegrityError) as raised:
+            db.session.flush()
+        db.session.rollback()
+    assert secret not in str(raised.value) and "hidden due to hide_parameters" in str(raised.value)

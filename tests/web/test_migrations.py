@@ -19,3 +19,43 @@ def test_upgrade_matches_models_and_downgrades(app):
         assert tables == set()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_0003_moves_keys_off_campaigns_and_envelopes_into_the_inbox(app):
+    """Data made under 0002 survives 0003: keys in their own table, envelopes waiting to be mixed."""
+    with app.app_context():
+        db.drop_all()
+        flask_migrate.upgrade(revision="0002")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO questionnaires (id, code, kind, created_at) "
+                              "VALUES (1, 'q', 'decision', '2026-01-01')"))
+            conn.execute(text("INSERT INTO questionnaire_versions (id, questionnaire_id, number, status, definition) "
+                              "VALUES (1, 1, 1, 'published', '{}')"))
+            for cid, counted in ((1, None), (2, "2026-02-01")):
+                conn.execute(text(
+                    "INSERT INTO campaigns (id, code, kind, title_zh, title_en, questionnaire_version_id, status, "
+                    "min_group_size, trim, show_ranks, hotline, contact, created_at, public_key, sealed_private_key, "
+                    "kdf_salt, kdf_opslimit, kdf_memlimit, counted_at) VALUES (:id, :code, 'decision', 't', 't', 1, "
+                    "'open', 5, 0, true, '', '', '2026-01-01', :pk, :sk, :salt, 2, 67108864, :counted)"),
+                    {"id": cid, "code": f"c{cid}", "pk": b"p" * 32, "sk": b"s" * 72, "salt": b"n" * 16,
+                     "counted": counted})
+            conn.execute(text("INSERT INTO respondent_groups (id, campaign_id, code, name_zh, name_en, weight, access, "
+                              "expected, position) VALUES (1, 1, 'g', 'g', 'g', 1, 'code', 0, 0)"))
+            conn.execute(text("INSERT INTO envelopes (id, campaign_id, group_id, sealed) VALUES ('e1', 1, 1, :s)"),
+                         {"s": b"sealed"})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            keys = conn.execute(text("SELECT campaign_id, sealed_private_key FROM ballot_box_keys")).all()
+            inbox = conn.execute(text("SELECT campaign_id, sealed FROM envelope_inbox")).all()
+            boxed = conn.execute(text("SELECT count(*) FROM envelopes")).scalar()
+        assert [(k[0], bytes(k[1])) for k in keys] == [(1, b"s" * 72)]  # the counted campaign keeps none
+        assert [(i[0], bytes(i[1])) for i in inbox] == [(1, b"sealed")] and boxed == 0
+        assert "sealed_private_key" not in {c["name"] for c in inspect(db.engine).get_columns("campaigns")}
+        flask_migrate.downgrade(revision="0002")
+        with db.engine.connect() as conn:
+            assert bytes(conn.execute(text("SELECT sealed FROM envelopes")).scalar_one()) == b"sealed"
+            assert bytes(conn.execute(text("SELECT sealed_private_key FROM campaigns WHERE id = 1")).scalar_one()) \
+                == b"s" * 72
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from survey_app.ballots import operations as ballots
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Campaign, Envelope, TurnoutDay
+from survey_app.models import AccessCode, Campaign, InboxEnvelope, TurnoutDay
 
 
 def issue(app, campaign_id, group="staff", n=1):
@@ -17,7 +17,7 @@ def issue(app, campaign_id, group="staff", n=1):
 
 def envelopes(app):
     with app.app_context():
-        return db.session.execute(select(func.count()).select_from(Envelope)).scalar_one()
+        return db.session.execute(select(func.count()).select_from(InboxEnvelope)).scalar_one()
 
 
 def answer_with_code(client, app, campaign_id, code, full_answers, option="A"):

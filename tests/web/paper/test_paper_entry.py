@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import Campaign, Envelope, PaperEntry, PaperSheet, TurnoutDay
+from survey_app.models import Campaign, InboxEnvelope, PaperEntry, PaperSheet, TurnoutDay
 from survey_app.paper import operations as ops
 
 MARKER = "only-clerk-one-typed-this"
@@ -35,10 +35,10 @@ def test_matching_entries_make_exactly_one_envelope(app, paper_campaign, batch, 
     number = batch[0]
     first = enter(as_user("clerk"), paper_campaign, number, rows("A"))
     assert first.status_code == 302
-    assert count_rows(Envelope) == 0 and sheet_state(app, paper_campaign, number)[0] == "entered"
+    assert count_rows(InboxEnvelope) == 0 and sheet_state(app, paper_campaign, number)[0] == "entered"
     second = enter(as_user("clerk2"), paper_campaign, number, rows("A"))
     assert second.status_code == 302
-    assert count_rows(Envelope) == 1
+    assert count_rows(InboxEnvelope) == 1
     status, checked, entries = sheet_state(app, paper_campaign, number)
     assert status == "ballot" and not checked
     # the entries' answers are gone once the sheet is a ballot
@@ -54,7 +54,7 @@ def test_matching_entries_make_exactly_one_envelope(app, paper_campaign, batch, 
         with pytest.raises(ops.PaperRefused):
             ops._resolve(sheet, campaign, ops.Keyed(rows=rows("A")), from_states=("entered", "mismatch"))
         db.session.rollback()
-    assert count_rows(Envelope) == 1 and turnout(app, paper_campaign) == 1
+    assert count_rows(InboxEnvelope) == 1 and turnout(app, paper_campaign) == 1
 
 
 def test_same_clerk_cannot_enter_a_sheet_twice(app, paper_campaign, batch, clerks, as_user, rows, count_rows):
@@ -66,7 +66,7 @@ def test_same_clerk_cannot_enter_a_sheet_twice(app, paper_campaign, batch, clerk
     # the sheet-number form refuses too, beside the field
     by_number = client.post(f"/paper/{paper_campaign}/enter", data={"number": ops.sheet_label(batch[0])})
     assert by_number.status_code == 409 and 'class="error"' in by_number.get_data(as_text=True)
-    assert count_rows(PaperEntry) == 1 and count_rows(Envelope) == 0
+    assert count_rows(PaperEntry) == 1 and count_rows(InboxEnvelope) == 0
 
 
 def test_mismatch_needs_a_third_check_by_someone_else(app, paper_campaign, batch, clerks, as_user, rows,
@@ -75,7 +75,7 @@ def test_mismatch_needs_a_third_check_by_someone_else(app, paper_campaign, batch
     assert enter(as_user("clerk"), paper_campaign, number, rows("A")).status_code == 302
     assert enter(as_user("staff"), paper_campaign, number, rows("B")).status_code == 302
     assert sheet_state(app, paper_campaign, number)[0] == "mismatch"
-    assert count_rows(Envelope) == 0
+    assert count_rows(InboxEnvelope) == 0
     # a third clerk cannot key it; the clerks cannot reach the third check; nor can staff who keyed it
     assert enter(as_user("clerk3"), paper_campaign, number, rows("A")).status_code == 409
     check_url = f"/paper/{paper_campaign}/check/{number}"
@@ -84,7 +84,7 @@ def test_mismatch_needs_a_third_check_by_someone_else(app, paper_campaign, batch
     assert as_user("staff").get(check_url).status_code == 403
     assert as_user("staff").post(check_url, data=rows("A")).status_code == 403
     assert as_user("auditor").get(check_url).status_code == 403
-    assert count_rows(Envelope) == 0
+    assert count_rows(InboxEnvelope) == 0
     # an admin who keyed neither sees both entries side by side
     admin = as_user("admin")
     page = admin.get(check_url)
@@ -93,14 +93,14 @@ def test_mismatch_needs_a_third_check_by_someone_else(app, paper_campaign, batch
     assert "clerk" in html and "staff" in html and 'class="diff"' in html
     # the differing letters are pre-filled as ?, which cannot be saved as is
     unresolved = admin.post(check_url, data={k: "?" * len(v) for k, v in rows("A").items()})
-    assert unresolved.status_code == 400 and count_rows(Envelope) == 0
+    assert unresolved.status_code == 400 and count_rows(InboxEnvelope) == 0
     decided = admin.post(check_url, data=rows("B"))
     assert decided.status_code == 302
     status, checked, entries = sheet_state(app, paper_campaign, number)
     assert status == "ballot" and checked and entries == [(None, None), (None, None)]
-    assert count_rows(Envelope) == 1
+    assert count_rows(InboxEnvelope) == 1
     assert admin.post(check_url, data=rows("B")).status_code == 409
-    assert count_rows(Envelope) == 1
+    assert count_rows(InboxEnvelope) == 1
 
 
 def test_a_clerk_never_sees_the_other_entry(app, paper_campaign, batch, clerks, as_user, rows):
@@ -179,7 +179,7 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
     with app.app_context():
         campaign = db.session.get(Campaign, paper_campaign)
         private = sealing.unlock(ballots.campaign_keys(campaign), "correct horse battery staple")
-        payload = sealing.open_envelope(private, db.session.execute(select(Envelope.sealed)).scalar_one())
+        payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
     assert set(payload) == {"v", "g", "a", "c"}
     assert payload["g"] == "hall"
     assert str(number) not in [str(x) for a in payload["a"] for x in a]
@@ -198,7 +198,7 @@ def test_entry_refused_once_counted(app, paper_campaign, batch, clerks, as_user,
         close_campaign(campaign)
     # closed but not counted: paper still goes in
     assert enter(client2, paper_campaign, batch[0], rows("A")).status_code == 302
-    assert count_rows(Envelope) == 1
+    assert count_rows(InboxEnvelope) == 1
     with app.app_context():
         count_campaign(db.session.get(Campaign, paper_campaign), "correct horse battery staple")
     enter(as_user("clerk"), paper_campaign, batch[1], rows("A"))

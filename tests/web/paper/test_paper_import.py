@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Campaign, Envelope, PaperImport, TurnoutDay
+from survey_app.models import Campaign, InboxEnvelope, PaperImport, TurnoutDay
 
 HEADER = "ballot,group,target,item,option\n"
 
@@ -28,13 +28,13 @@ def upload(client, cid, text, name="answers.csv"):
 def test_import_seals_each_ballot(app, paper_campaign, users, as_user, count_rows):
     response = upload(as_user("staff"), paper_campaign, good_csv(3))
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert count_rows(Envelope) == 3 and count_rows(PaperImport) == 1
+    assert count_rows(InboxEnvelope) == 3 and count_rows(PaperImport) == 1
     with app.app_context():
         assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 3
     # the same file twice is refused and changes nothing
     again = upload(as_user("staff"), paper_campaign, good_csv(3))
     assert again.status_code == 400 and "imported" in again.get_data(as_text=True)
-    assert count_rows(Envelope) == 3
+    assert count_rows(InboxEnvelope) == 3
 
 
 BAD_ROWS = [
@@ -60,20 +60,20 @@ def test_bad_row_is_reported_with_its_number_and_nothing_is_stored(app, paper_ca
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'data-row="4"' in html and reason in html, html[html.find("import-problems"):][:600]
-    assert count_rows(Envelope) == 0 and count_rows(PaperImport) == 0
+    assert count_rows(InboxEnvelope) == 0 and count_rows(PaperImport) == 0
 
 
 @pytest.mark.parametrize("text", ["", "a,b,c\n1,2,3\n", HEADER, b"\xff\xfe\x00bad"])
 def test_malformed_files(app, paper_campaign, users, as_user, count_rows, text):
     response = upload(as_user("staff"), paper_campaign, text)
     assert response.status_code == 400 and 'data-row="1"' in response.get_data(as_text=True)
-    assert count_rows(Envelope) == 0
+    assert count_rows(InboxEnvelope) == 0
 
 
 def test_import_needs_staff(app, paper_campaign, users, as_user, count_rows):
     assert upload(as_user("clerk"), paper_campaign, good_csv(1)).status_code == 403
     assert upload(as_user("auditor"), paper_campaign, good_csv(1)).status_code == 403
-    assert count_rows(Envelope) == 0
+    assert count_rows(InboxEnvelope) == 0
 
 
 def test_cli_import(app, paper_campaign, runner, tmp_path, count_rows):
@@ -82,7 +82,7 @@ def test_cli_import(app, paper_campaign, runner, tmp_path, count_rows):
     result = runner.invoke(args=["paper", "import", "pc", str(good)])
     assert result.exit_code == 0, result.output
     assert "2 ballots imported" in result.output
-    assert count_rows(Envelope) == 2
+    assert count_rows(InboxEnvelope) == 2
 
 
 def test_cli_import_bad_file_exits_2_and_stores_nothing(app, paper_campaign, runner, tmp_path, count_rows):
@@ -93,7 +93,7 @@ def test_cli_import_bad_file_exits_2_and_stores_nothing(app, paper_campaign, run
     result = runner.invoke(args=["paper", "import", "pc", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}, row {row}: " in result.output
-    assert count_rows(Envelope) == 0
+    assert count_rows(InboxEnvelope) == 0
     missing = runner.invoke(args=["paper", "import", "pc", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
     unknown = runner.invoke(args=["paper", "import", "nocampaign", str(bad)])
@@ -108,4 +108,4 @@ def test_import_refused_after_counting(app, paper_campaign, users, as_user, coun
         count_campaign(campaign, "correct horse battery staple")
     response = upload(as_user("staff"), paper_campaign, good_csv(1))
     assert response.status_code == 400
-    assert count_rows(Envelope) == 0 and count_rows(PaperImport) == 0
+    assert count_rows(InboxEnvelope) == 0 and count_rows(PaperImport) == 0

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Ballot, Campaign, Envelope, PaperBatch, PaperSheet, RespondentGroup, TurnoutDay
+from survey_app.models import Ballot, Campaign, InboxEnvelope, PaperBatch, PaperSheet, RespondentGroup, TurnoutDay
 from survey_app.paper import operations as ops
 
 PASSPHRASE = "correct horse battery staple"
@@ -43,7 +43,7 @@ def test_blank_invalid_spoiled_count_in_turnout_never_in_scores(app, paper_campa
     key_twice(as_user, paper_campaign, batch[3], rows("C"), spoiled=True)            # spoiled
     key_twice(as_user, paper_campaign, batch[4], half_blank(rows, 0.5))              # exactly half: valid
     assert [status_of(app, n) for n in batch[:5]] == ["ballot", "blank", "invalid", "spoiled", "ballot"]
-    assert count_rows(Envelope) == 2
+    assert count_rows(InboxEnvelope) == 2
     with app.app_context():
         assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 5
         from survey_app.admin.operations import close_campaign, count_campaign

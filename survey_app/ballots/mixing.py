@@ -1,0 +1,233 @@
+"""The mixer and the shredder: what keeps the database files from telling who sent which envelope.
+
+A submission writes its envelope into the inbox in the transaction that burns the code, so
+for a while the two share that transaction's traces: PostgreSQL stamps both rows with the
+same `xmin`, SQLite's WAL holds both pages in one commit. The mixer ends that: once a
+campaign's inbox holds at least 2k envelopes (k = `MIX_BATCH`), it moves all but k of them,
+chosen at random, into the box in random order, and writes the k it keeps back into the inbox
+under fresh ids, in random order, all in one transaction of its own. Every envelope thus
+leaves the inbox in a batch of at least k, and the k kept back make sure the last batch at
+closing (everything left) has at least k too, with nothing to merge or rewrite later.
+Before a campaign's first batch, the inbox is rewritten (nothing moved) at every submission
+from the k-th on, so that at no time more than k - 1 fresh envelopes carry their code's traces.
+
+The mixer leaves no trace of the rows it removes:
+- PostgreSQL: the inbox is emptied with `TRUNCATE` (transactional, and it gives the table
+  and its TOAST a new, empty file) and everything still waiting is written back, so no dead
+  tuple carrying a submission's `xmin` or bytes survives; the box is partitioned by campaign.
+- SQLite: every connection has `secure_delete` on (deleted cells and freed pages are
+  zeroed), and after each mix the WAL is checkpointed and truncated, so no frame pairing a
+  burnt code with its envelope survives.
+
+After counting, `destroy_box` drops the campaign's partition (PostgreSQL) or deletes its
+envelopes (SQLite, zeroed), and destroys the secret half of its key the same way.
+"""
+import logging
+import secrets
+import time
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, text
+
+from ..extensions import db
+from ..models import BallotBoxKey, Envelope, InboxEnvelope
+from ..models._types import random_id
+
+log = logging.getLogger(__name__)
+
+#: Key of the PostgreSQL advisory lock that lets one mixer run at a time.
+_MIX_LOCK = 0x6D6978  # "mix"
+
+
+class BoxNotEmptied(Exception):
+    """Envelopes of the campaign arrived in the inbox while it was being counted."""
+
+
+def _dialect() -> str:
+    return db.engine.dialect.name
+
+
+def partition_name(campaign_id: int) -> str:
+    return f"envelopes_c{int(campaign_id)}"
+
+
+def prepare_box(campaign_id: int, connection=None) -> None:
+    """Make the campaign's partition of the box on PostgreSQL (nothing to do on SQLite)."""
+    if _dialect() != "postgresql":
+        return
+    run = (connection or db.session).execute
+    name = partition_name(campaign_id)
+    # CREATE … PARTITION OF locks the parent table: only when the partition is missing.
+    if run(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is None:
+        run(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF envelopes FOR VALUES IN ({int(campaign_id)})"))
+
+
+def waiting(campaign_id: int) -> int:
+    return db.session.execute(select(func.count()).select_from(InboxEnvelope)
+                              .where(InboxEnvelope.campaign_id == campaign_id)).scalar_one()
+
+
+def _boxed(run, campaign_id: int) -> bool:
+    """Whether the campaign has had a batch mixed into its box (then k envelopes are kept back)."""
+    return bool(run(select(select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).scalar())
+
+
+def _to_move(n: int, k: int, boxed: bool) -> int | None:
+    """How many of n waiting envelopes to move into the box; None when no mix is due."""
+    if n >= 2 * k:
+        return n - k
+    if n >= k and not boxed:
+        return 0  # before the first batch: rewrite the inbox, move nothing
+    return None
+
+
+def due(campaign_id: int) -> bool:
+    """Whether a mix is due for the campaign; cheap enough to ask inside every submission."""
+    n, boxed = db.session.execute(select(
+        select(func.count()).select_from(InboxEnvelope)
+        .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
+        select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
+    return _to_move(n, current_app.config["MIX_BATCH"], bool(boxed)) is not None
+
+
+def mix_if_due(campaign_id: int, is_due: bool | None = None) -> int:
+    """After a commit that put envelopes into the inbox: mix when due; never fails the caller.
+
+    `is_due` is `due()` asked before that commit (a submission asks in its own transaction,
+    which saves a round trip to the database).
+    """
+    try:
+        if is_due is None:
+            is_due = due(campaign_id)
+            db.session.rollback()  # end the read transaction before the mixer takes its locks
+        if not is_due:
+            return 0
+        return mix(wait=False)
+    except Exception:  # the ballot is in; the next submission or `flask campaign mix` mixes
+        log.warning("mixing the inbox failed; it is retried at the next submission", exc_info=False)
+        db.session.rollback()
+        return 0
+
+
+def mix(final: int | None = None, wait: bool = True) -> int:
+    """Move due inbox envelopes into the box; returns how many were moved.
+
+    A campaign is due when its inbox holds at least 2k envelopes; `final` (a campaign id, at
+    closing and counting) moves all of that campaign's envelopes whatever their number.
+    `wait=False` gives up at once when another mixer runs (it will do the work).
+    """
+    k = current_app.config["MIX_BATCH"]
+    rng = secrets.SystemRandom()
+    postgres = _dialect() == "postgresql"
+    moved = 0
+    with db.engine.connect() as conn:
+        if postgres:
+            lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            got = conn.execute(text(f"SELECT {lock}(:k)"), {"k": _MIX_LOCK}).scalar()
+            if got is False:
+                conn.rollback()
+                return 0
+        else:
+            # BEGIN IMMEDIATE takes SQLite's write lock now, so two mixers queue instead of
+            # both reading the same inbox; the driver's own BEGIN is deferred.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        counts = dict(conn.execute(select(InboxEnvelope.campaign_id, func.count())
+                                   .group_by(InboxEnvelope.campaign_id)).all())
+        plan = {c: n if c == final else _to_move(n, k, n < 2 * k and _boxed(conn.execute, c))
+                for c, n in counts.items() if n >= k or c == final}
+        due = {c for c, move in plan.items() if move is not None}
+        if not due:
+            conn.rollback()
+            return 0
+        if postgres:
+            # Waits for submissions in flight, so that the snapshot below sees every
+            # committed row before TRUNCATE removes them all.
+            conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
+            rows = conn.execute(select(InboxEnvelope.campaign_id, InboxEnvelope.group_id,
+                                       InboxEnvelope.sealed)).all()
+        else:
+            rows = conn.execute(select(InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed)
+                                .where(InboxEnvelope.campaign_id.in_(due))).all()
+        to_box, to_inbox = [], []
+        by_campaign: dict[int, list] = {}
+        for row in rows:
+            by_campaign.setdefault(row.campaign_id, []).append(row)
+        for campaign_id, group in by_campaign.items():
+            rng.shuffle(group)
+            if campaign_id == final:
+                to_box += group
+            elif campaign_id in due:
+                # Rows that arrived after the count above are kept back too.
+                keep = len(group) - plan[campaign_id] if plan[campaign_id] else len(group)
+                to_box += group[keep:]
+                to_inbox += group[:keep]
+            else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
+                to_inbox += group
+        if postgres:
+            conn.execute(text("TRUNCATE envelope_inbox"))
+            for campaign_id in {r.campaign_id for r in to_box}:
+                prepare_box(campaign_id, conn)
+        else:
+            conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
+        rng.shuffle(to_box)
+        rng.shuffle(to_inbox)
+        # Rows are written in list order (one multi-row INSERT, or executemany), so the
+        # physical order is the shuffled one; the forensic tests check it.
+        for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
+            if batch:
+                conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id,
+                                              "group_id": r.group_id, "sealed": r.sealed} for r in batch])
+        moved = len(to_box)
+        conn.commit()
+    # Within a request: a short wait; counting, and the next mix, try again if readers were busy.
+    scrub_files(attempts=3, wait_ms=300)
+    return moved
+
+
+def destroy_box(campaign_id: int) -> None:
+    """Remove every envelope and the secret key of a counted campaign, in the caller's transaction.
+
+    Call it when the opened ballots are stored, just before the commit (on PostgreSQL it
+    briefly locks the box's parent table and the key table), and `scrub_files()` after the
+    commit. Raises BoxNotEmptied if envelopes of the campaign still wait in the inbox.
+    """
+    if _dialect() == "postgresql":
+        # Dropping the partition removes its file: no dead tuple or free space is left.
+        db.session.execute(text(f"DROP TABLE IF EXISTS {partition_name(campaign_id)}"))
+        # Deleting the key's row would leave a dead tuple: rewrite the small table instead.
+        db.session.execute(text("LOCK TABLE ballot_box_keys IN ACCESS EXCLUSIVE MODE"))
+        others = [dict(r._mapping) for r in db.session.execute(
+            select(BallotBoxKey.__table__).where(BallotBoxKey.campaign_id != campaign_id)).all()]
+        db.session.execute(text("TRUNCATE ballot_box_keys"))
+        if others:
+            db.session.execute(insert(BallotBoxKey), others)
+    else:
+        db.session.execute(delete(Envelope).where(Envelope.campaign_id == campaign_id))
+        db.session.execute(delete(BallotBoxKey).where(BallotBoxKey.campaign_id == campaign_id))
+    # Checked last: reading the inbox before locking the box could deadlock with a mixer that
+    # has read the box and waits for the inbox.
+    if waiting(campaign_id):
+        raise BoxNotEmptied()
+    db.session.expire_all()
+
+
+def scrub_files(attempts: int = 5, wait_ms: int = 2000) -> bool:
+    """SQLite: copy the WAL into the main file and truncate it to zero bytes.
+
+    Returns False when readers kept it from completing every attempt (the next mix tries
+    again). PostgreSQL keeps its WAL itself; see the README on what that means.
+    """
+    if _dialect() != "sqlite" or ":memory:" in str(db.engine.url):
+        return True
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            for attempt in range(attempts):
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return True
+                time.sleep(0.05 * (attempt + 1))
+            return False
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+            conn.rollback()
