@@ -19,6 +19,8 @@ from .cli import fail as _fail
 from .extensions import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: what `pg_restore --clean` writes to drop a ballot-box partition's inherited key
+_PARTITION_KEY_DROP = re.compile(rb"^ALTER TABLE (?:IF EXISTS )?ONLY public\.envelopes_c\d+ DROP CONSTRAINT IF EXISTS ")
 PGDUMP_MAGIC = b"PGDMP"
 
 
@@ -166,12 +168,22 @@ def restore(source: Path, force: bool = False) -> None:
             live.close()
             backup_db.close()
     else:
-        pg_restore = check_pg_tool("pg_restore")
+        pg_restore, psql = check_pg_tool("pg_restore"), check_pg_tool("psql")
         args, env = _pg_environment()
         db.session.remove()
         _engine().dispose()
-        _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-              "--exit-on-error", *args, str(source)], env)
+        # pg_restore --clean drops each partition's inherited key on its own, which PostgreSQL
+        # refuses; the partitions go with their table anyway. So the script is filtered and run
+        # by psql, still in one transaction.
+        script = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                                 "--file", "-", str(source)], capture_output=True, env=env)
+        if script.returncode != 0:
+            raise BackupError(f"pg_restore failed: {script.stderr.decode(errors='replace').strip()[:2000]}")
+        kept = b"\n".join(line for line in script.stdout.split(b"\n") if not _PARTITION_KEY_DROP.match(line))
+        result = subprocess.run([psql, "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1",
+                                 *args], input=kept, capture_output=True, env=env)
+        if result.returncode != 0:
+            raise BackupError(f"psql failed: {result.stderr.decode(errors='replace').strip()[:2000]}")
 
 
 # --- command line ---------------------------------------------------------------------------
