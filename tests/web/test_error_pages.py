@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 
 from survey_app import security
 from survey_app.extensions import db
-from survey_app.models import Campaign, Envelope
+from survey_app.models import Campaign, Envelope, InboxEnvelope
 
 STYLED = '<link rel="stylesheet" href="/static/app.css">'
 #: Chinese and English words each error page must show (from the catalogs, not from Werkzeug)
@@ -115,7 +115,7 @@ def database_trouble(app):
 
 def envelope_count(app):
     with app.app_context():
-        return db.session.execute(select(func.count()).select_from(Envelope)).scalar_one()
+        return sum(db.session.execute(select(func.count()).select_from(m)).scalar_one() for m in (Envelope, InboxEnvelope))
 
 
 def start_public_ballot(app, campaign_id, full_answers, lang="en"):

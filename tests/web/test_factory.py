@@ -52,7 +52,7 @@ def test_pure_packages_import_no_web_stack():
 
 
 def test_health(client):
-    assert client.get("/health").get_json() == {"status": "ok"}
+    assert client.get("/health").get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_security_headers(client):

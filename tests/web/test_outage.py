@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Campaign, Envelope
+from survey_app.models import Campaign, Envelope, InboxEnvelope
 
 from .test_error_pages import page, start_public_ballot
 
@@ -146,5 +146,5 @@ def test_database_stopped_then_started_again(app_on_own_postgres, own_postgres, 
     again = client.post("/answer/questionnaire", data=data)
     assert again.status_code == 302 and again.headers["Location"].endswith("/answer/done")
     with app.app_context():
-        assert db.session.execute(select(func.count()).select_from(Envelope)).scalar_one() == 1
+        assert sum(db.session.execute(select(func.count()).select_from(m)).scalar_one() for m in (Envelope, InboxEnvelope)) == 1
         assert db.session.get(Campaign, campaign_id).status == "open"

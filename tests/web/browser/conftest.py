@@ -69,7 +69,7 @@ def site(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
