@@ -14,6 +14,6 @@ from .answers import Answers
 from .engine import score
 from .errors import InputError
 from .method import Method
-from .output import canonical_results, dump_results
+from .output import canonical_json, dump_results
 
-__all__ = ["Answers", "InputError", "Method", "score", "dump_results", "canonical_results"]
+__all__ = ["Answers", "InputError", "Method", "score", "dump_results", "canonical_json"]

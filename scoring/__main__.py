@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from . import Answers, InputError, Method, canonical_results, dump_results, score
+from . import Answers, InputError, Method, canonical_json, dump_results, score
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     text = io.StringIO()
     if args.canonical:
-        text.write(canonical_results(results).decode("utf-8"))
+        text.write(canonical_json(results).decode("utf-8"))
     else:
         dump_results(results, text)
     if args.output:

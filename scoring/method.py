@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import InputError
 from .files import read_text_bytes, shown
+from .output import canonical_json
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -67,11 +68,6 @@ class Grade:
     min: float
 
 
-def canonical_bytes(d: dict) -> bytes:
-    """The bytes whose sha256 identifies a method that was not read from a file."""
-    return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 class Method:
     """A validated method. Build it with :meth:`from_dict` or :meth:`load`, never by hand.
 
@@ -113,7 +109,8 @@ class Method:
         self.source = source
         _Validator(source).fill(self, d)
         self._raw = json.loads(json.dumps(d))  # a private deep copy for replace()
-        self.sha256 = sha256 or hashlib.sha256(canonical_bytes(d)).hexdigest()
+        # a method not read from a file is named by the sha256 of its canonical bytes
+        self.sha256 = sha256 or hashlib.sha256(canonical_json(d)).hexdigest()
         return self
 
     @classmethod

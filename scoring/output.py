@@ -11,11 +11,11 @@ def dump_results(results: dict, fp: IO[str]) -> None:
     fp.write("\n")
 
 
-def canonical_results(results: dict) -> bytes:
-    """The canonical form of results.json whose SHA-256 is published: UTF-8 JSON with keys
-    sorted, no whitespace (separators ``,`` and ``:``), non-ASCII characters kept, no trailing
-    newline — ``json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
-    The bundle's results.json is written in exactly these bytes, so ``sha256sum results.json``
-    prints the published hash."""
-    return json.dumps(results, sort_keys=True, ensure_ascii=False, allow_nan=False,
+def canonical_json(d: dict) -> bytes:
+    """The canonical bytes whose SHA-256 names a results.json or a method.json: UTF-8 JSON with
+    keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII characters kept, no
+    trailing newline — ``json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
+    The bundle's results.json and method.json are written in exactly these bytes, so
+    ``sha256sum results.json`` prints the published hash."""
+    return json.dumps(d, sort_keys=True, ensure_ascii=False, allow_nan=False,
                       separators=(",", ":")).encode("utf-8")

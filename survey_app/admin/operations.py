@@ -173,7 +173,7 @@ def publish_campaign(campaign: Campaign) -> None:
     """Freeze the results with their hash and open them to the public and to each leader."""
     import hashlib
 
-    from scoring import canonical_results
+    from scoring import canonical_json
 
     from ..results import method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
@@ -181,8 +181,8 @@ def publish_campaign(campaign: Campaign) -> None:
     frozen = results(campaign)
     campaign.published_results = frozen
     campaign.published_method = method_dict(campaign)
-    # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_results).
-    campaign.published_sha256 = hashlib.sha256(canonical_results(frozen)).hexdigest()
+    # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_json).
+    campaign.published_sha256 = hashlib.sha256(canonical_json(frozen)).hexdigest()
     campaign.status, campaign.published_at = "published", utcnow()
     from ..reports import bundle
     campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)

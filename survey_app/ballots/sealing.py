@@ -86,5 +86,9 @@ def open_envelope(private_key: PrivateKey, sealed: bytes) -> dict:
 
 def fingerprint(sealed: bytes) -> str:
     """The receipt: a short hash of the sealed envelope, which says nothing of its content."""
-    digest = hashlib.sha256(sealed).hexdigest()[:16].upper()
-    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return in_fours(hashlib.sha256(sealed).hexdigest()[:16].upper())
+
+
+def in_fours(digits: str) -> str:
+    """Hex digits as a receipt is printed, dashed in fours (a partial receipt too)."""
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))

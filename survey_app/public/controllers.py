@@ -1,12 +1,14 @@
 from flask import Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
 from ..results import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
+from ..paging import page_of
 from ..reports.operations import published_ranking_chart
 
 
@@ -63,8 +65,7 @@ HEX = set("0123456789ABCDEF")
 def normalise_receipt(typed: str) -> str:
     """What a respondent typed, as the receipt is printed: case, spaces and dashes do not matter
     (as for access codes). Returns the hex digits found, dashed in fours, possibly partial."""
-    digits = "".join(ch for ch in (typed or "").upper() if ch in HEX)[:16]
-    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    return in_fours("".join(ch for ch in (typed or "").upper() if ch in HEX)[:16])
 
 
 def receipts(code: str):
@@ -81,14 +82,11 @@ def receipts(code: str):
             found = db.session.execute(base.where(Receipt.fingerprint == wanted)).first() is not None
         else:  # a partial receipt lists the receipts it begins
             listed = base.where(Receipt.fingerprint.startswith(wanted, autoescape=True))
-    matching = db.session.execute(select(func.count()).select_from(listed.subquery())).scalar_one()
-    pages = max(1, -(-matching // RECEIPTS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows = db.session.execute(listed.order_by(Receipt.fingerprint).offset((page - 1) * RECEIPTS_PER_PAGE)
-                              .limit(RECEIPTS_PER_PAGE)).scalars().all()
-    return render_template("public/receipts.html", campaign=campaign, receipts=rows, total=total, wanted=wanted,
-                           partial=bool(wanted) and not full, matching=matching, page=page, pages=pages,
-                           found=found, locale=current_language())
+    shown = page_of(listed.order_by(Receipt.fingerprint), request.args.get("page", 1, type=int),
+                    RECEIPTS_PER_PAGE, scalars=True)
+    return render_template("public/receipts.html", campaign=campaign, receipts=shown.rows, total=total,
+                           wanted=wanted, partial=bool(wanted) and not full, matching=shown.total,
+                           page=shown.page, pages=shown.pages, found=found, locale=current_language())
 
 
 def health():

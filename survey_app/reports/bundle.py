@@ -13,8 +13,7 @@ import zipfile
 from pathlib import Path
 
 import scoring
-from scoring import canonical_results
-from scoring.method import canonical_bytes
+from scoring import canonical_json
 from sqlalchemy import select
 
 from ..extensions import db
@@ -144,9 +143,9 @@ def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes
                                                          sha=sha256))
         z.writestr(prefix + "answers.csv", answers_csv(campaign))
         # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
-        z.writestr(prefix + "method.json", canonical_bytes(method))
+        z.writestr(prefix + "method.json", canonical_json(method))
         # The canonical bytes, so that `sha256sum results.json` prints the published hash.
-        z.writestr(prefix + "results.json", canonical_results(results))
+        z.writestr(prefix + "results.json", canonical_json(results))
         z.writestr(prefix + "targets.csv", targets_csv(campaign))
         z.writestr(prefix + "receipts.txt", "".join(r + "\n" for r in receipts))
         z.writestr(prefix + "scoring-method.md", method_document())

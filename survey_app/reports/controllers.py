@@ -2,7 +2,7 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import results as results_adapter
 from ..ballots import operations as ballots
@@ -10,6 +10,7 @@ from ..extensions import db
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
+from ..paging import page_of
 from . import exports, operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
@@ -157,11 +158,8 @@ def comments(campaign_id: int):
              .where(Comment.campaign_id == campaign.id, Comment.status == status))
     if target_id:
         query = query.where(Comment.target_id == target_id)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // COMMENTS_PER_PAGE))
-    page = min(page, pages)
-    rows = db.session.execute(query.order_by(Target.code, Comment.id)
-                              .offset((page - 1) * COMMENTS_PER_PAGE).limit(COMMENTS_PER_PAGE)).all()
+    shown_page = page_of(query.order_by(Target.code, Comment.id), page, COMMENTS_PER_PAGE)
+    total, page, pages, rows = shown_page.total, shown_page.page, shown_page.pages, shown_page.rows
     data = results_adapter.results(campaign)
     suppressed = set()
     for entry in (data or {}).get("targets", []):
