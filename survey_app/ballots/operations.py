@@ -19,7 +19,7 @@ from ..models import (AccessCode, Answer, Ballot, BallotBoxKey, Campaign, Commen
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
 from . import codes, mixing, sealing
-from .validation import BallotContent
+from .validation import BallotContent, text_limit
 
 
 class CodeRefused(Exception):
@@ -94,17 +94,12 @@ def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
 #: databases) -> envelope size; targets, groups and questionnaire are fixed once open
 _SIZES: dict[bytes, int] = {}
 
-#: A character that takes the most bytes in the envelope's JSON (4 in UTF-8); comments hold
-#: no control characters (see `validation`), the only ones JSON would spell in 6 bytes.
-_WIDEST_CHARACTER = "\U00020000"
-
-
 def envelope_size(campaign: Campaign) -> int:
     """The padded size of every envelope of the campaign: that of the largest ballot it allows.
 
     Every item answered, for every target, with its longest option (all options of a
-    multiple choice), every comment at its maximum length in the widest characters, under
-    the longest group code. Then an envelope's length says nothing of what it holds.
+    multiple choice), every comment at its maximum length (2 bytes a unit, whatever the
+    characters: see `sealing`), under the longest group code. Then an envelope's length says nothing of what it holds.
     """
     key = campaign.public_key
     if key not in _SIZES:
@@ -115,8 +110,7 @@ def envelope_size(campaign: Campaign) -> int:
         for item in q.items():
             for target in (targets if item.per_target else [None]):
                 if item.type == "text":
-                    limit = getattr(item, "max_length", None) or 2000
-                    largest.comments.append((target, item.code, _WIDEST_CHARACTER * limit))
+                    largest.comments.append((target, item.code, "字" * text_limit(item)))
                 elif item.type == "rating":
                     largest.answers.append((target, item.code, scale))
                 elif item.type == "multiple":

@@ -60,8 +60,35 @@ def unlock(keys: BallotBoxKeys, passphrase: str) -> PrivateKey:
         raise WrongPassphrase() from None
 
 
+#: The first byte of an envelope's plain text in the compact layout below; the earlier layout
+#: (plain JSON, which starts with "{") is still opened.
+_COMPACT = b"\x01"
+
+
 def _encode(ballot: dict) -> bytes:
-    return json.dumps(ballot, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The ballot as bytes: a marker, the JSON length, the JSON, then the comments' texts.
+
+    Comments are written in UTF-16 (2 bytes a code unit, whatever the script) after the JSON,
+    which keeps each comment's item and its length in units. A comment is limited in the
+    same units (`validation.text_length`), so the largest ballot, to whose size every
+    envelope is padded, needs 2 bytes a character of comment instead of UTF-8's 4.
+    """
+    texts = [str(c[2]) for c in ballot["c"]]
+    head = {**ballot, "c": [[c[0], c[1], len(t.encode("utf-16-le")) // 2] for c, t in zip(ballot["c"], texts)]}
+    body = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _COMPACT + len(body).to_bytes(4, "big") + body + "".join(texts).encode("utf-16-le")
+
+
+def _decode(plain: bytes) -> dict:
+    if plain[:1] != _COMPACT:
+        return json.loads(plain.rstrip(b"\0").decode("utf-8"))
+    size = int.from_bytes(plain[1:5], "big")
+    head = json.loads(plain[5:5 + size].decode("utf-8"))
+    at, comments = 5 + size, []
+    for target, item, units in head["c"]:
+        comments.append([target, item, plain[at:at + 2 * units].decode("utf-16-le")])
+        at += 2 * units
+    return {**head, "c": comments}
 
 
 def padded_size(ballot: dict) -> int:
@@ -75,13 +102,13 @@ def seal(public_key: bytes, ballot: dict, size: int | None = None) -> bytes:
     raw = _encode(ballot)
     if size is not None and len(raw) > size:
         raise ValueError("ballot larger than the campaign's envelope size")
-    # JSON never contains a NUL byte, so NUL padding is unambiguous.
+    # The layout says where the ballot ends, so NUL padding is unambiguous.
     padded = raw + b"\0" * ((size - len(raw)) if size is not None else (-len(raw) % PAD_BLOCK))
     return SealedBox(PublicKey(public_key)).encrypt(padded)
 
 
 def open_envelope(private_key: PrivateKey, sealed: bytes) -> dict:
-    return json.loads(SealedBox(private_key).decrypt(sealed).rstrip(b"\0").decode("utf-8"))
+    return _decode(SealedBox(private_key).decrypt(sealed))
 
 
 def fingerprint(sealed: bytes) -> str:

@@ -27,6 +27,25 @@ class BallotContent:
                 "a": [list(a) for a in self.answers], "c": [list(c) for c in self.comments]}
 
 
+#: The longest free-text answer when an item sets no `max_length`.
+DEFAULT_TEXT_LIMIT = 2000
+
+
+def text_limit(item) -> int:
+    """The most a free-text item accepts, in `text_length` units."""
+    return getattr(item, "max_length", None) or DEFAULT_TEXT_LIMIT
+
+
+def text_length(text: str) -> int:
+    """A text's length as a browser's `maxlength` counts it: in UTF-16 code units.
+
+    A character outside the Basic Multilingual Plane (an emoji, a rare CJK character) counts
+    two, as the answer page's textarea counts it, so that a comment the page accepted is never
+    refused here; it also bounds every comment to 2 bytes a unit in the sealed envelope.
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
 def field_name(item_code: str, target_code: str | None) -> str:
     return f"t.{target_code}.{item_code}" if target_code else f"b.{item_code}"
 
@@ -56,8 +75,8 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
         raw = [v.strip() for v in values.get(name, ()) if v is not None and v.strip()]
         if item.type == "text":
             text = _CONTROL.sub("", raw[0]) if raw else ""
-            limit = getattr(item, "max_length", None) or 2000
-            if len(text) > limit:
+            limit = text_limit(item)
+            if text_length(text) > limit:
                 errors[name] = _l("At most %(n)d characters, please.", n=limit)
             elif text:
                 content.comments.append((target, item.code, text))

@@ -54,7 +54,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..ballots import mixing
 from ..ballots import operations as ballots
-from ..ballots.validation import BallotContent, field_name, validate
+from ..ballots.validation import BallotContent, field_name, text_length, text_limit, validate
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target, User
 from ..models._types import utcnow
@@ -295,8 +295,8 @@ def parse_keyed(lay: Layout, form, spoiled: bool = False,
             keyed.multiples[extra.key] = "".join(sorted(set(raw)))
     for extra in lay.texts:
         text = _normalise_text(form.get(extra.key))
-        limit = getattr(extra.item, "max_length", None) or 2000
-        if len(text) > limit:
+        limit = text_limit(extra.item)
+        if text_length(text) > limit:
             errors[extra.key] = _l("At most %(n)d characters, please.", n=limit)
         else:
             keyed.texts[extra.key] = text

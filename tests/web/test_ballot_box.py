@@ -229,28 +229,51 @@ def test_no_results_before_counting(app, campaign_id, login):
 
 def test_every_envelope_of_a_campaign_has_the_size_of_its_largest_ballot(app, campaign_id):
     from survey_app.ballots.validation import BallotContent, asked, validate
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        q = campaign.questionnaire_version.parsed
-        targets = [t.code for t in campaign.targets]
+
+    def ballot(q, targets, comment):
         values = {}
         for item, target in asked(q, "staff", targets):
             name = f"t.{target}.{item.code}" if target else f"b.{item.code}"
             if item.type == "text":
-                # the widest characters JSON allows here, and a control character that is dropped
-                values[name] = ["\x01" + "\U0001F600" * (item.max_length or 2000)]
+                values[name] = [comment(item.max_length or 2000)]
             elif item.type == "multiple":
                 values[name] = [o.code for o in item.options]
             elif item.type == "single":
                 values[name] = [item.options[-1].code]
             else:
                 values[name] = [q.scale.options[-1].code]
-        largest, errors = validate(q, "staff", targets, values)
-        assert not errors and largest.comments
-        assert all("\x01" not in text for _t, _i, text in largest.comments)
+        return validate(q, "staff", targets, values)
+
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        targets = [t.code for t in campaign.targets]
+        # Comments at their limit in UTF-16 units, as the page's maxlength counts: emoji (two
+        # units each, 4 bytes in UTF-8), CJK (3 bytes in UTF-8), ASCII, and a control character
+        # that is dropped.
+        full = [ballot(q, targets, comment) for comment in (
+            lambda n: "\x01" + "\U0001F600" * (n // 2) + "好" * (n % 2),
+            lambda n: "意" * n, lambda n: "a" * n)]
+        assert all(not errors and content.comments for content, errors in full)
+        assert all("\x01" not in text for _t, _i, text in full[0][0].comments)
+        _content, errors = ballot(q, targets, lambda n: "\U0001F600" * (n // 2 + 1))
+        assert errors, "a comment one emoji over the limit (in UTF-16 units) is refused"
         sizes = {len(ballots._seal(campaign, campaign.group("staff"), content))
-                 for content in (largest, BallotContent(), BallotContent(comments=[(targets[0], "q14", "好")]))}
+                 for content in [c for c, _e in full] + [BallotContent(), BallotContent(comments=[(targets[0], "q14", "好")])]}
         assert len(sizes) == 1 and sizes.pop() == ballots.envelope_size(campaign) + 48
+
+
+def test_envelopes_open_to_what_was_sealed_in_both_layouts():
+    from nacl.public import PrivateKey
+    key = PrivateKey.generate()
+    ballot = {"v": 3, "g": "staff", "a": [["t1", "q1", "A"], [None, "q2", "x y"]],
+              "c": [["t1", "q14", "意见\U0001F600a"], [None, "q15", ""], ["t2", "q14", "好"]]}
+    assert sealing.open_envelope(key, sealing.seal(bytes(key.public_key), ballot, size=4096)) == ballot
+    # an envelope sealed before the compact layout (plain JSON, NUL-padded) still opens
+    from nacl.public import SealedBox
+    import json
+    old = SealedBox(key.public_key).encrypt(json.dumps(ballot, ensure_ascii=False).encode() + b"\0" * 100)
+    assert sealing.open_envelope(key, old) == ballot
 
 
 @pytest.mark.parametrize("app", [{"MIX_BATCH": 4}], indirect=True)
