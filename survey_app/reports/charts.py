@@ -9,11 +9,29 @@ import textwrap
 from contextlib import contextmanager
 
 import matplotlib
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 matplotlib.use("Agg")
 
 FONT = "Noto Sans CJK SC"
+
+
+def _find_cjk_font() -> None:
+    """Make sure matplotlib knows the CJK font, even when its font cache is older than the font.
+
+    matplotlib lists the system's fonts once and caches the list under ~/.cache/matplotlib: a
+    font installed later (`make` installs fonts-noto-cjk on a fresh machine) stays unknown to
+    it, and every Chinese label would fall back to a font without the glyphs.
+    """
+    if any(entry.name == FONT for entry in font_manager.fontManager.ttflist):
+        return
+    for path in font_manager.findSystemFonts():
+        if "NotoSansCJK" in path.replace(" ", "").replace("-", ""):
+            font_manager.fontManager.addfont(path)
+
+
+_find_cjk_font()
 RED, GREY, BLUE = "#b3261e", "#9aa1aa", "#0b4f9c"
 #: colours of scale options from best to worst; "don't know" is grey
 OPTION_COLOURS = ["#1a7f37", "#7cb46b", "#e0b03c", "#d9822b", "#c62828", "#8c1d18"]

@@ -15,6 +15,14 @@ from survey_app.reports import charts
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_cjk_font_is_found_when_matplotlibs_font_cache_predates_it(monkeypatch):
+    from matplotlib import font_manager
+    stale = [e for e in font_manager.fontManager.ttflist if e.name != charts.FONT]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # a cache made before the font
+    charts._find_cjk_font()
+    assert any(e.name == charts.FONT for e in font_manager.fontManager.ttflist)
+
+
 def test_dimension_profile_in_chinese():
     png = charts.dimension_profile(["依法办事", "规范收费", "清正廉洁"], [81.5, None, 90.0], [80.0, 85.0, None],
                                    "本报告", "全体平均")
