@@ -30,7 +30,8 @@ def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -
 
     from survey_app.admin import operations
     from survey_app.extensions import db
-    from survey_app.models import Answer, Ballot, Comment, Receipt, Target
+    from survey_app.ballots import packing
+    from survey_app.models import Ballot, Comment, Receipt, Target
     from survey_app.models._types import utcnow
     rng = random.Random(seed)
     with app.app_context():
@@ -52,12 +53,11 @@ def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -
         text_item = next(i.code for i in q.items() if i.type == "text" and i.per_target)
         quality = {t.code: rng.gauss(0.4, 0.6) for t in targets}
         options = ["A", "B", "C"]
-        ballots, answers, comments = [], [], []
+        lay = packing.layout(q, [t.code for t in campaign.targets])
+        ballots, comments = [], []
         for n in range(n_ballots):
             group = campaign.groups[rng.choices(range(4), weights=[45, 30, 15, 10])[0]]
-            ballot = Ballot(id=secrets.token_hex(16), campaign_id=campaign.id, group_id=group.id,
-                            questionnaire_version_id=version.id)
-            ballots.append(ballot)
+            answers = []
             for target in rng.sample(targets, per_ballot):
                 mood = quality[target.code] + rng.gauss(0, 0.6)
                 if rng.random() < 0.08:
@@ -65,15 +65,15 @@ def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -
                 else:
                     chosen = [options[0 if (x := mood + rng.gauss(0, 0.7)) > 0.3 else 1 if x > -0.9 else 2]
                               for _ in rating]
-                answers += [dict(id=secrets.token_hex(16), ballot_id=ballot.id, target_id=target.id,
-                                 item_code=item, option=option) for item, option in zip(rating, chosen)]
+                answers += [(target.code, item, option) for item, option in zip(rating, chosen)]
                 if rng.random() < 0.05:
                     comments.append(Comment(campaign_id=campaign.id, group_id=group.id, target_id=target.id,
                                             item_code=text_item, status="published",
                                             text="窗口工作人员态度很好，办事效率比去年明显提高。"))
-        db.session.add_all(ballots)
-        db.session.flush()
-        db.session.execute(Answer.__table__.insert(), answers)
+            ratings, choices = packing.pack(lay, answers)
+            ballots.append({"id": secrets.token_hex(16), "campaign_id": campaign.id, "group_id": group.id,
+                            "questionnaire_version_id": version.id, "ratings": ratings, "choices": choices})
+        db.session.execute(Ballot.__table__.insert(), ballots)
         db.session.add_all(comments)
         db.session.add_all(Receipt(campaign_id=campaign.id, fingerprint=secrets.token_hex(8).upper())
                            for _ in ballots)

@@ -140,8 +140,20 @@ def campaign_count(campaign_code, passphrase):
     from .admin.operations import LifecycleError, count_campaign
     from .ballots.sealing import WrongPassphrase
     campaign = campaign_by_code(campaign_code)
+    shown = {"at": -1}
+
+    def progress(done, total):
+        # total counts each envelope twice: once opened, once stored
+        percent = 100 * done // max(total, 1)
+        if percent != shown["at"]:
+            shown["at"] = percent
+            stage = "opening" if done < total // 2 else "storing"
+            click.echo(f"\r{percent:3d}% {stage} ({min(done, total // 2) if stage == 'opening' else done - total // 2}"
+                       f" of {total // 2} envelopes)", nl=False, err=True)
+
     try:
-        n = count_campaign(campaign, passphrase)
+        n = count_campaign(campaign, passphrase, progress=progress)
+        click.echo("", err=True)
     except WrongPassphrase:
         fail("the passphrase does not open the ballot box; nothing was changed")
     except LifecycleError as error:

@@ -1,14 +1,46 @@
-"""The one adapter from the database to the scoring engine, with a per-campaign cache."""
+"""The one adapter from the database to the scoring engine, with a per-campaign cache.
+
+Opened ballots are stored packed (`ballots.packing`); here their rating vectors become the
+engine's integer arrays in a few numpy operations (`scoring.Answers.from_codes`), never a
+Python loop per answer. Every consumer — dashboard, reports, PDFs, exports, the open
+bundle, decision tallies, sensitivity — reads the answers through this module.
+
+Results are computed once per change of the ballots, the method or the code: at their first
+view after it (the cache key names all three). Computed during a GET request, they are
+written through a short transaction of their own — the request's session never commits —
+and kept for the rest of the request.
+"""
 import hashlib
 import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import questionnaires
 import scoring
-from sqlalchemy import func, select
+from flask import g, has_request_context, request
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from .ballots import packing
 from .extensions import db
-from .models import Answer, Ballot, Campaign, CampaignTarget, RespondentGroup, Target
+from .models import Ballot, Campaign
+
+log = logging.getLogger(__name__)
+
+
+def _code_version() -> str:
+    """A digest of the scoring engine, this adapter and the packing: part of the cache key."""
+    digest = hashlib.sha256(packing.FORMAT.encode())
+    sources = sorted(Path(scoring.__file__).parent.glob("*.py")) + [Path(__file__), Path(packing.__file__)]
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: Changes whenever the engine, the adapter or the stored format changes.
+ENGINE_VERSION = _code_version()
 
 
 def method_dict(campaign: Campaign) -> dict:
@@ -18,18 +50,101 @@ def method_dict(campaign: Campaign) -> dict:
         min_group_size=campaign.min_group_size, trim=campaign.trim)
 
 
+def campaign_layout(campaign: Campaign) -> packing.Layout:
+    """The layout of every ballot of the campaign: its pinned version × its targets."""
+    return packing.layout(campaign.questionnaire_version, [t.code for t in campaign.targets])
+
+
+@dataclass
+class Packed:
+    """The campaign's opened ballots as arrays: ids, groups and the rating matrix."""
+    layout: packing.Layout
+    #: ballot ids (numpy strings), in the database's order
+    ids: np.ndarray
+    #: per ballot: index into group_codes
+    group: np.ndarray
+    group_codes: list[str]
+    #: (ballots × layout slots) uint8: 0 not answered, k + 1 scale option k
+    matrix: np.ndarray
+
+
+def packed_ballots(campaign: Campaign) -> Packed:
+    lay = campaign_layout(campaign)
+    groups = {gr.id: k for k, gr in enumerate(campaign.groups)}
+    rows = db.session.execute(select(Ballot.id, Ballot.group_id, Ballot.ratings)
+                              .where(Ballot.campaign_id == campaign.id)).all()
+    if rows:
+        ids, group_ids, vectors = zip(*rows)
+    else:
+        ids, group_ids, vectors = (), (), ()
+    lookup = np.full(max(groups, default=0) + 1, -1, dtype=np.int32)
+    for gid, k in groups.items():
+        lookup[gid] = k
+    group = lookup[np.asarray(group_ids, dtype=np.int64)] if rows else np.zeros(0, dtype=np.int32)
+    return Packed(layout=lay, ids=np.asarray(ids, dtype=str) if rows else np.empty(0, dtype="<U1"),
+                  group=group, group_codes=[gr.code for gr in campaign.groups],
+                  matrix=packing.unpack_many(lay, [bytes(v) for v in vectors]))
+
+
+def _present(mask_counts: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted table of the codes that occur, old index -> new index)."""
+    present = np.flatnonzero(mask_counts)
+    table = np.asarray([codes[k] for k in present], dtype=str) if len(present) else np.empty(0, dtype="<U1")
+    order = np.argsort(table, kind="stable")
+    remap = np.full(len(codes), -1, dtype=np.int32)
+    remap[present[order]] = np.arange(len(present), dtype=np.int32)
+    return table[order], remap
+
+
+def coded_answers(p: Packed) -> dict:
+    """Keyword arguments of `scoring.Answers.from_codes`: the long form, integer-coded.
+
+    The code tables hold exactly the codes that occur, sorted, as `Answers.from_columns`
+    would make them from the long form; ballots without a rating answer are left out.
+    """
+    lay, m = p.layout, p.matrix
+    width, n_items = lay.width, max(len(lay.items), 1)
+    flat = np.flatnonzero(m)
+    ballot = (flat // max(width, 1)).astype(np.int32)
+    slot = (flat % max(width, 1)).astype(np.int32)
+    option = m.reshape(-1)[flat].astype(np.int16) - 1
+    del flat
+    target, item = np.divmod(slot, n_items)
+    answered = m.any(axis=1) if m.size else np.zeros(len(m), dtype=bool)
+    new_ballot = np.cumsum(answered, dtype=np.int64) - 1
+    target_table, target_map = _present(np.bincount(target, minlength=len(lay.targets)), lay.targets)
+    item_table, item_map = _present(np.bincount(item, minlength=len(lay.items)), lay.items)
+    option_table, option_map = _present(np.bincount(option, minlength=len(lay.options)), lay.options)
+    return {"ballot_ids": p.ids[answered], "group_codes": np.asarray(p.group_codes, dtype=str),
+            "target_codes": target_table, "item_codes": item_table, "option_codes": option_table,
+            "ballot": new_ballot[ballot].astype(np.int32), "target": target_map[target],
+            "item": item_map[item], "option": option_map[option].astype(np.int16),
+            "group_of_ballot": p.group[answered]}
+
+
+def scoring_answers(campaign: Campaign, p: Packed | None = None) -> scoring.Answers:
+    return scoring.Answers.from_codes(**coded_answers(p or packed_ballots(campaign)))
+
+
 def answer_columns(campaign: Campaign) -> dict[str, np.ndarray]:
-    """Long-form answers of the campaign's opened ballots, rating items only."""
-    rating = [item.code for item in campaign.questionnaire_version.parsed.rating_items()]
-    rows = db.session.execute(
-        select(Answer.ballot_id, RespondentGroup.code, Target.code, Answer.item_code, Answer.option)
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .join(RespondentGroup, RespondentGroup.id == Ballot.group_id)
-        .join(Target, Target.id == Answer.target_id)
-        .where(Ballot.campaign_id == campaign.id, Answer.item_code.in_(rating))).all()
-    columns = list(zip(*rows)) if rows else [(), (), (), (), ()]
-    names = ("ballot", "group", "target", "item", "option")
-    return {name: np.array(col, dtype=object) for name, col in zip(names, columns)}
+    """Long-form answers of the campaign's opened ballots, rating items only (for answers.csv)."""
+    coded = coded_answers(packed_ballots(campaign))
+    ballot_ids = coded["ballot_ids"]
+    return {"ballot": ballot_ids[coded["ballot"]].astype(object),
+            "group": coded["group_codes"][coded["group_of_ballot"][coded["ballot"]]].astype(object),
+            "target": coded["target_codes"][coded["target"]].astype(object),
+            "item": coded["item_codes"][coded["item"]].astype(object),
+            "option": coded["option_codes"][coded["option"]].astype(object)}
+
+
+def long_answers(campaign: Campaign) -> list[tuple[str, str | None, str, str]]:
+    """Every stored answer as (ballot id, target code or None, item, option); for tests and checks."""
+    lay = campaign_layout(campaign)
+    out = []
+    for ballot_id, ratings, choices in db.session.execute(
+            select(Ballot.id, Ballot.ratings, Ballot.choices).where(Ballot.campaign_id == campaign.id)):
+        out += [(ballot_id, *a) for a in packing.unpack(lay, bytes(ratings), choices)]
+    return out
 
 
 def ballot_count(campaign: Campaign) -> int:
@@ -37,11 +152,86 @@ def ballot_count(campaign: Campaign) -> int:
                               .where(Ballot.campaign_id == campaign.id)).scalar_one()
 
 
+def option_counts(campaign: Campaign, target_codes=None) -> dict[tuple, int]:
+    """{(target code, group code, item code, option): answers} of the rating items.
+
+    Counted once per change of the ballots (per process) from the packed matrix, one
+    bincount per (target, item) column; `target_codes` limits what is returned.
+    """
+    key = (campaign.id, "counts", cache_key(campaign))
+    if key not in _COMPUTED:
+        _remember(key, _count_options(packed_ballots(campaign)))
+    counts = _COMPUTED[key]
+    if target_codes is None:
+        return dict(counts)
+    wanted = set(target_codes)
+    return {k: n for k, n in counts.items() if k[0] in wanted}
+
+
+def _count_options(p: Packed) -> dict[tuple, int]:
+    lay, m = p.layout, p.matrix
+    n_codes = len(lay.options) + 1
+    out = {}
+    group = p.group.astype(np.int64) * n_codes
+    for t, target in enumerate(lay.targets):
+        for i, item in enumerate(lay.items):
+            counts = np.bincount(group + m[:, t * len(lay.items) + i], minlength=len(p.group_codes) * n_codes)
+            for key in np.flatnonzero(counts).tolist():
+                gr, code = divmod(key, n_codes)
+                if code:
+                    out[(target, p.group_codes[gr], item, lay.options[code - 1])] = int(counts[key])
+    return out
+
+
+# -- computing and caching ------------------------------------------------------------
+
+#: What is computed from the ballots beside the cached results (sensitivity, option counts),
+#: per process, under keys that contain `cache_key`
+_COMPUTED: dict[tuple, dict] = {}
+
+
+def _remember(key: tuple, value: dict) -> None:
+    if len(_COMPUTED) > 32:
+        _COMPUTED.clear()
+    _COMPUTED[key] = value
+
+
 def compute(campaign: Campaign, **method_options) -> dict:
+    """Score the campaign's ballots now (no cache)."""
     method = scoring.Method.from_dict(method_dict(campaign), source="method.json")
     if method_options:
         method = method.replace(**method_options)
-    return scoring.score(scoring.Answers.from_columns(**answer_columns(campaign)), method)
+    return scoring.score(scoring_answers(campaign), method)
+
+
+def cache_key(campaign: Campaign) -> str:
+    method = method_dict(campaign)
+    return "|".join([campaign.counted_at.isoformat(), str(ballot_count(campaign)),
+                     hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest(), ENGINE_VERSION])
+
+
+def _memo() -> dict | None:
+    if not has_request_context():
+        return None
+    if "results_memo" not in g:
+        g.results_memo = {}
+    return g.results_memo
+
+
+def _store(campaign: Campaign, data: dict, key: str) -> None:
+    """Keep computed results: in a short transaction of its own during a read-only request,
+    so that the request's session never commits; otherwise in the caller's transaction."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(update(Campaign.__table__).where(Campaign.__table__.c.id == campaign.id)
+                             .values(results_cache=data, results_cache_key=key))
+        except Exception:  # the next request tries again; this one has its results
+            log.warning("the results cache could not be written", exc_info=False)
+        set_committed_value(campaign, "results_cache", data)
+        set_committed_value(campaign, "results_cache_key", key)
+    else:
+        campaign.results_cache, campaign.results_cache_key = data, key
 
 
 def results(campaign: Campaign) -> dict | None:
@@ -50,14 +240,26 @@ def results(campaign: Campaign) -> dict | None:
         return campaign.published_results
     if campaign.counted_at is None:
         return None
-    method = method_dict(campaign)
-    key = "|".join([campaign.counted_at.isoformat(), str(ballot_count(campaign)),
-                    hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest()])
-    if campaign.results_cache_key != key:
-        campaign.results_cache = compute(campaign)
-        campaign.results_cache_key = key
-        db.session.commit()
-    return campaign.results_cache
+    memo = _memo()
+    key = cache_key(campaign)
+    if campaign.results_cache_key == key and campaign.results_cache is not None:
+        return campaign.results_cache
+    if memo is not None and (campaign.id, key) in memo:
+        return memo[(campaign.id, key)]
+    data = compute(campaign)
+    _store(campaign, data, key)
+    if memo is not None:
+        memo[(campaign.id, key)] = data
+    return data
+
+
+def sensitivity(campaign: Campaign, **method_options) -> dict:
+    """Results under other method options (e.g. straight-liners excluded), computed once per
+    change of the ballots, the method or the code, per process."""
+    key = (campaign.id, cache_key(campaign), tuple(sorted(method_options.items())))
+    if key not in _COMPUTED:
+        _remember(key, compute(campaign, **method_options))
+    return _COMPUTED[key]
 
 
 def decision_tally(campaign: Campaign) -> list[dict]:
@@ -69,23 +271,26 @@ def decision_tally(campaign: Campaign) -> list[dict]:
     so an abstention or a missing vote counts against.
     """
     from .ballots.operations import turnout
+    from .models import CampaignTarget
 
     q = campaign.questionnaire_version.parsed
     item = q.rating_items()[0].code
     agree, disagree = set(q.scale.satisfied), set(q.scale.dissatisfied)
     members = sum(row.expected for row in turnout(campaign))
-    counts: dict[tuple[int, str], int] = {}
-    for target_id, option, n in db.session.execute(
-            select(Answer.target_id, Answer.option, func.count())
-            .join(Ballot, Ballot.id == Answer.ballot_id)
-            .where(Ballot.campaign_id == campaign.id, Answer.item_code == item)
-            .group_by(Answer.target_id, Answer.option)):
-        counts[(target_id, option)] = n
-    ballots = ballot_count(campaign)
+    p = packed_ballots(campaign)
+    lay = p.layout
+    counts: dict[tuple[str, str], int] = {}
+    if item in lay.items:
+        i = lay.items.index(item)
+        for t, target in enumerate(lay.targets):
+            by_code = np.bincount(p.matrix[:, t * len(lay.items) + i], minlength=len(lay.options) + 1)
+            for code in np.flatnonzero(by_code[1:]).tolist():
+                counts[(target, lay.options[code])] = int(by_code[code + 1])
+    ballots = len(p.ids)
     rows = []
     for ct in db.session.execute(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id)
                                  .order_by(CampaignTarget.position)).scalars():
-        votes = {option: n for (target_id, option), n in counts.items() if target_id == ct.target_id}
+        votes = {option: n for (target, option), n in counts.items() if target == ct.target.code}
         yes = sum(n for option, n in votes.items() if option in agree)
         no = sum(n for option, n in votes.items() if option in disagree)
         # "Two thirds or more" of all members, or "more than half" of them.

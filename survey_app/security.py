@@ -63,6 +63,7 @@ ENDPOINTS: dict[str, object] = {
     "admin.poster": STAFF_READ,
     "admin.target_report": STAFF_WRITE,
     "admin.turnout": STAFF_READ,
+    "admin.count_progress": STAFF_WRITE,
     "admin.results": STAFF_READ,
     "admin.method_json": STAFF_READ,
     "admin.questionnaires": STAFF_READ,

@@ -14,6 +14,7 @@ bp.add_url_rule("/campaigns/<id:campaign_id>/targets", "targets", c.targets, met
 bp.add_url_rule("/campaigns/<id:campaign_id>/open", "open_campaign", c.open_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/close", "close_campaign", c.close_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/count", "count_campaign", c.count_campaign, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/count/progress.json", "count_progress", c.count_progress)
 bp.add_url_rule("/campaigns/<id:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes", "issue_codes", c.issue_codes, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes/revoke", "revoke_codes", c.revoke_codes, methods=["POST"])

@@ -275,6 +275,20 @@ def count_campaign(campaign_id: int):
     return render_template("admin/count.html", form=form, campaign=campaign), (400 if form.errors else 200)
 
 
+def count_progress(campaign_id: int):
+    """How far the count of the campaign is, for the progress bar of the count page."""
+    from ..ballots import counting
+    campaign = load_campaign(campaign_id)
+    run = counting.progress(campaign.id)
+    body = {"running": run is not None, "counted": campaign.counted_at is not None,
+            "phase": None, "done": 0, "total": 0}
+    if run is not None:
+        body.update(phase=run["phase"], done=run["done"], total=run["total"])
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def publish_campaign(campaign_id: int):
     """GET says what publishing does; POST freezes and publishes."""
     campaign = load_campaign(campaign_id)

@@ -154,14 +154,16 @@ def close_campaign(campaign: Campaign) -> None:
     mixing.mix(final=campaign.id)
 
 
-def count_campaign(campaign: Campaign, passphrase: str) -> int:
+def count_campaign(campaign: Campaign, passphrase: str, progress=None) -> int:
     from ..ballots import operations as ballots
     if campaign.status != "closed":
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
         raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
     try:
-        return ballots.count(campaign, passphrase)
+        return ballots.count(campaign, passphrase, progress=progress)
+    except ballots.CountRunning:
+        raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end")) from None
     except mixing.BoxNotEmptied:
         db.session.rollback()
         raise LifecycleError(_l("ballots arrived while counting; nothing was changed, count again")) from None

@@ -5,21 +5,26 @@ its turnout tick, or not at all; the mixer (`mixing`) later moves it into the bo
 shuffled batch. Counting opens the envelopes in shuffled order, keeps no mapping back, and
 then destroys the envelopes and the key that opened them.
 """
+import logging
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Answer, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
+from ..models import (AccessCode, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
-from . import codes, mixing, sealing
+from . import codes, counting, mixing, sealing
+from .counting import CountRunning  # noqa: F401 - raised by count
 from .validation import BallotContent, text_limit
+
+log = logging.getLogger(__name__)
 
 
 class CodeRefused(Exception):
@@ -205,44 +210,109 @@ def destroy_box(campaign: Campaign) -> None:
     mixing.destroy_box(campaign.id)
 
 
-def count(campaign: Campaign, passphrase: str) -> int:
+def _chunks(campaign_id: int, size: int) -> Iterator[list[bytes]]:
+    """The campaign's sealed envelopes in the box, streamed in chunks (never all in memory)."""
+    result = db.session.execute(select(Envelope.sealed).where(Envelope.campaign_id == campaign_id)
+                                .execution_options(yield_per=size))
+    for part in result.partitions(size):
+        yield [bytes(sealed) for (sealed,) in part]
+
+
+def count(campaign: Campaign, passphrase: str, progress: Callable[[int, int], None] | None = None) -> int:
     """Open every envelope of the campaign into plain ballots, in random order.
 
-    Raises WrongPassphrase (nothing changes). Returns the number of envelopes opened.
-    The envelopes still in the inbox are mixed in first, as the box's last batch; once the
-    ballots are stored, the envelopes and the key are destroyed (`destroy_box`).
+    Raises WrongPassphrase or CountRunning (nothing changes). Returns the number of
+    envelopes opened. The envelopes still in the inbox are mixed in first, as the box's
+    last batch; they are opened in chunks (in a process pool when there are many, see
+    `counting`), the opened ballots are shuffled and stored with fresh ids by bulk inserts
+    in one transaction, and with them the envelopes and the key are destroyed
+    (`destroy_box`): a failure anywhere leaves nothing counted and the box as it was.
+    `progress(done, total)` is called as envelopes are opened and ballots stored.
     """
     private = sealing.unlock(campaign_keys(campaign), passphrase)
-    mixing.mix(final=campaign.id)
-    envelopes = list(db.session.execute(
-        select(Envelope.id, Envelope.sealed).where(Envelope.campaign_id == campaign.id)).all())
-    secrets.SystemRandom().shuffle(envelopes)
+    campaign_id = campaign.id
+    counting.start_run(campaign_id)
+    try:
+        return _count(campaign, private, progress)
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        counting.end_run(campaign_id)
+
+
+def _count(campaign: Campaign, private, progress) -> int:
+    from .. import results
+
+    config = current_app.config
+    campaign_id = campaign.id
+    mixing.mix(final=campaign_id)
+    total = db.session.execute(select(func.count()).select_from(Envelope)
+                               .where(Envelope.campaign_id == campaign_id)).scalar_one()
+    counting.report_progress(campaign_id, 0, total=total)
     targets = {t.code: t.id for t in campaign.targets}
     groups = {g.code: g.id for g in campaign.groups}
-    receipts = sorted(sealing.fingerprint(sealed) for _id, sealed in envelopes)
-    for _id, sealed in envelopes:
-        payload = sealing.open_envelope(private, sealed)
-        ballot = Ballot(id=random_id(), campaign_id=campaign.id, group_id=groups[payload["g"]],
-                        questionnaire_version_id=payload["v"])
-        db.session.add(ballot)
-        db.session.add_all(Answer(id=random_id(), ballot_id=ballot.id,
-                                  target_id=targets.get(t) if t else None, item_code=item, option=option)
-                           for t, item, option in payload["a"])
-        db.session.add_all(Comment(id=random_id(), campaign_id=campaign.id, group_id=ballot.group_id,
-                                   target_id=targets.get(t) if t else None, item_code=item, text=text)
-                           for t, item, text in payload["c"])
-    db.session.flush()
+    lay = results.campaign_layout(campaign)
+    opened, receipts = [], []
+    chunk = max(int(config.get("COUNT_CHUNK", 4000)), 1)
+    # Chunks small enough that every worker has several, large enough to cost little.
+    reading = max(min(chunk, -(-total // (4 * max(int(config.get("COUNT_WORKERS", 2)), 1)))), 250)
+    for part, fingerprints in counting.open_chunks(private, lay, _chunks(campaign_id, reading), total):
+        opened += part
+        receipts += fingerprints
+        counting.report_progress(campaign_id, len(opened))
+        if progress:
+            progress(len(opened), 2 * total)
+    # No mapping back: the ballots are stored in a fresh random order with fresh ids.
+    secrets.SystemRandom().shuffle(opened)
+    receipts.sort()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # SQLite has one writer: while the counting transaction below writes, no other
+    # connection can record progress, so the run says "storing" once, beforehand.
+    counting.report_progress(campaign_id, 0, phase="storing")
+    ballot_rows, comment_rows = [], []
+    stored = 0
+    for group_code, version, ratings, choices, comments in opened:
+        ballot_rows.append({"id": random_id(), "campaign_id": campaign_id, "group_id": groups[group_code],
+                            "questionnaire_version_id": version, "ratings": ratings, "choices": choices})
+        comment_rows += [{"id": random_id(), "campaign_id": campaign_id, "group_id": groups[group_code],
+                          "target_id": targets.get(t) if t else None, "item_code": item, "text": text,
+                          "status": "pending"} for t, item, text in comments]
+        if len(ballot_rows) >= chunk:
+            stored += _store(ballot_rows, comment_rows)
+            ballot_rows, comment_rows = [], []
+            if postgres:
+                counting.report_progress(campaign_id, stored)
+            if progress:
+                progress(total + stored, 2 * total)
+    stored += _store(ballot_rows, comment_rows)
+    del opened
     known = set(db.session.execute(select(Receipt.fingerprint)
-                                   .where(Receipt.campaign_id == campaign.id)).scalars())
-    db.session.add_all(Receipt(campaign_id=campaign.id, fingerprint=f) for f in receipts if f not in known)
+                                   .where(Receipt.campaign_id == campaign_id)).scalars())
+    fresh = [{"campaign_id": campaign_id, "fingerprint": f} for f in receipts if f not in known]
+    if fresh:
+        db.session.execute(insert(Receipt.__table__), fresh)
+    if db.session.execute(select(func.count()).select_from(Envelope)
+                          .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
+        raise mixing.BoxNotEmptied()
     campaign.counted_at = utcnow()
-    audit.record("campaign.count", f"campaign:{campaign.id}", campaign=campaign.code,
-                 envelopes=len(envelopes))
+    audit.record("campaign.count", f"campaign:{campaign_id}", campaign=campaign.code, envelopes=total)
     db.session.flush()
     destroy_box(campaign)
     db.session.commit()
     mixing.scrub_files()
-    return len(envelopes)
+    if progress:
+        progress(2 * total, 2 * total)
+    return total
+
+
+def _store(ballot_rows: list[dict], comment_rows: list[dict]) -> int:
+    """Bulk inserts (executemany) in the counting transaction, in list order."""
+    if ballot_rows:
+        db.session.execute(insert(Ballot.__table__), ballot_rows)
+    if comment_rows:
+        db.session.execute(insert(Comment.__table__), comment_rows)
+    return len(ballot_rows)
 
 
 @dataclass

@@ -65,7 +65,7 @@ def unlock(keys: BallotBoxKeys, passphrase: str) -> PrivateKey:
 _COMPACT = b"\x01"
 
 
-def _encode(ballot: dict) -> bytes:
+def encode(ballot: dict) -> bytes:
     """The ballot as bytes: a marker, the JSON length, the JSON, then the comments' texts.
 
     Comments are written in UTF-16 (2 bytes a code unit, whatever the script) after the JSON,
@@ -79,7 +79,7 @@ def _encode(ballot: dict) -> bytes:
     return _COMPACT + len(body).to_bytes(4, "big") + body + "".join(texts).encode("utf-16-le")
 
 
-def _decode(plain: bytes) -> dict:
+def decode(plain: bytes) -> dict:
     if plain[:1] != _COMPACT:
         return json.loads(plain.rstrip(b"\0").decode("utf-8"))
     size = int.from_bytes(plain[1:5], "big")
@@ -93,13 +93,13 @@ def _decode(plain: bytes) -> dict:
 
 def padded_size(ballot: dict) -> int:
     """The padded length of this ballot: the `size` to seal every smaller ballot to."""
-    raw = len(_encode(ballot))
+    raw = len(encode(ballot))
     return raw + (-raw % PAD_BLOCK)
 
 
 def seal(public_key: bytes, ballot: dict, size: int | None = None) -> bytes:
     """Seal the ballot padded to `size` bytes (or to the next multiple of PAD_BLOCK)."""
-    raw = _encode(ballot)
+    raw = encode(ballot)
     if size is not None and len(raw) > size:
         raise ValueError("ballot larger than the campaign's envelope size")
     # The layout says where the ballot ends, so NUL padding is unambiguous.
@@ -108,7 +108,7 @@ def seal(public_key: bytes, ballot: dict, size: int | None = None) -> bytes:
 
 
 def open_envelope(private_key: PrivateKey, sealed: bytes) -> dict:
-    return _decode(SealedBox(private_key).decrypt(sealed))
+    return decode(SealedBox(private_key).decrypt(sealed))
 
 
 def fingerprint(sealed: bytes) -> str:

@@ -1,6 +1,6 @@
 """The database models, one module per aggregate."""
 from .audit import AuditEntry
-from .ballot import Answer, Ballot, BallotBoxKey, Comment, Envelope, InboxEnvelope, Receipt, TurnoutDay
+from .ballot import Ballot, BallotBoxKey, Comment, CountingRun, Envelope, InboxEnvelope, Receipt, TurnoutDay
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .code import AccessCode
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
@@ -8,7 +8,7 @@ from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "Answer", "AuditEntry", "Ballot", "BallotBoxKey", "Campaign", "CampaignTarget", "Comment",
+    "AccessCode", "AuditEntry", "Ballot", "BallotBoxKey", "Campaign", "CampaignTarget", "Comment", "CountingRun",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
     "TurnoutDay", "User", "UserCampaign",

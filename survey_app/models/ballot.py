@@ -8,10 +8,10 @@ box's transaction ids nor its physical order follow submission order (see
 `ballots.mixing`). On PostgreSQL the box is partitioned by campaign, so that counting can
 drop a campaign's envelopes with their file instead of leaving dead tuples behind.
 """
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ._types import random_id
@@ -57,7 +57,11 @@ class Envelope(db.Model):
 
 
 class Ballot(db.Model):
-    """An opened ballot: written at counting, in shuffled order, with a fresh id."""
+    """An opened ballot: written at counting, in shuffled order, with a fresh id.
+
+    Its answers are packed (see `ballots.packing`): `ratings` holds one byte per (target,
+    rating item) in the pinned questionnaire version's order, `choices` every other answer.
+    """
     __tablename__ = "ballots"
     __table_args__ = _NO_ROWID
 
@@ -65,27 +69,34 @@ class Ballot(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
-
-    answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
+    #: one byte per (target, rating item): 0 not answered, k + 1 the k-th scale option
+    ratings: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the other answers, a JSON list of [target or null, item, option]; null when none
+    choices: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self):
         return f"<Ballot {self.id[:8]} c={self.campaign_id}>"
 
 
-class Answer(db.Model):
-    __tablename__ = "answers"
-    __table_args__ = _NO_ROWID
+class CountingRun(db.Model):
+    """A count in progress: the lock that refuses a second count, and its progress.
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
-    #: null for an item asked once per ballot
-    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
-    item_code: Mapped[str] = mapped_column(String(64))
-    #: the option (rating, single choice) or space-joined options (multiple choice)
-    option: Mapped[str] = mapped_column(String(400))
+    Written in short transactions of its own, apart from the counting transaction, so
+    that other processes see it; removed when the count ends, whether it succeeded or not.
+    """
+    __tablename__ = "counting_runs"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    started_at: Mapped[datetime]
+    #: last sign of life; a run silent for long is taken to have died
+    updated_at: Mapped[datetime]
+    #: "opening" or "storing"
+    phase: Mapped[str] = mapped_column(String(16), default="opening")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self):
-        return f"<Answer {self.item_code}={self.option}>"
+        return f"<CountingRun c={self.campaign_id} {self.done}/{self.total}>"
 
 
 class Comment(db.Model):

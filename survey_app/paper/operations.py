@@ -52,7 +52,7 @@ from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..ballots import mixing
+from ..ballots import counting, mixing
 from ..ballots import operations as ballots
 from ..ballots.validation import BallotContent, field_name, text_length, text_limit, validate
 from ..extensions import db
@@ -91,6 +91,9 @@ def _require_accepting(campaign: Campaign) -> None:
     if not accepts_paper(campaign):
         raise PaperRefused(_l("This campaign no longer takes paper ballots: it is not open, or its "
                               "ballot box has been counted."))
+    if counting.running(campaign.id):
+        raise PaperRefused(_l("The ballot box of this campaign is being counted: no paper sheet can go "
+                              "into it now."))
 
 
 def rules(campaign: Campaign) -> PaperRules:
@@ -629,6 +632,9 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
     if not accepts_paper(campaign):
         raise ImportInvalid([ImportProblem(1, str(_l("the campaign no longer takes ballots: it is not open, "
                                                      "or its ballot box has been counted")))])
+    if counting.running(campaign.id):
+        raise ImportInvalid([ImportProblem(1, str(_l("the ballot box of this campaign is being counted: "
+                                                     "nothing can go into it now")))])
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportInvalid([ImportProblem(1, str(_l("the file has more than %(n)d MB: split it into smaller files",
                                                      n=MAX_IMPORT_BYTES >> 20)))])

@@ -103,7 +103,7 @@ def dashboard(campaign_id: int):
     locale = current_language()
     data = _counted(campaign)
     targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
-    flagged = results_adapter.compute(campaign, exclude_flagged=True) if data.get("flagged_straightline") else None
+    flagged = results_adapter.sensitivity(campaign, exclude_flagged=True) if data.get("flagged_straightline") else None
     sensitivity = []
     if flagged is not None:
         other = {t["target"]: t for t in flagged["targets"]}

@@ -9,11 +9,12 @@ import random
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import Answer, Ballot, Campaign, CampaignTarget, Comment, RespondentGroup, Target
+from .. import results as results_adapter
+from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results import method_dict, results
 from . import charts
 
@@ -51,16 +52,8 @@ def entry_for(data: dict | None, target_code: str) -> dict | None:
 
 
 def option_counts(campaign: Campaign, target: Target | None = None) -> dict[tuple, int]:
-    """{(target code, group code, item code, option): answers}, one GROUP BY over the answers."""
-    query = (select(Target.code, RespondentGroup.code, Answer.item_code, Answer.option, func.count())
-             .join(Ballot, Ballot.id == Answer.ballot_id)
-             .join(RespondentGroup, RespondentGroup.id == Ballot.group_id)
-             .join(Target, Target.id == Answer.target_id)
-             .where(Ballot.campaign_id == campaign.id)
-             .group_by(Target.code, RespondentGroup.code, Answer.item_code, Answer.option))
-    if target is not None:
-        query = query.where(Answer.target_id == target.id)
-    return {(t, g, i, o): n for t, g, i, o, n in db.session.execute(query)}
+    """{(target code, group code, item code, option): answers} of the rating items (see `results`)."""
+    return results_adapter.option_counts(campaign, None if target is None else [target.code])
 
 
 def campaign_dimension_means(data: dict) -> dict[str, float]:

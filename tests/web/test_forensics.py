@@ -238,15 +238,17 @@ class Scenario:
 
     def opened_in_storage_order(self, order_by: str) -> list[int]:
         """The submission position of every opened ballot, in the order the database stores them."""
+        from survey_app.ballots import packing
+        from survey_app.results import campaign_layout
         with self.app.app_context():
-            target_id = db.session.execute(text("SELECT id FROM targets WHERE code = :c"),
-                                           {"c": self.targets[0]}).scalar_one()
+            lay = campaign_layout(db.session.get(Campaign, self.campaign_id))
             rows = db.session.execute(text(
-                f"SELECT b.id, a.item_code, a.option FROM ballots b JOIN answers a ON a.ballot_id = b.id "
-                f"WHERE a.target_id = :t ORDER BY {order_by}"), {"t": target_id}).all()
+                f"SELECT b.id, b.ratings, b.choices FROM ballots b ORDER BY {order_by}")).all()
         per_ballot: dict[str, dict] = {}
-        for ballot_id, item, option in rows:
-            per_ballot.setdefault(ballot_id, {})[(self.targets[0], item)] = option
+        for ballot_id, ratings, choices in rows:
+            for target, item, option in packing.unpack(lay, bytes(ratings), choices):
+                if target == self.targets[0]:
+                    per_ballot.setdefault(ballot_id, {})[(target, item)] = option
         n_options = len([o for o in self.q.scale.options if o.points is not None])
         return [decode(answers, self.q, self.targets[0], n_options) for answers in per_ballot.values()]
 

@@ -59,3 +59,67 @@ def test_0003_moves_keys_off_campaigns_and_envelopes_into_the_inbox(app):
         flask_migrate.downgrade(revision="base")
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_campaign):
+    """Ballots stored by 0003's counting (one answers row per answer) become packed ballots
+    whose results, answers and decision counts are those of the rows they came from."""
+    import random
+
+    import scoring
+
+    from survey_app import results as adapter
+    from survey_app.models import Campaign
+
+    with app.app_context():
+        db.drop_all()
+        flask_migrate.upgrade(revision="0003")
+    cid = make_campaign(code="old", status="closed", n_targets=4, min_group_size=1)
+    rng = random.Random(4)
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        q = campaign.questionnaire_version.parsed
+        targets = {t.code: t.id for t in campaign.targets}
+        groups = {g.code: g.id for g in campaign.groups}
+        scale = [o.code for o in q.scale.options]
+        long_form, stored = [], set()
+        with db.engine.begin() as conn:
+            for b in range(40):
+                ballot_id, group = f"{rng.getrandbits(128):032x}", rng.choice(sorted(groups))
+                conn.execute(text("INSERT INTO ballots (id, campaign_id, group_id, questionnaire_version_id) "
+                                  "VALUES (:i, :c, :g, :v)"),
+                             {"i": ballot_id, "c": cid, "g": groups[group], "v": campaign.questionnaire_version_id})
+                for item in q.items():
+                    for target in (sorted(targets) if item.per_target else [None]):
+                        if item.type == "text" or rng.random() < 0.15:  # some left unanswered
+                            continue
+                        option = rng.choice(scale) if item.type == "rating" else item.options[0].code
+                        conn.execute(text("INSERT INTO answers (id, ballot_id, target_id, item_code, option) "
+                                          "VALUES (:i, :b, :t, :item, :o)"),
+                                     {"i": f"{rng.getrandbits(128):032x}", "b": ballot_id,
+                                      "t": targets[target] if target else None, "item": item.code, "o": option})
+                        stored.add((ballot_id, target, item.code, option))
+                        if item.type == "rating" and target:
+                            long_form.append((ballot_id, group, target, item.code, option))
+            conn.execute(text("UPDATE campaigns SET counted_at = '2026-03-01 10:00:00' WHERE id = :c"), {"c": cid})
+        columns = dict(zip(("ballot", "group", "target", "item", "option"), zip(*long_form)))
+        method = scoring.Method.from_dict(adapter.method_dict(campaign), source="method.json")
+        before = scoring.score(scoring.Answers.from_columns(**columns), method)
+        db.session.remove()
+
+        flask_migrate.upgrade()
+        campaign = db.session.get(Campaign, cid)
+        assert "answers" not in inspect(db.engine).get_table_names()
+        assert adapter.compute(campaign) == before
+        assert set(adapter.long_answers(campaign)) == stored
+        assert sorted(zip(*adapter.answer_columns(campaign).values())) == sorted(long_form)
+        db.session.remove()
+
+        flask_migrate.downgrade(revision="0003")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT a.ballot_id, t.code, a.item_code, a.option FROM answers a "
+                                     "LEFT JOIN targets t ON t.id = a.target_id")).all()
+        assert set(map(tuple, rows)) == stored
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -1,0 +1,103 @@
+"""The one definition of how an opened ballot's answers are stored: a packed rating vector.
+
+A ballot's rating answers on the campaign's targets are one byte each, in the order
+`layout` defines — per target (in the campaign's order), the per-target rating items of
+the pinned questionnaire version (in its order): byte `t * len(items) + i` holds target
+`t`'s answer to item `i`, 0 for "not answered" and `k + 1` for the k-th scale option.
+Every other answer (single or multiple choice, an item asked once per ballot, anything
+that does not fit the vector) goes to the ballot's `choices`, a compact JSON list of
+`[target or null, item, option]`; comments stay in their own table.
+
+`unpack_many` turns the concatenated vectors of many ballots into one (ballots × slots)
+uint8 matrix with `np.frombuffer`: no Python loop per answer anywhere on the way to the
+scoring engine.
+"""
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Part of the results cache key: a change here invalidates every cached result.
+FORMAT = "packed-1"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each (target, rating item) answer sits in a ballot's vector."""
+    targets: tuple[str, ...]
+    items: tuple[str, ...]
+    options: tuple[str, ...]
+
+    @property
+    def width(self) -> int:
+        return len(self.targets) * len(self.items)
+
+    def slot(self, target: str, item: str) -> int | None:
+        t = self._targets.get(target)
+        i = self._items.get(item)
+        return None if t is None or i is None else t * len(self.items) + i
+
+    def __post_init__(self):
+        if len(self.options) > 254:
+            raise ValueError("a scale of more than 254 options does not fit one byte")
+        object.__setattr__(self, "_targets", {c: k for k, c in enumerate(self.targets)})
+        object.__setattr__(self, "_items", {c: k for k, c in enumerate(self.items)})
+        object.__setattr__(self, "_options", {c: k + 1 for k, c in enumerate(self.options)})
+        object.__setattr__(self, "_slots", {(t, i): n * len(self.items) + k for n, t in enumerate(self.targets)
+                                            for k, i in enumerate(self.items)})
+
+    def code_of(self, option: str) -> int | None:
+        return self._options.get(option)
+
+    def target_of_slot(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.targets), dtype=np.int32), len(self.items))
+
+    def item_of_slot(self) -> np.ndarray:
+        return np.tile(np.arange(len(self.items), dtype=np.int32), len(self.targets))
+
+
+def layout(version, target_codes: Sequence[str]) -> Layout:
+    """The layout of ballots answering `version` (a parsed questionnaire or a
+    QuestionnaireVersion) on the campaign's targets, in the campaign's order."""
+    q = getattr(version, "parsed", version)
+    return Layout(targets=tuple(target_codes),
+                  items=tuple(item.code for item in q.rating_items() if item.per_target),
+                  options=tuple(o.code for o in q.scale.options))
+
+
+def pack(lay: Layout, answers: Iterable[Sequence]) -> tuple[bytes, str | None]:
+    """A ballot's `(target, item, option)` answers as (rating vector, choices JSON or None)."""
+    vector = bytearray(lay.width)
+    rest = []
+    slots, codes = lay._slots, lay._options
+    for target, item, option in answers:
+        slot = slots.get((target, item))
+        code = codes.get(option) if slot is not None else None
+        if code is None or vector[slot]:
+            rest.append([target or None, item, option])
+        else:
+            vector[slot] = code
+    return bytes(vector), (json.dumps(rest, ensure_ascii=False, separators=(",", ":")) if rest else None)
+
+
+def unpack_choices(choices: str | None) -> list[tuple]:
+    return [tuple(a) for a in json.loads(choices)] if choices else []
+
+
+def unpack_many(lay: Layout, vectors: Sequence[bytes]) -> np.ndarray:
+    """(ballots × slots) uint8 matrix of many ballots' rating vectors (0 = not answered)."""
+    width = lay.width
+    if not len(vectors) or not width:
+        return np.zeros((len(vectors), width), dtype=np.uint8)
+    joined = b"".join(vectors)
+    if len(joined) != width * len(vectors):
+        raise ValueError("a rating vector does not have its layout's width")
+    return np.frombuffer(joined, dtype=np.uint8).reshape(len(vectors), width)
+
+
+def unpack(lay: Layout, vector: bytes, choices: str | None = None) -> list[tuple]:
+    """One ballot's answers back as `(target, item, option)`, the vector's in layout order."""
+    out = [(lay.targets[s // len(lay.items)], lay.items[s % len(lay.items)], lay.options[v - 1])
+           for s, v in enumerate(vector) if v]
+    return out + unpack_choices(choices)

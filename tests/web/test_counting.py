@@ -1,0 +1,259 @@
+"""Counting at city scale: packed ballots, the parallel count, its lock and progress, and
+results computed once, never committed by a GET."""
+import random
+
+import numpy as np
+import pytest
+import questionnaires
+import scoring
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from survey_app import results as adapter
+from survey_app.admin import operations
+from survey_app.ballots import counting, packing
+from survey_app.ballots import operations as ballots
+from survey_app.ballots.validation import BallotContent
+from survey_app.extensions import db
+from survey_app.models import Ballot, BallotBoxKey, Campaign, CountingRun, Envelope, InboxEnvelope
+
+PASSPHRASE = "correct horse battery staple"
+
+
+# -- packing --------------------------------------------------------------------------------
+
+def sector_layout(n_targets=3):
+    return packing.layout(questionnaires.template("sector_style"), [f"t{i}" for i in range(n_targets)])
+
+
+def test_pack_round_trip_keeps_unanswered_items_and_other_answers():
+    lay = sector_layout()
+    answers = [("t0", lay.items[0], lay.options[0]), ("t2", lay.items[-1], lay.options[-1]),
+               (None, "once", "x"), ("t1", "choice-item", "a b"), ("elsewhere", lay.items[0], lay.options[1])]
+    ratings, choices = packing.pack(lay, answers)
+    assert len(ratings) == lay.width == 3 * len(lay.items)
+    assert ratings.count(0) == lay.width - 2  # unanswered items are 0
+    assert ratings[0] == 1 and ratings[-1] == len(lay.options)
+    assert sorted(packing.unpack(lay, ratings, choices), key=str) == sorted(answers, key=str)
+    assert packing.pack(lay, []) == (bytes(lay.width), None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_pack_unpack_many_is_lossless(data):
+    lay = sector_layout(data.draw(st.integers(1, 5)))
+    ballots_ = []
+    for _ in range(data.draw(st.integers(0, 6))):
+        chosen = data.draw(st.dictionaries(st.tuples(st.sampled_from(lay.targets), st.sampled_from(lay.items)),
+                                           st.sampled_from(lay.options), max_size=lay.width))
+        ballots_.append([(t, i, o) for (t, i), o in chosen.items()])
+    packed = [packing.pack(lay, b) for b in ballots_]
+    assert all(choices is None for _r, choices in packed)
+    matrix = packing.unpack_many(lay, [r for r, _c in packed])
+    assert matrix.shape == (len(ballots_), lay.width)
+    for row, answers in zip(matrix, ballots_):
+        expected = np.zeros(lay.width, dtype=np.uint8)
+        for t, i, o in answers:
+            expected[lay.slot(t, i)] = lay.options.index(o) + 1
+        assert np.array_equal(row, expected)
+    assert [sorted(packing.unpack(lay, r, c)) for r, c in packed] == [sorted(b) for b in ballots_]
+
+
+# -- counting --------------------------------------------------------------------------------
+
+def submit_random(app, cid, n, seed=1):
+    """n ballots with random ratings (some left out) straight into the box; returns their
+    long-form rating answers, built from what was submitted, not from what was stored."""
+    rng = random.Random(seed)
+    long_form = []
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        q = campaign.questionnaire_version.parsed
+        targets = [t.code for t in campaign.targets]
+        scale = [o.code for o in q.scale.options]
+        groups = [g.code for g in campaign.groups]
+        for b in range(n):
+            group = campaign.group(groups[b % len(groups)])
+            content = BallotContent()
+            for item in q.items_for(group.code):
+                for target in (targets if item.per_target else [None]):
+                    if item.type == "text":
+                        if rng.random() < 0.2:
+                            content.comments.append((target, item.code, "意见"))
+                        continue
+                    if rng.random() < 0.1:
+                        continue
+                    option = rng.choice(scale) if item.type == "rating" else item.options[0].code
+                    content.answers.append((target, item.code, option))
+                    if item.type == "rating" and target:
+                        long_form.append((b, group.code, target, item.code, option))
+            ballots.submit(campaign, group, content)
+            campaign = db.session.get(Campaign, cid)
+        operations.close_campaign(campaign)
+    return long_form
+
+
+def independent_results(app, cid, long_form):
+    """Results scored from the submitted answers (ballot ids do not matter without trimming)."""
+    with app.app_context():
+        method = scoring.Method.from_dict(adapter.method_dict(db.session.get(Campaign, cid)), source="method.json")
+    columns = dict(zip(("ballot", "group", "target", "item", "option"), zip(*long_form)))
+    columns["ballot"] = [f"b{b:06d}" for b in columns["ballot"]]
+    return scoring.score(scoring.Answers.from_columns(**columns), method)
+
+
+def assert_same(a, b, path="results"):
+    """Equal, floats up to the last bits that the order of the ballots in a sum may change."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), path
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for key in a:
+            assert_same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), path
+        for k, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{k}]")
+    else:
+        assert a == b, path
+
+
+def envelopes(app):
+    with app.app_context():
+        return (db.session.execute(select(func.count()).select_from(Envelope)).scalar_one()
+                + db.session.execute(select(func.count()).select_from(InboxEnvelope)).scalar_one())
+
+
+@pytest.mark.parametrize("pool", [False, True], ids=["in-process", "pool"])
+def test_counted_results_equal_those_of_the_submitted_ballots(app, make_campaign, pool):
+    if pool:  # force the process pool with small chunks
+        app.config.update(COUNT_POOL_THRESHOLD=1, COUNT_CHUNK=7, COUNT_WORKERS=2)
+    cid = make_campaign(code="par", min_group_size=1)
+    long_form = submit_random(app, cid, 30)
+    seen = []
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert ballots.count(campaign, PASSPHRASE, progress=lambda d, t: seen.append((d, t))) == 30
+        campaign = db.session.get(Campaign, cid)
+        got = adapter.compute(campaign)
+        assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 30
+        assert db.session.execute(select(func.count()).select_from(CountingRun)).scalar_one() == 0
+    assert envelopes(app) == 0
+    with app.app_context():
+        columns = adapter.answer_columns(db.session.get(Campaign, cid))
+        method = scoring.Method.from_dict(adapter.method_dict(db.session.get(Campaign, cid)), source="method.json")
+    from_columns = scoring.score(scoring.Answers.from_columns(**columns), method)
+    assert got == from_columns  # the packed adapter gives exactly what the long form gives
+    assert_same(got, independent_results(app, cid, long_form))
+    assert got["ballots"] == 30 and any(t.get("score") is not None for t in got["targets"])
+    assert seen[-1] == (60, 60) and [d for d, _t in seen] == sorted(d for d, _t in seen)
+
+
+def test_a_second_count_of_the_same_campaign_is_refused(app, make_campaign):
+    cid = make_campaign(code="lock", min_group_size=1)
+    submit_random(app, cid, 4)
+    with app.app_context():
+        counting.start_run(cid)  # another process is counting
+        with pytest.raises(counting.CountRunning):
+            counting.start_run(cid)
+        with pytest.raises(operations.LifecycleError):
+            operations.count_campaign(db.session.get(Campaign, cid), PASSPHRASE)
+        assert db.session.get(Campaign, cid).counted_at is None
+        assert db.session.get(BallotBoxKey, cid) is not None
+        counting.end_run(cid)
+    assert envelopes(app) == 4
+    with app.app_context():
+        assert operations.count_campaign(db.session.get(Campaign, cid), PASSPHRASE) == 4
+
+
+def test_a_crash_while_storing_leaves_nothing_counted_and_the_box_intact(app, make_campaign, monkeypatch):
+    app.config.update(COUNT_CHUNK=3)
+    cid = make_campaign(code="crash", min_group_size=1)
+    long_form = submit_random(app, cid, 10)
+    real = ballots._store
+    calls = []
+
+    def failing(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(*args)
+
+    monkeypatch.setattr(ballots, "_store", failing)
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            ballots.count(db.session.get(Campaign, cid), PASSPHRASE)
+    assert len(calls) == 2  # one chunk was stored before the crash
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 0
+        assert db.session.get(Campaign, cid).counted_at is None
+        assert db.session.get(BallotBoxKey, cid) is not None
+        assert db.session.execute(select(func.count()).select_from(CountingRun)).scalar_one() == 0
+    assert envelopes(app) == 10
+    monkeypatch.setattr(ballots, "_store", real)
+    with app.app_context():
+        assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 10
+        got = adapter.compute(db.session.get(Campaign, cid))
+    assert_same(got, independent_results(app, cid, long_form))
+
+
+def test_progress_json_follows_the_run(app, make_campaign, login):
+    cid = make_campaign(code="prog", status="closed")
+    client = login("staff")
+    url = f"/admin/campaigns/{cid}/count/progress.json"
+    assert client.get(url).get_json() == {"running": False, "counted": False, "phase": None, "done": 0, "total": 0}
+    with app.app_context():
+        counting.start_run(cid)
+        counting.report_progress(cid, 1200, total=5000)
+    assert client.get(url).get_json() == {"running": True, "counted": False, "phase": "opening",
+                                          "done": 1200, "total": 5000}
+    page = client.get(f"/admin/campaigns/{cid}/count").get_data(as_text=True)
+    assert 'id="count-progress"' in page and "count.js" in page and url in page
+    with app.app_context():
+        counting.end_run(cid)
+    assert client.get(url).get_json()["running"] is False
+
+
+def test_paper_is_refused_while_the_box_is_counted(app, make_campaign):
+    from survey_app.paper import operations as paper
+    cid = make_campaign(code="paper", status="closed")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        paper._require_accepting(campaign)  # accepted before the count starts
+        counting.start_run(cid)
+        with pytest.raises(paper.PaperRefused, match="being counted"):
+            paper._require_accepting(campaign)
+        with pytest.raises(paper.ImportInvalid) as refused:
+            paper.import_answers(campaign, b"ballot,group,target,item,option\n", "answers.csv", "clerk")
+        assert "being counted" in refused.value.problems[0].reason
+        counting.end_run(cid)
+    assert envelopes(app) == 0
+
+
+def test_views_after_counting_compute_once_and_never_commit(app, make_campaign, login, monkeypatch):
+    cid = make_campaign(code="get", min_group_size=1)
+    submit_random(app, cid, 12)
+    with app.app_context():
+        ballots.count(db.session.get(Campaign, cid), PASSPHRASE)
+        target_id = db.session.get(Campaign, cid).targets[0].id
+    client = login("staff")
+    calls, commits = [], []
+    real = adapter.compute
+    monkeypatch.setattr(adapter, "compute", lambda c, **kw: calls.append(kw) or real(c, **kw))
+    listener = lambda session: commits.append(1)  # noqa: E731
+    event.listen(Session, "after_commit", listener)
+    try:
+        assert client.get(f"/reports/{cid}/targets/{target_id}").status_code == 200
+        assert calls == [{}] and commits == []  # computed once within the report view
+        assert client.get(f"/reports/{cid}/dashboard").status_code == 200
+        assert client.get(f"/admin/campaigns/{cid}/results").status_code == 200
+        assert client.get(f"/reports/{cid}/targets/{target_id}").status_code == 200
+    finally:
+        event.remove(Session, "after_commit", listener)
+    assert commits == [] and [kw for kw in calls if not kw] == [{}]
+    with app.app_context():  # the cache was written outside the requests' sessions
+        campaign = db.session.get(Campaign, cid)
+        assert campaign.results_cache_key == adapter.cache_key(campaign)
+        assert adapter.ENGINE_VERSION in campaign.results_cache_key
