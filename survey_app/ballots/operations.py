@@ -7,12 +7,12 @@ then destroys the envelopes and the key that opened them.
 """
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
@@ -210,14 +210,6 @@ def destroy_box(campaign: Campaign) -> None:
     mixing.destroy_box(campaign.id)
 
 
-def _chunks(campaign_id: int, size: int) -> Iterator[list[bytes]]:
-    """The campaign's sealed envelopes in the box, streamed in chunks (never all in memory)."""
-    result = db.session.execute(select(Envelope.sealed).where(Envelope.campaign_id == campaign_id)
-                                .execution_options(yield_per=size))
-    for part in result.partitions(size):
-        yield [bytes(sealed) for (sealed,) in part]
-
-
 def count(campaign: Campaign, passphrase: str, progress: Callable[[int, int], None] | None = None) -> int:
     """Open every envelope of the campaign into plain ballots, in random order.
 
@@ -257,7 +249,7 @@ def _count(campaign: Campaign, private, progress) -> int:
     chunk = max(int(config.get("COUNT_CHUNK", 4000)), 1)
     # Chunks small enough that every worker has several, large enough to cost little.
     reading = max(min(chunk, -(-total // (4 * max(int(config.get("COUNT_WORKERS", 2)), 1)))), 250)
-    for part, fingerprints in counting.open_chunks(private, lay, _chunks(campaign_id, reading), total):
+    for part, fingerprints in counting.open_box(private, lay, campaign_id, reading, total):
         opened += part
         receipts += fingerprints
         counting.report_progress(campaign_id, len(opened))
@@ -273,11 +265,10 @@ def _count(campaign: Campaign, private, progress) -> int:
     ballot_rows, comment_rows = [], []
     stored = 0
     for group_code, version, ratings, choices, comments in opened:
-        ballot_rows.append({"id": random_id(), "campaign_id": campaign_id, "group_id": groups[group_code],
-                            "questionnaire_version_id": version, "ratings": ratings, "choices": choices})
-        comment_rows += [{"id": random_id(), "campaign_id": campaign_id, "group_id": groups[group_code],
-                          "target_id": targets.get(t) if t else None, "item_code": item, "text": text,
-                          "status": "pending"} for t, item, text in comments]
+        group_id = groups[group_code]
+        ballot_rows.append((random_id(), campaign_id, group_id, version, ratings, choices))
+        comment_rows += [(random_id(), campaign_id, group_id, targets.get(t) if t else None, item, text, "pending")
+                         for t, item, text in comments]
         if len(ballot_rows) >= chunk:
             stored += _store(ballot_rows, comment_rows)
             ballot_rows, comment_rows = [], []
@@ -289,9 +280,8 @@ def _count(campaign: Campaign, private, progress) -> int:
     del opened
     known = set(db.session.execute(select(Receipt.fingerprint)
                                    .where(Receipt.campaign_id == campaign_id)).scalars())
-    fresh = [{"campaign_id": campaign_id, "fingerprint": f} for f in receipts if f not in known]
-    if fresh:
-        db.session.execute(insert(Receipt.__table__), fresh)
+    _bulk_write("receipts", ("campaign_id", "fingerprint"),
+                [(campaign_id, f) for f in receipts if f not in known])
     if db.session.execute(select(func.count()).select_from(Envelope)
                           .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
         raise mixing.BoxNotEmptied()
@@ -306,13 +296,32 @@ def _count(campaign: Campaign, private, progress) -> int:
     return total
 
 
-def _store(ballot_rows: list[dict], comment_rows: list[dict]) -> int:
-    """Bulk inserts (executemany) in the counting transaction, in list order."""
-    if ballot_rows:
-        db.session.execute(insert(Ballot.__table__), ballot_rows)
-    if comment_rows:
-        db.session.execute(insert(Comment.__table__), comment_rows)
+_BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "questionnaire_version_id", "ratings", "choices")
+_COMMENT_COLUMNS = ("id", "campaign_id", "group_id", "target_id", "item_code", "text", "status")
+
+
+def _store(ballot_rows: list[tuple], comment_rows: list[tuple]) -> int:
+    """Bulk writes in the counting transaction, in list order (rows as in _BALLOT_COLUMNS, _COMMENT_COLUMNS)."""
+    _bulk_write("ballots", _BALLOT_COLUMNS, ballot_rows)
+    _bulk_write("comments", _COMMENT_COLUMNS, comment_rows)
     return len(ballot_rows)
+
+
+def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows appended in list order through the session's connection (so in its transaction):
+    COPY on PostgreSQL, one prepared INSERT run for every row (executemany) on SQLite."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+
 
 
 @dataclass

@@ -10,15 +10,17 @@ import io
 import random
 import secrets
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import scoring
 from scoring import canonical_json
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Receipt
-from ..results import answer_columns
+from ..results import coded_answers, packed_ballots
 
 README = """\
 {title_zh} / {title_en}
@@ -101,35 +103,44 @@ def targets_csv(campaign: Campaign) -> str:
     return out.getvalue()
 
 
-def answers_csv(campaign: Campaign, rng: random.Random | None = None) -> str:
-    """The campaign's rating answers with shuffled ballots and fresh ids.
+def answers_csv_parts(campaign: Campaign, rng: random.Random | None = None,
+                      block: int = 5000) -> Iterator[str]:
+    """answers.csv in parts: the campaign's rating answers with shuffled ballots and fresh ids.
 
     The fresh ids are handed out in the byte order of the stored ids, so trimming breaks
     ties exactly as it did for the published results; the stored ids are random already,
-    so that order says nothing about respondents.
+    so that order says nothing about respondents. A ballot's rows follow the questionnaire's
+    order (the same for every ballot). Built from the packed matrix: one string operation
+    per ballot, none per answer in Python (a city's bundle holds 24 million rows).
     """
     rng = rng or random.SystemRandom()
-    columns = answer_columns(campaign)
-    by_ballot: dict[str, list[tuple]] = {}
-    for ballot, group, target, item, option in zip(columns["ballot"], columns["group"], columns["target"],
-                                                   columns["item"], columns["option"]):
-        by_ballot.setdefault(ballot, []).append((group, target, item, option))
-    old_ids = sorted(by_ballot)
+    coded = coded_answers(packed_ballots(campaign))
+    n = len(coded["ballot_ids"])
     fresh: set[str] = set()
-    while len(fresh) < len(old_ids):
+    while len(fresh) < n:
         fresh.add(secrets.token_hex(8))
-    new_id = dict(zip(old_ids, sorted(fresh)))
-    order = list(old_ids)
+    new_ids = sorted(fresh)
+    targets, items, options = coded["target_codes"], coded["item_codes"], coded["option_codes"]
+    # Every possible ",target,item,option" line end, and each answer's index into them.
+    ends = np.asarray([f",{t},{i},{o}\n" for t in targets.tolist() for i in items.tolist()
+                       for o in options.tolist()], dtype=object)
+    end_of = (coded["target"].astype(np.int64) * len(items) + coded["item"]) * len(options) + coded["option"]
+    # Answers are grouped by ballot, in ballot order: where each ballot's rows start.
+    starts = np.concatenate(([0], np.cumsum(np.bincount(coded["ballot"], minlength=n)))).tolist()
+    groups = coded["group_codes"][coded["group_of_ballot"]].tolist()
+    order = list(range(n))
     rng.shuffle(order)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["ballot", "group", "target", "item", "option"])
-    for ballot in order:
-        rows = by_ballot[ballot]
-        rng.shuffle(rows)
-        for group, target, item, option in rows:
-            writer.writerow([new_id[ballot], group, target, item, option or ""])
-    return out.getvalue()
+    yield "ballot,group,target,item,option\n"
+    for at in range(0, n, block):
+        part = []
+        for k in order[at:at + block]:
+            head = f"{new_ids[k]},{groups[k]}"
+            part.append(head + head.join(ends[end_of[starts[k]:starts[k + 1]]].tolist()))
+        yield "".join(part)
+
+
+def answers_csv(campaign: Campaign, rng: random.Random | None = None) -> str:
+    return "".join(answers_csv_parts(campaign, rng))
 
 
 def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes:
@@ -141,7 +152,9 @@ def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes
         prefix = f"{campaign.code}/"
         z.writestr(prefix + "README.txt", README.format(title_zh=campaign.title_zh, title_en=campaign.title_en,
                                                          sha=sha256))
-        z.writestr(prefix + "answers.csv", answers_csv(campaign))
+        with z.open(prefix + "answers.csv", "w", force_zip64=True) as answers:
+            for part in answers_csv_parts(campaign):
+                answers.write(part.encode("utf-8"))
         # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
         z.writestr(prefix + "method.json", canonical_json(method))
         # The canonical bytes, so that `sha256sum results.json` prints the published hash.

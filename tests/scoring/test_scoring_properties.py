@@ -167,3 +167,79 @@ def test_sensitivity_view_reuses_answers(exclude):
     assert results["flagged_straightline"] == 6
     assert results["excluded"] == (6 if exclude else 0)
     assert (results["targets"][0]["score"] is None) == exclude
+
+
+@given(st.lists(st.integers(0, 59), max_size=200), st.sampled_from([60, 10 ** 7]))
+def test_unique_inverse_is_numpys_on_dense_and_sparse_keys(keys, n_keys):
+    import numpy as np
+
+    from scoring.answers import _unique_inverse
+    key = np.asarray(keys, dtype=np.int64)
+    got_keys, got_inverse = _unique_inverse(key, n_keys)
+    want_keys, want_inverse = np.unique(key, return_inverse=True)
+    assert got_keys.tolist() == want_keys.tolist()
+    assert got_inverse.tolist() == want_inverse.reshape(-1).tolist()
+
+
+@common
+@given(cases())
+def test_results_do_not_depend_on_how_responses_are_found(case):
+    """Ballots rating two targets: the dense table of (ballot, target) keys and the sort agree."""
+    import scoring.answers as answers
+    rows, method = case
+    dense = score(rows, method)
+    saved = answers.DENSE_KEYS_PER_ROW
+    answers.DENSE_KEYS_PER_ROW = -(10 ** 12)  # every key set counts as sparse: np.unique
+    try:
+        sorted_ = score(rows, method)
+    finally:
+        answers.DENSE_KEYS_PER_ROW = saved
+    close(dense, sorted_)
+
+
+@common
+@given(cases(), st.randoms(use_true_random=False))
+def test_a_dense_matrix_scores_as_its_long_form(case, random):
+    """Answers.from_matrix (the web app's packed ballots) gives the long form's results to the bit,
+    with ballots in any order and ballots that answered nothing."""
+    import numpy as np
+    rows, method = case
+    ids = sorted({r[0] for r in rows}) + ["zz-empty"]
+    random.shuffle(ids)
+    options = [c for c in OPTIONS if c]
+    codes = np.zeros((len(ids), len(TARGETS), len(ITEMS)), dtype=np.uint8)
+    group_of = np.zeros(len(ids), dtype=np.int32)
+    kept = []
+    for ballot, group, target, item, option in rows:
+        b = ids.index(ballot)
+        group_of[b] = GROUPS.index(group)
+        if option:  # the matrix has no "answered with nothing": such rows are left out of both
+            codes[b, TARGETS.index(target), [c for c, _ in ITEMS].index(item)] = options.index(option) + 1
+            kept.append((ballot, group, target, item, option))
+    dense = scoring.Answers.from_matrix(ballot_ids=ids, group_codes=GROUPS, target_codes=TARGETS,
+                                        item_codes=[c for c, _ in ITEMS], option_codes=options,
+                                        codes=codes, group_of_ballot=group_of)
+    got = scoring.score(dense, scoring.Method.from_dict(method))
+    if not kept:
+        assert got["ballots"] == 0
+        return
+    columns = dict(zip(("ballot", "group", "target", "item", "option"), map(list, zip(*kept))))
+    long_form = scoring.Answers.from_columns(**columns)
+    want = scoring.score(long_form, scoring.Method.from_dict(method))
+    # the long form lists only the targets it saw; the matrix lists all three
+    seen = {t["target"] for t in want["targets"]}
+    got["targets"] = [t for t in got["targets"] if t["target"] in seen]
+    close(got, want)
+
+
+def test_from_matrix_refuses_arrays_that_do_not_fit_its_tables():
+    import numpy as np
+    tables = dict(ballot_ids=["b1", "b2"], group_codes=["g"], target_codes=["t"], item_codes=["i"],
+                  option_codes=["A", "B"])
+    ok = np.ones((2, 1, 1), dtype=np.uint8)
+    for codes, groups in ((np.ones((2, 1, 2), dtype=np.uint8), [0, 0]),   # wrong shape
+                          (np.full((2, 1, 1), 3, dtype=np.uint8), [0, 0]),  # no option 3
+                          (ok.astype(float), [0, 0]),                        # not integers
+                          (ok, [0, 1])):                                     # no group 1
+        with pytest.raises(scoring.InputError):
+            scoring.Answers.from_matrix(**tables, codes=codes, group_of_ballot=np.asarray(groups))

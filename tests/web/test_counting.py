@@ -1,6 +1,7 @@
 """Counting at city scale: packed ballots, the parallel count, its lock and progress, and
 results computed once, never committed by a GET."""
 import random
+import re
 
 import numpy as np
 import pytest
@@ -257,3 +258,30 @@ def test_views_after_counting_compute_once_and_never_commit(app, make_campaign, 
         campaign = db.session.get(Campaign, cid)
         assert campaign.results_cache_key == adapter.cache_key(campaign)
         assert adapter.ENGINE_VERSION in campaign.results_cache_key
+
+
+def test_a_report_in_another_process_reads_no_ballot_once_results_are_computed(app, make_campaign, login,
+                                                                                monkeypatch):
+    """The answer counts per option are kept with the results in the database: a second app
+    server (here: this one with its per-process memory cleared) shows a report without
+    reading the 200,000 ballots again; within one request the ballots are read once."""
+    cid = make_campaign(code="cnt", min_group_size=1)
+    submit_random(app, cid, 12)
+    with app.app_context():
+        ballots.count(db.session.get(Campaign, cid), PASSPHRASE)
+        target_id = db.session.get(Campaign, cid).targets[0].id
+    client = login("staff")
+    reads = []
+    real = adapter._read_packed
+    monkeypatch.setattr(adapter, "_read_packed", lambda c: reads.append(c.id) or real(c))
+    first = client.get(f"/reports/{cid}/targets/{target_id}")
+    assert first.status_code == 200 and reads == [cid]  # results and counts from one read
+    adapter._COMPUTED.clear()
+    again = client.get(f"/reports/{cid}/targets/{target_id}")
+    assert again.status_code == 200 and reads == [cid]
+    # the same page but for its signed form tokens (timestamped)
+    token = re.compile(r"[\w-]+\.[\w-]{6}\.[\w-]{27}")
+    assert token.sub("", again.get_data(as_text=True)) == token.sub("", first.get_data(as_text=True))
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert adapter.results(campaign) == adapter.compute(campaign)  # the counts are not part of the results
