@@ -37,7 +37,8 @@ run: $(STAMP) sysdeps translations
 	$(FLASK) demo --if-empty
 	@echo ""
 	@echo "  Democratic appraisal platform: http://127.0.0.1:5000"
-	@echo "  demo admin login: admin / demo-password-2026   (other demo logins: staff, clerk, auditor, leader01)"
+	@echo "  demo admin login: admin / demo-password-2026   (other demo logins: staff, clerk, auditor, leader01, officer1-3)"
+	@echo "  demo counting officers, any 2 of 3: 'jiangchuan officer one', 'jiangchuan officer two', 'jiangchuan officer three'"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -107,18 +107,46 @@ def codes_revoke(campaign_code, group_code):
 campaign_cli = AppGroup("campaign", help="Open, close and count campaigns.")
 
 
+def _officer_option(value: str) -> tuple[str, str | None]:
+    """NAME=PASS -> (NAME, PASS); NAME alone -> (NAME, None): the passphrase is prompted."""
+    name, sep, passphrase = value.partition("=")
+    return name.strip(), (passphrase if sep else None)
+
+
 @campaign_cli.command("open")
 @click.argument("campaign_code")
-@click.option("--passphrase", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="The counting officers' passphrase (prompted when omitted).")
-def campaign_open(campaign_code, passphrase):
+@click.option("--officer", "officers", multiple=True, metavar="NAME[=PASS]",
+              help="A counting officer, repeated for each; the passphrase is prompted when not given.")
+@click.option("--threshold", type=int, default=None,
+              help="How many officers are needed to count (default 2 with 3 or more officers, else all).")
+@click.option("--passphrase", default=None, help="One passphrase: a panel of one officer (1 of 1).")
+def campaign_open(campaign_code, officers, threshold, passphrase):
+    """Open a campaign and seal its ballot box for its counting officers (k of n)."""
     from .admin.operations import LifecycleError, open_campaign
+    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
+    if officers and passphrase is not None:
+        fail("give either --officer (repeated) or --passphrase, not both")
+    if officers:
+        panel = []
+        for value in officers:
+            name, secret = _officer_option(value)
+            if secret is None:
+                secret = click.prompt(f"Passphrase of {name}", hide_input=True, confirmation_prompt=True)
+            panel.append(keys.Officer(name, secret))
+        k = threshold if threshold is not None else (2 if len(panel) >= 3 else len(panel))
+        label = f"{k} of {len(panel)} officers"
+    else:
+        if threshold not in (None, 1):
+            fail("--threshold needs --officer for each counting officer")
+        panel = passphrase if passphrase is not None else click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=True)
+        k, label = 1, "1 of 1 officer"
     try:
-        open_campaign(campaign, passphrase)
+        open_campaign(campaign, panel, k)
     except LifecycleError as error:
         fail(str(error))
-    click.echo(f"{campaign_code} is open")
+    click.echo(f"{campaign_code} is open; its ballot box opens with {label}")
 
 
 @campaign_cli.command("close")
@@ -135,11 +163,41 @@ def campaign_close(campaign_code):
 
 @campaign_cli.command("count")
 @click.argument("campaign_code")
-@click.option("--passphrase", prompt=True, hide_input=True)
-def campaign_count(campaign_code, passphrase):
+@click.option("--passphrase", "passphrases", multiple=True, metavar="NAME=PASS",
+              help="A counting officer's name and passphrase, repeated for k officers (prompted when omitted); "
+                   "a bare passphrase for a panel of one.")
+def campaign_count(campaign_code, passphrases):
+    """Open the ballot box with k officers' passphrases and count."""
     from .admin.operations import LifecycleError, count_campaign
-    from .ballots.sealing import WrongPassphrase
+    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
+    panel = keys.panel(campaign)
+    if panel is None:
+        fail("the ballot box has been counted and its key destroyed" if campaign.counted_at
+             else "ballots are counted after the campaign closes")
+    officers = keys.officers(campaign)
+    by_name = {o.name.casefold(): o.position for o in officers}
+    given: dict[int, str] | str = {}
+    for value in passphrases:
+        name, sep, secret = value.partition("=")
+        if sep and name.strip().casefold() in by_name:
+            position = by_name[name.strip().casefold()]
+            if position in given:
+                fail(f"officer {name.strip()!r} is given twice")
+            given[position] = secret
+        elif len(officers) == 1 and len(passphrases) == 1:
+            given = value  # a bare passphrase for a panel of one
+        else:
+            fail(f"no counting officer is called {name.strip()!r}; the officers are: "
+                 + ", ".join(o.name for o in officers))
+    if not passphrases:
+        for officer in officers:
+            if len(given) >= panel.threshold:
+                break
+            secret = click.prompt(f"Passphrase of {officer.name} (empty to skip)", hide_input=True,
+                                  default="", show_default=False)
+            if secret:
+                given[officer.position] = secret
     shown = {"at": -1}
 
     def progress(done, total):
@@ -152,10 +210,12 @@ def campaign_count(campaign_code, passphrase):
                        f" of {total // 2} envelopes)", nl=False, err=True)
 
     try:
-        n = count_campaign(campaign, passphrase, progress=progress)
+        n = count_campaign(campaign, given, progress=progress)
         click.echo("", err=True)
-    except WrongPassphrase:
-        fail("the passphrase does not open the ballot box; nothing was changed")
+    except keys.TooFewOfficers as error:
+        fail(f"counting needs the passphrases of {error.needed} officers; {error.given} given; nothing was changed")
+    except keys.WrongOfficerPassphrase as error:
+        fail(f"this is not the passphrase of {error.name}; nothing was changed")
     except LifecycleError as error:
         fail(str(error))
     click.echo(f"{n} envelopes opened and counted")
@@ -187,7 +247,7 @@ user_cli = AppGroup("user", help="Manage staff accounts.")
 
 @user_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "staff", "clerk", "leader", "auditor"]), default="admin")
+@click.option("--role", type=click.Choice(["admin", "staff", "clerk", "leader", "auditor", "officer"]), default="admin")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
 @click.option("--target", "target_code", default=None, help="For a leader: the target code whose reports they read.")

@@ -17,7 +17,12 @@ from .extensions import db
 from .models import Campaign, Comment, Target, User
 from .models._types import utcnow
 
-PASSPHRASE = "jiangchuan demo passphrase"
+#: the demo's counting panel, 2 of 3: (login, name, passphrase); the logins use PASSWORD
+OFFICERS = [("officer1", "王守正", "jiangchuan officer one"), ("officer2", "刘清源", "jiangchuan officer two"),
+            ("officer3", "陈公明", "jiangchuan officer three")]
+THRESHOLD = 2
+#: two officers' passphrases, as at a demo counting (officer position -> passphrase)
+COUNTING = {1: OFFICERS[0][2], 2: OFFICERS[1][2]}
 PASSWORD = "demo-password-2026"
 
 UNITS = [
@@ -122,12 +127,22 @@ def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, c
         operations.add_group(campaign, code=gcode, name_zh=zh, name_en=en, weight=weight, access=access,
                              expected=expected)
     operations.set_targets(campaign, targets)
-    operations.open_campaign(campaign, PASSPHRASE)
+    operations.open_campaign(campaign, _panel(), THRESHOLD)
     return campaign
+
+
+def _panel() -> list:
+    from .ballots.keys import Officer
+    accounts = {u.username: u.id for u in db.session.execute(
+        select(User).where(User.username.in_([login for login, _n, _p in OFFICERS]))).scalars()}
+    return [Officer(name, passphrase, accounts.get(login)) for login, name, passphrase in OFFICERS]
 
 
 def load(echo=print, scale: float = 1.0) -> None:
     rng = random.Random(20261128)
+    for login, name, _passphrase in OFFICERS:
+        if db.session.execute(select(User).where(User.username == login)).scalar_one_or_none() is None:
+            create_user(login, PASSWORD, "officer", name)
     units, leaders = _targets()
     quality = {t.code: rng.gauss(0.4, 0.55) for t in units + leaders}
     now = utcnow().replace(microsecond=0)
@@ -147,7 +162,7 @@ def load(echo=print, scale: float = 1.0) -> None:
                                         "deputies": int(30 * scale), "supervisors": max(5, int(8 * scale))},
               now - timedelta(days=420), 28, {"recipients", "deputies", "supervisors"})
     operations.close_campaign(last_year)
-    ballots.count(last_year, PASSPHRASE)
+    ballots.count(last_year, COUNTING)
     operations.publish_campaign(last_year)
 
     # 1. Sector-style appraisal of the departments: counted and published.
@@ -159,7 +174,7 @@ def load(echo=print, scale: float = 1.0) -> None:
              "supervisors": max(4, int(6 * scale))}
     _simulate(sector, rng, quality, sizes, now - timedelta(days=60), 28, {"recipients", "deputies", "supervisors"})
     operations.close_campaign(sector)
-    ballots.count(sector, PASSPHRASE)
+    ballots.count(sector, COUNTING)
     comments = db.session.execute(select(Comment).where(Comment.campaign_id == sector.id)).scalars().all()
     for i, comment in enumerate(comments):
         comment.status = "published" if i % 3 else "pending"
@@ -178,7 +193,7 @@ def load(echo=print, scale: float = 1.0) -> None:
                                    "recipients": int(24 * scale)},
               now - timedelta(days=20), 16, {"staff", "deputies", "recipients"})
     operations.close_campaign(work)
-    ballots.count(work, PASSPHRASE)
+    ballots.count(work, COUNTING)
 
     # 3. Evaluation of published duty-and-integrity reports: open now.
     integrity = _campaign(
@@ -213,6 +228,8 @@ def load(echo=print, scale: float = 1.0) -> None:
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
     echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 4 campaigns.")
-    echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01")
-    echo(f"  counting passphrase of the demo campaigns: {PASSPHRASE}")
+    echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
+         + ", ".join(login for login, _n, _p in OFFICERS))
+    echo(f"  counting officers of the demo campaigns ({THRESHOLD} of {len(OFFICERS)} open the box): "
+         + "; ".join(f"{login} {name}: {passphrase!r}" for login, name, passphrase in OFFICERS))
     echo("  access codes to try the open campaign (report-2026, staff group): " + ", ".join(sample))

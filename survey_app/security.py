@@ -16,7 +16,7 @@ from sqlalchemy import select
 from .extensions import db, login
 
 PUBLIC = "public"
-ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor"})
+ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
 #: read views of the commission's work
 STAFF_READ = frozenset({"admin", "staff", "auditor"})
 #: actions that change campaigns
@@ -25,6 +25,9 @@ ADMIN = frozenset({"admin"})
 PAPER = frozenset({"admin", "staff", "clerk"})
 REPORT_READERS = frozenset({"admin", "staff", "auditor", "leader"})
 AUDIT_READERS = frozenset({"admin", "auditor"})
+#: a counting officer's account reads its own sheets (the view refuses another's)
+OFFICER_SHEET = frozenset({"admin", "staff", "auditor", "officer"})
+OFFICER = frozenset({"officer"})
 
 #: Every endpoint must be listed here; one that is not is refused (fail closed), and a
 #: test walks the URL map to keep this table complete.
@@ -55,6 +58,11 @@ ENDPOINTS: dict[str, object] = {
     "admin.open_campaign": STAFF_WRITE,
     "admin.close_campaign": STAFF_WRITE,
     "admin.count_campaign": STAFF_WRITE,
+    "admin.officers": STAFF_READ,
+    "admin.reshare_officers": STAFF_WRITE,
+    "admin.officer_sheet": OFFICER_SHEET,
+    "admin.officer_sheet_pdf": OFFICER_SHEET,
+    "admin.my_sheets": OFFICER,
     "admin.publish_campaign": STAFF_WRITE,
     "admin.import_targets": STAFF_WRITE,
     "admin.copy_setup": STAFF_WRITE,

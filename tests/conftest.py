@@ -140,7 +140,7 @@ def users(app):
     """One account per role; leader accounts for the first two targets made later get ids by name."""
     from survey_app.auth.operations import create_user
     with app.app_context():
-        for role in ("admin", "staff", "clerk", "auditor"):
+        for role in ("admin", "staff", "clerk", "auditor", "officer"):
             create_user(role, PASSWORD, role)
     return PASSWORD
 
@@ -177,3 +177,30 @@ def _full_answers(app, campaign_id, group_code, option="A"):
             elif item.required:
                 data[name] = "ok"
         return data
+
+
+@pytest.fixture
+def open_form():
+    return _open_form
+
+
+def _open_form(officers=(("Officer", PASSPHRASE),), threshold=1, **extra):
+    """Form data of the opening page for a panel of (name, passphrase) officers."""
+    data = {"threshold": threshold, **extra}
+    for i, (name, passphrase) in enumerate(officers):
+        data.update({f"officers-{i}-name": name, f"officers-{i}-account": 0,
+                     f"officers-{i}-passphrase": passphrase, f"officers-{i}-repeat": passphrase})
+    return data
+
+
+@pytest.fixture
+def count_form():
+    return _count_form
+
+
+def _count_form(turns=((1, PASSPHRASE),), prefix="officers"):
+    """Form data of the counting page: (officer position, passphrase) one row each."""
+    data = {}
+    for i, (position, passphrase) in enumerate(turns):
+        data.update({f"{prefix}-{i}-officer": position, f"{prefix}-{i}-passphrase": passphrase})
+    return data

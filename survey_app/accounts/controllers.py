@@ -148,4 +148,5 @@ def audit_log():
 
 def role_label(role: str) -> str:
     return {"admin": _("Administrator"), "staff": _("Commission staff"), "clerk": _("Clerk"),
-            "leader": _("Leader or unit"), "auditor": _("Auditor")}.get(role, role)
+            "leader": _("Leader or unit"), "auditor": _("Auditor"),
+            "officer": _("Counting officer")}.get(role, role)

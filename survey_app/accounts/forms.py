@@ -11,6 +11,7 @@ from ..formtools import choices
 def role_choices():
     return choices([("staff", _l("Commission staff")), ("clerk", _l("Clerk (paper ballots only)")),
             ("leader", _l("Leader or unit (own reports only)")), ("auditor", _l("Auditor (read only)")),
+            ("officer", _l("Counting officer (own sheets only)")),
             ("admin", _l("Administrator"))])
 
 

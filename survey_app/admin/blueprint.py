@@ -1,6 +1,7 @@
 from flask import Blueprint
 
 from . import controllers as c
+from . import officers as o
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.add_url_rule("/", "index", c.index)
@@ -11,10 +12,17 @@ bp.add_url_rule("/campaigns/<id:campaign_id>/groups/new", "group_new", c.group_n
 bp.add_url_rule("/campaigns/<id:campaign_id>/groups/<id:group_id>", "group_edit", c.group_edit,
                 methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/targets", "targets", c.targets, methods=["GET", "POST"])
-bp.add_url_rule("/campaigns/<id:campaign_id>/open", "open_campaign", c.open_campaign, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/open", "open_campaign", o.open_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/close", "close_campaign", c.close_campaign, methods=["GET", "POST"])
-bp.add_url_rule("/campaigns/<id:campaign_id>/count", "count_campaign", c.count_campaign, methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/count", "count_campaign", o.count_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/count/progress.json", "count_progress", c.count_progress)
+bp.add_url_rule("/campaigns/<id:campaign_id>/officers", "officers", o.officers)
+bp.add_url_rule("/campaigns/<id:campaign_id>/officers/reshare", "reshare_officers", o.reshare_officers,
+                methods=["GET", "POST"])
+bp.add_url_rule("/campaigns/<id:campaign_id>/officers/<id:position>/sheet", "officer_sheet", o.officer_sheet)
+bp.add_url_rule("/campaigns/<id:campaign_id>/officers/<id:position>/sheet.pdf", "officer_sheet_pdf",
+                o.officer_sheet_pdf)
+bp.add_url_rule("/officer", "my_sheets", o.my_sheets)
 bp.add_url_rule("/campaigns/<id:campaign_id>/publish", "publish_campaign", c.publish_campaign, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes", "issue_codes", c.issue_codes, methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/codes/revoke", "revoke_codes", c.revoke_codes, methods=["POST"])

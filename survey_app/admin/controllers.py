@@ -24,7 +24,6 @@ import questionnaires
 from .. import audit
 from .. import results as results_adapter
 from ..ballots import operations as ballots
-from ..ballots.sealing import WrongPassphrase
 from ..ballots.slips import poster_pdf, slips_pdf
 from ..designer.problems import parse_upload
 from ..extensions import db
@@ -46,11 +45,9 @@ from .forms import (
     ConfirmForm,
     CopySetupForm,
     TargetImportForm,
-    CountForm,
     GroupEditForm,
     GroupForm,
     IssueCodesForm,
-    OpenForm,
     QuestionnaireUploadForm,
     RevokeForm,
     TargetForm,
@@ -227,20 +224,6 @@ def targets(campaign_id: int):
         (400 if form.errors else 200)
 
 
-def open_campaign(campaign_id: int):
-    campaign = load_campaign(campaign_id)
-    form = OpenForm()
-    if form.validate_on_submit():
-        try:
-            operations.open_campaign(campaign, form.passphrase.data)
-        except operations.LifecycleError as error:
-            flash(_("The campaign cannot be opened: %(reason)s", reason=error), "error")
-            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-        flash(_("The campaign is open and its ballot box is sealed. Keep the passphrase safe: without it the ballots can never be counted."), "success")
-        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-    return render_template("admin/open.html", form=form, campaign=campaign), (400 if form.errors else 200)
-
-
 def close_campaign(campaign_id: int):
     """GET says what closing does and what comes next; POST closes."""
     campaign = load_campaign(campaign_id)
@@ -256,23 +239,6 @@ def close_campaign(campaign_id: int):
     else:
         flash(_("The campaign is closed. Counting officers can now open the ballot box."), "success")
     return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-
-
-def count_campaign(campaign_id: int):
-    campaign = load_campaign(campaign_id)
-    form = CountForm()
-    if form.validate_on_submit():
-        try:
-            n = operations.count_campaign(campaign, form.passphrase.data)
-        except WrongPassphrase:
-            form.passphrase.errors.append(_("This passphrase does not open the ballot box. Nothing was changed."))
-        except operations.LifecycleError as error:
-            flash(_("The ballots cannot be counted: %(reason)s", reason=error), "error")
-            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-        else:
-            flash(_("%(n)d envelopes were opened and counted.", n=n), "success")
-            return redirect(url_for("admin.results", campaign_id=campaign.id))
-    return render_template("admin/count.html", form=form, campaign=campaign), (400 if form.errors else 200)
 
 
 def count_progress(campaign_id: int):

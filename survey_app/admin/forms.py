@@ -2,10 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, PasswordField, RadioField,
-                     SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
+                     PasswordField, RadioField, SelectField, StringField, TextAreaField)
 from ..formtools import YearRange, choices
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
 
@@ -63,8 +63,15 @@ class TargetForm(FlaskForm):
     post_en = StringField(_l("Post (English)"), validators=[Length(max=200)])
 
 
-class OpenForm(FlaskForm):
-    passphrase = PasswordField(_l("Counting passphrase"), validators=[
+#: the longest panel (as `ballots.keys.MAX_OFFICERS`)
+MAX_OFFICERS = 9
+
+
+class OfficerForm(Form):
+    """One counting officer of a new panel: a name, optionally an account, and their own passphrase."""
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    account = SelectField(_l("Account (optional)"), coerce=int, default=0, validate_choice=True)
+    passphrase = PasswordField(_l("Passphrase"), validators=[
         DataRequired(), Length(min=12, max=500, message=_l("At least %(min)d characters.", min=12))],
         render_kw={"autocomplete": "new-password"})
     repeat = PasswordField(_l("Passphrase again"), validators=[
@@ -72,9 +79,50 @@ class OpenForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class CountForm(FlaskForm):
-    passphrase = PasswordField(_l("Counting passphrase"), validators=[DataRequired(), Length(max=500)],
+class _PanelFields:
+    threshold = IntegerField(_l("Officers needed to count"), default=2, validators=[
+        InputRequired(), NumberRange(1, MAX_OFFICERS)])
+    officers = FieldList(FormField(OfficerForm), min_entries=1, max_entries=MAX_OFFICERS)
+
+    def validate_threshold(self, field):
+        if field.data is not None and field.data > len(self.officers.entries):
+            raise ValidationError(_l("At most %(n)d: the number of officers.", n=len(self.officers.entries)))
+
+    def validate_officers(self, field):
+        names = [e.form.name.data.strip().casefold() for e in field.entries if e.form.name.data]
+        if len(set(names)) != len(names):
+            raise ValidationError(_l("Two officers have the same name."))
+        accounts = [e.form.account.data for e in field.entries if e.form.account.data]
+        if len(set(accounts)) != len(accounts):
+            raise ValidationError(_l("One account is chosen for two officers."))
+
+
+class OpenForm(_PanelFields, FlaskForm):
+    """Opening a campaign: the panel of counting officers, each typing their own passphrase."""
+
+
+class OfficerPassphraseForm(Form):
+    """One officer's turn at counting or re-sharing: who they are and their passphrase."""
+    officer = SelectField(_l("Officer"), coerce=int, validate_choice=True)
+    passphrase = PasswordField(_l("Passphrase"), validators=[Optional(), Length(max=500)],
                                render_kw={"autocomplete": "off"})
+
+
+def _one_turn_each(form, field):
+    chosen = [e.form.officer.data for e in field.entries if e.form.passphrase.data]
+    if len(set(chosen)) != len(chosen):
+        raise ValidationError(_l("Each officer enters their passphrase once."))
+
+
+class CountForm(FlaskForm):
+    officers = FieldList(FormField(OfficerPassphraseForm), min_entries=1, max_entries=MAX_OFFICERS,
+                         validators=[_one_turn_each])
+
+
+class ReshareForm(_PanelFields, FlaskForm):
+    """k current officers' passphrases, then the new panel."""
+    current = FieldList(FormField(OfficerPassphraseForm), min_entries=1, max_entries=MAX_OFFICERS,
+                        validators=[_one_turn_each])
 
 
 class ConfirmForm(FlaskForm):

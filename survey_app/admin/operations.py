@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..ballots import mixing, sealing
+from ..ballots import keys, mixing
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
@@ -123,21 +123,62 @@ def set_targets(campaign: Campaign, targets: list[Target]) -> None:
     db.session.commit()
 
 
-def open_campaign(campaign: Campaign, passphrase: str) -> None:
-    """Make the ballot box's key pair under the officers' passphrase and start accepting ballots."""
+def _panel_audit(sealed) -> dict:
+    return {"threshold": sealed.threshold, "officers": [{"position": o.position, "name": o.name, "user": o.user_id}
+                                                         for o in sealed.officers]}
+
+
+def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", threshold: int = 1) -> None:
+    """Make the ballot box's key pair for a panel of counting officers and start accepting ballots.
+
+    `officers` each bring their own passphrase; any `threshold` of them open the box. A bare
+    passphrase makes a panel of one officer (1 of 1).
+    """
     if campaign.status != "draft":
         raise LifecycleError(_l("only a draft campaign can be opened"))
     if not campaign.groups or not campaign.campaign_targets:
         raise LifecycleError(_l("a campaign needs at least one group and one target"))
-    if len(passphrase) < current_app.config["MIN_PASSPHRASE_LENGTH"]:
-        raise LifecycleError(_l("the passphrase is too short"))
-    from ..ballots import operations as ballots
-    ballots.store_keys(campaign, sealing.make_keys(passphrase, current_app.config["KDF_STRENGTH"]))
+    if isinstance(officers, str):
+        officers, threshold = [keys.Officer(str(_l("Counting officer")), officers)], 1
+    try:
+        keys.check_panel(officers, threshold, current_app.config["MIN_PASSPHRASE_LENGTH"])
+    except keys.PanelError as error:
+        raise LifecycleError(str(error)) from None
+    sealed = keys.make_panel(officers, threshold, current_app.config["KDF_STRENGTH"])
+    keys.store_panel(campaign, sealed)
     campaign.status = "open"
     if campaign.opens_at is None:
         campaign.opens_at = utcnow()
-    audit.record("campaign.open", f"campaign:{campaign.id}", code=campaign.code)
+    audit.record("campaign.open", f"campaign:{campaign.id}", code=campaign.code, panel=_panel_audit(sealed))
     db.session.commit()
+
+
+def reshare_officers(campaign: Campaign, passphrases: dict[int, str], officers: list["keys.Officer"],
+                     threshold: int) -> None:
+    """k current officers hand the box to a new panel; the old shares are destroyed and open nothing.
+
+    Raises LifecycleError, keys.TooFewOfficers or keys.WrongOfficerPassphrase; nothing changes then.
+    """
+    if campaign.status not in ("open", "closed") or campaign.counted_at is not None:
+        raise LifecycleError(_l("counting officers can be changed only before the ballots are counted"))
+    from ..ballots import counting
+    if counting.running(campaign.id):  # the count would destroy the new panel with the old
+        raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end"))
+    before = keys.load_panel(campaign)
+    try:
+        keys.check_panel(officers, threshold, current_app.config["MIN_PASSPHRASE_LENGTH"])
+    except keys.PanelError as error:
+        raise LifecycleError(str(error)) from None
+    took_part = keys.took_part(campaign, passphrases)
+    try:
+        sealed = keys.reshare(campaign, passphrases, officers, threshold)
+        audit.record("campaign.reshare", f"campaign:{campaign.id}", code=campaign.code, by=took_part,
+                     before=_panel_audit(before), after=_panel_audit(sealed))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    mixing.scrub_files()
 
 
 def close_campaign(campaign: Campaign) -> None:
@@ -154,14 +195,15 @@ def close_campaign(campaign: Campaign) -> None:
     mixing.mix(final=campaign.id)
 
 
-def count_campaign(campaign: Campaign, passphrase: str, progress=None) -> int:
+def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
+    """Count with k officers' passphrases (position -> passphrase; a bare string for 1 of 1)."""
     from ..ballots import operations as ballots
     if campaign.status != "closed":
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
         raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
     try:
-        return ballots.count(campaign, passphrase, progress=progress)
+        return ballots.count(campaign, passphrases, progress=progress)
     except ballots.CountRunning:
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end")) from None
     except mixing.BoxNotEmptied:

@@ -12,6 +12,8 @@ from .forms import LoginForm, PasswordForm
 def _home_for(user) -> str:
     if user.role == "leader":
         return url_for("reports.index")
+    if user.role == "officer":  # counting officers read their own sheets
+        return url_for("admin.my_sheets")
     if user.role == "clerk":  # clerks enter paper ballots and see nothing else
         return url_for("paper.index") if "paper.index" in current_app.view_functions else url_for("public.index")
     return url_for("admin.index")

@@ -20,7 +20,8 @@ The mixer leaves no trace of the rows it removes:
   burnt code with its envelope survives.
 
 After counting, `destroy_box` drops the campaign's partition (PostgreSQL) or deletes its
-envelopes (SQLite, zeroed), and destroys the secret half of its key the same way.
+envelopes (SQLite, zeroed), and destroys the sealed half of its key and the counting officers'
+sealed shares the same way (`rewrite_without`: a rewrite of those small tables on PostgreSQL).
 """
 import logging
 import secrets
@@ -30,7 +31,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
 
 from ..extensions import db
-from ..models import BallotBoxKey, Envelope, InboxEnvelope
+from ..models import CountingOfficer, CountingPanel, Envelope, InboxEnvelope
 from ..models._types import random_id
 
 log = logging.getLogger(__name__)
@@ -194,21 +195,36 @@ def destroy_box(campaign_id: int) -> None:
     if _dialect() == "postgresql":
         # Dropping the partition removes its file: no dead tuple or free space is left.
         db.session.execute(text(f"DROP TABLE IF EXISTS {partition_name(campaign_id)}"))
-        # Deleting the key's row would leave a dead tuple: rewrite the small table instead.
-        db.session.execute(text("LOCK TABLE ballot_box_keys IN ACCESS EXCLUSIVE MODE"))
-        others = [dict(r._mapping) for r in db.session.execute(
-            select(BallotBoxKey.__table__).where(BallotBoxKey.campaign_id != campaign_id)).all()]
-        db.session.execute(text("TRUNCATE ballot_box_keys"))
-        if others:
-            db.session.execute(insert(BallotBoxKey), others)
     else:
         db.session.execute(delete(Envelope).where(Envelope.campaign_id == campaign_id))
-        db.session.execute(delete(BallotBoxKey).where(BallotBoxKey.campaign_id == campaign_id))
+    rewrite_without(CountingOfficer, campaign_id)
+    rewrite_without(CountingPanel, campaign_id)
     # Checked last: reading the inbox before locking the box could deadlock with a mixer that
     # has read the box and waits for the inbox.
     if waiting(campaign_id):
         raise BoxNotEmptied()
     db.session.expire_all()
+
+
+def rewrite_without(model, campaign_id: int) -> None:
+    """Remove a campaign's rows from a small table of key material, in the caller's transaction.
+
+    On PostgreSQL deleting a row would leave it as a dead tuple until a vacuum: the table is
+    locked, emptied with TRUNCATE (a new, empty file) and the other campaigns' rows written
+    back. On SQLite `secure_delete` zeroes the deleted cells and the WAL is scrubbed after
+    the commit (`scrub_files`).
+    """
+    column = model.__table__.c.campaign_id
+    if _dialect() == "postgresql":
+        name = model.__tablename__
+        db.session.execute(text(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE"))
+        others = [dict(r._mapping) for r in db.session.execute(
+            select(model.__table__).where(column != campaign_id)).all()]
+        db.session.execute(text(f"TRUNCATE {name}"))
+        if others:
+            db.session.execute(insert(model), others)
+    else:
+        db.session.execute(delete(model).where(column == campaign_id))
 
 
 def scrub_files(attempts: int = 5, wait_ms: int = 2000) -> bool:

@@ -7,7 +7,7 @@ then destroys the envelopes and the key that opened them.
 """
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
+from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
-from . import codes, counting, mixing, sealing
+from . import codes, counting, keys, mixing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
+from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, text_limit
 
 log = logging.getLogger(__name__)
@@ -181,26 +182,6 @@ def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotCont
     _tick_turnout(campaign.id, group.id, day)
 
 
-def store_keys(campaign: Campaign, keys: sealing.BallotBoxKeys) -> None:
-    """Keep a new key pair for the campaign's box (caller commits) and prepare the box."""
-    campaign.public_key = keys.public_key
-    db.session.add(BallotBoxKey(campaign_id=campaign.id, sealed_private_key=keys.sealed_private_key,
-                                kdf_salt=keys.salt, kdf_opslimit=keys.opslimit, kdf_memlimit=keys.memlimit))
-    mixing.prepare_box(campaign.id)
-
-
-class KeyDestroyed(Exception):
-    """The campaign's box was counted and its key destroyed: nothing can open it again."""
-
-
-def campaign_keys(campaign: Campaign) -> sealing.BallotBoxKeys:
-    stored = db.session.get(BallotBoxKey, campaign.id)
-    if stored is None:
-        raise KeyDestroyed()
-    return sealing.BallotBoxKeys(campaign.public_key, stored.sealed_private_key, stored.kdf_salt,
-                                 stored.kdf_opslimit, stored.kdf_memlimit)
-
-
 def destroy_box(campaign: Campaign) -> None:
     """After the opened ballots are stored: no envelope and no key of the campaign remains.
 
@@ -210,22 +191,29 @@ def destroy_box(campaign: Campaign) -> None:
     mixing.destroy_box(campaign.id)
 
 
-def count(campaign: Campaign, passphrase: str, progress: Callable[[int, int], None] | None = None) -> int:
+def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
+          progress: Callable[[int, int], None] | None = None) -> int:
     """Open every envelope of the campaign into plain ballots, in random order.
 
-    Raises WrongPassphrase or CountRunning (nothing changes). Returns the number of
-    envelopes opened. The envelopes still in the inbox are mixed in first, as the box's
-    last batch; they are opened in chunks (in a process pool when there are many, see
-    `counting`), the opened ballots are shuffled and stored with fresh ids by bulk inserts
-    in one transaction, and with them the envelopes and the key are destroyed
-    (`destroy_box`): a failure anywhere leaves nothing counted and the box as it was.
+    `passphrases` are k counting officers' (officer position -> passphrase; a bare string
+    for a panel of k = 1). Raises `keys.TooFewOfficers`, WrongPassphrase (a
+    `keys.WrongOfficerPassphrase` naming the officer), KeyDestroyed or CountRunning; nothing
+    changes then. Returns the number of envelopes opened. The envelopes still in the inbox
+    are mixed in first, as the box's last batch; they are opened in chunks (in a process
+    pool when there are many, see `counting`), the opened ballots are shuffled and stored
+    with fresh ids by bulk inserts in one transaction, and with them the envelopes, the key
+    and the officers' shares are destroyed (`destroy_box`): a failure anywhere leaves
+    nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
     """
-    private = sealing.unlock(campaign_keys(campaign), passphrase)
+    passphrases = keys.as_positions(campaign, passphrases)
+    private = keys.unlock_private_key(campaign, passphrases)
+    # Who took part, for the audit log (names and positions, never a passphrase).
+    officers = keys.took_part(campaign, passphrases)
     campaign_id = campaign.id
     counting.start_run(campaign_id)
     try:
-        return _count(campaign, private, progress)
+        return _count(campaign, private, officers, progress)
     except BaseException:
         db.session.rollback()
         raise
@@ -233,7 +221,7 @@ def count(campaign: Campaign, passphrase: str, progress: Callable[[int, int], No
         counting.end_run(campaign_id)
 
 
-def _count(campaign: Campaign, private, progress) -> int:
+def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     from .. import results
 
     config = current_app.config
@@ -286,7 +274,8 @@ def _count(campaign: Campaign, private, progress) -> int:
                           .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
         raise mixing.BoxNotEmptied()
     campaign.counted_at = utcnow()
-    audit.record("campaign.count", f"campaign:{campaign_id}", campaign=campaign.code, envelopes=total)
+    audit.record("campaign.count", f"campaign:{campaign_id}", campaign=campaign.code, envelopes=total,
+                 officers=officers)
     db.session.flush()
     destroy_box(campaign)
     db.session.commit()

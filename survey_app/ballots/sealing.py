@@ -1,8 +1,10 @@
 """Sealed envelopes with libsodium: a campaign key pair whose private half only a passphrase opens.
 
 Uses PyNaCl (libsodium): `SealedBox` for the envelopes (anonymous sender, X25519 +
-XSalsa20-Poly1305) and argon2id + `SecretBox` to keep the private key under the counting
-officers' passphrase. Nothing here is home-made cryptography.
+XSalsa20-Poly1305) and argon2id + `SecretBox` to keep secrets under a passphrase. The
+counting officers' panel (`keys`) seals each officer's share that way; `make_keys` and
+`unlock` are the single-passphrase format of boxes sealed before panels, which migration 0005
+turns into panels of one. Nothing here is home-made cryptography.
 """
 import hashlib
 import json

@@ -1,6 +1,7 @@
 """The database models, one module per aggregate."""
 from .audit import AuditEntry
-from .ballot import Ballot, BallotBoxKey, Comment, CountingRun, Envelope, InboxEnvelope, Receipt, TurnoutDay
+from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
+                     TurnoutDay)
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .code import AccessCode
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
@@ -8,7 +9,8 @@ from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "AuditEntry", "Ballot", "BallotBoxKey", "Campaign", "CampaignTarget", "Comment", "CountingRun",
+    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "CountingOfficer",
+    "CountingPanel", "CountingRun",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
     "TurnoutDay", "User", "UserCampaign",

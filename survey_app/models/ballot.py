@@ -142,22 +142,48 @@ class TurnoutDay(db.Model):
         return f"<TurnoutDay {self.day} g={self.group_id} {self.count}>"
 
 
-class BallotBoxKey(db.Model):
-    """The secret half of a campaign's ballot-box key, destroyed once its box is counted.
+class CountingPanel(db.Model):
+    """The counting officers' panel of an open campaign: any `threshold` of them open its box.
 
-    A table of its own rather than columns of `campaigns`: campaign rows are updated all the
-    time, and on PostgreSQL every update leaves a dead copy of the row; this table is only
-    written when a campaign opens and rewritten (not merely deleted from) when a box is counted.
+    The box's private key is sealed under a key derived from a random panel secret, which
+    exists only split into the officers' shares (`counting_officers`); both tables are
+    destroyed once the box is counted. Tables of their own rather than columns of
+    `campaigns`: campaign rows are updated all the time, and on PostgreSQL every update leaves
+    a dead copy of the row; these are written when a campaign opens or its officers re-share,
+    and rewritten (not merely deleted from) when a box is counted or re-shared.
     """
-    __tablename__ = "ballot_box_keys"
+    __tablename__ = "counting_panels"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
-    #: the private key, encrypted under a key derived from the officers' passphrase
-    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
-    #: argon2id salt and limits used to derive that key
+    #: k: how many officers' passphrases open the box (1 <= k <= number of officers)
+    threshold: Mapped[int]
+    #: the private key, encrypted (SecretBox) under a key derived from the panel secret; None
+    #: for a box sealed before there were panels, whose one officer's passphrase opens the key itself
+    sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    def __repr__(self):
+        return f"<CountingPanel c={self.campaign_id} k={self.threshold}>"
+
+
+class CountingOfficer(db.Model):
+    """One counting officer of a campaign and their share of the panel secret, sealed under their passphrase."""
+    __tablename__ = "counting_officers"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    #: 1 to n: the officer's place on the panel, as printed on their sheet
+    position: Mapped[int] = mapped_column(primary_key=True)
+    #: the officer's name as staff typed it
+    name: Mapped[str] = mapped_column(String(200))
+    #: the officer's account (role `officer`), when they have one
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the x of the officer's Shamir share (the y is sealed below)
+    share_index: Mapped[int]
+    #: the share, encrypted (SecretBox) under argon2id of the officer's passphrase
+    sealed_share: Mapped[bytes] = mapped_column(LargeBinary)
+    #: argon2id salt (the officer's own) and limits used to derive that key
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_opslimit: Mapped[int]
     kdf_memlimit: Mapped[int]
 
     def __repr__(self):
-        return f"<BallotBoxKey c={self.campaign_id}>"
+        return f"<CountingOfficer c={self.campaign_id} #{self.position} {self.name!r}>"

@@ -65,7 +65,7 @@ class Campaign(db.Model):
     hotline: Mapped[str] = mapped_column(String(100), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")
     #: the ballot box's public key (Curve25519), made when the campaign opens; the secret
-    #: half lives in `ballot_box_keys` until counting destroys it
+    #: half lives sealed in `counting_panels` until counting destroys it
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: when the envelopes were opened; results exist only afterwards
     counted_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ._types import utcnow
 
-ROLES = ("admin", "staff", "clerk", "leader", "auditor")
+ROLES = ("admin", "staff", "clerk", "leader", "auditor", "officer")
 
 
 class User(UserMixin, db.Model):

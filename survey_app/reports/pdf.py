@@ -24,12 +24,17 @@ def _weasy():
     return _cache["HTML"], _cache["fonts"], _cache["css"]
 
 
+def html_to_pdf(html: str) -> bytes:
+    """A4 PDF bytes of a page written for print, with the reports' stylesheet and fonts."""
+    HTML, fonts, css = _weasy()
+    return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(stylesheets=[css], font_config=fonts)
+
+
 def render(report) -> bytes:
     """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
-    HTML, fonts, css = _weasy()
     with force_locale(report.locale):
         html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
-    return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(stylesheets=[css], font_config=fonts)
+    return html_to_pdf(html)
 
 
 def filename(report) -> str:

@@ -1,5 +1,5 @@
-// The count page: once the passphrase is submitted, show how far the count is while the
-// request runs (the counting_runs row, read as JSON every second).
+// The count page: once the officers' passphrases are submitted, show how far the count is
+// while the request runs (the counting_runs row, read as JSON every second).
 (function () {
   "use strict";
   var box = document.getElementById("count-progress");
@@ -21,7 +21,7 @@
   }
   form.addEventListener("submit", function () {
     box.hidden = false;
-    bar.removeAttribute("value");  // indeterminate while the passphrase is checked
+    bar.removeAttribute("value");  // indeterminate while the passphrases are checked
     text.textContent = box.dataset.waiting;
     setInterval(poll, 1000);
   });

@@ -20,7 +20,7 @@ def upload_template(client, kind="sector_style", publish=True):
     return client.post("/admin/questionnaires/upload", data=data, content_type="multipart/form-data")
 
 
-def test_whole_campaign_through_the_ui(app, login, full_answers):
+def test_whole_campaign_through_the_ui(app, login, full_answers, open_form, count_form):
     staff = login("staff")
     response = upload_template(staff)
     assert response.status_code == 302
@@ -43,11 +43,11 @@ def test_whole_campaign_through_the_ui(app, login, full_answers):
     assert staff.post(f"/admin/campaigns/{cid}/targets", data={"action": "choose",
                                                                 "target": [str(i) for i in ids]}).status_code == 302
     # a passphrase typed differently twice is refused and nothing opens
-    r = staff.post(f"/admin/campaigns/{cid}/open", data={"passphrase": PASSPHRASE, "repeat": "something else!!"})
+    r = staff.post(f"/admin/campaigns/{cid}/open", data={**open_form(), "officers-0-repeat": "something else!!"})
     assert r.status_code == 400
     with app.app_context():
         assert db.session.get(Campaign, cid).status == "draft"
-    r = staff.post(f"/admin/campaigns/{cid}/open", data={"passphrase": PASSPHRASE, "repeat": PASSPHRASE})
+    r = staff.post(f"/admin/campaigns/{cid}/open", data=open_form())
     assert r.status_code == 302
     with app.app_context():
         group_id = db.session.get(Campaign, cid).group("staff").id
@@ -70,7 +70,7 @@ def test_whole_campaign_through_the_ui(app, login, full_answers):
     assert {g["code"]: g["expected"] for g in turnout["groups"]} == {"staff": 4, "deputies": 0}
     assert sum(day["ballots"] for day in turnout["days"]) == 3
     assert staff.post(f"/admin/campaigns/{cid}/close").status_code == 302
-    assert staff.post(f"/admin/campaigns/{cid}/count", data={"passphrase": PASSPHRASE}).status_code == 302
+    assert staff.post(f"/admin/campaigns/{cid}/count", data=count_form()).status_code == 302
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Envelope)).scalar_one() == 0
     page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)

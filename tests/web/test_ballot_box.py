@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import Date, DateTime, MetaData, func, inspect, select, text
 
 from survey_app.ballots import operations as ballots
-from survey_app.ballots import sealing
+from survey_app.ballots import keys, sealing
 from survey_app.extensions import db
-from survey_app.models import (AccessCode, Ballot, BallotBoxKey, Campaign, Comment, Envelope, InboxEnvelope,
+from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOfficer, CountingPanel, Envelope,
+                               InboxEnvelope,
                                Receipt)
 from survey_app.results import long_answers
 
@@ -203,7 +204,7 @@ def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
         assert stored_pattern != submitted_pattern
 
 
-def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login):
+def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login, count_form):
     [code] = issue(app, campaign_id)
     client = app.test_client()
     client.post("/answer", data={"code": code})
@@ -212,13 +213,13 @@ def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login)
         from survey_app.admin.operations import close_campaign
         close_campaign(db.session.get(Campaign, campaign_id))
     staff = login("staff")
-    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": "not the passphrase"})
+    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form([(1, "not the passphrase")]))
     assert response.status_code == 400
     assert "nothing was changed" in response.get_data(as_text=True).lower() or "没有" in response.get_data(as_text=True)
     assert received(app) == 1 and count(app, Ballot) == 0
     with app.app_context():
         assert db.session.get(Campaign, campaign_id).counted_at is None
-    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE})
+    response = staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form())
     assert response.status_code == 302
     assert received(app) == 0 and count(app, Ballot) == 1
 
@@ -297,19 +298,19 @@ def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, full_
     assert count(app, Envelope) == 2 * k + 3 and count(app, InboxEnvelope) == 0
     with app.app_context():
         assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 2 * k + 3
-        assert db.session.get(BallotBoxKey, cid) is None
+        assert db.session.get(CountingPanel, cid) is None and db.session.get(CountingOfficer, (cid, 1)) is None
         with pytest.raises(ballots.KeyDestroyed):
-            ballots.campaign_keys(db.session.get(Campaign, cid))
+            keys.unlock_private_key(db.session.get(Campaign, cid), PASSPHRASE)
     assert count(app, Envelope) == 0 and count(app, Ballot) == 2 * k + 3
 
 
-def test_counting_twice_is_refused(app, full_answers, campaign_id, login):
+def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_form):
     [code] = issue(app, campaign_id)
     submit_via_web(app.test_client(), app, campaign_id, code, full_answers(app, campaign_id, "staff"))
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{campaign_id}/close").status_code == 302
-    assert staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE}).status_code == 302
-    again = staff.post(f"/admin/campaigns/{campaign_id}/count", data={"passphrase": PASSPHRASE},
+    assert staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form()).status_code == 302
+    again = staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form(),
                        follow_redirects=True)
     assert again.status_code == 200 and "key destroyed" in again.get_data(as_text=True)
     assert count(app, Ballot) == 1

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from survey_app import results as adapter
 from survey_app.admin import operations
-from survey_app.ballots import counting, packing
+from survey_app.ballots import counting, keys, packing
 from survey_app.ballots import operations as ballots
 from survey_app.ballots.validation import BallotContent
 from survey_app.extensions import db
-from survey_app.models import Ballot, BallotBoxKey, Campaign, CountingRun, Envelope, InboxEnvelope
+from survey_app.models import Ballot, Campaign, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -161,8 +161,13 @@ def test_a_second_count_of_the_same_campaign_is_refused(app, make_campaign):
             counting.start_run(cid)
         with pytest.raises(operations.LifecycleError):
             operations.count_campaign(db.session.get(Campaign, cid), PASSPHRASE)
+        # nor can the officers be changed under a running count (it would destroy the new panel)
+        with pytest.raises(operations.LifecycleError, match="being counted"):
+            operations.reshare_officers(db.session.get(Campaign, cid), {1: PASSPHRASE},
+                                        [keys.Officer("Another officer", "another long passphrase")], 1)
         assert db.session.get(Campaign, cid).counted_at is None
-        assert db.session.get(BallotBoxKey, cid) is not None
+        assert db.session.get(CountingPanel, cid) is not None
+        assert db.session.get(CountingOfficer, (cid, 1)).name != "Another officer"
         counting.end_run(cid)
     assert envelopes(app) == 4
     with app.app_context():
@@ -190,7 +195,7 @@ def test_a_crash_while_storing_leaves_nothing_counted_and_the_box_intact(app, ma
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 0
         assert db.session.get(Campaign, cid).counted_at is None
-        assert db.session.get(BallotBoxKey, cid) is not None
+        assert db.session.get(CountingPanel, cid) is not None and db.session.get(CountingOfficer, (cid, 1)) is not None
         assert db.session.execute(select(func.count()).select_from(CountingRun)).scalar_one() == 0
     assert envelopes(app) == 10
     monkeypatch.setattr(ballots, "_store", real)

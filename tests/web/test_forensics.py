@@ -22,7 +22,7 @@ from survey_app.ballots import operations as ballots
 from survey_app.ballots import sealing
 from survey_app.ballots.validation import field_name
 from survey_app.extensions import db
-from survey_app.models import AccessCode, BallotBoxKey, Campaign, Envelope, InboxEnvelope
+from survey_app.models import AccessCode, Campaign, CountingOfficer, CountingPanel, Envelope, InboxEnvelope
 
 PASSPHRASE = "correct horse battery staple"
 K = 20
@@ -228,8 +228,9 @@ class Scenario:
 
     def keys(self) -> list[bytes]:
         with self.app.app_context():
-            key = db.session.get(BallotBoxKey, self.campaign_id)
-            return [key.sealed_private_key, key.kdf_salt]
+            panel = db.session.get(CountingPanel, self.campaign_id)
+            officer = db.session.get(CountingOfficer, (self.campaign_id, 1))
+            return [panel.sealed_private_key, officer.sealed_share, officer.kdf_salt]
 
     def count_and_back_up(self, out: Path) -> None:
         with self.app.app_context():

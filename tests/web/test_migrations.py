@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -43,7 +44,7 @@ def test_0003_moves_keys_off_campaigns_and_envelopes_into_the_inbox(app):
                               "expected, position) VALUES (1, 1, 'g', 'g', 'g', 1, 'code', 0, 0)"))
             conn.execute(text("INSERT INTO envelopes (id, campaign_id, group_id, sealed) VALUES ('e1', 1, 1, :s)"),
                          {"s": b"sealed"})
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="0003")
         with db.engine.connect() as conn:
             keys = conn.execute(text("SELECT campaign_id, sealed_private_key FROM ballot_box_keys")).all()
             inbox = conn.execute(text("SELECT campaign_id, sealed FROM envelope_inbox")).all()
@@ -74,9 +75,14 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
     with app.app_context():
         db.drop_all()
         flask_migrate.upgrade(revision="0003")
-    cid = make_campaign(code="old", status="closed", n_targets=4, min_group_size=1)
+    # Made as a draft: opening would seal its box for a counting panel, a table 0003 does not
+    # have yet; the campaign is then closed as 0003 would have it (ballots, counted_at below).
+    cid = make_campaign(code="old", status="draft", n_targets=4, min_group_size=1)
     rng = random.Random(4)
     with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE campaigns SET status = 'closed', opens_at = '2026-02-01 08:00:00', "
+                              "closes_at = '2026-02-20 18:00:00' WHERE id = :c"), {"c": cid})
         campaign = db.session.get(Campaign, cid)
         q = campaign.questionnaire_version.parsed
         targets = {t.code: t.id for t in campaign.targets}
@@ -120,6 +126,61 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
             rows = conn.execute(text("SELECT a.ballot_id, t.code, a.item_code, a.option FROM answers a "
                                      "LEFT JOIN targets t ON t.id = a.target_id")).all()
         assert set(map(tuple, rows)) == stored
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_0005_turns_a_one_passphrase_box_into_a_panel_of_one(app):
+    """A box sealed under one passphrase before panels (schema 0004, packed ballots) is still
+    opened by that passphrase after 0005; a counted campaign, whose key is gone, gets no panel."""
+    from survey_app.ballots import keys, sealing
+    from survey_app.models import Campaign
+    old = sealing.make_keys("the old single passphrase", "interactive")
+    with app.app_context():
+        db.drop_all()
+        flask_migrate.upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO questionnaires (id, code, kind, created_at) "
+                              "VALUES (1, 'q', 'decision', '2026-01-01')"))
+            conn.execute(text("INSERT INTO questionnaire_versions (id, questionnaire_id, number, status, definition) "
+                              "VALUES (1, 1, 1, 'published', '{}')"))
+            conn.execute(text(
+                "INSERT INTO campaigns (id, code, kind, title_zh, title_en, questionnaire_version_id, status, "
+                "min_group_size, trim, show_ranks, hotline, contact, created_at, public_key) VALUES (1, 'c1', "
+                "'decision', 't', 't', 1, 'open', 5, 0, true, '', '', '2026-01-01', :pk)"), {"pk": old.public_key})
+            conn.execute(text(
+                "INSERT INTO campaigns (id, code, kind, title_zh, title_en, questionnaire_version_id, status, "
+                "min_group_size, trim, show_ranks, hotline, contact, created_at, public_key, counted_at) VALUES "
+                "(2, 'c2', 'decision', 't', 't', 1, 'closed', 5, 0, true, '', '', '2026-01-01', :pk, "
+                "'2026-02-01')"), {"pk": b"p" * 32})
+            conn.execute(text("INSERT INTO respondent_groups (id, campaign_id, code, name_zh, name_en, weight, access, "
+                              "expected, position) VALUES (1, 2, 'g', 'g', 'g', 1, 'code', 0, 0)"))
+            conn.execute(text("INSERT INTO ballots (id, campaign_id, group_id, questionnaire_version_id, ratings, "
+                              "choices) VALUES ('b1', 2, 1, 1, :r, NULL)"), {"r": b"\x01\x02"})
+            conn.execute(text("INSERT INTO ballot_box_keys (campaign_id, sealed_private_key, kdf_salt, kdf_opslimit, "
+                              "kdf_memlimit) VALUES (1, :sk, :salt, :ops, :mem)"),
+                         {"sk": old.sealed_private_key, "salt": old.salt, "ops": old.opslimit, "mem": old.memlimit})
+        flask_migrate.upgrade()
+        assert "ballot_box_keys" not in inspect(db.engine).get_table_names()
+        campaign = db.session.get(Campaign, 1)
+        panel = keys.load_panel(campaign)
+        assert panel.threshold == 1 and len(panel.officers) == 1 and panel.sealed_private_key is None
+        assert keys.panel(db.session.get(Campaign, 2)) is None and not keys.officers(db.session.get(Campaign, 2))
+        with db.engine.connect() as conn:
+            assert [(r[0], bytes(r[1])) for r in conn.execute(text("SELECT id, ratings FROM ballots"))] \
+                == [("b1", b"\x01\x02")]
+        private = keys.unlock_private_key(campaign, "the old single passphrase")
+        assert bytes(private.public_key) == old.public_key
+        with pytest.raises(keys.WrongOfficerPassphrase):
+            keys.unlock_private_key(campaign, "not the old passphrase")
+        db.session.remove()
+        flask_migrate.downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            assert bytes(conn.execute(text("SELECT sealed_private_key FROM ballot_box_keys")).scalar_one()) \
+                == old.sealed_private_key
+        with db.engine.begin() as conn:  # its made-up packing could not be unpacked by 0004's downgrade
+            conn.execute(text("DELETE FROM ballots"))
         flask_migrate.downgrade(revision="base")
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

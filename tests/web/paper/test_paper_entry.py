@@ -172,13 +172,13 @@ def test_sheet_number_with_check_digit_and_qr_prefix(app, paper_campaign, batch,
 
 def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign, batch, clerks, as_user, rows):
     from survey_app.ballots import operations as ballots
-    from survey_app.ballots import sealing
+    from survey_app.ballots import keys, sealing
     number = batch[4]
     for username in ("clerk", "clerk2"):
         enter(as_user(username), paper_campaign, number, rows("A", general="B"))
     with app.app_context():
         campaign = db.session.get(Campaign, paper_campaign)
-        private = sealing.unlock(ballots.campaign_keys(campaign), "correct horse battery staple")
+        private = keys.unlock_private_key(campaign, "correct horse battery staple")
         payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
     assert set(payload) == {"v", "g", "a", "c"}
     assert payload["g"] == "hall"

@@ -7,7 +7,7 @@ from survey_app.extensions import db
 
 PASSWORD = "test-password-123"
 PASSPHRASE = "correct horse battery staple"
-ROLES = ("admin", "staff", "clerk", "leader", "auditor")
+ROLES = ("admin", "staff", "clerk", "leader", "auditor", "officer")
 
 
 def _submit_public(app, campaign_id, data, n):

@@ -6,7 +6,7 @@ from flask import url_for
 
 from survey_app import security
 
-ROLES = ("admin", "staff", "clerk", "leader", "auditor")
+ROLES = ("admin", "staff", "clerk", "leader", "auditor", "officer")
 #: URL parameter name -> key of the `world` fixture (objects the leader may see: campaign A, own target;
 #: the public link of the open campaign B, since A no longer takes answers)
 PARAMS = {
@@ -68,7 +68,8 @@ def test_an_unlisted_endpoint_is_refused(app, users):
 
 
 def test_every_route_with_every_role(app, world, client_as):
-    usernames = {"admin": "admin", "staff": "staff", "clerk": "clerk", "auditor": "auditor", "leader": "leader"}
+    usernames = {"admin": "admin", "staff": "staff", "clerk": "clerk", "auditor": "auditor", "leader": "leader",
+                 "officer": "officer"}
     failures, checked = [], 0
     for role in (None, *ROLES):
         client = client_as(usernames[role]) if role else app.test_client()

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 
-ROLES = (None, "admin", "staff", "clerk", "leader", "auditor")
-USERNAMES = {"admin": "admin", "staff": "staff", "clerk": "clerk", "leader": "leader", "auditor": "auditor"}
+ROLES = (None, "admin", "staff", "clerk", "leader", "auditor", "officer")
+USERNAMES = {"admin": "admin", "staff": "staff", "clerk": "clerk", "leader": "leader", "auditor": "auditor",
+             "officer": "officer"}
 PARAMS = {"campaign_id": "campaign_b", "target_id": "target_b", "campaign_target_id": "link_b",
           "group_id": "group_b", "code": "code_b", "token": "token_b", "version_id": "version",
           "user_id": "scoped_staff", "entry_id": "audit_entry"}

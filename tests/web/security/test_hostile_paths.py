@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from survey_app.routing import MAX_ID
 
-ROLES = (None, "admin", "staff", "clerk", "leader", "auditor")
+ROLES = (None, "admin", "staff", "clerk", "leader", "auditor", "officer")
 #: valid values for the parameters that are not being attacked
 PARAMS = {"campaign_id": "campaign_a", "target_id": "target_a", "campaign_target_id": "link_a",
           "group_id": "group_a", "code": "code_a", "token": "token_b", "version_id": "version",
