@@ -56,6 +56,7 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
         #: k: the mixer moves envelopes from the inbox into the box in batches of at least k
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
+        "MIX_EVERY": int(env.get("MIX_EVERY", "60")),
     }
 
 

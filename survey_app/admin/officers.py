@@ -105,11 +105,8 @@ def count_campaign(campaign_id: int):
     if form.validate_on_submit():
         try:
             n = operations.count_campaign(campaign, _turns(form.officers))
-        except keys.TooFewOfficers as error:
-            problem = _too_few(error)
-        except keys.WrongOfficerPassphrase as error:
-            _wrong_passphrase(form.officers, error)
-            problem = _("This is not the passphrase of %(name)s. Nothing was changed.", name=error.name)
+        except (keys.TooFewOfficers, keys.WrongOfficerPassphrase) as error:
+            problem = _refusal(form.officers, error)
         except operations.LifecycleError as error:
             flash(_("The ballots cannot be counted: %(reason)s", reason=error), "error")
             return redirect(url_for("admin.campaign", campaign_id=campaign.id))
@@ -118,6 +115,14 @@ def count_campaign(campaign_id: int):
             return redirect(url_for("admin.results", campaign_id=campaign.id))
     return render_template("admin/count.html", form=form, campaign=campaign, panel=panel, officers=officers,
                            problem=problem), (400 if form.errors or problem else 200)
+
+
+def _refusal(turns, error: Exception) -> str:
+    """What to tell the officers when their passphrases do not open the box (nothing changed)."""
+    if isinstance(error, keys.TooFewOfficers):
+        return _too_few(error)
+    _wrong_passphrase(turns, error)
+    return _("This is not the passphrase of %(name)s. Nothing was changed.", name=error.name)
 
 
 def officers(campaign_id: int):
@@ -146,11 +151,8 @@ def reshare_officers(campaign_id: int):
     if form.validate_on_submit():
         try:
             operations.reshare_officers(campaign, _turns(form.current), _officers_from(form), form.threshold.data)
-        except keys.TooFewOfficers as error:
-            problem = _too_few(error)
-        except keys.WrongOfficerPassphrase as error:
-            _wrong_passphrase(form.current, error)
-            problem = _("This is not the passphrase of %(name)s. Nothing was changed.", name=error.name)
+        except (keys.TooFewOfficers, keys.WrongOfficerPassphrase) as error:
+            problem = _refusal(form.current, error)
         except operations.LifecycleError as error:
             problem = _("The officers cannot be changed: %(reason)s", reason=error)
         else:

@@ -73,13 +73,17 @@ def _boxed(run, campaign_id: int) -> bool:
     return bool(run(select(select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).scalar())
 
 
-def _to_move(n: int, k: int, boxed: bool) -> int | None:
-    """How many of n waiting envelopes to move into the box; None when no mix is due."""
-    if n >= 2 * k:
-        return n - k
-    if n >= k and not boxed:
-        return 0  # before the first batch: rewrite the inbox, move nothing
-    return None
+def _to_move(n: int, k: int, boxed: bool, every: int) -> int | None:
+    """How many of n waiting envelopes to move into the box; None when no mix is due.
+
+    Before a campaign's first batch: a rewrite (nothing moved) from k waiting on, the first
+    batch at 2k. After it, k envelopes wait kept back from the last mix, and the next mix
+    is due once `every` (MIX_EVERY, at least k) more have arrived."""
+    if not boxed:
+        if n >= 2 * k:
+            return n - k
+        return 0 if n >= k else None  # before the first batch: rewrite the inbox, move nothing
+    return n - k if n >= k + max(every, k) else None
 
 
 def due(campaign_id: int) -> bool:
@@ -88,7 +92,8 @@ def due(campaign_id: int) -> bool:
         select(func.count()).select_from(InboxEnvelope)
         .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
         select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
-    return _to_move(n, current_app.config["MIX_BATCH"], bool(boxed)) is not None
+    config = current_app.config
+    return _to_move(n, config["MIX_BATCH"], bool(boxed), config["MIX_EVERY"]) is not None
 
 
 def mix_if_due(campaign_id: int, is_due: bool | None = None) -> int:
@@ -123,6 +128,11 @@ def mix(final: int | None = None, wait: bool = True) -> int:
     moved = 0
     with db.engine.connect() as conn:
         if postgres:
+            # The mix's commit need not wait for its WAL to reach the disk: lost in a crash,
+            # the whole mix is undone and every envelope is back in the inbox (no submission
+            # was acknowledged on it: a later commit flushes the WAL up to and past the mix).
+            # The inbox's lock is then held for the writing only, not for an fsync.
+            conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
             got = conn.execute(text(f"SELECT {lock}(:k)"), {"k": _MIX_LOCK}).scalar()
             if got is False:
@@ -134,21 +144,19 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         counts = dict(conn.execute(select(InboxEnvelope.campaign_id, func.count())
                                    .group_by(InboxEnvelope.campaign_id)).all())
-        plan = {c: n if c == final else _to_move(n, k, n < 2 * k and _boxed(conn.execute, c))
+        every = current_app.config["MIX_EVERY"]
+        plan = {c: n if c == final else _to_move(n, k, _boxed(conn.execute, c), every)
                 for c, n in counts.items() if n >= k or c == final}
         due = {c for c, move in plan.items() if move is not None}
         if not due:
             conn.rollback()
             return 0
+        columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed)
         if postgres:
-            # Waits for submissions in flight, so that the snapshot below sees every
-            # committed row before TRUNCATE removes them all.
-            conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
-            rows = conn.execute(select(InboxEnvelope.campaign_id, InboxEnvelope.group_id,
-                                       InboxEnvelope.sealed)).all()
+            # Read and box without blocking anyone; then lock the inbox only for what needs it.
+            rows = conn.execute(select(*columns)).all()
         else:
-            rows = conn.execute(select(InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed)
-                                .where(InboxEnvelope.campaign_id.in_(due))).all()
+            rows = conn.execute(select(*columns).where(InboxEnvelope.campaign_id.in_(due))).all()
         to_box, to_inbox = [], []
         by_campaign: dict[int, list] = {}
         for row in rows:
@@ -164,25 +172,45 @@ def mix(final: int | None = None, wait: bool = True) -> int:
                 to_inbox += group[:keep]
             else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
                 to_inbox += group
+        rng.shuffle(to_box)
         if postgres:
-            conn.execute(text("TRUNCATE envelope_inbox"))
             for campaign_id in {r.campaign_id for r in to_box}:
                 prepare_box(campaign_id, conn)
+            _write(conn, Envelope, to_box)
+            # Waits for submissions in flight and holds new ones back until the commit: from
+            # here on only the inbox's own rewrite. Envelopes committed since the read above
+            # are kept back with the others (a mix has no deadline for them).
+            conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
+            seen = {r.id for r in rows}
+            late = [i for i in conn.execute(select(InboxEnvelope.id)).scalars() if i not in seen]
+            if late:
+                arrived = conn.execute(select(*columns).where(InboxEnvelope.id.in_(late))).all()
+                closing = [r for r in arrived if r.campaign_id == final]  # the last batch takes all
+                rng.shuffle(closing)
+                _write(conn, Envelope, closing)
+                to_box += closing
+                to_inbox += [r for r in arrived if r.campaign_id != final]
+            conn.execute(text("TRUNCATE envelope_inbox"))
+            rng.shuffle(to_inbox)
+            _write(conn, InboxEnvelope, to_inbox)
         else:
             conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
-        rng.shuffle(to_box)
-        rng.shuffle(to_inbox)
-        # Rows are written in list order (one multi-row INSERT, or executemany), so the
-        # physical order is the shuffled one; the forensic tests check it.
-        for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
-            if batch:
-                conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id,
-                                              "group_id": r.group_id, "sealed": r.sealed} for r in batch])
+            rng.shuffle(to_inbox)
+            for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
+                _write(conn, model, batch)
         moved = len(to_box)
         conn.commit()
     # Within a request: a short wait; counting, and the next mix, try again if readers were busy.
     scrub_files(attempts=3, wait_ms=300)
     return moved
+
+
+def _write(conn, model, batch: list) -> None:
+    """Rows written in list order (one multi-row INSERT, or executemany), with fresh ids, so
+    the physical order is the shuffled one; the forensic tests check it."""
+    if batch:
+        conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id,
+                                      "group_id": r.group_id, "sealed": r.sealed} for r in batch])
 
 
 def destroy_box(campaign_id: int) -> None:

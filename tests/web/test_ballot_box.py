@@ -341,3 +341,67 @@ def test_sql_parameters_never_reach_an_error(app, campaign_id):
             db.session.flush()
         db.session.rollback()
     assert secret not in str(raised.value) and "hidden due to hide_parameters" in str(raised.value)
+
+
+@pytest.mark.parametrize("closing", [False, True], ids=["mix", "closing"])
+def test_an_envelope_arriving_while_the_mixer_runs_is_never_lost(app, backend, full_answers, make_campaign,
+                                                                 monkeypatch, closing):
+    """The mixer reads the inbox and fills the box before it locks the inbox (PostgreSQL), so a
+    submission may commit in between: it stays in the inbox (or, at closing, joins the last
+    batch); nothing is lost, nothing counted twice."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's mixer holds the write lock from its first statement: nothing arrives meanwhile")
+    from survey_app.ballots import mixing
+    from survey_app.models._types import random_id
+    cid = make_campaign(code="late")
+    k = app.config["MIX_BATCH"]
+    data = full_answers(app, cid, "staff")
+    for code in issue(app, cid, n=2 * k - 1):  # one short of a mix
+        client = app.test_client()
+        client.post("/answer", data={"code": code})
+        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        late = {"id": random_id(), "campaign_id": cid, "group_id": campaign.group("staff").id,
+                "sealed": db.session.execute(select(InboxEnvelope.sealed).limit(1)).scalar_one()}
+        pending = [late]
+        real = mixing.prepare_box
+
+        def arrive_meanwhile(campaign_id, connection=None):  # called between the read and the lock
+            while pending:
+                with db.engine.begin() as other:
+                    other.execute(InboxEnvelope.__table__.insert(), [pending.pop()])
+            return real(campaign_id, connection)
+
+        monkeypatch.setattr(mixing, "prepare_box", arrive_meanwhile)
+        if not closing:  # one more envelope makes 2k: a mix moves k and keeps k back
+            db.session.execute(InboxEnvelope.__table__.insert(), [{**late, "id": random_id()}])
+        db.session.commit()  # end the session's transaction: the mixer locks the inbox
+        moved = mixing.mix(final=cid if closing else None)
+    boxed, waiting = count(app, Envelope), count(app, InboxEnvelope)
+    assert not pending  # the envelope did arrive during the mix
+    assert boxed + waiting == (2 * k if closing else 2 * k + 1)  # 2k - 1, (one more,) one during the mix
+    if closing:
+        assert waiting == 0 and boxed == moved == 2 * k  # the late one joined the last batch
+    else:
+        assert boxed == moved == k and waiting == k + 1  # k kept back, and the late one
+
+
+@pytest.mark.parametrize("app", [{"MIX_BATCH": 4, "MIX_EVERY": 6}], indirect=True)
+def test_after_the_first_batch_a_mix_runs_every_mix_every_envelopes(app, full_answers, make_campaign):
+    """k = 4, m = 6: rewrites from the 4th envelope, the first batch of 4 at the 8th, then a batch
+    of 6 whenever 6 more have come (k kept back each time); closing takes the rest."""
+    from survey_app.admin.operations import close_campaign
+    cid = make_campaign(code="every")
+    data = full_answers(app, cid, "staff")
+    for i, code in enumerate(issue(app, cid, n=23), start=1):
+        client = app.test_client()
+        client.post("/answer", data={"code": code})
+        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        boxed, waiting = count(app, Envelope), count(app, InboxEnvelope)
+        assert boxed + waiting == i
+        assert boxed == (0 if i < 8 else 4 + 6 * ((i - 8) // 6)), (i, boxed)
+        assert waiting == (i if i < 8 else 4 + (i - 8) % 6)  # k kept back and fewer than m fresh
+    with app.app_context():
+        close_campaign(db.session.get(Campaign, cid))
+    assert count(app, Envelope) == 23 and count(app, InboxEnvelope) == 0
