@@ -290,6 +290,8 @@ def _memo() -> dict | None:
 #: The key under which the results cache also keeps the answer counts per option
 #: (target, group, item, option, n): a report's first view then reads no ballot.
 _COUNTS = "_option_counts"
+#: ... and, under this prefix and the options, the results under other method options
+_SENSITIVITY = "_sensitivity"
 
 
 def _store(campaign: Campaign, data: dict, key: str) -> None:
@@ -330,16 +332,31 @@ def results(campaign: Campaign) -> dict | None:
 
 
 def _without_counts(stored: dict) -> dict:
-    return {k: v for k, v in stored.items() if k != _COUNTS} if _COUNTS in stored else stored
+    """The results alone, without what is kept beside them (counts, sensitivity)."""
+    if any(k.startswith("_") for k in stored):
+        return {k: v for k, v in stored.items() if not k.startswith("_")}
+    return stored
 
 
 def sensitivity(campaign: Campaign, **method_options) -> dict:
     """Results under other method options (e.g. straight-liners excluded), computed once per
-    change of the ballots, the method or the code, per process."""
-    key = (campaign.id, cache_key(campaign), tuple(sorted(method_options.items())))
-    if key not in _COMPUTED:
-        _remember(key, compute(campaign, **method_options))
-    return _COMPUTED[key]
+    change of the ballots, the method or the code, and kept with the results in the
+    database (so every app server shows them without scoring again)."""
+    computed = cache_key(campaign)
+    options = tuple(sorted(method_options.items()))
+    key = (campaign.id, computed, options)
+    if key in _COMPUTED:
+        return _COMPUTED[key]
+    name = _SENSITIVITY + json.dumps(options)
+    stored = campaign.results_cache if campaign.results_cache_key == computed else None
+    if stored is not None and name in stored:
+        _remember(key, stored[name])
+        return stored[name]
+    data = compute(campaign, **method_options)
+    _remember(key, data)
+    if stored is not None and campaign.published_results is None:
+        _store(campaign, {**stored, name: data}, computed)
+    return data
 
 
 def decision_tally(campaign: Campaign) -> list[dict]:

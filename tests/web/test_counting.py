@@ -290,3 +290,26 @@ def test_a_report_in_another_process_reads_no_ballot_once_results_are_computed(a
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
         assert adapter.results(campaign) == adapter.compute(campaign)  # the counts are not part of the results
+
+
+def test_sensitivity_is_kept_with_the_results_for_every_app_server(app, make_campaign, monkeypatch):
+    cid = make_campaign(code="sens", min_group_size=1)
+    submit_random(app, cid, 12)
+    with app.app_context():
+        ballots.count(db.session.get(Campaign, cid), PASSPHRASE)
+    calls = []
+    real = adapter.compute
+    monkeypatch.setattr(adapter, "compute", lambda c, **kw: calls.append(kw) or real(c, **kw))
+    with app.test_request_context("/"):  # a GET: written through a short transaction of its own
+        campaign = db.session.get(Campaign, cid)
+        plain = adapter.results(campaign)
+        excluded = adapter.sensitivity(campaign, exclude_flagged=True)
+    assert calls == [{}, {"exclude_flagged": True}]
+    adapter._COMPUTED.clear()  # another app server
+    with app.test_request_context("/"):
+        campaign = db.session.get(Campaign, cid)
+        assert adapter.sensitivity(campaign, exclude_flagged=True) == excluded
+        assert adapter.results(campaign) == plain and not any(k.startswith("_") for k in plain)
+    assert calls == [{}, {"exclude_flagged": True}]  # nothing scored again
+    with app.app_context():
+        assert adapter.results(db.session.get(Campaign, cid)) == adapter.compute(db.session.get(Campaign, cid))
