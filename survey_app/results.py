@@ -118,6 +118,19 @@ def _present(mask_counts: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
     return table[order], remap
 
 
+def _code_tables(p: Packed) -> tuple:
+    """Answers per slot, and (sorted table, old index -> new index) of the targets, items and
+    options that occur, from counts over the matrix: the tables `Answers.from_columns` would
+    make from the long form, shared by both doors to the engine."""
+    lay, m = p.layout, p.matrix
+    per_slot = np.count_nonzero(m, axis=0) if m.size else np.zeros(lay.width, dtype=np.int64)
+    by_target_item = per_slot.reshape(len(lay.targets), len(lay.items))
+    by_code = np.bincount(m.reshape(-1), minlength=len(lay.options) + 1) if m.size else np.zeros(1, np.int64)
+    return (per_slot, _present(by_target_item.sum(axis=1), lay.targets),
+            _present(by_target_item.sum(axis=0), lay.items),
+            _present(by_code[1:len(lay.options) + 1], lay.options))
+
+
 _BLOCK = 16384
 
 
@@ -128,15 +141,9 @@ def coded_answers(p: Packed) -> dict:
     would make them from the long form; ballots without a rating answer are left out.
     """
     lay, m = p.layout, p.matrix
-    n_items = len(lay.items)
-    # The code tables from counts over the matrix, then the code maps applied to the
-    # layout's small per-slot tables, so that each answer costs one gather per column.
-    per_slot = np.count_nonzero(m, axis=0) if m.size else np.zeros(lay.width, dtype=np.int64)
-    by_target_item = per_slot.reshape(len(lay.targets), n_items)
-    target_table, target_map = _present(by_target_item.sum(axis=1), lay.targets)
-    item_table, item_map = _present(by_target_item.sum(axis=0), lay.items)
-    by_code = np.bincount(m.reshape(-1), minlength=len(lay.options) + 1) if m.size else np.zeros(1, np.int64)
-    option_table, option_map = _present(by_code[1:len(lay.options) + 1], lay.options)
+    # The code maps applied to the layout's small per-slot tables, so that each answer costs
+    # one gather per column.
+    per_slot, (target_table, target_map), (item_table, item_map), (option_table, option_map) = _code_tables(p)
     target_of_slot = target_map[lay.target_of_slot()].astype(np.int32)
     item_of_slot = item_map[lay.item_of_slot()].astype(np.int32)
     option_of_code = np.concatenate(([-1], option_map)).astype(np.int16)
@@ -167,12 +174,7 @@ def scoring_answers(campaign: Campaign, p: Packed | None = None) -> scoring.Answ
     with the same code tables as `coded_answers`, so the scores are the long form's."""
     p = p or packed_ballots(campaign)
     lay, m = p.layout, p.matrix
-    per_slot = np.count_nonzero(m, axis=0) if m.size else np.zeros(lay.width, dtype=np.int64)
-    by_target_item = per_slot.reshape(len(lay.targets), len(lay.items))
-    target_table, target_map = _present(by_target_item.sum(axis=1), lay.targets)
-    item_table, item_map = _present(by_target_item.sum(axis=0), lay.items)
-    by_code = np.bincount(m.reshape(-1), minlength=len(lay.options) + 1) if m.size else np.zeros(1, np.int64)
-    option_table, option_map = _present(by_code[1:len(lay.options) + 1], lay.options)
+    _, (target_table, target_map), (item_table, item_map), (option_table, option_map) = _code_tables(p)
     cube = m.reshape(len(m), len(lay.targets), len(lay.items))
     cube = cube[:, _taken(target_map)][:, :, _taken(item_map)]
     recode = np.zeros(len(lay.options) + 1, dtype=np.uint8)  # stored code -> 1 + index in option_table
@@ -319,7 +321,7 @@ def results(campaign: Campaign) -> dict | None:
     memo = _memo()
     key = cache_key(campaign)
     if campaign.results_cache_key == key and campaign.results_cache is not None:
-        return _without_counts(campaign.results_cache)
+        return _results_only(campaign.results_cache)
     if memo is not None and (campaign.id, key) in memo:
         return memo[(campaign.id, key)]
     data = compute(campaign)
@@ -331,7 +333,7 @@ def results(campaign: Campaign) -> dict | None:
     return data
 
 
-def _without_counts(stored: dict) -> dict:
+def _results_only(stored: dict) -> dict:
     """The results alone, without what is kept beside them (counts, sensitivity)."""
     if any(k.startswith("_") for k in stored):
         return {k: v for k, v in stored.items() if not k.startswith("_")}
@@ -374,16 +376,13 @@ def decision_tally(campaign: Campaign) -> list[dict]:
     item = q.rating_items()[0].code
     agree, disagree = set(q.scale.satisfied), set(q.scale.dissatisfied)
     members = sum(row.expected for row in turnout(campaign))
-    p = packed_ballots(campaign)
-    lay = p.layout
     counts: dict[tuple[str, str], int] = {}
-    if item in lay.items:
-        i = lay.items.index(item)
-        for t, target in enumerate(lay.targets):
-            by_code = np.bincount(p.matrix[:, t * len(lay.items) + i], minlength=len(lay.options) + 1)
-            for code in np.flatnonzero(by_code[1:]).tolist():
-                counts[(target, lay.options[code])] = int(by_code[code + 1])
-    ballots = len(p.ids)
+    ballots = 0
+    if campaign.counted_at is not None:  # the option counts kept with the results, all groups
+        for (target, _group, asked, option), n in option_counts(campaign).items():
+            if asked == item:
+                counts[(target, option)] = counts.get((target, option), 0) + n
+        ballots = ballot_count(campaign)
     rows = []
     for ct in db.session.execute(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id)
                                  .order_by(CampaignTarget.position)).scalars():
