@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Campaign, Envelope, Target
 
-PASSPHRASE = "counting officers only"
+from tests.web.helpers import submit_ballot
 
 
 def upload_template(client, kind="sector_style", publish=True):
@@ -59,10 +59,8 @@ def test_whole_campaign_through_the_ui(app, login, full_answers, open_form, coun
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(AccessCode)).scalar_one() == 4
     for row, option in zip(rows[:3], "ABC"):
-        respondent = app.test_client()
-        respondent.post("/answer", data={"code": row["code"]})
         data = full_answers(app, cid, "staff", option)
-        assert respondent.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        assert submit_ballot(app.test_client(), data, code=row["code"]).status_code == 302
     page = staff.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
     assert re.search(r'data-field="received">3<', page)
     turnout = staff.get(f"/admin/campaigns/{cid}/turnout.json").get_json()

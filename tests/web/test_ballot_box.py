@@ -14,15 +14,12 @@ from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOf
 from survey_app.results import long_answers
 
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSPHRASE, close_and_count, issue_codes, submit_ballot
+
 CLIENT_IP = "203.0.113.77"
 USER_AGENT = "Mozilla/5.0 (UniqueTestPhone 9000)"
-
-
-def issue(app, campaign_id, group="staff", n=1):
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        return ballots.issue_codes(campaign, campaign.group(group), n)
+#: the address and browser of the respondent whose traces the tests look for
+PHONE = {"REMOTE_ADDR": CLIENT_IP, "HTTP_USER_AGENT": USER_AGENT}
 
 
 def count(app, model):
@@ -52,14 +49,8 @@ def dump_database(app) -> str:
         return "\n".join(parts)
 
 
-def submit_via_web(client, app, campaign_id, code, data):
-    env = {"REMOTE_ADDR": CLIENT_IP, "HTTP_USER_AGENT": USER_AGENT}
-    assert client.post("/answer", data={"code": code}, environ_base=env).status_code == 302
-    return client.post("/answer/questionnaire", data={**data, "action": "submit"}, environ_base=env)
-
-
 def test_twenty_simultaneous_submissions_store_one_ballot(app, full_answers, campaign_id):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     data = full_answers(app, campaign_id, "staff")
     clients = [app.test_client() for _ in range(20)]
     for c in clients:
@@ -83,7 +74,7 @@ def test_twenty_simultaneous_submissions_store_one_ballot(app, full_answers, cam
 
 
 def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id, monkeypatch):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     data = full_answers(app, campaign_id, "staff")
 
     def crash(*args, **kwargs):
@@ -105,7 +96,7 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
 
 def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign_id, caplog):
     caplog.set_level(logging.DEBUG)
-    codes = issue(app, campaign_id, n=3)
+    codes = issue_codes(app, campaign_id, n=3)
     secret_comment = "UNIQUE-COMMENT-只有我知道"
     for i, code in enumerate(codes):
         data = full_answers(app, campaign_id, "staff", "ABC"[i])
@@ -115,7 +106,7 @@ def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign
             target = db.session.get(Campaign, campaign_id).targets[0].code
         assert text_items, "the sector-style template asks for a comment per target"
         data[f"t.{target}.{text_items[0]}"] = secret_comment
-        assert submit_via_web(app.test_client(), app, campaign_id, code, data).status_code == 302
+        assert submit_ballot(app.test_client(), data, code=code, environ_base=PHONE).status_code == 302
     everything = dump_database(app)
     logs = caplog.text
     for code in codes:
@@ -128,10 +119,7 @@ def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign
     assert count(app, Ballot) == 0 and count(app, Comment) == 0
     # after counting the comment is there, apart from any ballot
     with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        from survey_app.admin.operations import close_campaign
-        close_campaign(campaign)
-        ballots.count(campaign, PASSPHRASE)
+        close_and_count(db.session.get(Campaign, campaign_id))
     assert secret_comment in dump_database(app)
     assert count(app, Ballot) == 3
 
@@ -162,7 +150,7 @@ def test_envelope_length_hides_comment_length(app, campaign_id):
 
 def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
     n = 24
-    codes = issue(app, campaign_id, n=n)
+    codes = issue_codes(app, campaign_id, n=n)
     receipts = []
     # ballot k answers its first question with an option that encodes k's parity and target pattern
     with app.app_context():
@@ -172,17 +160,13 @@ def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
     for k, code in enumerate(codes):
         data = full_answers(app, campaign_id, "staff", options[k % len(options)])
         client = app.test_client()
-        client.post("/answer", data={"code": code})
-        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        assert submit_ballot(client, data, code=code).status_code == 302
         page = client.get("/answer/done").get_data(as_text=True)
         receipts.append(page.split('class="receipt">')[1].split("<")[0])
     with app.app_context():
         envelope_ids = set(db.session.execute(select(InboxEnvelope.id)).scalars())
         envelope_ids |= set(db.session.execute(select(Envelope.id)).scalars())
-        campaign = db.session.get(Campaign, campaign_id)
-        from survey_app.admin.operations import close_campaign
-        close_campaign(campaign)
-        assert ballots.count(campaign, PASSPHRASE) == n
+        assert close_and_count(db.session.get(Campaign, campaign_id)) == n
         ballot_ids = list(db.session.execute(select(Ballot.id)).scalars())
         assert len(ballot_ids) == n and not (set(ballot_ids) & envelope_ids)
         assert received(app) == 0
@@ -205,10 +189,8 @@ def test_counting_keeps_no_mapping_and_shuffles(app, full_answers, campaign_id):
 
 
 def test_wrong_passphrase_changes_nothing(app, full_answers, campaign_id, login, count_form):
-    [code] = issue(app, campaign_id)
-    client = app.test_client()
-    client.post("/answer", data={"code": code})
-    client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    [code] = issue_codes(app, campaign_id)
+    submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code)
     with app.app_context():
         from survey_app.admin.operations import close_campaign
         close_campaign(db.session.get(Campaign, campaign_id))
@@ -282,12 +264,10 @@ def test_envelopes_open_to_what_was_sealed_in_both_layouts():
 def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, full_answers, make_campaign):
     cid = make_campaign(code="mix")
     k = app.config["MIX_BATCH"]
-    codes = issue(app, cid, n=2 * k + 3)
+    codes = issue_codes(app, cid, n=2 * k + 3)
     data = full_answers(app, cid, "staff")
     for i, code in enumerate(codes):
-        client = app.test_client()
-        client.post("/answer", data={"code": code})
-        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
         boxed, waiting = count(app, Envelope), count(app, InboxEnvelope)
         assert boxed + waiting == i + 1
         # a batch of all but k whenever 2k wait; k kept back
@@ -305,8 +285,8 @@ def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, full_
 
 
 def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_form):
-    [code] = issue(app, campaign_id)
-    submit_via_web(app.test_client(), app, campaign_id, code, full_answers(app, campaign_id, "staff"))
+    [code] = issue_codes(app, campaign_id)
+    submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{campaign_id}/close").status_code == 302
     assert staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form()).status_code == 302
@@ -319,7 +299,7 @@ def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_
 def test_no_plain_code_in_the_session_cookie(app, campaign_id, full_answers):
     import base64
     import zlib
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     client = app.test_client()
     assert client.post("/answer", data={"code": code}).status_code == 302
     cookie = client.get_cookie("session").value
@@ -356,10 +336,8 @@ def test_an_envelope_arriving_while_the_mixer_runs_is_never_lost(app, backend, f
     cid = make_campaign(code="late")
     k = app.config["MIX_BATCH"]
     data = full_answers(app, cid, "staff")
-    for code in issue(app, cid, n=2 * k - 1):  # one short of a mix
-        client = app.test_client()
-        client.post("/answer", data={"code": code})
-        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+    for code in issue_codes(app, cid, n=2 * k - 1):  # one short of a mix
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
         late = {"id": random_id(), "campaign_id": cid, "group_id": campaign.group("staff").id,
@@ -394,10 +372,8 @@ def test_after_the_first_batch_a_mix_runs_every_mix_every_envelopes(app, full_an
     from survey_app.admin.operations import close_campaign
     cid = make_campaign(code="every")
     data = full_answers(app, cid, "staff")
-    for i, code in enumerate(issue(app, cid, n=23), start=1):
-        client = app.test_client()
-        client.post("/answer", data={"code": code})
-        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
+    for i, code in enumerate(issue_codes(app, cid, n=23), start=1):
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
         boxed, waiting = count(app, Envelope), count(app, InboxEnvelope)
         assert boxed + waiting == i
         assert boxed == (0 if i < 8 else 4 + 6 * ((i - 8) // 6)), (i, boxed)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Campaign, Questionnaire, User
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSPHRASE
 
 
 def test_questionnaire_validate_ok(runner, tmp_path):

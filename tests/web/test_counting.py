@@ -20,7 +20,7 @@ from survey_app.ballots.validation import BallotContent
 from survey_app.extensions import db
 from survey_app.models import Ballot, Campaign, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSPHRASE
 
 
 # -- packing --------------------------------------------------------------------------------

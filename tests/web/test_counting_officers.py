@@ -6,7 +6,6 @@ from Crypto.Protocol.SecretSharing import Shamir
 from sqlalchemy import MetaData, func, select
 
 from survey_app.ballots import keys
-from survey_app.ballots import operations as ballots
 from survey_app.extensions import db
 from survey_app.models import (AuditEntry, Ballot, Campaign, CountingOfficer, CountingPanel, Envelope,
                                InboxEnvelope)
@@ -31,17 +30,6 @@ def _entries(app, action):
             select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).scalars()]
 
 
-def _vote(app, campaign_id, full_answers, n=2):
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        codes = ballots.issue_codes(campaign, campaign.group("staff"), n)
-    data = full_answers(app, campaign_id, "staff")
-    for code in codes:
-        client = app.test_client()
-        assert client.post("/answer", data={"code": code}).status_code == 302
-        assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
-
-
 def _close(app, campaign_id):
     from survey_app.admin.operations import close_campaign
     with app.app_context():
@@ -59,7 +47,7 @@ def panel_campaign(app, make_campaign, login, open_form):
     return cid
 
 
-def test_open_with_three_officers_count_with_two(app, panel_campaign, login, full_answers, count_form):
+def test_open_with_three_officers_count_with_two(app, panel_campaign, login, submit_ballots, count_form):
     cid, staff = panel_campaign, login("staff")
     page = staff.get(f"/admin/campaigns/{cid}/officers").get_data(as_text=True)
     assert all(name in page for name, _p in OFFICERS) and "Any 2 of these 3 officers" in page
@@ -68,7 +56,7 @@ def test_open_with_three_officers_count_with_two(app, panel_campaign, login, ful
     opened = _entries(app, "campaign.open")[-1]
     assert opened["panel"]["threshold"] == 2
     assert [o["name"] for o in opened["panel"]["officers"]] == [n for n, _p in OFFICERS]
-    _vote(app, cid, full_answers)
+    submit_ballots(cid, n=2)
     _close(app, cid)
     form = staff.get(f"/admin/campaigns/{cid}/count").get_data(as_text=True)
     assert form.count('name="officers-') == 4  # two rows: officer and passphrase each
@@ -123,12 +111,12 @@ def test_the_open_page_shows_as_many_rows_as_asked(app, make_campaign, login):
     assert staff.get(f"/admin/campaigns/{cid}/open?officers=99").status_code == 200
 
 
-def test_one_of_one_through_the_web(app, make_campaign, login, open_form, count_form, full_answers):
+def test_one_of_one_through_the_web(app, make_campaign, login, open_form, count_form, submit_ballots):
     cid = make_campaign(status="draft")
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{cid}/open",
                       data=open_form([("Solo", "the only passphrase")], threshold=1)).status_code == 302
-    _vote(app, cid, full_answers, n=1)
+    submit_ballots(cid)
     _close(app, cid)
     assert staff.post(f"/admin/campaigns/{cid}/count",
                       data=count_form([(1, "the only passphrase")])).status_code == 302
@@ -136,9 +124,9 @@ def test_one_of_one_through_the_web(app, make_campaign, login, open_form, count_
 
 
 def test_reshare_then_old_passphrases_fail_and_new_ones_work(app, panel_campaign, login, open_form, count_form,
-                                                              full_answers):
+                                                              submit_ballots):
     cid, staff = panel_campaign, login("staff")
-    _vote(app, cid, full_answers)
+    submit_ballots(cid, n=2)
     new = [("Zhao Min", "new first passphrase"), ("Liu Qingyuan", "new second passphrase")]
     data = {**count_form([(1, OFFICERS[0][1]), (2, OFFICERS[1][1])], prefix="current"), **open_form(new, threshold=2)}
     # the re-share page proposes the current officers
@@ -201,12 +189,12 @@ def _all_rows(app) -> bytes:
 
 
 def test_shares_and_passphrases_are_never_stored_or_logged_in_the_clear(app, make_campaign, login, open_form,
-                                                                       count_form, full_answers, caplog, tmp_path):
+                                                                       count_form, submit_ballots, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
     cid = make_campaign(status="draft")
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{cid}/open", data=open_form(OFFICERS, threshold=2)).status_code == 302
-    _vote(app, cid, full_answers)
+    submit_ballots(cid, n=2)
     with app.app_context():
         panel = keys.load_panel(db.session.get(Campaign, cid))
     shares = [keys.open_share(o, p) for o, (_n, p) in zip(panel.officers, OFFICERS)]
@@ -262,7 +250,7 @@ def test_an_officer_account_reads_its_own_sheet_only(app, make_campaign, login, 
     assert officer.get(f"/admin/campaigns/{cid}").status_code == 403
 
 
-def test_cli_open_and_count_with_officers(runner, app, make_campaign, full_answers):
+def test_cli_open_and_count_with_officers(runner, app, make_campaign, submit_ballots):
     make_campaign(code="cli", status="draft")
     bad = runner.invoke(args=["campaign", "open", "cli", "--officer", "A=passphrase of A", "--threshold", "2"])
     assert bad.exit_code == 2 and "between 1 and 1" in bad.output
@@ -273,7 +261,7 @@ def test_cli_open_and_count_with_officers(runner, app, make_campaign, full_answe
     assert "2 of 3" in result.output and "passphrase of" not in result.output.replace("Passphrase of Bob", "")
     with app.app_context():
         cid = db.session.execute(select(Campaign.id).where(Campaign.code == "cli")).scalar_one()
-    _vote(app, cid, full_answers, n=1)
+    submit_ballots(cid)
     assert runner.invoke(args=["campaign", "close", "cli"]).exit_code == 0
     one = runner.invoke(args=["campaign", "count", "cli", "--passphrase", "Ann=passphrase of Ann"])
     assert one.exit_code == 2 and "needs the passphrases of 2 officers; 1 given" in one.output

@@ -9,7 +9,7 @@ from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignTarget
 from survey_app.results import decision_tally
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSPHRASE, close_and_count
 
 
 @pytest.mark.parametrize("members, agree, special, passed", [
@@ -38,8 +38,7 @@ def test_pass_rule(app, make_campaign, login, members, agree, special, passed):
         votes = ["agree"] * agree + ["disagree"] + ["abstain"] * (members - agree - 2)
         for code, vote in zip(codes, votes):
             ballots.submit(campaign, group, BallotContent(answers=[(matter, "q01", vote)]), code=code)
-        operations.close_campaign(campaign)
-        ballots.count(campaign, PASSPHRASE)
+        close_and_count(campaign)
         [row] = decision_tally(db.session.get(Campaign, cid))
     assert (row["agree"], row["disagree"], row["members"], row["not_voted"]) == (agree, 1, members, 1)
     assert row["special_majority"] is special and row["passed"] is passed

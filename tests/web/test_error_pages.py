@@ -155,7 +155,7 @@ def test_submit_refused_with_503_then_accepted_once_the_database_is_back(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_read_only_database_file(app, campaign_id, tmp_path):
     """A database opened read-only (mode=ro): pages that read work, /health says read_only."""
-    from tests.conftest import make_app
+    from tests.web.helpers import make_app
     url = app.config["SQLALCHEMY_DATABASE_URI"].replace("sqlite:///", "sqlite:///file:") + "?mode=ro&uri=true"
     ro = make_app(url, tmp_path / "ro")
     client = ro.test_client()
@@ -170,7 +170,7 @@ def test_read_only_database_file(app, campaign_id, tmp_path):
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_database_unreachable_answers_503_everywhere(tmp_path, lang):
-    from tests.conftest import make_app
+    from tests.web.helpers import make_app
     gone = make_app(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}", tmp_path)
     client = gone.test_client()
     client.set_cookie("lang", lang)

@@ -24,7 +24,8 @@ from survey_app.ballots.validation import field_name
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Campaign, CountingOfficer, CountingPanel, Envelope, InboxEnvelope
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSPHRASE
+
 K = 20
 #: MIX_EVERY: after the first batch, a mix every M envelopes (more than K, to test both rules)
 M = 40

@@ -90,7 +90,7 @@ def own_postgres(tmp_path_factory):
 
 @pytest.fixture
 def app_on_own_postgres(own_postgres, tmp_path):
-    from tests.conftest import make_app
+    from tests.web.helpers import make_app
     app = make_app(own_postgres.url, tmp_path)
     with app.app_context():
         db.create_all()
@@ -102,7 +102,7 @@ def app_on_own_postgres(own_postgres, tmp_path):
 
 def test_database_stopped_then_started_again(app_on_own_postgres, own_postgres, full_answers):
     app = app_on_own_postgres
-    from tests.conftest import PASSPHRASE  # noqa: F401 - the campaign below is opened with it
+    from tests.web.helpers import PASSPHRASE
     import questionnaires
     from survey_app.admin import operations
     from survey_app.models import Target
@@ -115,7 +115,7 @@ def test_database_stopped_then_started_again(app_on_own_postgres, own_postgres, 
         db.session.add(target)
         db.session.flush()
         operations.set_targets(campaign, [target])
-        operations.open_campaign(campaign, "correct horse battery staple")
+        operations.open_campaign(campaign, PASSPHRASE)
         campaign_id = campaign.id
 
     client, data = start_public_ballot(app, campaign_id, full_answers, "zh_CN")

@@ -8,11 +8,7 @@ from survey_app.ballots import operations as ballots
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Campaign, InboxEnvelope, TurnoutDay
 
-
-def issue(app, campaign_id, group="staff", n=1):
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        return ballots.issue_codes(campaign, campaign.group(group), n)
+from tests.web.helpers import issue_codes
 
 
 def envelopes(app):
@@ -30,7 +26,7 @@ def answer_with_code(client, app, campaign_id, code, full_answers, option="A"):
 
 
 def test_code_accepted_once(client, app, campaign_id, full_answers):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     response = answer_with_code(client, app, campaign_id, code, full_answers)
     assert response.status_code == 302 and response.headers["Location"].endswith("/answer/done")
     done = client.get("/answer/done").get_data(as_text=True)
@@ -43,7 +39,7 @@ def test_code_accepted_once(client, app, campaign_id, full_answers):
 
 
 def test_code_refused_the_second_time(client, app, campaign_id, full_answers):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     answer_with_code(client, app, campaign_id, code, full_answers)
     again = client.post("/answer", data={"code": code})
     assert again.status_code == 403
@@ -52,7 +48,7 @@ def test_code_refused_the_second_time(client, app, campaign_id, full_answers):
 
 
 def test_code_typed_loosely_is_accepted(client, app, campaign_id):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     loose = code.replace("-", " ").lower()
     assert client.post("/answer", data={"code": loose}).status_code == 302
 
@@ -66,7 +62,7 @@ def test_wrong_code(client, campaign_id, typed):
 
 
 def test_revoked_code(client, app, campaign_id):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         assert ballots.revoke_unused(campaign, campaign.group("staff")) == 1
@@ -86,7 +82,7 @@ def test_closed_campaign_refuses(client, app, make_campaign):
 
 
 def test_campaign_closing_while_answering(client, app, campaign_id, full_answers):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     client.post("/answer", data={"code": code})
     from survey_app.admin.operations import close_campaign
     with app.app_context():
@@ -100,7 +96,7 @@ def test_campaign_closing_while_answering(client, app, campaign_id, full_answers
 
 
 def test_missing_answers_are_marked_and_kept(client, app, campaign_id, full_answers):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     client.post("/answer", data={"code": code})
     data = full_answers(app, campaign_id, "staff", "B")
     missing = sorted(data)[0]
@@ -118,7 +114,7 @@ def test_missing_answers_are_marked_and_kept(client, app, campaign_id, full_answ
 
 
 def test_forged_option_is_refused(client, app, campaign_id, full_answers):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     client.post("/answer", data={"code": code})
     data = full_answers(app, campaign_id, "staff")
     first = sorted(k for k in data if k.startswith("t."))[0]
@@ -163,7 +159,7 @@ def test_unknown_public_link(client, campaign_id):
 
 
 def test_code_never_in_a_url(client, app, campaign_id):
-    [code] = issue(app, campaign_id)
+    [code] = issue_codes(app, campaign_id)
     response = client.post("/answer", data={"code": code})
     assert code not in response.headers["Location"]
     page = client.get("/answer/questionnaire").get_data(as_text=True)

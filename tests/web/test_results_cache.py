@@ -1,37 +1,21 @@
 """The adapter caches a campaign's results and recomputes them when what they depend on changes."""
 from survey_app import results as adapter
 from survey_app.admin import operations
-from survey_app.ballots import operations as ballots
 from survey_app.extensions import db
 from survey_app.models import Campaign
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import close_and_count
 
 
-def answer(app, client, campaign_id, full_answers, group, option, code=None):
-    if code:
-        assert client.post("/answer", data={"code": code}).status_code == 302
-    else:
-        with app.app_context():
-            token = db.session.get(Campaign, campaign_id).group(group).public_token
-        assert client.get(f"/answer/link/{token}").status_code == 302
-    data = full_answers(app, campaign_id, group, option)
-    assert client.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
-
-
-def test_results_are_cached_and_follow_the_weights(app, make_campaign, full_answers, monkeypatch):
+def test_results_are_cached_and_follow_the_weights(app, make_campaign, submit_ballots, monkeypatch):
     cid = make_campaign(code="cache", min_group_size=1)
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
-        codes = ballots.issue_codes(campaign, campaign.group("staff"), 2)
         points = {o.code: o.points for o in campaign.questionnaire_version.parsed.scale.options}
-    for code in codes:
-        answer(app, app.test_client(), cid, full_answers, "staff", "A", code)
-    answer(app, app.test_client(), cid, full_answers, "public", "B")
+    submit_ballots(cid, "staff", n=2, option="A")
+    submit_ballots(cid, "public", option="B")
     with app.app_context():
-        campaign = db.session.get(Campaign, cid)
-        operations.close_campaign(campaign)
-        ballots.count(campaign, PASSPHRASE)
+        close_and_count(db.session.get(Campaign, cid))
     calls = []
     real = adapter.compute
     monkeypatch.setattr(adapter, "compute", lambda c, **kw: calls.append(c.id) or real(c, **kw))

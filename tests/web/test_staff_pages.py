@@ -145,12 +145,9 @@ def test_times_are_in_beijing_time_everywhere(app, login, campaign_id):
 
 
 def test_used_code_page_shows_the_hotline(app, client, campaign_id, full_answers):
-    from survey_app.ballots import operations as ballots
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        [code] = ballots.issue_codes(campaign, campaign.group("staff"), 1)
-    client.post("/answer", data={"code": code})
-    client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    from tests.web.helpers import issue_codes, submit_ballot
+    [code] = issue_codes(app, campaign_id)
+    submit_ballot(client, full_answers(app, campaign_id, "staff"), code=code)
     again = app.test_client().post("/answer", data={"code": code})
     html = again.get_data(as_text=True)
     assert again.status_code == 403 and "already been used" in html and "12388" in html

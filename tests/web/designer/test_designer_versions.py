@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import close_and_count
 
 
 def test_campaign_keeps_its_version_when_the_questionnaire_is_edited(app, staff, make_campaign, full_answers):
@@ -39,10 +39,7 @@ def test_campaign_keeps_its_version_when_the_questionnaire_is_edited(app, staff,
         assert "Changed question" not in form and "改过的题目" not in form
         assert respondent.post("/answer/questionnaire", data={**data, "action": "submit"}).status_code == 302
     with app.app_context():
-        from survey_app.admin import operations
-        campaign = db.session.get(Campaign, cid)
-        operations.close_campaign(campaign)
-        operations.count_campaign(campaign, PASSPHRASE)
+        close_and_count(db.session.get(Campaign, cid))
         versions = db.session.execute(select(Ballot.questionnaire_version_id)).scalars().all()
         assert versions == [v1, v1]
     history = staff.get(f"/designer/versions/{v2}").get_data(as_text=True)

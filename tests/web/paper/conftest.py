@@ -1,11 +1,11 @@
 """Fixtures of the paper-ballot tests: an open campaign with one paper group, a printed batch,
-a second clerk, and helpers that key a sheet as a given user."""
+two more clerks, and form data that keys a sheet."""
 import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
 
-PASSWORD = "test-password-123"
+from tests.web.helpers import PASSWORD
 
 
 @pytest.fixture
@@ -33,17 +33,6 @@ def batch(app, paper_campaign):
         campaign = db.session.get(Campaign, paper_campaign)
         b = ops.print_batch(campaign, campaign.group("hall"), 10, "staff")
         return list(range(b.first_number, b.first_number + b.count))
-
-
-@pytest.fixture
-def as_user(app):
-    """A fresh logged-in test client for a username (several users act in one test)."""
-    def make(username):
-        client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-    return make
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from survey_app.extensions import db
 from survey_app.models import Campaign, InboxEnvelope, PaperEntry, PaperSheet, TurnoutDay
 from survey_app.paper import operations as ops
 
+from tests.web.helpers import PASSPHRASE
+
 MARKER = "only-clerk-one-typed-this"
 
 
@@ -178,7 +180,7 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
         enter(as_user(username), paper_campaign, number, rows("A", general="B"))
     with app.app_context():
         campaign = db.session.get(Campaign, paper_campaign)
-        private = keys.unlock_private_key(campaign, "correct horse battery staple")
+        private = keys.unlock_private_key(campaign, PASSPHRASE)
         payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
     assert set(payload) == {"v", "g", "a", "c"}
     assert payload["g"] == "hall"
@@ -200,7 +202,7 @@ def test_entry_refused_once_counted(app, paper_campaign, batch, clerks, as_user,
     assert enter(client2, paper_campaign, batch[0], rows("A")).status_code == 302
     assert count_rows(InboxEnvelope) == 1
     with app.app_context():
-        count_campaign(db.session.get(Campaign, paper_campaign), "correct horse battery staple")
+        count_campaign(db.session.get(Campaign, paper_campaign), PASSPHRASE)
     enter(as_user("clerk"), paper_campaign, batch[1], rows("A"))
     assert count_rows(PaperEntry, PaperEntry.sheet_id != None) == 2  # noqa: E711  (only the first sheet's)
     response = as_user("clerk").get(sheet_url(paper_campaign, batch[1]))

@@ -101,11 +101,9 @@ def test_cli_import_bad_file_exits_2_and_stores_nothing(app, paper_campaign, run
 
 
 def test_import_refused_after_counting(app, paper_campaign, users, as_user, count_rows):
-    from survey_app.admin.operations import close_campaign, count_campaign
+    from tests.web.helpers import close_and_count
     with app.app_context():
-        campaign = db.session.get(Campaign, paper_campaign)
-        close_campaign(campaign)
-        count_campaign(campaign, "correct horse battery staple")
+        close_and_count(db.session.get(Campaign, paper_campaign))
     response = upload(as_user("staff"), paper_campaign, good_csv(1))
     assert response.status_code == 400
     assert count_rows(InboxEnvelope) == 0 and count_rows(PaperImport) == 0

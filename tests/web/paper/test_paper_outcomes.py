@@ -10,8 +10,6 @@ from survey_app.extensions import db
 from survey_app.models import Ballot, Campaign, InboxEnvelope, PaperBatch, PaperSheet, RespondentGroup, TurnoutDay
 from survey_app.paper import operations as ops
 
-PASSPHRASE = "correct horse battery staple"
-
 
 def key_twice(as_user, cid, number, data, spoiled=False):
     for username in ("clerk", "clerk2"):
@@ -46,10 +44,8 @@ def test_blank_invalid_spoiled_count_in_turnout_never_in_scores(app, paper_campa
     assert count_rows(InboxEnvelope) == 2
     with app.app_context():
         assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 5
-        from survey_app.admin.operations import close_campaign, count_campaign
-        campaign = db.session.get(Campaign, paper_campaign)
-        close_campaign(campaign)
-        assert count_campaign(campaign, PASSPHRASE) == 2
+        from tests.web.helpers import close_and_count
+        assert close_and_count(db.session.get(Campaign, paper_campaign)) == 2
     # the spoiled sheet was keyed all "C" (dissatisfied): had it counted, some option C would exist
     assert count_rows(Ballot) == 2
     from survey_app.results import long_answers

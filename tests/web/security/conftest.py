@@ -5,25 +5,13 @@ import pytest
 
 from survey_app.extensions import db
 
-PASSWORD = "test-password-123"
-PASSPHRASE = "correct horse battery staple"
+from tests.web.helpers import PASSWORD, close_and_count
+
 ROLES = ("admin", "staff", "clerk", "leader", "auditor", "officer")
 
 
-def _submit_public(app, campaign_id, data, n):
-    from survey_app.models import Campaign
-    with app.app_context():
-        token = db.session.get(Campaign, campaign_id).group("public").public_token
-    for i in range(n):
-        client = app.test_client()
-        env = {"REMOTE_ADDR": f"198.51.100.{i + 1}"}
-        assert client.get(f"/answer/link/{token}", environ_base=env).status_code == 302
-        response = client.post("/answer/questionnaire", data={**data, "action": "submit"}, environ_base=env)
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-
-
 @pytest.fixture
-def world(app, make_campaign, users, full_answers):
+def world(app, make_campaign, users, submit_ballots):
     """Ids of real objects: campaign A published with ballots, campaign B open, their targets,
     groups and links, leaders of A's first target and of B's first target, staff scoped to A."""
     from survey_app.admin import operations
@@ -32,11 +20,10 @@ def world(app, make_campaign, users, full_answers):
 
     a = make_campaign(code="ca", groups=[("public", 1.0, "public"), ("staff", 0.5, "code")], min_group_size=1)
     b = make_campaign(code="cb", groups=[("public", 1.0, "public"), ("staff", 0.5, "code")], min_group_size=1)
-    _submit_public(app, a, full_answers(app, a, "public"), 3)
+    submit_ballots(a, "public", n=3)
     with app.app_context():
         campaign = db.session.get(Campaign, a)
-        operations.close_campaign(campaign)
-        operations.count_campaign(campaign, PASSPHRASE)
+        close_and_count(campaign)
         operations.publish_campaign(campaign)
         a_obj, b_obj = db.session.get(Campaign, a), db.session.get(Campaign, b)
         ids = {
@@ -58,11 +45,6 @@ def world(app, make_campaign, users, full_answers):
 
 
 @pytest.fixture
-def client_as(app, world):
-    """A fresh logged-in test client for a user name."""
-    def make(username):
-        client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:1000]
-        return client
-    return make
+def client_as(world, as_user):
+    """A fresh logged-in test client for a user name of the world."""
+    return as_user

@@ -8,7 +8,7 @@ from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, User
 
-PASSWORD = "test-password-123"
+from tests.web.helpers import PASSWORD
 
 
 def _tamper(app, statement):

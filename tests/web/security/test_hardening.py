@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Campaign, User
 
+from tests.web.helpers import PASSWORD
+
 TEMPLATES = Path(__file__).resolve().parents[3] / "survey_app" / "templates"
-PASSWORD = "test-password-123"
 
 
 def table_counts(app):

@@ -1,5 +1,6 @@
 """Fixtures shared by the web tests: an app on SQLite and, when TEST_DATABASE_URL is set,
-on PostgreSQL; a ready-made open campaign; logged-in clients per role."""
+on PostgreSQL; a ready-made open campaign; logged-in clients per role; submitted ballots and a
+counted campaign."""
 import os
 import uuid
 
@@ -7,12 +8,10 @@ import pytest
 import questionnaires
 from sqlalchemy import create_engine, text
 
-from survey_app import create_app
 from survey_app.extensions import db
+from tests.web.helpers import PASSPHRASE, PASSWORD, close_and_count, issue_codes, make_app, submit_ballot
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-PASSPHRASE = "correct horse battery staple"
-PASSWORD = "test-password-123"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
@@ -38,27 +37,6 @@ def pg_database():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def make_app(database_url: str, tmp_path, **extra):
-    config = {
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test-secret",
-        "ACCESS_CODE_KEY": "test-code-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "KDF_STRENGTH": "interactive",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PUBLIC_BASE_URL": "http://testserver",
-        # Assertions read English messages; the tests of Chinese pages ask for zh_CN.
-        "DEFAULT_LANGUAGE": "en",
-        "PUBLIC_RATE_LIMIT": "1000 per hour",
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-    }
-    config.update(extra)
-    app = create_app(config)
-    app.instance_path = str(tmp_path / "instance")
-    return app
 
 
 @pytest.fixture(params=BACKENDS)
@@ -135,6 +113,55 @@ def campaign_id(make_campaign):
     return make_campaign()
 
 
+#: public ballots of the counted campaign: one option per target (t1, t2, t3) for every rating item
+PUBLIC = [("A", "A", "A"), ("A", "B", "A"), ("B", "B", "C"), ("A", "A", "B"), ("C", "B", "A"),
+          ("A", "DK", "A"), ("B", "A", "A"), ("A", "A", "A")]
+
+
+def _fill(q, group_code, targets, options):
+    from survey_app.ballots.validation import BallotContent
+    content = BallotContent()
+    for target, option in zip(targets, options):
+        for item in q.items_for(group_code):
+            if item.per_target and item.type == "rating":
+                content.answers.append((target, item.code, option))
+    return content
+
+
+@pytest.fixture
+def counted_campaign(app, make_campaign):
+    """The id of a closed and counted campaign with known ballots: three units, a public group of
+    8 and a staff group of 2 (below the minimum of 3, so suppressed), and comments from both
+    groups, all published but "public comment 1"."""
+    from survey_app.ballots import operations as ballots
+    from survey_app.models import Campaign, Comment
+    campaign_id = make_campaign(code="rep", min_group_size=3)
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        codes = [t.code for t in campaign.targets]
+        public, staff = campaign.group("public"), campaign.group("staff")
+        for i, options in enumerate(PUBLIC):
+            content = _fill(q, "public", codes, options)
+            if i < 2:
+                content.comments.append((codes[0], _text_item(q), f"public comment {i}"))
+            ballots.submit(campaign, public, content)
+        plain = ballots.issue_codes(campaign, staff, 2)
+        for code in plain:
+            content = _fill(q, "staff", codes, ["C", "C", "C"])
+            content.comments.append((codes[0], _text_item(q), "staff secret comment"))
+            ballots.submit(campaign, staff, content, code=code)
+        close_and_count(campaign)
+        for comment in db.session.query(Comment).all():
+            comment.status = "published" if comment.text != "public comment 1" else "pending"
+        db.session.commit()
+    return campaign_id
+
+
+def _text_item(q):
+    return next(item.code for item in q.items() if item.type == "text" and item.per_target)
+
+
 @pytest.fixture
 def users(app):
     """One account per role; leader accounts for the first two targets made later get ids by name."""
@@ -152,6 +179,40 @@ def login(client, users):
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
     return do
+
+
+@pytest.fixture
+def as_user(app):
+    """A fresh logged-in test client for a username (several users act in one test)."""
+    def make(username):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+        return client
+    return make
+
+
+@pytest.fixture
+def submit_ballots(app, full_answers):
+    """Submit `n` full ballots of a group through the web, every rating `option`: with fresh
+    access codes where the group answers with codes, through its public link otherwise; each
+    from a client and an address of its own, as respondents come. Returns the responses."""
+    from survey_app.models import Campaign
+
+    def submit(campaign_id, group="staff", n=1, option="A"):
+        with app.app_context():
+            respondents = db.session.get(Campaign, campaign_id).group(group)
+            token = respondents.public_token if respondents.access == "public" else None
+        codes = [None] * n if token else issue_codes(app, campaign_id, group, n)
+        data = full_answers(app, campaign_id, group, option)
+        responses = []
+        for i, code in enumerate(codes):
+            env = {"REMOTE_ADDR": f"198.51.100.{i % 250 + 1}"}
+            response = submit_ballot(app.test_client(), data, code=code, token=token, environ_base=env)
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+            responses.append(response)
+        return responses
+    return submit
 
 
 @pytest.fixture

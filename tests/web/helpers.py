@@ -1,0 +1,59 @@
+"""What the web tests share by import: the test passphrase and password, an app made for a
+database URL, and the steps of the commission, the respondents and the counting officers."""
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import Campaign
+
+#: the counting officer's passphrase of every campaign the fixtures open
+PASSPHRASE = "correct horse battery staple"
+#: the password of every account the fixtures make
+PASSWORD = "test-password-123"
+
+
+def make_app(database_url: str, tmp_path, **extra):
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "ACCESS_CODE_KEY": "test-code-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "KDF_STRENGTH": "interactive",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_BASE_URL": "http://testserver",
+        # Assertions read English messages; the tests of Chinese pages ask for zh_CN.
+        "DEFAULT_LANGUAGE": "en",
+        "PUBLIC_RATE_LIMIT": "1000 per hour",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    config.update(extra)
+    app = create_app(config)
+    app.instance_path = str(tmp_path / "instance")
+    return app
+
+
+def issue_codes(app, campaign_id, group="staff", n=1) -> list[str]:
+    """`n` fresh access codes for a group of a campaign."""
+    from survey_app.ballots import operations as ballots
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        return ballots.issue_codes(campaign, campaign.group(group), n)
+
+
+def submit_ballot(client, data, code=None, token=None, environ_base=None):
+    """Come in with an access `code` (or a group's public link `token`) and submit the form
+    data `data`; returns the response to the submission."""
+    environ_base = environ_base or {}
+    if code is not None:
+        entry = client.post("/answer", data={"code": code}, environ_base=environ_base)
+    else:
+        entry = client.get(f"/answer/link/{token}", environ_base=environ_base)
+    assert entry.status_code == 302, entry.get_data(as_text=True)[:2000]
+    return client.post("/answer/questionnaire", data={**data, "action": "submit"}, environ_base=environ_base)
+
+
+def close_and_count(campaign, passphrase=PASSPHRASE) -> int:
+    """Close an open campaign and count its ballot box (inside an app context); returns how many
+    envelopes were opened."""
+    from survey_app.admin.operations import close_campaign, count_campaign
+    close_campaign(campaign)
+    return count_campaign(campaign, passphrase)
