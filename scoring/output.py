@@ -11,10 +11,10 @@ def dump_results(results: dict, fp: IO[str]) -> None:
     fp.write("\n")
 
 
-def canonical_json(d: dict) -> bytes:
-    """The canonical bytes whose SHA-256 names a results.json or a method.json: UTF-8 JSON with
-    keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII characters kept, no
-    trailing newline — ``json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
+def canonical_json(d: dict | list) -> bytes:
+    """The canonical bytes whose SHA-256 names a results.json, a method.json or an audit entry:
+    UTF-8 JSON with keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII characters
+    kept, no trailing newline — ``json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
     The bundle's results.json and method.json are written in exactly these bytes, so
     ``sha256sum results.json`` prints the published hash."""
     return json.dumps(d, sort_keys=True, ensure_ascii=False, allow_nan=False,

@@ -1,9 +1,9 @@
 """Writing and verifying the hash-chained audit log."""
 import hashlib
-import json
 
 from flask import has_request_context
 from flask_login import current_user
+from scoring import canonical_json
 from sqlalchemy import func, select, text
 
 from .extensions import db
@@ -16,10 +16,8 @@ APPEND_LOCK = 0x4D494E50494E47  # "MINPING"
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
-    content = json.dumps([prev_hash, entry.at.isoformat(timespec="microseconds"), entry.actor,
-                          entry.action, entry.subject, entry.details],
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json([prev_hash, entry.at.isoformat(timespec="microseconds"), entry.actor,
+                                          entry.action, entry.subject, entry.details])).hexdigest()
 
 
 def current_actor() -> str:

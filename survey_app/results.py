@@ -8,7 +8,8 @@ bundle, decision tallies, sensitivity — reads the answers through this module.
 Results are computed once per change of the ballots, the method or the code: at their first
 view after it (the cache key names all three). Computed during a GET request, they are
 written through a short transaction of their own — the request's session never commits —
-and kept for the rest of the request.
+and kept for the rest of the request; the method and the ballot count, too, are worked out
+once per request however many parts of a page ask for them.
 """
 import hashlib
 import json
@@ -21,6 +22,7 @@ import questionnaires
 import scoring
 from flask import g, has_request_context, request
 from sqlalchemy import func, select, update
+from scoring.answers import COLUMNS
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .ballots import packing
@@ -44,10 +46,17 @@ ENGINE_VERSION = _code_version()
 
 
 def method_dict(campaign: Campaign) -> dict:
-    q = campaign.questionnaire_version.parsed
-    return questionnaires.method_for(
-        q, [(g.code, float(g.weight)) for g in campaign.groups],
-        min_group_size=campaign.min_group_size, trim=campaign.trim)
+    """The method.json of the campaign as it stands (shared within a request: do not change it)."""
+    groups = [(g.code, float(g.weight)) for g in campaign.groups]
+    key = ("method", campaign.id, campaign.questionnaire_version_id, tuple(groups), campaign.min_group_size,
+           campaign.trim)
+    return _per_request(key, lambda: questionnaires.method_for(
+        campaign.questionnaire_version.parsed, groups, min_group_size=campaign.min_group_size, trim=campaign.trim))
+
+
+def method_of(campaign: Campaign) -> dict:
+    """The method of the campaign's results: frozen once published, like `results`."""
+    return campaign.published_method or method_dict(campaign)
 
 
 def campaign_layout(campaign: Campaign) -> packing.Layout:
@@ -70,13 +79,8 @@ class Packed:
 
 def packed_ballots(campaign: Campaign) -> Packed:
     """The campaign's opened ballots, read once per request (the ballots do not change in it)."""
-    memo = _memo()
-    key = ("packed", campaign.id, campaign.counted_at, ballot_count(campaign))
-    if memo is None:
-        return _read_packed(campaign)
-    if key not in memo:
-        memo[key] = _read_packed(campaign)
-    return memo[key]
+    return _per_request(("packed", campaign.id, campaign.counted_at, ballot_count(campaign)),
+                        lambda: _read_packed(campaign))
 
 
 def _read_packed(campaign: Campaign) -> Packed:
@@ -196,11 +200,11 @@ def answer_columns(campaign: Campaign) -> dict[str, np.ndarray]:
     """Long-form answers of the campaign's opened ballots, rating items only (for answers.csv)."""
     coded = coded_answers(packed_ballots(campaign))
     ballot_ids = coded["ballot_ids"]
-    return {"ballot": ballot_ids[coded["ballot"]].astype(object),
-            "group": coded["group_codes"][coded["group_of_ballot"][coded["ballot"]]].astype(object),
-            "target": coded["target_codes"][coded["target"]].astype(object),
-            "item": coded["item_codes"][coded["item"]].astype(object),
-            "option": coded["option_codes"][coded["option"]].astype(object)}
+    return dict(zip(COLUMNS, (ballot_ids[coded["ballot"]].astype(object),
+                              coded["group_codes"][coded["group_of_ballot"][coded["ballot"]]].astype(object),
+                              coded["target_codes"][coded["target"]].astype(object),
+                              coded["item_codes"][coded["item"]].astype(object),
+                              coded["option_codes"][coded["option"]].astype(object)), strict=True))
 
 
 def long_answers(campaign: Campaign) -> list[tuple[str, str | None, str, str]]:
@@ -214,8 +218,9 @@ def long_answers(campaign: Campaign) -> list[tuple[str, str | None, str, str]]:
 
 
 def ballot_count(campaign: Campaign) -> int:
-    return db.session.execute(select(func.count()).select_from(Ballot)
-                              .where(Ballot.campaign_id == campaign.id)).scalar_one()
+    """The campaign's opened ballots: only counting writes them, and it moves `counted_at`."""
+    return _per_request(("ballots", campaign.id, campaign.counted_at), lambda: db.session.execute(
+        select(func.count()).select_from(Ballot).where(Ballot.campaign_id == campaign.id)).scalar_one())
 
 
 def option_counts(campaign: Campaign, target_codes=None) -> dict[tuple, int]:
@@ -276,9 +281,8 @@ def compute(campaign: Campaign, **method_options) -> dict:
 
 
 def cache_key(campaign: Campaign) -> str:
-    method = method_dict(campaign)
     return "|".join([campaign.counted_at.isoformat(), str(ballot_count(campaign)),
-                     hashlib.sha256(json.dumps(method, sort_keys=True).encode()).hexdigest(), ENGINE_VERSION])
+                     hashlib.sha256(scoring.canonical_json(method_dict(campaign))).hexdigest(), ENGINE_VERSION])
 
 
 def _memo() -> dict | None:
@@ -287,6 +291,16 @@ def _memo() -> dict | None:
     if "results_memo" not in g:
         g.results_memo = {}
     return g.results_memo
+
+
+def _per_request(key: tuple, make):
+    """`make()`, once per request for each `key` (which names what the value depends on)."""
+    memo = _memo()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
 
 
 #: The key under which the results cache also keeps the answer counts per option

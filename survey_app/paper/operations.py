@@ -48,6 +48,8 @@ import nacl.secret
 import nacl.utils
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from scoring import canonical_json
+from scoring.answers import COLUMNS
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -242,7 +244,7 @@ class Keyed:
 
     def canonical(self) -> str:
         data = {"s": True} if self.spoiled else {"s": False, "r": self.rows, "m": self.multiples, "t": self.texts}
-        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return canonical_json(data).decode("utf-8")
 
     @classmethod
     def from_canonical(cls, text: str) -> "Keyed":
@@ -604,7 +606,6 @@ class ImportInvalid(Exception):
         self.problems = problems
 
 
-COLUMNS = ("ballot", "group", "target", "item", "option")
 #: an import larger than this is split: the whole file is checked before anything is stored
 MAX_IMPORT_BYTES = 64 << 20
 #: problems listed before the reading stops

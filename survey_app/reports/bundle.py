@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import scoring
 from scoring import canonical_json
+from scoring.answers import COLUMNS
 from sqlalchemy import select
 
 from ..extensions import db
@@ -130,7 +131,7 @@ def answers_csv_parts(campaign: Campaign, rng: random.Random | None = None,
     groups = coded["group_codes"][coded["group_of_ballot"]].tolist()
     order = list(range(n))
     rng.shuffle(order)
-    yield "ballot,group,target,item,option\n"
+    yield ",".join(COLUMNS) + "\n"
     for at in range(0, n, block):
         part = []
         for k in order[at:at + block]:

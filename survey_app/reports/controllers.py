@@ -122,7 +122,7 @@ def dashboard(campaign_id: int):
         "reports/dashboard.html", campaign=campaign, results=data, targets=targets,
         alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")],
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
-        dimension_names=dimension_names, method=operations.method_of(campaign), pending=pending, locale=locale,
+        dimension_names=dimension_names, method=results_adapter.method_of(campaign), pending=pending, locale=locale,
         ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}))
 
 

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from .. import results as results_adapter
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
-from ..results import method_dict, results
+from ..results import method_of, option_counts, results
 from . import charts
 
 
@@ -41,19 +40,10 @@ class ItemRow:
     groups: dict[str, dict]
 
 
-def method_of(campaign: Campaign) -> dict:
-    return campaign.published_method or method_dict(campaign)
-
-
 def entry_for(data: dict | None, target_code: str) -> dict | None:
     if not data:
         return None
     return next((t for t in data["targets"] if t["target"] == target_code), None)
-
-
-def option_counts(campaign: Campaign, target: Target | None = None) -> dict[tuple, int]:
-    """{(target code, group code, item code, option): answers} of the rating items (see `results`)."""
-    return results_adapter.option_counts(campaign, None if target is None else [target.code])
 
 
 def campaign_dimension_means(data: dict) -> dict[str, float]:
@@ -125,13 +115,13 @@ class Report:
 
 
 def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict | None = None,
-                 counts: dict | None = None, with_charts: bool = True) -> Report:
-    """Gather one target's report; `data` and `counts` may be passed in when rendering many."""
+                 method: dict | None = None, counts: dict | None = None, with_charts: bool = True) -> Report:
+    """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many."""
     data = results(campaign) if data is None else data
-    method = method_of(campaign)
+    method = method_of(campaign) if method is None else method
     q = campaign.questionnaire_version.parsed
     entry = entry_for(data, target.code)
-    counts = option_counts(campaign, target) if counts is None else counts
+    counts = option_counts(campaign, [target.code]) if counts is None else counts
     min_n = method["min_group_size"]
 
     groups = []

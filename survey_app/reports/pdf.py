@@ -45,15 +45,14 @@ def filename(report) -> str:
 def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) -> list[Path]:
     """Render the reports of the given targets into out_dir, in this process."""
     from ..models import Target
-    from ..results import results
-    from .operations import build_report, option_counts
-    data = results(campaign)
-    counts = option_counts(campaign)
+    from ..results import method_of, option_counts, results
+    from .operations import build_report
+    data, method, counts = results(campaign), method_of(campaign), option_counts(campaign)
     written = []
     for target_id in target_ids:
         target = db.session.get(Target, target_id)
         with force_locale(locale):
-            report = build_report(campaign, target, locale, data=data, counts=counts)
+            report = build_report(campaign, target, locale, data=data, method=method, counts=counts)
         path = out_dir / filename(report)
         path.write_bytes(render(report))
         written.append(path)

@@ -100,7 +100,7 @@ def independent_results(app, cid, long_form):
     """Results scored from the submitted answers (ballot ids do not matter without trimming)."""
     with app.app_context():
         method = scoring.Method.from_dict(adapter.method_dict(db.session.get(Campaign, cid)), source="method.json")
-    columns = dict(zip(("ballot", "group", "target", "item", "option"), zip(*long_form)))
+    columns = dict(zip(scoring.answers.COLUMNS, zip(*long_form)))
     columns["ballot"] = [f"b{b:06d}" for b in columns["ballot"]]
     return scoring.score(scoring.Answers.from_columns(**columns), method)
 
