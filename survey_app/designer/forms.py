@@ -4,12 +4,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..admin.forms import kind_choices
-from ..formtools import choices
+from ..formtools import choices, kind_choices, upload_field
 
 TEXT = [Length(max=2000)]
 LONG_TEXT = [Length(max=20000)]
@@ -30,8 +28,8 @@ class StartForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Questionnaire file (YAML)"), validators=[
-        FileRequired(), FileAllowed(["yaml", "yml"], _l("A .yaml file, please."))])
+    """A questionnaire file to store, on the designer's pages and the commission's list alike."""
+    file = upload_field(_l("Questionnaire file (YAML)"), ("yaml", "yml"), _l("A .yaml file, please."))
     publish = BooleanField(_l("Publish at once (freezes this version)"))
 
 
