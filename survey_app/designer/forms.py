@@ -13,6 +13,11 @@ TEXT = [Length(max=2000)]
 LONG_TEXT = [Length(max=20000)]
 
 
+def in_both_languages(field, zh_label, en_label, validators):
+    """A text of the questionnaire as two fields: (Chinese, English)."""
+    return field(zh_label, validators=validators), field(en_label, validators=validators)
+
+
 def type_choices():
     return choices([("rating", _l("Rating on the scale (scored)")), ("single", _l("Single choice")),
                     ("multiple", _l("Multiple choice")), ("text", _l("Free text"))])
@@ -36,25 +41,23 @@ class ImportForm(FlaskForm):
 class HeaderForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=64)])
     kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=False)
-    title_zh = StringField(_l("Title (Chinese)"), validators=TEXT)
-    title_en = StringField(_l("Title (English)"), validators=TEXT)
-    intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=LONG_TEXT)
-    intro_en = TextAreaField(_l("Introduction (English)"), validators=LONG_TEXT)
-    closing_zh = TextAreaField(_l("Closing words (Chinese)"), validators=LONG_TEXT)
-    closing_en = TextAreaField(_l("Closing words (English)"), validators=LONG_TEXT)
+    title_zh, title_en = in_both_languages(StringField, _l("Title (Chinese)"), _l("Title (English)"), TEXT)
+    intro_zh, intro_en = in_both_languages(TextAreaField, _l("Introduction (Chinese)"), _l("Introduction (English)"),
+                                           LONG_TEXT)
+    closing_zh, closing_en = in_both_languages(TextAreaField, _l("Closing words (Chinese)"),
+                                               _l("Closing words (English)"), LONG_TEXT)
 
 
 class SectionForm(FlaskForm):
     code = StringField(_l("Section code"), validators=[Length(max=64)])
-    title_zh = StringField(_l("Section title (Chinese)"), validators=TEXT)
-    title_en = StringField(_l("Section title (English)"), validators=TEXT)
+    title_zh, title_en = in_both_languages(StringField, _l("Section title (Chinese)"), _l("Section title (English)"),
+                                           TEXT)
 
 
 class ItemForm(FlaskForm):
     code = StringField(_l("Question code"), validators=[Length(max=64)])
     type = SelectField(_l("Type"), choices=type_choices, validate_choice=False)
-    text_zh = TextAreaField(_l("Question (Chinese)"), validators=TEXT)
-    text_en = TextAreaField(_l("Question (English)"), validators=TEXT)
+    text_zh, text_en = in_both_languages(TextAreaField, _l("Question (Chinese)"), _l("Question (English)"), TEXT)
     dimension = SelectField(_l("Dimension (rating questions)"), validate_choice=False)
     weight = StringField(_l("Weight within the dimension (rating questions)"), default="1",
                          validators=[Length(max=30)])
