@@ -32,7 +32,7 @@ def load_version(version_id: int) -> QuestionnaireVersion:
     return version
 
 
-def found(index):
+def _found(index):
     """The place of a section or an item that the URL names; 404 when there is none."""
     if index is None:
         abort(404)
@@ -355,7 +355,7 @@ def _section_place(rest, problem, item_prefix="item-"):
 def section(version_id: int, section_code: str):
     version = load_version(version_id)
     d = version.definition
-    s = found(operations.find_section(d, section_code))
+    s = _found(operations.find_section(d, section_code))
     current = d["sections"][s]
     form = SectionForm(data=None if request.method == "POST" else {
         "code": current["code"], "title_zh": current["title"]["zh"], "title_en": current["title"]["en"]})
@@ -482,7 +482,7 @@ def _item_from_form(form: ItemForm, prefix: str = "") -> dict:
 def item(version_id: int, item_code: str):
     version = load_version(version_id)
     d = version.definition
-    s, i = found(operations.find_item(d, item_code))
+    s, i = _found(operations.find_item(d, item_code))
     current = d["sections"][s]["items"][i]
     form = _item_form(d, current)
     errors = FieldErrors([], [], lambda rest, p: None)
@@ -501,7 +501,7 @@ def item(version_id: int, item_code: str):
 def item_new(version_id: int, section_code: str):
     version = load_version(version_id)
     d = version.definition
-    s = found(operations.find_section(d, section_code))
+    s = _found(operations.find_section(d, section_code))
     form = _item_form(d, None)
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit():
