@@ -77,5 +77,6 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 def init_app(app) -> None:
     app.add_template_global(label, "label")
+    app.add_template_global(in_language, "in_language")
     app.add_template_global(partial(label, "kind"), "kind_label")
     app.add_template_global(partial(label, "role"), "role_label")
