@@ -49,11 +49,12 @@ from survey_app.extensions import db
 from survey_app.admin import operations
 from survey_app.ballots import operations as ballots
 from survey_app.ballots.validation import asked, field_name
+from survey_app.designer.operations import save_questionnaire
 from survey_app.models import Target
 app = create_app()
 with app.app_context():
     db.create_all()
-    version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+    version = save_questionnaire(questionnaires.template("sector_style"), publish=True)
     c = operations.create_campaign(code="bench", kind="sector_style", title_zh="压测", title_en="Bench", version=version)
     operations.add_group(c, code="staff", name_zh="干部职工", name_en="Staff", weight=1)
     targets = [Target(code=f"t{{i:02d}}", kind="unit", name_zh=f"单位{{i}}", name_en=f"Unit {{i}}") for i in range(10)]

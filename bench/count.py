@@ -58,6 +58,7 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
 
     from survey_app.admin import operations
     from survey_app.ballots import operations as ballots
+    from survey_app.designer.operations import save_questionnaire
     from survey_app.extensions import db
     from survey_app.models import Campaign, Envelope, Target, User
     q = questionnaires.template("sector_style")
@@ -69,7 +70,7 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
         from survey_app.auth.operations import create_user
         if db.session.query(User).count() == 0:
             create_user("bench", "bench-password-2026", "admin")
-        version = operations.save_questionnaire(q, publish=True)
+        version = save_questionnaire(q, publish=True)
         campaign = operations.create_campaign(code="bench", kind="sector_style", title_zh="计票基准",
                                               title_en="Counting benchmark", version=version, min_group_size=5)
         for code, weight in (("public", 0.45), ("service", 0.3), ("deputies", 0.15), ("supervisors", 0.1)):

@@ -29,6 +29,7 @@ def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -
     import questionnaires
 
     from survey_app.admin import operations
+    from survey_app.designer.operations import save_questionnaire
     from survey_app.extensions import db
     from survey_app.ballots import packing
     from survey_app.models import Ballot, Comment, Receipt, Target
@@ -36,7 +37,7 @@ def build(app, n_targets: int, n_ballots: int, per_ballot: int, seed: int = 7) -
     rng = random.Random(seed)
     with app.app_context():
         db.create_all()
-        version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+        version = save_questionnaire(questionnaires.template("sector_style"), publish=True)
         campaign = operations.create_campaign(code="bench", kind="sector_style", title_zh="基准测试行风评议",
                                               title_en="Benchmark sector-style appraisal", version=version)
         for code, zh, en, weight in GROUPS:

@@ -53,7 +53,7 @@ def questionnaire_validate(file):
 @click.option("--publish", is_flag=True, help="Freeze the version at once.")
 def questionnaire_import(file, publish):
     """Store a questionnaire as a new version."""
-    from .admin.operations import save_questionnaire
+    from .designer.operations import save_questionnaire
     q = _load_questionnaire(file)
     version = save_questionnaire(q, publish=publish)
     click.echo(f"{q.code} saved as version {version.number} ({version.status})")

@@ -13,6 +13,7 @@ from .admin import operations
 from .auth.operations import create_user
 from .ballots import operations as ballots
 from .ballots.validation import BallotContent
+from .designer.operations import save_questionnaire
 from .extensions import db
 from .models import Campaign, Comment, Target, User
 from .models._types import utcnow
@@ -77,7 +78,7 @@ def _targets() -> tuple[list[Target], list[Target]]:
 
 
 def _version(kind: str):
-    return operations.save_questionnaire(questionnaires.template(kind), publish=True)
+    return save_questionnaire(questionnaires.template(kind), publish=True)
 
 
 def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],

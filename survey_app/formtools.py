@@ -1,12 +1,40 @@
-"""Small helpers shared by the feature forms."""
+"""Small helpers and forms shared by the feature forms."""
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, ValidationError
+
+from .labels import LABELS
 
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the SelectChoice objects WTForms 3.3 asks for."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def kind_choices() -> list[SelectChoice]:
+    """The appraisal kinds of campaigns and questionnaires, worded as everywhere else."""
+    return choices(LABELS["kind"].items())
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons: only its CSRF token matters."""
+
+
+class TickToConfirmForm(ConfirmForm):
+    """A POST button that also wants a box ticked."""
+    confirm = BooleanField(_l("Yes, I am sure"), validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+def upload_field(label, extensions: tuple[str, ...] = (), message=None) -> FileField:
+    """The required file of an upload form; `extensions` (with the error `message`) limit the
+    file names it takes."""
+    validators = [FileRequired()]
+    if extensions:
+        validators.append(FileAllowed(list(extensions), message))
+    return FileField(label, validators=validators)
 
 
 #: Dates a campaign can sensibly open or close at; beyond them the time-zone arithmetic overflows.

@@ -8,6 +8,8 @@ from babel.dates import format_date, format_datetime
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 
+from .labels import in_language
+
 COOKIE = "lang"
 
 
@@ -93,11 +95,6 @@ def set_language(code: str):
 def init_app(app) -> None:
     app.register_blueprint(bp)
 
-    from flask_babel import lazy_gettext as _l
-    kinds = {"work_style": _l("Work-style appraisal"), "sector_style": _l("Sector-style appraisal"),
-             "integrity_report": _l("Integrity-report evaluation"),
-             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision ballot")}
-    app.add_template_global(lambda kind: kinds.get(kind, kind), "kind_label")
     app.add_template_filter(local_time, "localtime")
     app.add_template_global(zone_label, "zone_label")
     app.add_template_filter(local_date, "localdate")
@@ -105,6 +102,6 @@ def init_app(app) -> None:
     @app.context_processor
     def _language():
         # Babel may name the Chinese locale zh_Hans_CN: the switch compares with the codes it offers.
-        lang = "en" if current_language().startswith("en") else "zh_CN"
+        lang = in_language(current_language(), "zh_CN", "en")
         return {"lang": lang, "is_en": lang == "en",
                 "languages": [("zh_CN", "中文"), ("en", "English")]}

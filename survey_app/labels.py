@@ -1,6 +1,9 @@
 """One place that words the platform's stable codes for people: audit actions and their
-details, item types, statuses. Code and data keep the codes; pages call `label(kind, code)`,
+details, item types, statuses, roles, appraisal and target kinds, grades and alerts. Code and
+data keep the codes; pages call `label(kind, code)`,
 which falls back to the code itself only for a code nobody has named yet."""
+from functools import partial
+
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, dict[str, object]] = {
@@ -42,17 +45,38 @@ LABELS: dict[str, dict[str, object]] = {
                "ballot": _l("Ballot"), "blank": _l("Blank"), "invalid": _l("Invalid"), "spoiled": _l("Spoiled"),
                "waiting": _l("Waiting for the second entry"), "mismatch": _l("Waiting for a third check")},
     "role": {"admin": _l("Administrator"), "staff": _l("Commission staff"), "clerk": _l("Clerk"),
-             "leader": _l("Leader"), "auditor": _l("Auditor")},
+             "leader": _l("Leader or unit"), "auditor": _l("Auditor"), "officer": _l("Counting officer")},
+    #: appraisal kinds of campaigns and questionnaires, in the order forms offer them
+    "kind": {"work_style": _l("Work-style appraisal"), "sector_style": _l("Sector-style appraisal"),
+             "integrity_report": _l("Integrity-report evaluation"),
+             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision ballot")},
+    "target_kind": {"leader": _l("Leader"), "unit": _l("Unit"), "matter": _l("Matter put to a vote")},
+    #: the engine's grade and alert codes
+    "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
+    "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
 }
 
 
-def label(kind: str, code) -> str:
-    """The words for `code` among the codes of `kind`; True / False as yes / no."""
+def in_language(locale: str, zh: str, en: str) -> str:
+    """The English words on an English page, the Chinese ones on any other."""
+    return en if locale.startswith("en") else zh
+
+
+def label(kind: str, code, missing: str | None = None) -> str:
+    """The words for `code` among the codes of `kind`; True / False as yes / no. A code without
+    words gives `missing` when one is given, else the code itself ("—" for none)."""
     if isinstance(code, bool):
         return str(_l("yes") if code else _l("no"))
     found = LABELS.get(kind, {}).get(code) if isinstance(code, str) else None
-    return str(found) if found is not None else ("—" if code is None else str(code))
+    if found is not None:
+        return str(found)
+    if missing is not None:
+        return missing
+    return "—" if code is None else str(code)
 
 
 def init_app(app) -> None:
     app.add_template_global(label, "label")
+    app.add_template_global(in_language, "in_language")
+    app.add_template_global(partial(label, "kind"), "kind_label")
+    app.add_template_global(partial(label, "role"), "role_label")

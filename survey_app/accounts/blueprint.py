@@ -12,5 +12,4 @@ bp.add_url_rule("/users/<id:user_id>/deactivate", "deactivate", c.deactivate, me
 bp.add_url_rule("/users/<id:user_id>/activate", "activate", c.activate, methods=["POST"])
 bp.add_url_rule("/users/<id:user_id>/password", "reset_password", c.reset_password, methods=["POST"])
 bp.add_url_rule("/audit", "audit_log", c.audit_log)
-bp.add_app_template_global(c.role_label, "role_label")
 bp.add_app_template_global(utcnow, "now_utc")

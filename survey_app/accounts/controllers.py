@@ -7,11 +7,11 @@ from sqlalchemy import select
 from .. import audit
 from ..auth import operations as accounts
 from ..extensions import db
-from ..formtools import choices
+from ..formtools import TickToConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, Target, User
 from . import operations
-from .forms import ConfirmForm, ResetPasswordForm, UserEditForm, UserForm
+from .forms import ResetPasswordForm, UserEditForm, UserForm
 
 
 def _load_user(user_id: int) -> User:
@@ -90,13 +90,13 @@ def _user_page(account, form=None, reset=None, confirm=None):
     status = 400 if any(f is not None and f.errors for f in forms) else 200
     return render_template("accounts/user.html", account=account, form=form,
                            reset=reset or ResetPasswordForm(formdata=None),
-                           confirm=confirm or ConfirmForm(formdata=None),
+                           confirm=confirm or TickToConfirmForm(formdata=None),
                            scoped=account.role in accounts.SCOPED_ROLES, locale=current_language()), status
 
 
 def _set_active(user_id: int, active: bool):
     account = _load_user(user_id)
-    confirm = ConfirmForm()
+    confirm = TickToConfirmForm()
     if not confirm.validate_on_submit():
         return _user_page(account, confirm=confirm)
     try:
@@ -144,9 +144,3 @@ def audit_log():
     return render_template("accounts/audit.html", entries=entries, action=action, actor=actor,
                            actions=operations.audit_actions(), actors=operations.audit_actors(),
                            problems=problems)
-
-
-def role_label(role: str) -> str:
-    return {"admin": _("Administrator"), "staff": _("Commission staff"), "clerk": _("Clerk"),
-            "leader": _("Leader or unit"), "auditor": _("Auditor"),
-            "officer": _("Counting officer")}.get(role, role)

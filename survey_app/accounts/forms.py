@@ -1,7 +1,7 @@
 """Forms of the account administration."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..auth.operations import MIN_PASSWORD
@@ -47,7 +47,3 @@ class UserEditForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = _password(_l("New temporary password"))
     repeat = _repeat()
-
-
-class ConfirmForm(FlaskForm):
-    confirm = BooleanField(_l("Yes, I am sure"), validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -19,15 +19,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-import questionnaires
-
 from .. import audit
 from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..ballots.slips import poster_pdf, slips_pdf
-from ..designer.problems import parse_upload
+from ..designer import controllers as designer
+from ..designer import operations as questionnaire_operations
+from ..designer.forms import ImportForm
 from ..extensions import db
-from ..formtools import choices
+from ..formtools import ConfirmForm, choices
 from ..i18n import current_language, time_zone
 from ..models import (
     Campaign,
@@ -42,17 +42,14 @@ from . import operations
 from . import imports
 from .forms import (
     CampaignForm,
-    ConfirmForm,
     CopySetupForm,
     TargetImportForm,
     GroupEditForm,
     GroupForm,
     IssueCodesForm,
-    QuestionnaireUploadForm,
     RevokeForm,
     TargetForm,
     TargetReportForm,
-    TemplateForm,
 )
 
 def _to_utc(local: datetime | None) -> datetime | None:
@@ -379,55 +376,38 @@ def method_json(campaign_id: int):
         "Content-Disposition": f'attachment; filename="method-{campaign.code}.json"'})
 
 
-def questionnaire_list():
-    records = db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
-    return render_template("admin/questionnaires.html", records=records, upload=QuestionnaireUploadForm(),
-                           template_form=TemplateForm(), locale=current_language(), problems=None)
+def questionnaire_list(upload=None, problems=None, status=200):
+    return render_template("admin/questionnaires.html", records=questionnaire_operations.all_questionnaires(),
+                           upload=upload or ImportForm(), locale=current_language(), problems=problems), status
 
 
 def questionnaire_upload():
-    upload = QuestionnaireUploadForm()
-    problems = None
-    if upload.validate_on_submit():
-        q, problems = parse_upload(upload.file.data.read())
-        if q is not None:
-            existing = db.session.execute(select(Questionnaire).where(Questionnaire.code == q.code)).scalar_one_or_none()
-            version = operations.save_questionnaire(q, publish=upload.publish.data)
-            flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
-                  if existing is None or version.number > 1 else
-                  _("Questionnaire %(code)s saved.", code=q.code), "success")
-            return redirect(url_for("admin.questionnaire_version", version_id=version.id))
-    records = db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
-    return render_template("admin/questionnaires.html", records=records, upload=upload,
-                           template_form=TemplateForm(), locale=current_language(), problems=problems), 400
-
-
-def load_version(version_id: int) -> QuestionnaireVersion:
-    version = db.session.get(QuestionnaireVersion, version_id)
-    if version is None:
-        abort(404)
-    return version
+    upload = ImportForm()
+    q, problems = designer.read_upload(upload)
+    if q is not None:
+        existing = questionnaire_operations.by_code(q.code)
+        version = questionnaire_operations.save_questionnaire(q, publish=upload.publish.data)
+        flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
+              if existing is None or version.number > 1 else
+              _("Questionnaire %(code)s saved.", code=q.code), "success")
+        return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+    return questionnaire_list(upload, problems, 400)
 
 
 def questionnaire_version(version_id: int):
-    version = load_version(version_id)
+    version = designer.load_version(version_id)
     return render_template("admin/questionnaire_version.html", version=version, q=version.parsed,
                            confirm=ConfirmForm(), locale=current_language())
 
 
 def questionnaire_yaml(version_id: int):
-    version = load_version(version_id)
-    return current_app.response_class(questionnaires.dump(version.parsed), mimetype="application/x-yaml", headers={
-        "Content-Disposition": f'attachment; filename="{version.questionnaire.code}-v{version.number}.yaml"'})
+    filename, text = questionnaire_operations.export_yaml(designer.load_version(version_id))
+    return current_app.response_class(text, mimetype="application/x-yaml", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def questionnaire_publish(version_id: int):
-    version = load_version(version_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    operations.publish_version(version)
-    flash(_("Version %(n)d is published and can no longer change.", n=version.number), "success")
-    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+    return designer.publish(version_id, back="admin.questionnaire_version")
 
 
 

@@ -1,19 +1,14 @@
 """Forms of the commission's pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
-from ..formtools import YearRange, choices
+from ..formtools import YearRange, choices, kind_choices, upload_field
+from ..labels import LABELS
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
-
-
-def kind_choices():
-    return choices([("work_style", _l("Work-style appraisal")), ("sector_style", _l("Sector-style appraisal")),
-            ("integrity_report", _l("Integrity-report evaluation")),
-            ("integrity_assessment", _l("Integrity assessment")), ("decision", _l("Decision ballot"))])
 
 
 class CampaignForm(FlaskForm):
@@ -55,8 +50,7 @@ class GroupEditForm(FlaskForm):
 
 class TargetForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
-    kind = SelectField(_l("Kind"), choices=choices([("leader", _l("Leader")), ("unit", _l("Unit")),
-                                                         ("matter", _l("Matter put to a vote"))]))
+    kind = SelectField(_l("Kind"), choices=choices(LABELS["target_kind"].items()))
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     post_zh = StringField(_l("Post (Chinese)"), validators=[Length(max=200)])
@@ -125,10 +119,6 @@ class ReshareForm(_PanelFields, FlaskForm):
                         validators=[_one_turn_each])
 
 
-class ConfirmForm(FlaskForm):
-    """A bare form: only its CSRF token matters."""
-
-
 class IssueCodesForm(FlaskForm):
     group = SelectField(_l("Group"), coerce=int, validate_choice=True)
     count = IntegerField(_l("Number of codes"), default=50, validators=[DataRequired(), NumberRange(1, 5000)])
@@ -141,17 +131,6 @@ class RevokeForm(FlaskForm):
     confirm = BooleanField(_l("Yes, withdraw every unused code of this group"), validators=[DataRequired()])
 
 
-class QuestionnaireUploadForm(FlaskForm):
-    file = FileField(_l("Questionnaire file (YAML)"), validators=[
-        FileRequired(), FileAllowed(["yaml", "yml"], _l("A .yaml file, please."))])
-    publish = BooleanField(_l("Publish at once (freezes this version)"))
-
-
-class TemplateForm(FlaskForm):
-    kind = SelectField(_l("Template"), choices=kind_choices)
-    code = StringField(_l("Code of the new questionnaire"), validators=[DataRequired(), CODE])
-
-
 class TargetReportForm(FlaskForm):
     report_zh = TextAreaField(_l("Duty-and-integrity report (Chinese)"), validators=[Length(max=50_000)])
     report_en = TextAreaField(_l("Duty-and-integrity report (English)"), validators=[Length(max=50_000)])
@@ -161,8 +140,7 @@ class TargetReportForm(FlaskForm):
 
 
 class TargetImportForm(FlaskForm):
-    file = FileField(_l("Targets file (CSV or XLSX)"), validators=[
-        FileRequired(), FileAllowed(["csv", "xlsx"], _l("A .csv or .xlsx file, please."))])
+    file = upload_field(_l("Targets file (CSV or XLSX)"), ("csv", "xlsx"), _l("A .csv or .xlsx file, please."))
 
 
 class CopySetupForm(FlaskForm):

@@ -1,55 +1,19 @@
-"""State changes of campaigns and questionnaires, shared by the web and the CLI."""
+"""State changes of campaigns, shared by the web and the CLI (questionnaires: `designer.operations`)."""
 import secrets
 from datetime import datetime
 
-import questionnaires
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from .. import audit
 from ..ballots import keys, mixing
 from ..extensions import db
-from ..models import Campaign, CampaignTarget, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
+from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
 
 
 class LifecycleError(Exception):
     """A transition that the campaign's state does not allow; the message says why."""
-
-
-def save_questionnaire(q: questionnaires.Questionnaire, publish: bool = False) -> QuestionnaireVersion:
-    """Store a validated questionnaire as a new version (a new draft, or frozen at once)."""
-    record = db.session.execute(select(Questionnaire).where(Questionnaire.code == q.code)).scalar_one_or_none()
-    if record is None:
-        record = Questionnaire(code=q.code, kind=q.kind)
-        db.session.add(record)
-        db.session.flush()
-    latest = record.latest
-    if latest is not None and not latest.frozen:
-        version = latest
-        version.definition = questionnaires.to_dict(q)
-    else:
-        version = QuestionnaireVersion(questionnaire=record, number=(latest.number + 1 if latest else 1),
-                                       definition=questionnaires.to_dict(q))
-        db.session.add(version)
-    record.kind = q.kind
-    if publish:
-        version.status, version.published_at = "published", utcnow()
-    db.session.flush()
-    audit.record("questionnaire.save", f"questionnaire:{record.id}", code=q.code, version=version.number,
-                 published=publish)
-    db.session.commit()
-    return version
-
-
-def publish_version(version: QuestionnaireVersion) -> None:
-    if version.frozen:
-        return
-    version.status, version.published_at = "published", utcnow()
-    audit.record("questionnaire.publish", f"questionnaire:{version.questionnaire_id}",
-                 version=version.number)
-    db.session.commit()
 
 
 def create_campaign(*, code: str, kind: str, title_zh: str, title_en: str, version: QuestionnaireVersion,

@@ -9,15 +9,12 @@ import copy
 import questionnaires
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from ..admin import operations as admin_operations
-from ..admin.forms import ConfirmForm
 from ..ballots.validation import field_name
 from ..extensions import db
-from ..formtools import choices
+from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
-from ..models import Questionnaire, QuestionnaireVersion
+from ..models import QuestionnaireVersion
 from . import operations
 from .forms import (CHOICE_ROW, DIMENSION_ROW, SCALE_ROW, HeaderForm, ImportForm, ItemForm, SectionForm, StartForm,
                     code_list, number, read_rows, whole_number)
@@ -35,12 +32,15 @@ def load_version(version_id: int) -> QuestionnaireVersion:
     return version
 
 
-def _records():
-    return db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
+def _found(index):
+    """The place of a section or an item that the URL names; 404 when there is none."""
+    if index is None:
+        abort(404)
+    return index
 
 
 def _copy_choices():
-    return choices([(v.id, f"{r.code} v{v.number}") for r in _records() for v in r.versions])
+    return choices([(v.id, f"{r.code} v{v.number}") for r in operations.all_questionnaires() for v in r.versions])
 
 
 def _saved(version: QuestionnaireVersion, saved: QuestionnaireVersion, anchor: str | None = None):
@@ -89,7 +89,7 @@ def _required_key(rest: list, problem):
 # -- list, start, import ------------------------------------------------------------------------
 
 def index(start_form=None, import_form=None, import_problems=None, status=200):
-    records = _records()
+    records = operations.all_questionnaires()
     start_form = start_form or StartForm()
     start_form.copy_of.choices = _copy_choices()
     return render_template("designer/index.html", records=records, start=start_form,
@@ -128,15 +128,21 @@ def start():
     return index(start_form=form, status=400)
 
 
+def read_upload(form: ImportForm):
+    """The questionnaire of a submitted file, or None and the problems that kept it out, each with
+    its line (None when the form itself was refused)."""
+    if not form.validate_on_submit():
+        return None, None
+    return parse_upload(form.file.data.read())
+
+
 def import_yaml():
     form = ImportForm()
-    problems = None
-    if form.validate_on_submit():
-        q, problems = parse_upload(form.file.data.read())
-        if q is not None:
-            version = admin_operations.save_questionnaire(q, publish=form.publish.data)
-            flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number), "success")
-            return redirect(url_for("designer.edit", version_id=version.id))
+    q, problems = read_upload(form)
+    if q is not None:
+        version = operations.save_questionnaire(q, publish=form.publish.data)
+        flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number), "success")
+        return redirect(url_for("designer.edit", version_id=version.id))
     return index(import_form=form, import_problems=problems, status=400)
 
 
@@ -195,13 +201,14 @@ def structure(version_id: int):
     return edit(version_id, action_errors={f"{what}-{code}": texts}, status=400)
 
 
-def publish(version_id: int):
+def publish(version_id: int, back: str = "designer.edit"):
+    """Freeze a draft, then show the page `back` names (the commission's version page has its own)."""
     version = load_version(version_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    admin_operations.publish_version(version)
+    operations.publish_version(version)
     flash(_("Version %(n)d is published and can no longer change.", n=version.number), "success")
-    return redirect(url_for("designer.edit", version_id=version.id))
+    return redirect(url_for(back, version_id=version.id))
 
 
 def new_draft(version_id: int):
@@ -348,9 +355,7 @@ def _section_place(rest, problem, item_prefix="item-"):
 def section(version_id: int, section_code: str):
     version = load_version(version_id)
     d = version.definition
-    s = operations.find_section(d, section_code)
-    if s is None:
-        abort(404)
+    s = _found(operations.find_section(d, section_code))
     current = d["sections"][s]
     form = SectionForm(data=None if request.method == "POST" else {
         "code": current["code"], "title_zh": current["title"]["zh"], "title_en": current["title"]["en"]})
@@ -477,10 +482,7 @@ def _item_from_form(form: ItemForm, prefix: str = "") -> dict:
 def item(version_id: int, item_code: str):
     version = load_version(version_id)
     d = version.definition
-    found = operations.find_item(d, item_code)
-    if found is None:
-        abort(404)
-    s, i = found
+    s, i = _found(operations.find_item(d, item_code))
     current = d["sections"][s]["items"][i]
     form = _item_form(d, current)
     errors = FieldErrors([], [], lambda rest, p: None)
@@ -499,9 +501,7 @@ def item(version_id: int, item_code: str):
 def item_new(version_id: int, section_code: str):
     version = load_version(version_id)
     d = version.definition
-    s = operations.find_section(d, section_code)
-    if s is None:
-        abort(404)
+    s = _found(operations.find_section(d, section_code))
     form = _item_form(d, None)
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit():

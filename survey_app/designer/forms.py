@@ -4,15 +4,18 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..admin.forms import kind_choices
-from ..formtools import choices
+from ..formtools import choices, kind_choices, upload_field
 
 TEXT = [Length(max=2000)]
 LONG_TEXT = [Length(max=20000)]
+
+
+def in_both_languages(field, zh_label, en_label, validators):
+    """A text of the questionnaire as two fields: (Chinese, English)."""
+    return field(zh_label, validators=validators), field(en_label, validators=validators)
 
 
 def type_choices():
@@ -30,33 +33,31 @@ class StartForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Questionnaire file (YAML)"), validators=[
-        FileRequired(), FileAllowed(["yaml", "yml"], _l("A .yaml file, please."))])
+    """A questionnaire file to store, on the designer's pages and the commission's list alike."""
+    file = upload_field(_l("Questionnaire file (YAML)"), ("yaml", "yml"), _l("A .yaml file, please."))
     publish = BooleanField(_l("Publish at once (freezes this version)"))
 
 
 class HeaderForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=64)])
     kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=False)
-    title_zh = StringField(_l("Title (Chinese)"), validators=TEXT)
-    title_en = StringField(_l("Title (English)"), validators=TEXT)
-    intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=LONG_TEXT)
-    intro_en = TextAreaField(_l("Introduction (English)"), validators=LONG_TEXT)
-    closing_zh = TextAreaField(_l("Closing words (Chinese)"), validators=LONG_TEXT)
-    closing_en = TextAreaField(_l("Closing words (English)"), validators=LONG_TEXT)
+    title_zh, title_en = in_both_languages(StringField, _l("Title (Chinese)"), _l("Title (English)"), TEXT)
+    intro_zh, intro_en = in_both_languages(TextAreaField, _l("Introduction (Chinese)"), _l("Introduction (English)"),
+                                           LONG_TEXT)
+    closing_zh, closing_en = in_both_languages(TextAreaField, _l("Closing words (Chinese)"),
+                                               _l("Closing words (English)"), LONG_TEXT)
 
 
 class SectionForm(FlaskForm):
     code = StringField(_l("Section code"), validators=[Length(max=64)])
-    title_zh = StringField(_l("Section title (Chinese)"), validators=TEXT)
-    title_en = StringField(_l("Section title (English)"), validators=TEXT)
+    title_zh, title_en = in_both_languages(StringField, _l("Section title (Chinese)"), _l("Section title (English)"),
+                                           TEXT)
 
 
 class ItemForm(FlaskForm):
     code = StringField(_l("Question code"), validators=[Length(max=64)])
     type = SelectField(_l("Type"), choices=type_choices, validate_choice=False)
-    text_zh = TextAreaField(_l("Question (Chinese)"), validators=TEXT)
-    text_en = TextAreaField(_l("Question (English)"), validators=TEXT)
+    text_zh, text_en = in_both_languages(TextAreaField, _l("Question (Chinese)"), _l("Question (English)"), TEXT)
     dimension = SelectField(_l("Dimension (rating questions)"), validate_choice=False)
     weight = StringField(_l("Weight within the dimension (rating questions)"), default="1",
                          validators=[Length(max=30)])

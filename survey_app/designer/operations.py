@@ -1,7 +1,8 @@
-"""Changes to questionnaire drafts: every edit is a whole new definition, validated before it is stored.
+"""Questionnaires and their versions, for the web and the CLI alike: saved from a file, started,
+edited, published, copied into a new draft, and written out as YAML.
 
-A draft lives in ``QuestionnaireVersion.definition`` (``questionnaires.to_dict``). The pages build a
-changed copy of that dictionary and call :func:`apply`, which validates it with
+A draft lives in ``QuestionnaireVersion.definition`` (``questionnaires.to_dict``). The designer's
+pages build a changed copy of that dictionary and call :func:`apply`, which validates it with
 ``questionnaires.from_dict`` first, so nothing invalid is ever saved. A published version never
 changes: editing it stores the edit as a new draft version.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..extensions import db
 from ..models import Campaign, Questionnaire, QuestionnaireVersion
+from ..models._types import utcnow
 
 
 class DesignerError(Exception):
@@ -56,9 +58,62 @@ def starting_definition(source: str, code: str, *, kind: str | None = None,
     return definition
 
 
+def all_questionnaires() -> list[Questionnaire]:
+    return db.session.execute(select(Questionnaire).order_by(Questionnaire.code)).scalars().all()
+
+
+def by_code(code: str) -> Questionnaire | None:
+    return db.session.execute(select(Questionnaire).where(Questionnaire.code == code)).scalar_one_or_none()
+
+
 def code_taken(code: str, record: Questionnaire | None = None) -> bool:
-    other = db.session.execute(select(Questionnaire).where(Questionnaire.code == code)).scalar_one_or_none()
+    other = by_code(code)
     return other is not None and other is not record
+
+
+def _freeze(version: QuestionnaireVersion) -> None:
+    version.status, version.published_at = "published", utcnow()
+
+
+def save_questionnaire(q: questionnaires.Questionnaire, publish: bool = False) -> QuestionnaireVersion:
+    """Store a validated questionnaire (a file, a template) as a new version: it overwrites the
+    latest version while that is a draft, else comes after it; `publish` freezes it at once."""
+    record = by_code(q.code)
+    if record is None:
+        record = Questionnaire(code=q.code, kind=q.kind)
+        db.session.add(record)
+        db.session.flush()
+    latest = record.latest
+    if latest is not None and not latest.frozen:
+        version = latest
+        version.definition = questionnaires.to_dict(q)
+    else:
+        version = QuestionnaireVersion(questionnaire=record, number=(latest.number + 1 if latest else 1),
+                                       definition=questionnaires.to_dict(q))
+        db.session.add(version)
+    record.kind = q.kind
+    if publish:
+        _freeze(version)
+    db.session.flush()
+    audit.record("questionnaire.save", f"questionnaire:{record.id}", code=q.code, version=version.number,
+                 published=publish)
+    db.session.commit()
+    return version
+
+
+def publish_version(version: QuestionnaireVersion) -> None:
+    """Freeze a draft for ever (a published version stays as it is)."""
+    if version.frozen:
+        return
+    _freeze(version)
+    audit.record("questionnaire.publish", f"questionnaire:{version.questionnaire_id}",
+                 version=version.number)
+    db.session.commit()
+
+
+def export_yaml(version: QuestionnaireVersion) -> tuple[str, str]:
+    """The version as a YAML file to download: (file name, text)."""
+    return f"{version.questionnaire.code}-v{version.number}.yaml", questionnaires.dump(version.parsed)
 
 
 def start(definition: dict) -> QuestionnaireVersion:

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..labels import in_language
 from ._types import utcnow
 
 #: The lifecycle; counting happens while closed and is recorded by `counted_at`.
@@ -32,10 +33,10 @@ class Target(db.Model):
     unit: Mapped["Target | None"] = relationship(remote_side=[id])
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
+        return in_language(locale, self.name_zh, self.name_en)
 
     def post(self, locale: str) -> str:
-        return self.post_en if locale.startswith("en") else self.post_zh
+        return in_language(locale, self.post_zh, self.post_en)
 
     def __repr__(self):
         return f"<Target {self.code!r} {self.kind}>"
@@ -93,7 +94,7 @@ class Campaign(db.Model):
         return [ct.target for ct in self.campaign_targets]
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale.startswith("en") else self.title_zh
+        return in_language(locale, self.title_zh, self.title_en)
 
     def group(self, code: str) -> "RespondentGroup | None":
         return next((g for g in self.groups if g.code == code), None)
@@ -128,7 +129,7 @@ class RespondentGroup(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="groups")
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
+        return in_language(locale, self.name_zh, self.name_en)
 
     def __repr__(self):
         return f"<RespondentGroup {self.code!r} w={self.weight}>"
@@ -156,7 +157,7 @@ class CampaignTarget(db.Model):
     target: Mapped[Target] = relationship()
 
     def report(self, locale: str) -> str:
-        return (self.report_en or self.report_zh) if locale.startswith("en") else self.report_zh
+        return in_language(locale, self.report_zh, self.report_en or self.report_zh)
 
     def __repr__(self):
         return f"<CampaignTarget c={self.campaign_id} t={self.target_id}>"

@@ -5,12 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formtools import choices
+from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
 from ..security import load_campaign
 from . import operations as ops
-from .forms import ConfirmForm, EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
+from .forms import EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
 
 STAFF_ROLES = ("admin", "staff")
 

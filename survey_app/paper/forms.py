@@ -1,10 +1,10 @@
 """Forms of the paper-ballot pages; the letter rows of a sheet are read by `operations.parse_keyed`."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from ..formtools import upload_field
 from .operations import MAX_BATCH
 
 
@@ -30,8 +30,4 @@ class RulesForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("answers.csv"), validators=[FileRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form for POST buttons (CSRF only)."""
+    file = upload_field(_l("answers.csv"))

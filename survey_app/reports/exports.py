@@ -8,15 +8,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from ..labels import label
 from ..models import Campaign
-
-def _grade(code):
-    return {"excellent": _("Excellent"), "good": _("Good"), "fair": _("Fair"), "poor": _("Poor")}.get(code, "") \
-        if code else ""
-
-
-def _alert(code):
-    return {"warning": _("Warning"), "prevention": _("Prevention"), "none": _("None")}.get(code, "") if code else ""
 
 
 def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[list], list[str]]:
@@ -34,7 +27,8 @@ def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[
         ci = entry.get("ci95") or [None, None]
         band = entry.get("rank_ci95") or [None, None]
         row = [entry.get("rank"), entry["target"], names.get(entry["target"], entry["target"]), entry.get("score"),
-               ci[0], ci[1], _grade(entry.get("grade")), _alert(entry.get("alert")), entry.get("satisfaction"),
+               ci[0], ci[1], label("grade", entry.get("grade"), ""), label("alert", entry.get("alert"), ""),
+               entry.get("satisfaction"),
                entry.get("dissatisfaction"), _("yes") if entry.get("reweighted") else "", band[0], band[1]]
         for group in campaign.groups:
             cell = entry.get("groups", {}).get(group.code)

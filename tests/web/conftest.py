@@ -82,11 +82,12 @@ def ctx(app):
 def make_campaign(app):
     """Build a campaign: sector-style template, groups and targets; open unless told otherwise."""
     from survey_app.admin import operations
+    from survey_app.designer.operations import save_questionnaire
     from survey_app.models import Target
 
     def make(code="c1", status="open", groups=None, n_targets=3, kind="sector_style", min_group_size=5):
         with app.app_context():
-            version = operations.save_questionnaire(questionnaires.template(kind), publish=True)
+            version = save_questionnaire(questionnaires.template(kind), publish=True)
             campaign = operations.create_campaign(code=code, kind=kind, title_zh="测试评议", title_en="Test appraisal",
                                                   version=version, min_group_size=min_group_size,
                                                   hotline="12388")

@@ -105,9 +105,10 @@ def test_database_stopped_then_started_again(app_on_own_postgres, own_postgres, 
     from tests.web.helpers import PASSPHRASE
     import questionnaires
     from survey_app.admin import operations
+    from survey_app.designer.operations import save_questionnaire
     from survey_app.models import Target
     with app.app_context():
-        version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+        version = save_questionnaire(questionnaires.template("sector_style"), publish=True)
         campaign = operations.create_campaign(code="out", kind="sector_style", title_zh="停机", title_en="Outage",
                                               version=version, min_group_size=1, hotline="12388")
         operations.add_group(campaign, code="public", name_zh="公众", name_en="Public", weight=1.0, access="public")

@@ -116,7 +116,7 @@ def test_chinese_pages_show_words_not_codes(app, login, campaign_id):
 
 
 def test_designer_item_page_names_its_section(app, login, make_campaign):
-    from survey_app.admin import operations
+    from survey_app.designer import operations
     import questionnaires
     staff = login("staff")
     with app.app_context():
@@ -195,7 +195,7 @@ def test_the_language_switch_marks_the_current_language(app, client):
 
 def test_designer_lists_option_labels_not_codes(app, login):
     import questionnaires
-    from survey_app.admin import operations
+    from survey_app.designer import operations
     staff = login("staff")
     with app.app_context():
         vid = operations.save_questionnaire(questionnaires.template("integrity_report")).id

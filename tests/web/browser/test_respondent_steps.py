@@ -13,10 +13,11 @@ pytestmark = pytest.mark.browser
 def code(site):
     import questionnaires
     from survey_app.admin import operations
+    from survey_app.designer.operations import save_questionnaire
     from survey_app.ballots import operations as ballots
     from survey_app.models import Target
     with site.app.app_context():
-        version = operations.save_questionnaire(questionnaires.template("sector_style"), publish=True)
+        version = save_questionnaire(questionnaires.template("sector_style"), publish=True)
         campaign = operations.create_campaign(code="steps", kind="sector_style", title_zh="步骤", title_en="Steps",
                                               version=version, min_group_size=3, hotline="12388")
         operations.add_group(campaign, code="staff", name_zh="干部", name_en="Staff", weight=1.0, access="code")
