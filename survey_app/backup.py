@@ -15,7 +15,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select, text
 
-from .cli import fail as _fail
+from .clitools import fail as _fail
 from .extensions import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -1,28 +1,13 @@
 """Command-line tools: `flask --app wsgi <command>`; each calls the same operations as the web."""
-import csv
 import sys
 
 import click
 import questionnaires
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .clitools import campaign_by_code, fail, output, prompt_passphrase
 from .extensions import db
-
-
-def fail(message: str) -> None:
-    """Say what is wrong and exit with status 2, the status of bad input."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def campaign_by_code(code: str):
-    from .models import Campaign
-    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
-    if campaign is None:
-        fail(f"no campaign with code {code!r}")
-    return campaign
 
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
@@ -69,6 +54,7 @@ codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
 @click.option("--out", type=click.Path(dir_okay=False), help="CSV file to write (default: standard output).")
 def codes_issue(campaign_code, group_code, count, out):
     """Issue COUNT new codes for a group; the plain codes exist only in this output."""
+    from .admin.operations import codes_csv
     from .ballots.operations import issue_codes
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
@@ -77,16 +63,8 @@ def codes_issue(campaign_code, group_code, count, out):
     if campaign.status not in ("draft", "open"):
         fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
     plain = issue_codes(campaign, group, count)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
-        writer = csv.writer(handle)
-        writer.writerow(["campaign", "group", "code", "url"])
-        for code in plain:
-            writer.writerow([campaign.code, group.code, code, f"{base}/answer#{code}"])
-    finally:
-        if out:
-            handle.close()
+    with output(out) as handle:
+        handle.write(codes_csv(campaign, group, plain))
     if out:
         click.echo(f"{count} codes written to {out}", err=True)
 
@@ -132,15 +110,14 @@ def campaign_open(campaign_code, officers, threshold, passphrase):
         for value in officers:
             name, secret = _officer_option(value)
             if secret is None:
-                secret = click.prompt(f"Passphrase of {name}", hide_input=True, confirmation_prompt=True)
+                secret = prompt_passphrase(f"Passphrase of {name}")
             panel.append(keys.Officer(name, secret))
         k = threshold if threshold is not None else (2 if len(panel) >= 3 else len(panel))
         label = f"{k} of {len(panel)} officers"
     else:
         if threshold not in (None, 1):
             fail("--threshold needs --officer for each counting officer")
-        panel = passphrase if passphrase is not None else click.prompt(
-            "Passphrase", hide_input=True, confirmation_prompt=True)
+        panel = passphrase if passphrase is not None else prompt_passphrase("Passphrase")
         k, label = 1, "1 of 1 officer"
     try:
         open_campaign(campaign, panel, k)
@@ -194,8 +171,7 @@ def campaign_count(campaign_code, passphrases):
         for officer in officers:
             if len(given) >= panel.threshold:
                 break
-            secret = click.prompt(f"Passphrase of {officer.name} (empty to skip)", hide_input=True,
-                                  default="", show_default=False)
+            secret = prompt_passphrase(f"Passphrase of {officer.name} (empty to skip)", confirm=False)
             if secret:
                 given[officer.position] = secret
     shown = {"at": -1}

@@ -53,7 +53,6 @@ def user_new():
                                             form.display_name.data or "", target_id, form.campaigns.data or (),
                                             temporary=True)
             except accounts.AccountError as error:
-                db.session.rollback()
                 form.username.errors.append(str(error))
             else:
                 flash(_("Account %(name)s created. Hand over the temporary password in person; it must be changed at the first login.",
@@ -73,7 +72,6 @@ def user(user_id: int):
             accounts.update_user(account, display_name=form.display_name.data or "",
                                  campaign_ids=form.campaigns.data or ())
         except accounts.AccountError as error:
-            db.session.rollback()
             form.campaigns.errors.append(str(error))
         else:
             flash(_("Saved."), "success")
@@ -102,7 +100,6 @@ def _set_active(user_id: int, active: bool):
     try:
         accounts.set_active(account, active, by=current_user)
     except accounts.AccountError as error:
-        db.session.rollback()
         confirm.confirm.errors.append(str(error))
         return _user_page(account, confirm=confirm)
     flash(_("The account is active again.") if active else
@@ -125,7 +122,6 @@ def reset_password(user_id: int):
         try:
             accounts.reset_password(account, reset.password.data)
         except accounts.AccountError as error:
-            db.session.rollback()
             reset.password.errors.append(str(error))
         else:
             flash(_("The temporary password is set; the account must change it at the next login."), "success")

@@ -1,6 +1,4 @@
 """Commission views: load, check access, validate, call an operation, render."""
-import csv
-import io
 import json
 from datetime import datetime, timezone
 
@@ -19,7 +17,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
 from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..ballots.slips import poster_pdf, slips_pdf
@@ -129,16 +126,11 @@ def campaign_edit(campaign_id: int):
         form.questionnaire_version.data = campaign.questionnaire_version_id
     form.code.data = campaign.code
     if form.validate_on_submit():
-        campaign.title_zh, campaign.title_en = form.title_zh.data, form.title_en.data
-        campaign.hotline, campaign.contact = form.hotline.data, form.contact.data
-        campaign.closes_at = _to_utc(form.closes_at.data)
-        if campaign.status == "draft":
-            # What respondents answer and how it is scored is fixed once ballots come in.
-            campaign.kind, campaign.opens_at = form.kind.data, _to_utc(form.opens_at.data)
-            campaign.questionnaire_version_id = form.questionnaire_version.data
-            campaign.min_group_size, campaign.show_ranks = form.min_group_size.data, form.show_ranks.data
-        audit.record("campaign.edit", f"campaign:{campaign.id}", code=campaign.code)
-        db.session.commit()
+        operations.edit_campaign(
+            campaign, title_zh=form.title_zh.data, title_en=form.title_en.data, hotline=form.hotline.data,
+            contact=form.contact.data, closes_at=_to_utc(form.closes_at.data), kind=form.kind.data,
+            opens_at=_to_utc(form.opens_at.data), version_id=form.questionnaire_version.data,
+            min_group_size=form.min_group_size.data, show_ranks=form.show_ranks.data)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     return render_template("admin/campaign_form.html", form=form, campaign=campaign), (400 if form.errors else 200)
@@ -200,11 +192,9 @@ def targets(campaign_id: int):
                 if db.session.execute(select(Target).where(Target.code == form.code.data)).scalar_one_or_none():
                     form.code.errors.append(_("A target with this code exists already."))
                 else:
-                    target = Target(code=form.code.data, kind=form.kind.data, name_zh=form.name_zh.data,
-                                    name_en=form.name_en.data, post_zh=form.post_zh.data, post_en=form.post_en.data)
-                    db.session.add(target)
-                    db.session.flush()
-                    operations.set_targets(campaign, campaign.targets + [target])
+                    operations.add_target(campaign, code=form.code.data, kind=form.kind.data,
+                                          name_zh=form.name_zh.data, name_en=form.name_en.data,
+                                          post_zh=form.post_zh.data, post_en=form.post_en.data)
                     flash(_("Target added."), "success")
                     return redirect(url_for("admin.targets", campaign_id=campaign.id))
         elif ConfirmForm().validate_on_submit():
@@ -283,13 +273,8 @@ def issue_codes(campaign_id: int):
             pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
             return current_app.response_class(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["campaign", "group", "code", "url"])
-        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        for code in plain:
-            writer.writerow([campaign.code, group.code, code, f"{base}/answer#{code}"])
-        return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        body = "\ufeff" + operations.codes_csv(campaign, group, plain)
+        return current_app.response_class(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
     for field, errors in form.errors.items():
         for error in errors:
@@ -317,22 +302,16 @@ def target_report(campaign_id: int, campaign_target_id: int):
         abort(409, description=_("Reports can change only before the campaign closes."))
     form = TargetReportForm(obj=ct)
     if form.validate_on_submit():
-        ct.report_zh, ct.report_en = form.report_zh.data or "", form.report_en.data or ""
-        if campaign.kind == "decision" and campaign.status == "draft":
-            # The rule a matter is decided by is fixed before anyone votes.
-            ct.special_majority = form.special_majority.data
-        if form.remove_pdf.data:
-            ct.report_pdf = None
-        elif form.report_pdf.data:
-            data = form.report_pdf.data.read()
-            if not data.startswith(b"%PDF-"):
+        pdf = None
+        if not form.remove_pdf.data and form.report_pdf.data:
+            pdf = form.report_pdf.data.read()
+            if not pdf.startswith(b"%PDF-"):
                 form.report_pdf.errors.append(_("This file is not a PDF."))
                 return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
                                        locale=current_language()), 400
-            ct.report_pdf = data
-        audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
-                     pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
-        db.session.commit()
+        operations.save_target_report(ct, report_zh=form.report_zh.data or "", report_en=form.report_en.data or "",
+                                      special_majority=form.special_majority.data, pdf=pdf,
+                                      remove_pdf=form.remove_pdf.data)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,

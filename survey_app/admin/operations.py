@@ -87,6 +87,69 @@ def set_targets(campaign: Campaign, targets: list[Target]) -> None:
     db.session.commit()
 
 
+def add_target(campaign: Campaign, *, code: str, kind: str, name_zh: str, name_en: str, post_zh: str = "",
+               post_en: str = "") -> Target:
+    """A new target, appraised in the campaign after its other targets."""
+    if campaign.status != "draft":
+        raise LifecycleError(_l("targets are fixed once the campaign is open"))
+    target = Target(code=code, kind=kind, name_zh=name_zh, name_en=name_en, post_zh=post_zh, post_en=post_en)
+    db.session.add(target)
+    db.session.flush()
+    set_targets(campaign, campaign.targets + [target])
+    return target
+
+
+def edit_campaign(campaign: Campaign, *, title_zh: str, title_en: str, hotline: str, contact: str,
+                  closes_at: datetime | None, kind: str, opens_at: datetime | None, version_id: int,
+                  min_group_size: int, show_ranks: bool) -> None:
+    """Change a campaign's settings; kind, opening, questionnaire and scoring only while it is a draft."""
+    if campaign.status == "published":
+        raise LifecycleError(_l("a published campaign cannot change"))
+    campaign.title_zh, campaign.title_en = title_zh, title_en
+    campaign.hotline, campaign.contact = hotline, contact
+    campaign.closes_at = closes_at
+    if campaign.status == "draft":
+        # What respondents answer and how it is scored is fixed once ballots come in.
+        campaign.kind, campaign.opens_at = kind, opens_at
+        campaign.questionnaire_version_id = version_id
+        campaign.min_group_size, campaign.show_ranks = min_group_size, show_ranks
+    audit.record("campaign.edit", f"campaign:{campaign.id}", code=campaign.code)
+    db.session.commit()
+
+
+def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str, special_majority: bool,
+                       pdf: bytes | None = None, remove_pdf: bool = False) -> None:
+    """The duty-and-integrity report of a target in a campaign: its texts, its PDF (replaced by `pdf`,
+    or removed), and for a decision its special majority."""
+    campaign = ct.campaign
+    if campaign.status not in ("draft", "open"):
+        raise LifecycleError(_l("Reports can change only before the campaign closes."))
+    ct.report_zh, ct.report_en = report_zh, report_en
+    if campaign.kind == "decision" and campaign.status == "draft":
+        # The rule a matter is decided by is fixed before anyone votes.
+        ct.special_majority = special_majority
+    if remove_pdf:
+        ct.report_pdf = None
+    elif pdf is not None:
+        ct.report_pdf = pdf
+    audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
+                 pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
+    db.session.commit()
+
+
+def codes_csv(campaign: Campaign, group: RespondentGroup, codes: list[str]) -> str:
+    """The plain access codes just issued as CSV, each with the link that opens its ballot."""
+    import csv
+    import io
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["campaign", "group", "code", "url"])
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    for code in codes:
+        writer.writerow([campaign.code, group.code, code, f"{base}/answer#{code}"])
+    return out.getvalue()
+
+
 def _panel_audit(sealed) -> dict:
     return {"threshold": sealed.threshold, "officers": [{"position": o.position, "name": o.name, "user": o.user_id}
                                                          for o in sealed.officers]}

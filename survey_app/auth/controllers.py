@@ -2,8 +2,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..i18n import safe_next
 from . import operations
 from .forms import LoginForm, PasswordForm
@@ -40,8 +39,7 @@ def login():
 
 def logout():
     if current_user.is_authenticated:
-        audit.record("user.logout", f"user:{current_user.id}")
-        db.session.commit()
+        operations.record_logout(current_user._get_current_object())
     logout_user()
     session.clear()
     return redirect(url_for("public.index"))

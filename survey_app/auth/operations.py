@@ -1,6 +1,7 @@
 """Accounts: creation, authentication with lockout, password change and reset, deactivation, scopes."""
 import functools
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,16 @@ SCOPED_ROLES = ("staff", "clerk", "auditor")
 
 class AccountError(Exception):
     """A refused account change; the message says why (translated when shown on the web)."""
+
+
+@contextmanager
+def _undone_when_refused():
+    """A refused change leaves nothing behind: what it had flushed before the refusal is rolled back."""
+    try:
+        yield
+    except AccountError:
+        db.session.rollback()
+        raise
 
 
 def check_password_policy(password: str, username: str = "") -> None:
@@ -51,6 +62,7 @@ def _set_scopes(user: User, campaign_ids) -> list[int]:
     return ids
 
 
+@_undone_when_refused()
 def create_user(username: str, password: str, role: str, display_name: str = "",
                 target_id: int | None = None, campaign_ids=(), temporary: bool = False) -> User:
     """Make an account; `temporary` forces a password change at the first login."""
@@ -97,6 +109,11 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     return user, None
 
 
+def record_logout(user: User) -> None:
+    audit.record("user.logout", f"user:{user.id}", actor=user.username)
+    db.session.commit()
+
+
 def change_password(user: User, new_password: str) -> None:
     check_password_policy(new_password, user.username)
     user.set_password(new_password)
@@ -105,6 +122,7 @@ def change_password(user: User, new_password: str) -> None:
     db.session.commit()
 
 
+@_undone_when_refused()
 def reset_password(user: User, temporary_password: str) -> None:
     """An administrator gives a temporary password; the account must change it at the next login."""
     check_password_policy(temporary_password, user.username)
@@ -120,6 +138,7 @@ def _active_admins() -> int:
                               .where(User.role == "admin", User.active.is_(True))).scalar_one()
 
 
+@_undone_when_refused()
 def set_active(user: User, active: bool, by: User | None = None) -> None:
     if user.active == active:
         return
@@ -133,6 +152,7 @@ def set_active(user: User, active: bool, by: User | None = None) -> None:
     db.session.commit()
 
 
+@_undone_when_refused()
 def update_user(user: User, *, display_name: str, campaign_ids=()) -> None:
     before = sorted(s.campaign_id for s in user.scopes)
     user.display_name = display_name.strip()

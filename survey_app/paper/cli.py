@@ -4,8 +4,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ..cli import campaign_by_code as _campaign
-from ..cli import fail as _fail
+from ..clitools import campaign_by_code as _campaign
+from ..clitools import fail as _fail
 
 paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
 

@@ -1,13 +1,11 @@
 """`flask --app wsgi report CAMPAIGN --out DIR`: every feedback report of a campaign as PDF."""
-import sys
 import time
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from ..extensions import db
+from ..clitools import campaign_by_code, fail
 
 
 @click.command("report")
@@ -20,16 +18,11 @@ from ..extensions import db
               help="Processes rendering in parallel.")
 def report_command(campaign_code, out_dir, langs, workers):
     """Render the feedback report PDF of every target of a counted campaign."""
-    from ..models import Campaign
     from ..results import results
     from .pdf import render_campaign
-    campaign = db.session.execute(select(Campaign).where(Campaign.code == campaign_code)).scalar_one_or_none()
-    if campaign is None:
-        click.echo(f"error: no campaign with code {campaign_code!r}", err=True)
-        sys.exit(2)
+    campaign = campaign_by_code(campaign_code)
     if results(campaign) is None:
-        click.echo(f"error: campaign {campaign_code!r} is not counted yet: there is nothing to report", err=True)
-        sys.exit(2)
+        fail(f"campaign {campaign_code!r} is not counted yet: there is nothing to report")
     started = time.perf_counter()
     written = render_campaign(campaign, list(langs) or ["zh_CN"], Path(out_dir), workers=workers)
     click.echo(f"{len(written)} reports written to {out_dir} in {time.perf_counter() - started:.1f} s")

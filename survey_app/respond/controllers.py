@@ -1,7 +1,4 @@
-"""Respondent views: thin; the checks live in `ballots.validation` and `ballots.operations`."""
-import hashlib
-import hmac
-
+"""Respondent views: thin; the checks live in `ballots.validation`, `ballots.operations` and `.operations`."""
 from flask import (
     abort,
     current_app,
@@ -13,17 +10,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..ballots import operations as ballots
-from ..ballots.codes import normalise, unwrap, wrap
 from ..ballots.validation import asked, field_name, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
-from ..models import Campaign, CampaignTarget, RespondentGroup
-from ..models._types import utcnow
+from ..models import Campaign, CampaignTarget
+from . import operations
 from .forms import CodeForm
 
 #: The session holds only which campaign and group the respondent is answering for and,
@@ -33,20 +26,8 @@ SESSION_KEY = "respond"
 DEVICE_COOKIE = "dv"
 
 
-def _session_code_key() -> bytes:
-    return hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
-                    else current_app.secret_key, b"code-in-session-v1", hashlib.sha256).digest()
-
-
 def _refused(reason: str, campaign: Campaign | None = None, status: int = 403):
     return render_template("respond/refused.html", reason=reason, campaign=campaign), status
-
-
-def _window_reason(campaign: Campaign) -> str:
-    now = utcnow()
-    if campaign.status == "draft" or (campaign.opens_at and now < campaign.opens_at):
-        return "not_open"
-    return "closed"
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
@@ -61,34 +42,28 @@ def enter():
             form.code.errors.append(_("This code is not valid. Check it against your slip and try again."))
         else:
             campaign = db.session.get(Campaign, code.campaign_id)
-            if not campaign.accepts_ballots(utcnow()):
-                return _refused(_window_reason(campaign), campaign)
+            refusal = operations.window_refusal(campaign)
+            if refusal:
+                return _refused(refusal, campaign)
             session[SESSION_KEY] = {"c": campaign.id, "g": code.group_id,
-                                    "code": wrap(_session_code_key(), normalise(form.code.data))}
+                                    "code": operations.seal_code(form.code.data)}
             return redirect(url_for("respond.questionnaire"))
     return render_template("respond/enter.html", form=form), (400 if form.errors else 200)
 
 
 def _device_counts() -> dict:
-    raw = request.cookies.get(DEVICE_COOKIE)
-    if not raw:
-        return {}
-    try:
-        value = URLSafeSerializer(current_app.secret_key, salt="device").loads(raw)
-    except BadSignature:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return operations.device_counts(request.cookies.get(DEVICE_COOKIE))
 
 
 def public_link(token: str):
-    group = db.session.execute(select(RespondentGroup).where(
-        RespondentGroup.public_token == token, RespondentGroup.access == "public")).scalar_one_or_none()
+    group = operations.public_group(token)
     if group is None:
         abort(404)
     campaign = group.campaign
-    if not campaign.accepts_ballots(utcnow()):
-        return _refused(_window_reason(campaign), campaign)
-    if _device_counts().get(str(campaign.id), 0) >= current_app.config["DEVICE_BALLOT_LIMIT"]:
+    refusal = operations.window_refusal(campaign)
+    if refusal:
+        return _refused(refusal, campaign)
+    if operations.device_limit_reached(_device_counts(), campaign):
         return _refused("device_limit", campaign, 429)
     session[SESSION_KEY] = {"c": campaign.id, "g": group.id}
     return redirect(url_for("respond.questionnaire"))
@@ -100,22 +75,10 @@ def _current():
         return None
     if not isinstance(state.get("g"), int):
         return None
-    # Group, campaign and questionnaire version in one query: this runs on every answer page.
-    group = db.session.execute(
-        select(RespondentGroup).where(RespondentGroup.id == state["g"])
-        .options(joinedload(RespondentGroup.campaign).joinedload(Campaign.questionnaire_version))
-    ).scalar_one_or_none()
-    if group is None or group.campaign_id != state.get("c"):
+    group = operations.answering_group(state.get("c"), state["g"])
+    if group is None:
         return None
     return group.campaign, group, state
-
-
-def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarget]:
-    """The campaign's targets that this group appraises, with their targets loaded in one query."""
-    links = db.session.execute(select(CampaignTarget).options(joinedload(CampaignTarget.target))
-                               .where(CampaignTarget.campaign_id == campaign.id)
-                               .order_by(CampaignTarget.position)).scalars().all()
-    return [ct for ct in links if not ct.group_codes or group.code in ct.group_codes]
 
 
 def _is_public() -> bool:
@@ -131,11 +94,12 @@ def questionnaire():
         flash(_("Please enter your access code first."), "error")
         return redirect(url_for("respond.enter"))
     campaign, group, state = current
-    if not campaign.accepts_ballots(utcnow()):
+    refusal = operations.window_refusal(campaign)
+    if refusal:
         session.pop(SESSION_KEY, None)
-        return _refused(_window_reason(campaign), campaign)
+        return _refused(refusal, campaign)
     q = campaign.questionnaire_version.parsed
-    cts = targets_for(campaign, group)
+    cts = operations.targets_for(campaign, group)
     codes = [ct.target.code for ct in cts]
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
@@ -146,11 +110,10 @@ def questionnaire():
     if request.method == "POST" and action != "edit":
         content, errors = validate(q, group.code, codes, values)
         if not errors and action == "submit":
-            if "code" not in state and _device_counts().get(str(campaign.id), 0) >= \
-                    current_app.config["DEVICE_BALLOT_LIMIT"]:
+            if "code" not in state and operations.device_limit_reached(_device_counts(), campaign):
                 return _refused("device_limit", campaign, 429)
             try:
-                code = unwrap(_session_code_key(), state["code"]) if "code" in state else None
+                code = operations.unseal_code(state["code"]) if "code" in state else None
                 if "code" in state and code is None:  # a session from before a key change
                     session.pop(SESSION_KEY, None)
                     flash(_("Please enter your access code first."), "error")
@@ -163,10 +126,8 @@ def questionnaire():
             session["receipt"] = {"r": receipt, "c": campaign.id}
             response = redirect(url_for("respond.done"))
             if "code" not in state:
-                counts = _device_counts()
-                counts[str(campaign.id)] = counts.get(str(campaign.id), 0) + 1
-                response.set_cookie(DEVICE_COOKIE, URLSafeSerializer(current_app.secret_key, salt="device")
-                                    .dumps(counts), max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
+                response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), campaign),
+                                    max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
             return response
         if not errors:

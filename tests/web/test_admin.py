@@ -148,3 +148,44 @@ def test_campaign_dates_must_be_ordered(app, login):
     assert r.status_code == 400
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Campaign)).scalar_one() == 0
+
+
+def test_campaign_settings_change_through_operations_without_the_web(app, make_campaign):
+    """Each change the campaign pages make is an operation that checks, logs and commits (the CLI's actor)."""
+    import pytest
+
+    from survey_app.admin import operations
+    from survey_app.models import AuditEntry
+    cid = make_campaign(status="draft")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.add_target(campaign, code="added", kind="unit", name_zh="新单位", name_en="Added unit")
+        operations.edit_campaign(campaign, title_zh="改名", title_en="Renamed", hotline="110", contact="office",
+                                 closes_at=None, kind=campaign.kind, opens_at=None,
+                                 version_id=campaign.questionnaire_version_id, min_group_size=3, show_ranks=False)
+        ct = campaign.campaign_targets[-1]
+        operations.save_target_report(ct, report_zh="述职", report_en="Report", special_majority=False,
+                                      pdf=b"%PDF-1.4 report")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert campaign.targets[-1].code == "added" and len(campaign.targets) == 4
+        assert (campaign.title_en, campaign.hotline, campaign.min_group_size, campaign.show_ranks) == \
+            ("Renamed", "110", 3, False)
+        ct = campaign.campaign_targets[-1]
+        assert (ct.report_en, ct.report_pdf) == ("Report", b"%PDF-1.4 report")
+        entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(3)).scalars().all()
+        assert [e.action for e in reversed(entries)] == ["campaign.targets", "campaign.edit", "target.report"]
+        assert {e.actor for e in entries} == {"cli"}
+        operations.save_target_report(ct, report_zh="", report_en="", special_majority=False, remove_pdf=True)
+        assert db.session.get(Campaign, cid).campaign_targets[-1].report_pdf is None
+        operations.open_campaign(campaign, PASSPHRASE)
+        # once open, what respondents answer and how it is scored stay as they were
+        operations.edit_campaign(campaign, title_zh="改名", title_en="Renamed again", hotline="", contact="",
+                                 closes_at=None, kind=campaign.kind, opens_at=None,
+                                 version_id=campaign.questionnaire_version_id, min_group_size=9, show_ranks=True)
+        assert (campaign.title_en, campaign.min_group_size, campaign.show_ranks) == ("Renamed again", 3, False)
+        with pytest.raises(operations.LifecycleError):
+            operations.add_target(campaign, code="late", kind="unit", name_zh="迟", name_en="Late")
+        assert db.session.execute(select(Target).where(Target.code == "late")).scalar_one_or_none() is None
+        csv_text = operations.codes_csv(campaign, campaign.group("staff"), ["ABCD-EFGH-JK"])
+        assert csv_text == "campaign,group,code,url\r\nc1,staff,ABCD-EFGH-JK,http://testserver/answer#ABCD-EFGH-JK\r\n"

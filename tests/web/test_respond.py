@@ -164,3 +164,33 @@ def test_code_never_in_a_url(client, app, campaign_id):
     assert code not in response.headers["Location"]
     page = client.get("/answer/questionnaire").get_data(as_text=True)
     assert code not in page
+
+
+def test_respondent_state_without_the_web(app, make_campaign):
+    """What a code or link opens, the code sealed for the session and the device's count, called directly."""
+    from survey_app.ballots.codes import normalise
+    from survey_app.respond import operations
+    cid = make_campaign()
+    draft, closed = make_campaign(code="later", status="draft"), make_campaign(code="shut", status="closed")
+    app.config["DEVICE_BALLOT_LIMIT"] = 2
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert operations.window_refusal(campaign) is None
+        assert operations.window_refusal(db.session.get(Campaign, draft)) == "not_open"
+        assert operations.window_refusal(db.session.get(Campaign, closed)) == "closed"
+        public = campaign.group("public")
+        assert operations.public_group(public.public_token) is public
+        assert operations.public_group("no-such-token") is None
+        assert operations.answering_group(cid, public.id) is public
+        assert operations.answering_group(draft, public.id) is None
+        assert [ct.target.code for ct in operations.targets_for(campaign, public)] == [t.code for t in campaign.targets]
+        [code] = ballots.issue_codes(campaign, campaign.group("staff"), 1)
+        sealed = operations.seal_code(code.lower())
+        assert code not in sealed and operations.unseal_code(sealed) == normalise(code)
+        assert operations.unseal_code("not sealed by this server") is None
+        once = operations.device_counts_after_ballot({}, campaign)
+        counts = operations.device_counts(once)
+        assert counts == {str(cid): 1} and not operations.device_limit_reached(counts, campaign)
+        assert operations.device_limit_reached(operations.device_counts(
+            operations.device_counts_after_ballot(counts, campaign)), campaign)
+        assert operations.device_counts(once + "x") == {} and operations.device_counts(None) == {}

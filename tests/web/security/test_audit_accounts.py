@@ -187,3 +187,19 @@ def test_admin_edits_scopes(app, world, client_as):
     assert staff.get(f"/admin/campaigns/{world['campaign_b']}").status_code == 200
     assert staff.get(f"/admin/campaigns/{world['campaign_a']}").status_code == 403
     assert admin.post(f"/admin/users/{uid}", data={"campaigns": ["99999"]}).status_code == 400
+
+
+def test_account_operations_without_the_web(app):
+    """A refused account change leaves nothing behind, and a logout is logged, without a request."""
+    from survey_app.auth import operations
+    with app.app_context():
+        with pytest.raises(operations.AccountError):
+            operations.create_user("scoped", PASSWORD, "staff", campaign_ids=[999])  # no such campaign
+        assert db.session.execute(select(User).where(User.username == "scoped")).scalar_one_or_none() is None
+        user = operations.create_user("scoped", PASSWORD, "staff")
+        with pytest.raises(operations.AccountError):
+            operations.update_user(user, display_name="Renamed", campaign_ids=[999])
+        assert db.session.get(User, user.id).display_name == ""
+        operations.record_logout(user)
+        last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+        assert (last.action, last.subject, last.actor) == ("user.logout", f"user:{user.id}", "scoped")

@@ -1,0 +1,94 @@
+"""The respondent's side of a ballot: what a code or a public link opens, what the group appraises,
+the code kept sealed until the ballot is in, and the ballots counted on a device.
+
+Checking and storing the ballot itself is `ballots.validation` and `ballots.operations`.
+"""
+import hashlib
+import hmac
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..ballots.codes import normalise, unwrap, wrap
+from ..extensions import db
+from ..models import Campaign, CampaignTarget, RespondentGroup
+from ..models._types import utcnow
+
+
+def window_refusal(campaign: Campaign) -> str | None:
+    """None while the campaign takes ballots, else why not: "not_open" or "closed"."""
+    now = utcnow()
+    if campaign.accepts_ballots(now):
+        return None
+    if campaign.status == "draft" or (campaign.opens_at and now < campaign.opens_at):
+        return "not_open"
+    return "closed"
+
+
+def public_group(token: str) -> RespondentGroup | None:
+    """The public group whose link carries this token."""
+    return db.session.execute(select(RespondentGroup).where(
+        RespondentGroup.public_token == token, RespondentGroup.access == "public")).scalar_one_or_none()
+
+
+def answering_group(campaign_id, group_id) -> RespondentGroup | None:
+    """The group a respondent answers for, with its campaign and questionnaire version in one query
+    (this runs on every answer page); None when the group is not the campaign's."""
+    group = db.session.execute(
+        select(RespondentGroup).where(RespondentGroup.id == group_id)
+        .options(joinedload(RespondentGroup.campaign).joinedload(Campaign.questionnaire_version))
+    ).scalar_one_or_none()
+    if group is None or group.campaign_id != campaign_id:
+        return None
+    return group
+
+
+def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarget]:
+    """The campaign's targets that this group appraises, with their targets loaded in one query."""
+    links = db.session.execute(select(CampaignTarget).options(joinedload(CampaignTarget.target))
+                               .where(CampaignTarget.campaign_id == campaign.id)
+                               .order_by(CampaignTarget.position)).scalars().all()
+    return [ct for ct in links if not ct.group_codes or group.code in ct.group_codes]
+
+
+def _code_key() -> bytes:
+    return hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
+                    else current_app.secret_key, b"code-in-session-v1", hashlib.sha256).digest()
+
+
+def seal_code(typed: str) -> str:
+    """The typed code, normalised and encrypted under a key of the server's, to keep until the ballot is in."""
+    return wrap(_code_key(), normalise(typed))
+
+
+def unseal_code(sealed: str) -> str | None:
+    """The code back; None when it was sealed under another key (a session from before a key change)."""
+    return unwrap(_code_key(), sealed)
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="device")
+
+
+def device_counts(raw: str | None) -> dict:
+    """Ballots given on this device by campaign id, from its signed cookie (nothing when missing or altered)."""
+    if not raw:
+        return {}
+    try:
+        value = _device_signer().loads(raw)
+    except BadSignature:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def device_limit_reached(counts: dict, campaign: Campaign) -> bool:
+    return counts.get(str(campaign.id), 0) >= current_app.config["DEVICE_BALLOT_LIMIT"]
+
+
+def device_counts_after_ballot(counts: dict, campaign: Campaign) -> str:
+    """The signed cookie value with one more ballot given on this device for the campaign."""
+    counts = dict(counts)
+    counts[str(campaign.id)] = counts.get(str(campaign.id), 0) + 1
+    return _device_signer().dumps(counts)
