@@ -4,11 +4,12 @@ Two layers, both checked before any view runs: the role table `ENDPOINTS` (fail 
 and `object_allowed`, which looks at the URL's ids (`campaign_id`, `target_id`,
 `campaign_target_id`, `group_id`, `code`) and applies campaign scopes and a leader's
 own-target-after-publication rule, so a new route taking those ids cannot forget them.
+Views, lists and templates ask the same rules through `can(action, obj)`: no other
+module tests a role to decide what a user may see or do.
 """
-import hashlib
 import hmac
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,6 +29,8 @@ AUDIT_READERS = frozenset({"admin", "auditor"})
 #: a counting officer's account reads its own sheets (the view refuses another's)
 OFFICER_SHEET = frozenset({"admin", "staff", "auditor", "officer"})
 OFFICER = frozenset({"officer"})
+#: roles that campaign scopes can limit (an account of another role has none)
+SCOPED_ROLES = ("staff", "clerk", "auditor")
 
 #: Every endpoint must be listed here; one that is not is refused (fail closed), and a
 #: test walks the URL map to keep this table complete.
@@ -126,6 +129,7 @@ ENDPOINTS: dict[str, object] = {
 
 
 def role_allows(rule, role: str | None, method: str) -> bool:
+    """Whether `role` passes a rule of `ENDPOINTS` for an HTTP method."""
     if rule == PUBLIC:
         return True
     if role is None or role not in rule:
@@ -140,7 +144,7 @@ PASSWORD_CHANGE_ALLOWED = frozenset({"auth.password", "auth.logout", "static", "
 
 def scoped_campaign_ids(user) -> set[int] | None:
     """The campaigns a staff, clerk or auditor account is limited to; None means all."""
-    if user.role in ("admin", "leader"):
+    if user.role not in SCOPED_ROLES:
         return None
     ids = {s.campaign_id for s in user.scopes}
     return ids or None
@@ -156,6 +160,62 @@ def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
         return any(ct.target_id == user.target_id for ct in campaign.campaign_targets)
     scope = scoped_campaign_ids(user)
     return scope is None or campaign.id in scope
+
+
+#: What each action asks of the user's role. Actions ending in ".read" only read, so the
+#: auditor's read-only rule of `role_allows` applies to the others as to POST requests.
+ACTIONS: dict[str, frozenset] = {
+    #: the commission's campaigns, questionnaires, dashboards, comments and exports
+    "campaign.read": STAFF_READ,
+    #: change a campaign: its groups, targets, codes, officers, state
+    "campaign.write": STAFF_WRITE,
+    "questionnaire.write": STAFF_WRITE,
+    "comments.moderate": STAFF_WRITE,
+    #: type in paper sheets
+    "paper.enter": PAPER,
+    #: print sheets, set the rules, make the third check, import answers
+    "paper.manage": STAFF_WRITE,
+    #: the list of feedback reports
+    "reports.read": REPORT_READERS,
+    #: one report: on a Campaign or a CampaignTarget, a leader only their own target's, once published
+    "report.read": REPORT_READERS,
+    #: a counting officer's sheet: on a CountingOfficer, an officer's account only its own
+    "officer_sheet.read": OFFICER_SHEET,
+    #: the sheets of the officer logged in
+    "own_sheets.read": OFFICER,
+    "accounts.manage": ADMIN,
+    "audit.read": AUDIT_READERS,
+}
+
+
+def can(action: str, obj=None, user=None) -> bool:
+    """Whether `user` (the one logged in by default) may do `action`, on `obj` when given.
+
+    `obj` is a Campaign, a CampaignTarget or a CountingOfficer; its campaign's scope and the
+    leader's rule of `campaign_allowed` apply. Templates call it as `can('campaign.write', campaign)`.
+    """
+    from .models import Campaign, CampaignTarget, CountingOfficer
+    user = current_user if user is None else user
+    if user is None or not user.is_authenticated:
+        return False
+    if not role_allows(ACTIONS[action], user.role, "GET" if action.endswith(".read") else "POST"):
+        return False
+    if obj is None:
+        return True
+    if isinstance(obj, Campaign):
+        return campaign_allowed(user, obj)
+    if isinstance(obj, CampaignTarget):
+        return campaign_allowed(user, obj.campaign, obj.target_id)
+    if isinstance(obj, CountingOfficer):
+        if user.role in OFFICER:
+            return obj.user_id == user.id
+        return campaign_allowed(user, db.session.get(Campaign, obj.campaign_id))
+    raise TypeError(f"no access rule for {type(obj).__name__}")
+
+
+def allowed_campaigns(action: str, campaigns, user=None) -> list:
+    """The campaigns among `campaigns` on which `user` may do `action`, in their order: how lists apply scopes."""
+    return [campaign for campaign in campaigns if can(action, campaign, user)]
 
 
 def load_campaign(campaign_id: int):
@@ -226,21 +286,13 @@ def _check_access():
     return None
 
 
-def session_token(user) -> str:
-    """The id kept in the session: it changes with the password, so a reset ends every other session."""
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    mac = hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
-    return f"{user.id}:{mac}"
-
-
 def load_user_from_token(token: str):
     from .models import User
     user_id, _sep, mac = token.partition(":")
     if not user_id.isdigit() or not mac:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not hmac.compare_digest(session_token(user), token):
+    if user is None or not user.active or not hmac.compare_digest(user.get_id(), token):
         return None
     return user
 
@@ -254,6 +306,7 @@ def init_app(app) -> None:
     login.user_loader(load_user_from_token)
 
     app.before_request(_check_access)
+    app.jinja_env.globals["can"] = can
 
     @app.after_request
     def _headers(response):

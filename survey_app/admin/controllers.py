@@ -34,7 +34,7 @@ from ..models import (
     RespondentGroup,
     Target,
 )
-from ..security import load_campaign
+from ..security import allowed_campaigns, load_campaign
 from . import operations
 from . import imports
 from .forms import (
@@ -63,10 +63,7 @@ def _to_local(utc: datetime | None) -> datetime | None:
 
 def visible_campaigns():
     query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
-    scope = [s.campaign_id for s in current_user.scopes]
-    if scope:
-        query = query.where(Campaign.id.in_(scope))
-    return db.session.execute(query).scalars().all()
+    return allowed_campaigns("campaign.read", db.session.execute(query).scalars())
 
 
 def load_group(campaign: Campaign, group_id: int) -> RespondentGroup:

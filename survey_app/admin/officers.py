@@ -8,7 +8,7 @@ from ..ballots import keys
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, CountingOfficer, User
-from ..security import load_campaign
+from ..security import can, load_campaign
 from . import operations
 from .forms import MAX_OFFICERS, CountForm, OpenForm, ReshareForm
 
@@ -167,7 +167,7 @@ def _sheet(campaign_id: int, position: int):
     campaign = load_campaign(campaign_id)
     officer = db.session.get(CountingOfficer, (campaign.id, position))
     # An officer's account sees its own sheets only; another's is as good as missing.
-    if officer is None or (current_user.role == "officer" and officer.user_id != current_user.id):
+    if officer is None or not can("officer_sheet.read", officer):
         abort(404)
     panel = keys.panel(campaign)
     n = len(keys.officers(campaign))

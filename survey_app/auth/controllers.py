@@ -4,16 +4,19 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..i18n import safe_next
+from ..security import can
 from . import operations
 from .forms import LoginForm, PasswordForm
 
 
 def _home_for(user) -> str:
-    if user.role == "leader":
+    if can("campaign.read", user=user):
+        return url_for("admin.index")
+    if can("reports.read", user=user):  # a leader reads their reports
         return url_for("reports.index")
-    if user.role == "officer":  # counting officers read their own sheets
+    if can("own_sheets.read", user=user):  # counting officers read their own sheets
         return url_for("admin.my_sheets")
-    if user.role == "clerk":  # clerks enter paper ballots and see nothing else
+    if can("paper.enter", user=user):  # clerks enter paper ballots and see nothing else
         return url_for("paper.index") if "paper.index" in current_app.view_functions else url_for("public.index")
     return url_for("admin.index")
 

@@ -13,13 +13,12 @@ from ..extensions import db
 from ..models import Campaign, Target, User, UserCampaign
 from ..models._types import utcnow
 from ..models.user import ROLES
+from ..security import SCOPED_ROLES
 
 #: failed attempts before an account is locked, and for how long
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 10
-#: roles that campaign scopes can limit
-SCOPED_ROLES = ("staff", "clerk", "auditor")
 
 
 class AccountError(Exception):

@@ -1,6 +1,9 @@
 """Staff accounts and their roles."""
+import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,8 +48,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        from ..security import session_token
-        return session_token(self)
+        """The id kept in the session: it changes with the password, so a reset ends every other session."""
+        key = current_app.config["SECRET_KEY"]
+        key = key.encode() if isinstance(key, str) else key
+        mac = hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+        return f"{self.id}:{mac}"
 
     def __repr__(self):
         return f"<User {self.username!r} {self.role}>"

@@ -8,11 +8,9 @@ from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
-from ..security import load_campaign
+from ..security import allowed_campaigns, can, load_campaign
 from . import operations as ops
 from .forms import EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
-
-STAFF_ROLES = ("admin", "staff")
 
 
 def _load_sheet(campaign: Campaign, number: int) -> PaperSheet:
@@ -23,15 +21,10 @@ def _load_sheet(campaign: Campaign, number: int) -> PaperSheet:
     return sheet
 
 
-def _is_staff() -> bool:
-    return current_user.role in STAFF_ROLES
-
-
 def index():
-    scope = {s.campaign_id for s in current_user.scopes}
-    campaigns = [c for c in db.session.execute(select(Campaign).order_by(Campaign.id.desc())).scalars()
-                 if (not scope or c.id in scope)
-                 and (ops.accepts_paper(c) or (_is_staff() and c.status != "published"))]
+    campaigns = [c for c in allowed_campaigns("paper.enter", db.session.execute(
+                     select(Campaign).order_by(Campaign.id.desc())).scalars())
+                 if ops.accepts_paper(c) or (can("paper.manage", c) and c.status != "published")]
     return render_template("paper/index.html", campaigns=campaigns, accepts=ops.accepts_paper,
                            locale=current_language())
 
@@ -40,7 +33,7 @@ def campaign(campaign_id: int):
     c = load_campaign(campaign_id)
     context = {"campaign": c, "accepts": ops.accepts_paper(c), "number_form": SheetNumberForm(),
                "locale": current_language()}
-    if _is_staff():
+    if can("paper.manage", c):
         print_form = PrintForm()
         print_form.group.choices = choices((grp.id, grp.name(current_language())) for grp in c.groups)
         context.update(

@@ -538,7 +538,8 @@ def entries_for_check(sheet: PaperSheet, officer: User) -> list[Keyed]:
 def _check_officer(sheet: PaperSheet, officer: User) -> None:
     if sheet.status != "mismatch":
         raise PaperRefused(_l("This sheet is not waiting for a third check."))
-    if officer.role not in ("admin", "staff"):
+    from ..security import can
+    if not can("paper.manage", user=officer):
         raise PaperRefused(_l("Only commission staff make the third check."), 403)
     if any(e.clerk_id == officer.id for e in sheet.entries):
         raise PaperRefused(_l("You entered this sheet yourself: someone else must make the third check."), 403)

@@ -1,7 +1,6 @@
 """Report pages and the commission's dashboard: load, check access per object, render."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import results as results_adapter
@@ -11,23 +10,9 @@ from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..paging import page_of
+from ..security import allowed_campaigns, can, load_campaign
 from . import exports, operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
-
-
-def _scope() -> set[int]:
-    return {s.campaign_id for s in current_user.scopes}
-
-
-def _staff_campaign(campaign_id: int) -> Campaign:
-    """The campaign for commission views: it exists and the user's scope includes it."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    scope = _scope()
-    if scope and campaign.id not in scope:
-        abort(403)
-    return campaign
 
 
 def _counted(campaign: Campaign) -> dict:
@@ -41,45 +26,26 @@ def load_report(campaign_id: int, target_id: int) -> tuple[Campaign, Target]:
     """The (campaign, target) whose report the current user may read, or 404/403.
 
     A leader reads only the report on their own target, and only once the campaign is
-    published; any other id answers 404, so ids cannot be probed.
+    published (`security.can`); the access check before the view has refused them already.
     """
-    campaign = db.session.get(Campaign, campaign_id)
-    target = db.session.get(Target, target_id)
-    if campaign is None or target is None:
+    link = db.session.execute(select(CampaignTarget).where(
+        CampaignTarget.campaign_id == campaign_id, CampaignTarget.target_id == target_id)).scalar_one_or_none()
+    if link is None:
         abort(404)
-    in_campaign = db.session.execute(select(CampaignTarget.id).where(
-        CampaignTarget.campaign_id == campaign.id, CampaignTarget.target_id == target.id)).first()
-    if in_campaign is None:
-        abort(404)
-    if current_user.role == "leader":
-        if current_user.target_id is None or current_user.target_id != target.id or campaign.status != "published":
-            abort(404)
-    else:
-        scope = _scope()
-        if scope and campaign.id not in scope:
-            abort(403)
-    _counted(campaign)
-    return campaign, target
+    if not can("report.read", link):
+        abort(403)
+    _counted(link.campaign)
+    return link.campaign, link.target
 
 
 def index():
     """A leader sees their published reports; the commission sees every counted campaign in scope."""
-    locale = current_language()
-    if current_user.role == "leader":
-        rows = []
-        if current_user.target_id is not None:
-            rows = db.session.execute(
-                select(Campaign).join(CampaignTarget)
-                .where(CampaignTarget.target_id == current_user.target_id, Campaign.status == "published")
-                .order_by(Campaign.published_at.desc())).scalars().all()
-        return render_template("reports/index.html", campaigns=rows, leader_target=current_user.target,
-                               locale=locale)
-    query = select(Campaign).where(Campaign.counted_at.is_not(None)).order_by(Campaign.created_at.desc())
-    scope = _scope()
-    if scope:
-        query = query.where(Campaign.id.in_(scope))
-    return render_template("reports/index.html", campaigns=db.session.execute(query).scalars().all(),
-                           leader_target=None, locale=locale)
+    if can("campaign.read"):
+        query = select(Campaign).where(Campaign.counted_at.is_not(None)).order_by(Campaign.created_at.desc())
+    else:
+        query = select(Campaign).where(Campaign.status == "published").order_by(Campaign.published_at.desc())
+    campaigns = allowed_campaigns("report.read", db.session.execute(query).scalars())
+    return render_template("reports/index.html", campaigns=campaigns, locale=current_language())
 
 
 def report(campaign_id: int, target_id: int):
@@ -99,7 +65,7 @@ def report_pdf(campaign_id: int, target_id: int):
 # -- the commission's dashboard --------------------------------------------------------------
 
 def dashboard(campaign_id: int):
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     locale = current_language()
     data = _counted(campaign)
     targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
@@ -128,7 +94,7 @@ def dashboard(campaign_id: int):
 
 def drilldown(campaign_id: int, target_id: int):
     """The figures behind a target's alert: dissatisfaction per group and item means."""
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     _counted(campaign)
     campaign, target = load_report(campaign.id, target_id)
     r = operations.build_report(campaign, target, current_language(), with_charts=False)
@@ -150,7 +116,7 @@ def _comment_filter(campaign: Campaign) -> tuple[CommentFilterForm, str, int, in
 def comments(campaign_id: int):
     """The moderation queue of a city: filtered by status and target, a page at a time, with
     bulk publish / hide of the ticked comments."""
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     locale = current_language()
     shown, status, target_id, page = _comment_filter(campaign)
     query = (select(Comment, Target, RespondentGroup.code).outerjoin(Target, Target.id == Comment.target_id)
@@ -175,7 +141,7 @@ def comments(campaign_id: int):
 
 
 def moderate_many(campaign_id: int):
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     form = BulkModerateForm()
     if not form.validate_on_submit():
         abort(400, description=_("Choose publish or hide."))
@@ -191,7 +157,7 @@ def moderate_many(campaign_id: int):
 
 
 def moderate(campaign_id: int, comment_id: str):
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.campaign_id != campaign.id:
         abort(404)
@@ -208,14 +174,14 @@ def moderate(campaign_id: int, comment_id: str):
 
 
 def export_xlsx(campaign_id: int):
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     body = exports.to_xlsx(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.xlsx"'})
 
 
 def export_csv(campaign_id: int):
-    campaign = _staff_campaign(campaign_id)
+    campaign = load_campaign(campaign_id)
     body = exports.to_csv(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})
