@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..ballots import operations as ballots
 from ..ballots.codes import normalise, unwrap, wrap
-from ..ballots.validation import asked, field_name, validate
+from ..ballots.validation import asked, field_name, targets_asked, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, RespondentGroup
@@ -115,7 +115,7 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
     links = db.session.execute(select(CampaignTarget).options(joinedload(CampaignTarget.target))
                                .where(CampaignTarget.campaign_id == campaign.id)
                                .order_by(CampaignTarget.position)).scalars().all()
-    return [ct for ct in links if not ct.group_codes or group.code in ct.group_codes]
+    return targets_asked(links, group.code)
 
 
 def _is_public() -> bool:
@@ -140,8 +140,8 @@ def questionnaire():
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
     action = request.form.get("action", "review")
-    page = {"campaign": campaign, "group": group, "q": q, "targets": cts, "values": values,
-            "field_name": field_name, "questions": list(asked(q, group.code, codes)),
+    page = {"campaign": campaign, "group": group, "q": q, "asked": asked(q, group.code, cts), "values": values,
+            "field_name": field_name,
             "locale": current_language(), "storage_key": f"ballot-{campaign.id}-{group.id}"}
     if request.method == "POST" and action != "edit":
         content, errors = validate(q, group.code, codes, values)
