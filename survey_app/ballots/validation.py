@@ -75,12 +75,12 @@ class Asked:
     items: tuple[questionnaires.Item, ...]
     targets: tuple = ()
 
-    @property
+    @cached_property
     def per_target(self) -> tuple[questionnaires.Item, ...]:
         """The items answered once for every target."""
         return tuple(item for item in self.items if item.per_target)
 
-    @property
+    @cached_property
     def per_ballot(self) -> tuple[questionnaires.Item, ...]:
         """The items answered once per ballot."""
         return tuple(item for item in self.items if not item.per_target)

@@ -147,6 +147,23 @@ def test_errors_are_shown_beside_the_row_and_nothing_is_stored(app, paper_campai
     assert count_rows(PaperEntry) == 0 and sheet_state(app, paper_campaign, batch[0])[0] == "printed"
 
 
+def test_a_comment_too_long_is_refused_beside_it_by_the_ballot_validator(app, paper_campaign, batch, clerks,
+                                                                       as_user, rows, count_rows):
+    data = rows("A")
+    with app.app_context():
+        campaign = db.session.get(Campaign, paper_campaign)
+        extra = sheets.layout(campaign, campaign.group("hall")).texts[0]
+        limit = extra.item.max_length
+    data[extra.key] = "长" * (limit + 1)
+    response = enter(as_user("clerk"), paper_campaign, batch[0], data)
+    assert response.status_code == 400
+    field = response.get_data(as_text=True).split(f'name="{extra.key}"')[1].split("</div>")[0]
+    assert str(limit) in field.split('role="alert">')[1]
+    assert count_rows(PaperEntry) == 0 and sheet_state(app, paper_campaign, batch[0])[0] == "printed"
+    data[extra.key] = "长" * limit
+    assert enter(as_user("clerk"), paper_campaign, batch[0], data).status_code == 302
+
+
 def test_letters_may_be_typed_loosely(app, paper_campaign, batch, clerks, as_user, rows, count_rows):
     tight = rows("B")
     loose = {k: " ".join(v.lower()) for k, v in tight.items()}
