@@ -12,7 +12,7 @@ from . import audit
 from .admin import operations
 from .auth.operations import create_user
 from .ballots import operations as ballots
-from .ballots.validation import BallotContent
+from .ballots.validation import BallotContent, asked
 from .designer.operations import save_questionnaire
 from .extensions import db
 from .models import Campaign, Comment, Target, User
@@ -99,9 +99,7 @@ def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
                         content.answers.append((ct.target.code, item.code, dont_know.code))
                     continue
                 mood = quality[ct.target.code] + bias.get(group.code, 0) + rng.gauss(0, 0.6)
-                for item in q.items_for(group.code):
-                    if not item.per_target:
-                        continue
+                for item in asked(q, group.code).per_target:
                     if item.type == "rating":
                         if straight:
                             option = scored[0]
@@ -113,8 +111,8 @@ def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
                         content.answers.append((ct.target.code, item.code, option.code))
                     elif item.type == "text" and rng.random() < 0.04:
                         content.comments.append((ct.target.code, item.code, rng.choice(COMMENTS)))
-            for item in q.items_for(group.code):
-                if not item.per_target and item.type in ("single", "multiple"):
+            for item in asked(q, group.code).per_ballot:
+                if item.type in ("single", "multiple"):
                     content.answers.append((None, item.code, rng.choice(item.options).code))
             when = start + timedelta(days=min(days - 1, int(days * rng.random() ** 1.5)), hours=9)
             ballots.submit(campaign, group, content, code=plain[n] if plain else None, now=when)

@@ -23,7 +23,7 @@ from ..models._types import random_id, utcnow
 from . import codes, counting, keys, mixing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
-from .validation import BallotContent, text_limit
+from .validation import BallotContent, asked, text_limit
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +113,15 @@ def envelope_size(campaign: Campaign) -> int:
         targets = [t.code for t in campaign.targets]
         scale = max((o.code for o in q.scale.options), key=len)
         largest = BallotContent()
-        for item in q.items():
-            for target in (targets if item.per_target else [None]):
-                if item.type == "text":
-                    largest.comments.append((target, item.code, "字" * text_limit(item)))
-                elif item.type == "rating":
-                    largest.answers.append((target, item.code, scale))
-                elif item.type == "multiple":
-                    largest.answers.append((target, item.code, " ".join(o.code for o in item.options)))
-                else:
-                    largest.answers.append((target, item.code, max((o.code for o in item.options), key=len)))
+        for item, target in asked(q, None, targets):  # what any group may be asked
+            if item.type == "text":
+                largest.comments.append((target, item.code, "字" * text_limit(item)))
+            elif item.type == "rating":
+                largest.answers.append((target, item.code, scale))
+            elif item.type == "multiple":
+                largest.answers.append((target, item.code, " ".join(o.code for o in item.options)))
+            else:
+                largest.answers.append((target, item.code, max((o.code for o in item.options), key=len)))
         group = max((g.code for g in campaign.groups), key=len, default="")
         _SIZES[key] = sealing.padded_size(largest.to_envelope(campaign.questionnaire_version_id, group))
     return _SIZES[key]

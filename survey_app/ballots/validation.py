@@ -1,10 +1,13 @@
-"""The one place where a submitted ballot is checked against its questionnaire.
+"""The one place where a submitted ballot is checked against its questionnaire, and where
+what a respondent group is asked is worked out.
 
-Web answers, paper entry and CSV import all turn into a `BallotContent` here.
+Web answers, paper entry and CSV import all turn into a `BallotContent` here; the answer
+page, the designer's preview and the paper sheets show what `asked()` returns.
 """
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import questionnaires
 from flask_babel import lazy_gettext as _l
@@ -50,14 +53,67 @@ def field_name(item_code: str, target_code: str | None) -> str:
     return f"t.{target_code}.{item_code}" if target_code else f"b.{item_code}"
 
 
-def asked(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequence[str]):
-    """(item, target code or None) for every question the group is asked, in order."""
-    for item in q.items_for(group_code):
-        if item.per_target:
-            for target in target_codes:
-                yield item, target
-        else:
-            yield item, None
+def asks_target(campaign_target, group_code: str) -> bool:
+    """Whether a group appraises one of the campaign's targets: every group does, unless the
+    target names the groups that appraise it."""
+    return not campaign_target.group_codes or group_code in campaign_target.group_codes
+
+
+def targets_asked(campaign_targets: Iterable, group_code: str) -> list:
+    """The campaign targets (in the order given) that a group appraises."""
+    return [ct for ct in campaign_targets if asks_target(ct, group_code)]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a respondent group is asked: its items, in questionnaire order, and its targets.
+
+    `targets` are whatever the caller works with (target codes for the validator, campaign
+    targets for the answer page, targets for a paper sheet); iterating gives (item, target or
+    None) for every question, in the order the validator checks them.
+    """
+    items: tuple[questionnaires.Item, ...]
+    targets: tuple = ()
+
+    @cached_property
+    def per_target(self) -> tuple[questionnaires.Item, ...]:
+        """The items answered once for every target."""
+        return tuple(item for item in self.items if item.per_target)
+
+    @cached_property
+    def per_ballot(self) -> tuple[questionnaires.Item, ...]:
+        """The items answered once per ballot."""
+        return tuple(item for item in self.items if not item.per_target)
+
+    @cached_property
+    def _item_codes(self) -> frozenset[str]:
+        return frozenset(item.code for item in self.items)
+
+    @cached_property
+    def _target_set(self) -> frozenset:
+        return frozenset(self.targets)
+
+    def asks_item(self, item: questionnaires.Item) -> bool:
+        """Whether the item is one the group is asked."""
+        return item.code in self._item_codes
+
+    def asks_about(self, target) -> bool:
+        """Whether the target is one the group appraises."""
+        return target in self._target_set
+
+    def __iter__(self) -> Iterator[tuple[questionnaires.Item, object]]:
+        for item in self.items:
+            if item.per_target:
+                for target in self.targets:
+                    yield item, target
+            else:
+                yield item, None
+
+
+def asked(q: questionnaires.Questionnaire, group_code: str | None, targets: Iterable = ()) -> Asked:
+    """What respondents of a group are asked about `targets`; `group_code=None`: every item
+    of the questionnaire (the designer's preview of all questions)."""
+    return Asked(q.items() if group_code is None else q.items_for(group_code), tuple(targets))
 
 
 def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequence[str],

@@ -10,7 +10,7 @@ import questionnaires
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..ballots.validation import field_name
+from ..ballots.validation import asked, field_name
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
@@ -163,11 +163,9 @@ def preview(version_id: int):
     locale = lang if lang in LANGS else current_language()
     groups = sorted({g for item in q.items() for g in (item.groups or ())})
     group = request.args.get("group")
-    items = q.items_for(group) if group in groups else q.items()
+    group = group if group in groups else None
     return render_template("designer/preview.html", version=version, q=q, locale=locale, groups=groups,
-                           group=group if group in groups else None, lang=lang,
-                           per_target=[i for i in items if i.per_target],
-                           per_ballot=[i for i in items if not i.per_target],
+                           group=group, lang=lang, asked=asked(q, group, ["example"]),
                            field_name=field_name, values={}, errors={})
 
 

@@ -2,7 +2,7 @@
 
 A sheet number says which sheet was printed and what became of it (a ballot, blank,
 spoiled, ...), never which ballot it became: envelopes carry no sheet number, and an
-entry's answers are wiped as soon as its sheet is resolved (see `paper.operations`).
+entry's answers are wiped as soon as its sheet is resolved (see `paper.entry`).
 """
 from datetime import datetime
 

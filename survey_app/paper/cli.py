@@ -15,16 +15,16 @@ paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def paper_import(campaign_code, file):
     """Seal every ballot of an answers.csv FILE into the campaign's box, or nothing (exit 2)."""
-    from . import operations as ops
+    from . import imports
     campaign = _campaign(campaign_code)
     try:
         with open(file, "rb") as fh:
-            data = fh.read(ops.MAX_IMPORT_BYTES + 1)  # no more: the check needs only to see it is too large
+            data = fh.read(imports.MAX_IMPORT_BYTES + 1)  # no more: the check needs only to see it is too large
     except OSError as error:
         _fail(f"{file}: {error.strerror}")
     try:
-        per_group = ops.import_answers(campaign, data, file, "cli")
-    except ops.ImportInvalid as invalid:
+        per_group = imports.import_answers(campaign, data, file, "cli")
+    except imports.ImportInvalid as invalid:
         for problem in invalid.problems:
             click.echo(f"{file}, row {problem.row}: {problem.reason}", err=True)
         click.echo("nothing was imported", err=True)
@@ -40,18 +40,19 @@ def paper_import(campaign_code, file):
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
 def paper_print(campaign_code, group_code, count, out):
     """Number COUNT new sheets for a group and write them as a PDF."""
-    from . import operations as ops
+    from . import sheets
+    from .admission import PaperRefused
     campaign = _campaign(campaign_code)
     group = campaign.group(group_code)
     if group is None:
         _fail(f"campaign {campaign_code!r} has no group {group_code!r}")
     try:
-        batch = ops.print_batch(campaign, group, count, "cli")
-    except ops.PaperRefused as refusal:
+        batch = sheets.print_batch(campaign, group, count, "cli")
+    except PaperRefused as refusal:
         _fail(str(refusal.message))
     with open(out, "wb") as fh:
-        fh.write(ops.batch_pdf(batch, "cli"))
-    click.echo(f"sheets {ops.sheet_label(batch.first_number)} to {ops.sheet_label(batch.last_number)} "
+        fh.write(sheets.batch_pdf(batch, "cli"))
+    click.echo(f"sheets {sheets.sheet_label(batch.first_number)} to {sheets.sheet_label(batch.last_number)} "
                f"written to {out}")
 
 
@@ -61,13 +62,13 @@ def paper_reconcile(campaign_code):
     """Print the reconciliation figures per group as CSV."""
     import csv
 
-    from . import operations as ops
+    from . import reconcile
     campaign = _campaign(campaign_code)
     fields = ["printed", "returned", "not_returned", "entered_once", "entered_twice", "matched",
               "third_checked", "awaiting_check", "ballots", "blank", "invalid", "spoiled", "imported"]
     writer = csv.writer(sys.stdout)
     writer.writerow(["group", *fields])
-    for row in ops.reconciliation(campaign):
+    for row in reconcile.reconciliation(campaign):
         writer.writerow([row.group.code, *(getattr(row, f) for f in fields)])
 
 

@@ -1,4 +1,4 @@
-"""Paper-ballot views: thin; the rules live in `paper.operations`."""
+"""Paper-ballot views: thin; the rules live in the paper package's modules (`sheets`, `entry`, `imports`, ...)."""
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +9,7 @@ from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
 from ..security import allowed_campaigns, can, load_campaign
-from . import operations as ops
+from . import admission, entry, imports, letters, reconcile, sheets
 from .forms import EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
 
 
@@ -24,25 +24,25 @@ def _load_sheet(campaign: Campaign, number: int) -> PaperSheet:
 def index():
     campaigns = [c for c in allowed_campaigns("paper.enter", db.session.execute(
                      select(Campaign).order_by(Campaign.id.desc())).scalars())
-                 if ops.accepts_paper(c) or (can("paper.manage", c) and c.status != "published")]
-    return render_template("paper/index.html", campaigns=campaigns, accepts=ops.accepts_paper,
+                 if admission.accepts_paper(c) or (can("paper.manage", c) and c.status != "published")]
+    return render_template("paper/index.html", campaigns=campaigns, accepts=admission.accepts_paper,
                            locale=current_language())
 
 
 def campaign(campaign_id: int):
     c = load_campaign(campaign_id)
-    context = {"campaign": c, "accepts": ops.accepts_paper(c), "number_form": SheetNumberForm(),
+    context = {"campaign": c, "accepts": admission.accepts_paper(c), "number_form": SheetNumberForm(),
                "locale": current_language()}
     if can("paper.manage", c):
         print_form = PrintForm()
         print_form.group.choices = choices((grp.id, grp.name(current_language())) for grp in c.groups)
         context.update(
             print_form=print_form,
-            rules_form=RulesForm(max_blank_percent=round(ops.rules(c).max_blank_share * 100)),
+            rules_form=RulesForm(max_blank_percent=round(admission.rules(c).max_blank_share * 100)),
             confirm=ConfirmForm(),
             batches=list(db.session.execute(select(PaperBatch).where(PaperBatch.campaign_id == c.id)
                                             .order_by(PaperBatch.id)).scalars()),
-            awaiting=ops.awaiting_check(c), label=ops.sheet_label)
+            awaiting=entry.awaiting_check(c), label=sheets.sheet_label)
     return render_template("paper/campaign.html", **context)
 
 
@@ -53,16 +53,16 @@ def enter(campaign_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            sheet = ops.find_sheet(c, form.number.data)
-            ops.check_can_enter(sheet, current_user)
-        except ops.PaperRefused as refusal:
+            sheet = sheets.find_sheet(c, form.number.data)
+            entry.check_can_enter(sheet, current_user)
+        except admission.PaperRefused as refusal:
             form.number.errors.append(refusal.message)
             status = refusal.status
         else:
             return redirect(url_for("paper.sheet", campaign_id=c.id, number=sheet.number))
     elif form.errors:
         status = 400
-    return render_template("paper/enter.html", campaign=c, form=form, accepts=ops.accepts_paper(c),
+    return render_template("paper/enter.html", campaign=c, form=form, accepts=admission.accepts_paper(c),
                            locale=current_language()), status
 
 
@@ -72,22 +72,22 @@ def sheet(campaign_id: int, number: int):
     c = load_campaign(campaign_id)
     sheet_ = _load_sheet(c, number)
     try:
-        ops.check_can_enter(sheet_, current_user)
-    except ops.PaperRefused as refusal:
-        form = SheetNumberForm(number=ops.sheet_label(number))
+        entry.check_can_enter(sheet_, current_user)
+    except admission.PaperRefused as refusal:
+        form = SheetNumberForm(number=sheets.sheet_label(number))
         form.number.errors = [refusal.message]
-        return render_template("paper/enter.html", campaign=c, form=form, accepts=ops.accepts_paper(c),
+        return render_template("paper/enter.html", campaign=c, form=form, accepts=admission.accepts_paper(c),
                                locale=current_language()), refusal.status
-    lay = ops.layout(c, sheet_.group)
+    lay = sheets.layout(c, sheet_.group)
     form = EntryForm()
     values, errors = {}, {}
     if form.validate_on_submit():
         values = {key: request.form.get(key, "") for key in lay.keys()}
-        keyed, errors = ops.parse_keyed(lay, request.form, spoiled=form.spoiled.data)
+        keyed, errors = letters.parse_keyed(lay, request.form, spoiled=form.spoiled.data)
         if not errors:
             try:
-                outcome = ops.record_entry(sheet_, current_user, keyed)
-            except ops.PaperRefused as refusal:
+                outcome = entry.record_entry(sheet_, current_user, keyed)
+            except admission.PaperRefused as refusal:
                 if refusal.status == 400:
                     errors = {"_form": refusal.message}
                 else:
@@ -96,13 +96,13 @@ def sheet(campaign_id: int, number: int):
             else:
                 flash(_outcome_message(outcome), "success" if outcome.state != "mismatch" else "warning")
                 return redirect(url_for("paper.enter", campaign_id=c.id))
-    return render_template("paper/sheet.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
+    return render_template("paper/sheet.html", campaign=c, sheet=sheet_, label=sheets.sheet_label(number), lay=lay,
                            form=form, values=values, errors=errors, locale=current_language(),
                            action=url_for("paper.sheet", campaign_id=c.id, number=number),
-                           letters=ops.LETTERS), (400 if errors else 200)
+                           letters=sheets.LETTERS), (400 if errors else 200)
 
 
-def _outcome_message(outcome: ops.EntryOutcome) -> str:
+def _outcome_message(outcome: entry.EntryOutcome) -> str:
     label = outcome.sheet_label
     return {
         "waiting": _("Sheet %(s)s recorded. A second clerk must now enter it.", s=label),
@@ -133,11 +133,11 @@ def print_sheets(campaign_id: int):
         abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
     group = db.session.get(RespondentGroup, form.group.data)
     try:
-        batch = ops.print_batch(c, group, form.count.data, current_user.username)
-    except ops.PaperRefused as refusal:
+        batch = sheets.print_batch(c, group, form.count.data, current_user.username)
+    except admission.PaperRefused as refusal:
         abort(refusal.status, description=str(refusal.message))
     flash(_("Sheets %(first)s to %(last)s numbered. Download the PDF below and print it.",
-            first=ops.sheet_label(batch.first_number), last=ops.sheet_label(batch.last_number)), "success")
+            first=sheets.sheet_label(batch.first_number), last=sheets.sheet_label(batch.last_number)), "success")
     return redirect(url_for("paper.campaign", campaign_id=c.id))
 
 
@@ -149,8 +149,8 @@ def batch_pdf(campaign_id: int, batch_id: int):
     if batch is None or batch.campaign_id != c.id:
         abort(404)
     matrix = request.form.get("layout") == "matrix"
-    pdf = ops.batch_pdf(batch, current_user.username, matrix=matrix)
-    name = f"sheets-{c.code}-{batch.group.code}-{ops.sheet_label(batch.first_number)}{'-matrix' if matrix else ''}.pdf"
+    pdf = sheets.batch_pdf(batch, current_user.username, matrix=matrix)
+    name = f"sheets-{c.code}-{batch.group.code}-{sheets.sheet_label(batch.first_number)}{'-matrix' if matrix else ''}.pdf"
     return current_app.response_class(pdf, mimetype="application/pdf",
                                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -161,8 +161,8 @@ def rules(campaign_id: int):
     if not form.validate_on_submit():
         abort(400, description="; ".join(str(e) for errors in form.errors.values() for e in errors))
     try:
-        ops.set_rules(c, form.max_blank_percent.data / 100)
-    except ops.PaperRefused as refusal:
+        admission.set_rules(c, form.max_blank_percent.data / 100)
+    except admission.PaperRefused as refusal:
         abort(refusal.status, description=str(refusal.message))
     flash(_("Saved."), "success")
     return redirect(url_for("paper.campaign", campaign_id=c.id))
@@ -174,34 +174,34 @@ def check(campaign_id: int, number: int):
     c = load_campaign(campaign_id)
     sheet_ = _load_sheet(c, number)
     try:
-        entries = ops.entries_for_check(sheet_, current_user)
-    except ops.PaperRefused as refusal:
+        entries = entry.entries_for_check(sheet_, current_user)
+    except admission.PaperRefused as refusal:
         abort(refusal.status, description=str(refusal.message))
-    lay = ops.layout(c, sheet_.group)
-    merged, differing, both_spoiled = ops.merged_form(entries)
+    lay = sheets.layout(c, sheet_.group)
+    merged, differing, both_spoiled = letters.merged_form(entries)
     form = EntryForm(spoiled=both_spoiled)
     values, errors = merged, {}
     if form.validate_on_submit():
         values = {key: request.form.get(key, "") for key in lay.keys()}
-        keyed, errors = ops.parse_keyed(lay, request.form, spoiled=form.spoiled.data, allow_unresolved=True)
+        keyed, errors = letters.parse_keyed(lay, request.form, spoiled=form.spoiled.data, allow_unresolved=True)
         if not errors:
             try:
-                state = ops.decide(sheet_, current_user, keyed)
-            except ops.PaperRefused as refusal:
+                state = entry.decide(sheet_, current_user, keyed)
+            except admission.PaperRefused as refusal:
                 if refusal.status != 400:
                     abort(refusal.status, description=str(refusal.message))
                 errors = {"_form": refusal.message}
             else:
-                flash(_checked_message(state, ops.sheet_label(number)), "success")
+                flash(_checked_message(state, sheets.sheet_label(number)), "success")
                 return redirect(url_for("paper.campaign", campaign_id=c.id))
-    return render_template("paper/check.html", campaign=c, sheet=sheet_, label=ops.sheet_label(number), lay=lay,
+    return render_template("paper/check.html", campaign=c, sheet=sheet_, label=sheets.sheet_label(number), lay=lay,
                            entries=entries, differing=differing, form=form, values=values, errors=errors,
                            row_names=_row_names(lay),
-                           locale=current_language(), letters=ops.LETTERS,
+                           locale=current_language(), letters=sheets.LETTERS,
                            action=url_for("paper.check", campaign_id=c.id, number=number)), (400 if errors else 200)
 
 
-def _row_names(lay: ops.Layout) -> dict[str, str]:
+def _row_names(lay: sheets.Layout) -> dict[str, str]:
     locale = current_language()
     names = {row.key: row.target.name(locale) if row.target else _("General items") for row in lay.rows}
     for extra in lay.multiples + lay.texts:
@@ -216,9 +216,9 @@ def import_answers(campaign_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            per_group = ops.import_answers(c, upload.read(), upload.filename or "answers.csv",
+            per_group = imports.import_answers(c, upload.read(), upload.filename or "answers.csv",
                                            current_user.username)
-        except ops.ImportInvalid as invalid:
+        except imports.ImportInvalid as invalid:
             problems, status = invalid.problems, 400
         else:
             flash(_("%(n)d ballots imported and sealed in the ballot box.", n=sum(per_group.values())), "success")
@@ -226,12 +226,12 @@ def import_answers(campaign_id: int):
     elif form.errors:
         status = 400
     return render_template("paper/import.html", campaign=c, form=form, problems=problems[:200],
-                           more=max(0, len(problems) - 200), accepts=ops.accepts_paper(c),
+                           more=max(0, len(problems) - 200), accepts=admission.accepts_paper(c),
                            locale=current_language()), status
 
 
 def reconciliation(campaign_id: int):
     c = load_campaign(campaign_id)
     from ..models._types import utcnow
-    return render_template("paper/reconciliation.html", campaign=c, rows=ops.reconciliation(c),
-                           rules=ops.rules(c), now=utcnow(), locale=current_language())
+    return render_template("paper/reconciliation.html", campaign=c, rows=reconcile.reconciliation(c),
+                           rules=admission.rules(c), now=utcnow(), locale=current_language())

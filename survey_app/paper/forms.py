@@ -1,11 +1,11 @@
-"""Forms of the paper-ballot pages; the letter rows of a sheet are read by `operations.parse_keyed`."""
+"""Forms of the paper-ballot pages; the letter rows of a sheet are read by `letters.parse_keyed`."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..formtools import upload_field
-from .operations import MAX_BATCH
+from .sheets import MAX_BATCH
 
 
 class SheetNumberForm(FlaskForm):

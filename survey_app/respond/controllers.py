@@ -104,9 +104,8 @@ def questionnaire():
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
     action = request.form.get("action", "review")
-    page = {"campaign": campaign, "group": group, "q": q, "targets": cts, "values": values,
-            "field_name": field_name, "questions": list(asked(q, group.code, codes)),
-            "locale": current_language(), "storage_key": f"ballot-{campaign.id}-{group.id}"}
+    page = {"campaign": campaign, "group": group, "q": q, "asked": asked(q, group.code, cts), "values": values,
+            "field_name": field_name, "locale": current_language(), "storage_key": f"ballot-{campaign.id}-{group.id}"}
     if request.method == "POST" and action != "edit":
         content, errors = validate(q, group.code, codes, values)
         if not errors and action == "submit":

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..ballots.codes import normalise, unwrap, wrap
+from ..ballots.validation import targets_asked
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, RespondentGroup
 from ..models._types import utcnow
@@ -50,7 +51,7 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
     links = db.session.execute(select(CampaignTarget).options(joinedload(CampaignTarget.target))
                                .where(CampaignTarget.campaign_id == campaign.id)
                                .order_by(CampaignTarget.position)).scalars().all()
-    return [ct for ct in links if not ct.group_codes or group.code in ct.group_codes]
+    return targets_asked(links, group.code)
 
 
 def _code_key() -> bytes:

@@ -223,16 +223,16 @@ def test_progress_json_follows_the_run(app, make_campaign, login):
 
 
 def test_paper_is_refused_while_the_box_is_counted(app, make_campaign):
-    from survey_app.paper import operations as paper
+    from survey_app.paper import admission, imports
     cid = make_campaign(code="paper", status="closed")
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
-        paper._require_accepting(campaign)  # accepted before the count starts
+        admission.require_accepting(campaign)  # accepted before the count starts
         counting.start_run(cid)
-        with pytest.raises(paper.PaperRefused, match="being counted"):
-            paper._require_accepting(campaign)
-        with pytest.raises(paper.ImportInvalid) as refused:
-            paper.import_answers(campaign, b"ballot,group,target,item,option\n", "answers.csv", "clerk")
+        with pytest.raises(admission.PaperRefused, match="being counted"):
+            admission.require_accepting(campaign)
+        with pytest.raises(imports.ImportInvalid) as refused:
+            imports.import_answers(campaign, b"ballot,group,target,item,option\n", "answers.csv", "clerk")
         assert "being counted" in refused.value.problems[0].reason
         counting.end_run(cid)
     assert envelopes(app) == 0

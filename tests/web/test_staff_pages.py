@@ -155,13 +155,13 @@ def test_used_code_page_shows_the_hotline(app, client, campaign_id, full_answers
 
 def test_paper_hints_name_every_letter_range_and_a_third_check_says_so(app, login, make_campaign):
     from survey_app.models import Campaign as C
-    from survey_app.paper import operations as ops
+    from survey_app.paper import sheets
     cid = make_campaign(code="pc", groups=[("hall", 1.0, "code")], n_targets=2)
     with app.app_context():
         campaign = db.session.get(C, cid)
-        batch = ops.print_batch(campaign, campaign.group("hall"), 1, "staff")
+        batch = sheets.print_batch(campaign, campaign.group("hall"), 1, "staff")
         number = batch.first_number
-        lay = ops.layout(campaign, campaign.group("hall"))
+        lay = sheets.layout(campaign, campaign.group("hall"))
         ranges = {row.key: sorted({len(lay.choices(i)) for i in row.items}) for row in lay.rows}
     clerk = login("clerk")
     page = clerk.get(f"/paper/{cid}/sheets/{number}").get_data(as_text=True)

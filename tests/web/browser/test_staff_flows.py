@@ -157,7 +157,7 @@ def test_watch_turnout(site, browse, check, viewport):
 
 def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, check):
     from survey_app.models import PaperSheet
-    from survey_app.paper import operations as paper
+    from survey_app.paper import sheets
     cid = site.state["campaign_id"]
     staff = browse("staff")
     staff.goto(f"{site.url}/paper/{cid}")
@@ -168,7 +168,7 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
     staff.wait_for_selector(".flash.success")
     with site.app.app_context():
         number = min(s.number for s in db.session.query(PaperSheet).all())
-    label = paper.sheet_label(number)
+    label = sheets.sheet_label(number)
     typed = {}
     for clerk, letter in (("clerk1", "A"), ("clerk2", "B")):
         page = browse(clerk, viewport=PHONE)

@@ -28,10 +28,10 @@ def clerks(app, users):
 def batch(app, paper_campaign):
     """Ten sheets printed for group "hall"; returns their numbers."""
     from survey_app.models import Campaign
-    from survey_app.paper import operations as ops
+    from survey_app.paper import sheets
     with app.app_context():
         campaign = db.session.get(Campaign, paper_campaign)
-        b = ops.print_batch(campaign, campaign.group("hall"), 10, "staff")
+        b = sheets.print_batch(campaign, campaign.group("hall"), 10, "staff")
         return list(range(b.first_number, b.first_number + b.count))
 
 
@@ -39,12 +39,12 @@ def batch(app, paper_campaign):
 def rows(app, paper_campaign):
     """Form data keying a hall sheet: every letter row filled with `letter` (or a given row string)."""
     from survey_app.models import Campaign
-    from survey_app.paper import operations as ops
+    from survey_app.paper import sheets
 
     def make(letter="A", general="A", **extra):
         with app.app_context():
             campaign = db.session.get(Campaign, paper_campaign)
-            lay = ops.layout(campaign, campaign.group("hall"))
+            lay = sheets.layout(campaign, campaign.group("hall"))
             data = {}
             for row in lay.rows:
                 data[row.key] = (general * len(row.items)) if row.target is None else (letter * len(row.items))

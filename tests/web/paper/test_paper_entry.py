@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Campaign, InboxEnvelope, PaperEntry, PaperSheet, TurnoutDay
-from survey_app.paper import operations as ops
+from survey_app.paper import admission, entry, letters, sheets
 
 from tests.web.helpers import PASSPHRASE
 
@@ -53,8 +53,8 @@ def test_matching_entries_make_exactly_one_envelope(app, paper_campaign, batch, 
     with app.app_context():
         sheet = db.session.execute(select(PaperSheet).where(PaperSheet.number == number)).scalar_one()
         campaign = db.session.get(Campaign, paper_campaign)
-        with pytest.raises(ops.PaperRefused):
-            ops._resolve(sheet, campaign, ops.Keyed(rows=rows("A")), from_states=("entered", "mismatch"))
+        with pytest.raises(admission.PaperRefused):
+            entry._resolve(sheet, campaign, letters.Keyed(rows=rows("A")), from_states=("entered", "mismatch"))
         db.session.rollback()
     assert count_rows(InboxEnvelope) == 1 and turnout(app, paper_campaign) == 1
 
@@ -66,7 +66,7 @@ def test_same_clerk_cannot_enter_a_sheet_twice(app, paper_campaign, batch, clerk
     assert again.status_code == 409
     assert "second clerk" in again.get_data(as_text=True) or "第二" in again.get_data(as_text=True)
     # the sheet-number form refuses too, beside the field
-    by_number = client.post(f"/paper/{paper_campaign}/enter", data={"number": ops.sheet_label(batch[0])})
+    by_number = client.post(f"/paper/{paper_campaign}/enter", data={"number": sheets.sheet_label(batch[0])})
     assert by_number.status_code == 409 and 'class="error"' in by_number.get_data(as_text=True)
     assert count_rows(PaperEntry) == 1 and count_rows(InboxEnvelope) == 0
 
@@ -108,7 +108,7 @@ def test_mismatch_needs_a_third_check_by_someone_else(app, paper_campaign, batch
 def test_a_clerk_never_sees_the_other_entry(app, paper_campaign, batch, clerks, as_user, rows):
     number = batch[2]
     with app.app_context():
-        lay = ops.layout(db.session.get(Campaign, paper_campaign), db.session.get(Campaign, paper_campaign).group("hall"))
+        lay = sheets.layout(db.session.get(Campaign, paper_campaign), db.session.get(Campaign, paper_campaign).group("hall"))
         text_key = lay.texts[0].key
         distinctive = {row.key: ("ABC" * 10)[:len(row.items)] for row in lay.rows}
     data = {**rows("A"), **distinctive, text_key: MARKER}
@@ -149,6 +149,23 @@ def test_errors_are_shown_beside_the_row_and_nothing_is_stored(app, paper_campai
     assert count_rows(PaperEntry) == 0 and sheet_state(app, paper_campaign, batch[0])[0] == "printed"
 
 
+def test_a_comment_too_long_is_refused_beside_it_by_the_ballot_validator(app, paper_campaign, batch, clerks,
+                                                                       as_user, rows, count_rows):
+    data = rows("A")
+    with app.app_context():
+        campaign = db.session.get(Campaign, paper_campaign)
+        extra = sheets.layout(campaign, campaign.group("hall")).texts[0]
+        limit = extra.item.max_length
+    data[extra.key] = "长" * (limit + 1)
+    response = enter(as_user("clerk"), paper_campaign, batch[0], data)
+    assert response.status_code == 400
+    field = response.get_data(as_text=True).split(f'name="{extra.key}"')[1].split("</div>")[0]
+    assert str(limit) in field.split('role="alert">')[1]
+    assert count_rows(PaperEntry) == 0 and sheet_state(app, paper_campaign, batch[0])[0] == "printed"
+    data[extra.key] = "长" * limit
+    assert enter(as_user("clerk"), paper_campaign, batch[0], data).status_code == 302
+
+
 def test_letters_may_be_typed_loosely(app, paper_campaign, batch, clerks, as_user, rows, count_rows):
     tight = rows("B")
     loose = {k: " ".join(v.lower()) for k, v in tight.items()}
@@ -166,7 +183,7 @@ def test_bad_sheet_numbers(app, paper_campaign, batch, clerks, as_user, typed):
 
 def test_sheet_number_with_check_digit_and_qr_prefix(app, paper_campaign, batch, clerks, as_user):
     client = as_user("clerk")
-    label = ops.sheet_label(batch[3])
+    label = sheets.sheet_label(batch[3])
     for typed in (label, label.replace("-", ""), f"pc/{label}"):
         response = client.post(f"/paper/{paper_campaign}/enter", data={"number": typed})
         assert response.status_code == 302 and response.headers["Location"].endswith(f"/sheets/{batch[3]}")
@@ -185,7 +202,7 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
     assert set(payload) == {"v", "g", "a", "c"}
     assert payload["g"] == "hall"
     assert str(number) not in [str(x) for a in payload["a"] for x in a]
-    assert ops.sheet_label(number) not in str(payload)
+    assert sheets.sheet_label(number) not in str(payload)
     options = {(t, item): opt for t, item, opt in payload["a"]}
     assert options[(None, "q01")] == "online"  # letter B of the single-choice item
     assert {opt for (t, _i), opt in options.items() if t} == {"A"}

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import Ballot, Campaign, InboxEnvelope, PaperBatch, PaperSheet, RespondentGroup, TurnoutDay
-from survey_app.paper import operations as ops
+from survey_app.paper import reconcile, sheets
 
 
 def key_twice(as_user, cid, number, data, spoiled=False):
@@ -76,7 +76,7 @@ def test_reconciliation_figures(app, paper_campaign, batch, clerks, as_user, row
     assert admin.post(f"/paper/{paper_campaign}/check/{batch[3]}", data=rows("B")).status_code == 302
     with app.app_context():
         campaign = db.session.get(Campaign, paper_campaign)
-        [hall] = [r for r in ops.reconciliation(campaign) if r.group.code == "hall"]
+        [hall] = [r for r in reconcile.reconciliation(campaign) if r.group.code == "hall"]
     assert (hall.printed, hall.returned, hall.not_returned, hall.entered_once, hall.entered_twice) == (10, 5, 5, 1, 4)
     assert (hall.matched, hall.third_checked, hall.awaiting_check) == (3, 1, 0)
     assert (hall.ballots, hall.blank, hall.spoiled, hall.invalid) == (2, 1, 1, 0)
@@ -121,7 +121,7 @@ def test_sheets_pdf_has_chinese_glyphs_and_numbers(app, paper_campaign, users, a
     reader = PdfReader(io.BytesIO(pdf))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "测评票" in text and "满意" in text and "单位1" in text
-    assert ops.sheet_label(1) in text and ops.sheet_label(2) in text
+    assert sheets.sheet_label(1) in text and sheets.sheet_label(2) in text
     assert "Paper ballot" in text
     path = tmp_path / "sheets.pdf"
     path.write_bytes(pdf)
