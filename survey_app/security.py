@@ -150,6 +150,17 @@ def scoped_campaign_ids(user) -> set[int] | None:
     return ids or None
 
 
+def reach(user) -> str:
+    """What an account reaches, as the accounts pages show it: "everything" (an admin), "own_target"
+    (a leader: their target's published reports), "campaigns" (a scoped account: `user.scopes`) or
+    "all_campaigns"."""
+    if user.role == "admin":
+        return "everything"
+    if user.role == "leader":
+        return "own_target"
+    return "campaigns" if scoped_campaign_ids(user) else "all_campaigns"
+
+
 def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
     """Scopes for commission accounts; a leader only their own target's published campaigns."""
     if user.role == "leader":
@@ -307,6 +318,7 @@ def init_app(app) -> None:
 
     app.before_request(_check_access)
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["reach"] = reach
 
     @app.after_request
     def _headers(response):

@@ -208,21 +208,28 @@ def targets(campaign_id: int):
         (400 if form.errors else 200)
 
 
-def close_campaign(campaign_id: int):
-    """GET says what closing does and what comes next; POST closes."""
+def _confirmed_step(campaign_id: int, step: str, operation, refused, done: str):
+    """GET says what the step does and what comes next; a confirmed POST runs the operation."""
     campaign = load_campaign(campaign_id)
     if request.method == "GET":
-        return render_template("admin/confirm_step.html", campaign=campaign, step="close", confirm=ConfirmForm(),
+        return render_template("admin/confirm_step.html", campaign=campaign, step=step, confirm=ConfirmForm(),
                                turnout=ballots.turnout(campaign), locale=current_language())
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        operations.close_campaign(campaign)
+        operation(campaign)
     except operations.LifecycleError as error:
-        flash(_("The campaign cannot be closed: %(reason)s", reason=error), "error")
+        flash(refused(error), "error")
     else:
-        flash(_("The campaign is closed. Counting officers can now open the ballot box."), "success")
+        flash(done, "success")
     return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def close_campaign(campaign_id: int):
+    return _confirmed_step(
+        campaign_id, "close", operations.close_campaign,
+        lambda reason: _("The campaign cannot be closed: %(reason)s", reason=reason),
+        _("The campaign is closed. Counting officers can now open the ballot box."))
 
 
 def count_progress(campaign_id: int):
@@ -240,20 +247,11 @@ def count_progress(campaign_id: int):
 
 
 def publish_campaign(campaign_id: int):
-    """GET says what publishing does; POST freezes and publishes."""
-    campaign = load_campaign(campaign_id)
-    if request.method == "GET":
-        return render_template("admin/confirm_step.html", campaign=campaign, step="publish", confirm=ConfirmForm(),
-                               turnout=ballots.turnout(campaign), locale=current_language())
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.publish_campaign(campaign)
-    except operations.LifecycleError as error:
-        flash(_("The campaign cannot be published: %(reason)s", reason=error), "error")
-    else:
-        flash(_("The results are published and frozen."), "success")
-    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+    """Publishing freezes the results."""
+    return _confirmed_step(
+        campaign_id, "publish", operations.publish_campaign,
+        lambda reason: _("The campaign cannot be published: %(reason)s", reason=reason),
+        _("The results are published and frozen."))
 
 
 def issue_codes(campaign_id: int):

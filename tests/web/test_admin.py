@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Campaign, Envelope, Target
 
-from tests.web.helpers import submit_ballot
+from tests.web.helpers import PASSPHRASE, submit_ballot
 
 
 def upload_template(client, kind="sector_style", publish=True):
