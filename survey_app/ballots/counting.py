@@ -113,9 +113,19 @@ def _open_chunk(sealed: list[bytes]) -> tuple[list, list[str]]:
 
 
 def _read(conn, campaign_id: int, ids: list[str]) -> list[bytes]:
-    """The sealed envelopes with these ids, in the order the ids are given."""
-    found = dict(conn.execute(select(Envelope.id, Envelope.sealed)
-                              .where(Envelope.campaign_id == campaign_id, Envelope.id.in_(ids))).all())
+    """The sealed envelopes with these ids, in the order the ids are given.
+
+    On PostgreSQL in psycopg's binary format: the text format sends a bytea as hex, twice
+    its size, and decoding it made reading an envelope cost more than opening it (measured
+    per envelope, wall time on the shared machine: 75-119 µs as text, 35-61 µs binary)."""
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor(binary=True) as cursor:
+            cursor.execute("SELECT id, sealed FROM envelopes WHERE campaign_id = %s AND id = ANY(%s)",
+                           (campaign_id, ids))
+            found = dict(cursor.fetchall())
+    else:
+        found = dict(conn.execute(select(Envelope.id, Envelope.sealed)
+                                  .where(Envelope.campaign_id == campaign_id, Envelope.id.in_(ids))).all())
     return [bytes(found[i]) for i in ids]
 
 
