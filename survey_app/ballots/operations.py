@@ -199,8 +199,8 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     `keys.WrongOfficerPassphrase` naming the officer), KeyDestroyed or CountRunning; nothing
     changes then. Returns the number of envelopes opened. The envelopes still in the inbox
     are mixed in first, as the box's last batch; they are opened in chunks (in a process
-    pool when there are many, see `counting`), the opened ballots are shuffled and stored
-    with fresh ids by bulk inserts in one transaction, and with them the envelopes, the key
+    pool when there are many, see `counting`) in an order drawn at random, and stored as
+    they come, with fresh ids, by bulk inserts in one transaction; with them the envelopes, the key
     and the officers' shares are destroyed (`destroy_box`): a failure anywhere leaves
     nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
@@ -226,51 +226,79 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     config = current_app.config
     campaign_id = campaign.id
     mixing.mix(final=campaign_id)
-    total = db.session.execute(select(func.count()).select_from(Envelope)
-                               .where(Envelope.campaign_id == campaign_id)).scalar_one()
+    ids = counting.box_ids(campaign_id)
+    total = len(ids)
     counting.report_progress(campaign_id, 0, total=total)
     targets = {t.code: t.id for t in campaign.targets}
     groups = {g.code: g.id for g in campaign.groups}
     lay = results.campaign_layout(campaign)
-    opened, receipts = [], []
     chunk = max(int(config.get("COUNT_CHUNK", 4000)), 1)
-    # Chunks small enough that every worker has several, large enough to cost little.
-    reading = max(min(chunk, -(-total // (4 * max(int(config.get("COUNT_WORKERS", 2)), 1)))), 250)
-    for part, fingerprints in counting.open_box(private, lay, campaign_id, reading, total):
-        opened += part
-        receipts += fingerprints
-        counting.report_progress(campaign_id, len(opened))
-        if progress:
-            progress(len(opened), 2 * total)
-    # No mapping back: the ballots are stored in a fresh random order with fresh ids.
-    secrets.SystemRandom().shuffle(opened)
-    receipts.sort()
+    workers = max(int(config.get("COUNT_WORKERS", 2)), 1)
+    # Chunks small enough that every worker has several (and the first and last ones, which
+    # nobody overlaps, are short), large enough to cost little.
+    reading = min(max(min(chunk, -(-total // (8 * workers))), 250), 10000)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    # SQLite has one writer: while the counting transaction below writes, no other
-    # connection can record progress, so the run says "storing" once, beforehand.
-    counting.report_progress(campaign_id, 0, phase="storing")
+    # Ballots are stored as their chunk comes in, while the workers open the next ones; the
+    # chunks are random parts of the box (`counting.open_box`) shuffled here, so no mapping
+    # back is kept. PostgreSQL records progress from other connections meanwhile. SQLite has
+    # one writer: while the counting transaction writes, no other connection can record
+    # progress, so it starts writing once half the envelopes are opened, says "storing" once,
+    # beforehand, and then empties the box (zeroing 13 KB an envelope takes about half as
+    # long as opening it) while the workers open the rest from the last commit, which their
+    # connections still see.
+    writing = postgres
+    early_empty = not postgres and counting.pooled(total)
+    rng = secrets.SystemRandom()
+    receipts: list[str] = []
     ballot_rows, comment_rows = [], []
-    stored = 0
-    for group_code, version, ratings, choices, comments in opened:
-        group_id = groups[group_code]
-        ballot_rows.append((random_id(), campaign_id, group_id, version, ratings, choices))
-        comment_rows += [(random_id(), campaign_id, group_id, targets.get(t) if t else None, item, text, "pending")
-                         for t, item, text in comments]
-        if len(ballot_rows) >= chunk:
-            stored += _store(ballot_rows, comment_rows)
-            ballot_rows, comment_rows = [], []
+    opened = stored = 0
+    batch = min(chunk, reading)  # rows per bulk write: a chunk's as it comes in
+
+    def flush(everything: bool) -> int:
+        """Store the ballots held, `batch` at a time (all of them when `everything`)."""
+        done = 0
+        while len(ballot_rows) >= batch or (everything and (ballot_rows or comment_rows)):
+            done += _store(ballot_rows[:batch], comment_rows[:])
+            del ballot_rows[:batch]
+            comment_rows.clear()
+        return done
+
+    for part, fingerprints in counting.open_box(private, lay, campaign_id, ids, reading):
+        rng.shuffle(part)
+        receipts += fingerprints
+        opened += len(part)
+        for group_code, version, ratings, choices, comments in part:
+            group_id = groups[group_code]
+            ballot_rows.append((random_id(), campaign_id, group_id, version, ratings, choices))
+            comment_rows += [(random_id(), campaign_id, group_id, targets.get(t) if t else None, item, text,
+                              "pending") for t, item, text in comments]
+        if not writing:
+            counting.report_progress(campaign_id, opened)
+            if early_empty and 2 * opened >= total:
+                counting.report_progress(campaign_id, 0, phase="storing")
+                writing = True
+                if mixing.empty_box(campaign_id) != total:
+                    raise mixing.BoxNotEmptied()
+        if writing:
+            stored += flush(everything=False)
             if postgres:
-                counting.report_progress(campaign_id, stored)
-            if progress:
-                progress(total + stored, 2 * total)
-    stored += _store(ballot_rows, comment_rows)
-    del opened
+                counting.report_progress(campaign_id, opened)
+        if progress:
+            progress(opened + stored, 2 * total)
+    if not writing:
+        counting.report_progress(campaign_id, 0, phase="storing")
+    stored += flush(everything=True)
+    if postgres:
+        counting.report_progress(campaign_id, stored, phase="storing")
+    if progress:
+        progress(opened + stored, 2 * total)
+    receipts.sort()
     known = set(db.session.execute(select(Receipt.fingerprint)
                                    .where(Receipt.campaign_id == campaign_id)).scalars())
     _bulk_write("receipts", ("campaign_id", "fingerprint"),
                 [(campaign_id, f) for f in receipts if f not in known])
-    if db.session.execute(select(func.count()).select_from(Envelope)
-                          .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
+    if not early_empty and db.session.execute(select(func.count()).select_from(Envelope)
+                                              .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
         raise mixing.BoxNotEmptied()
     campaign.counted_at = utcnow()
     audit.record("campaign.count", f"campaign:{campaign_id}", campaign=campaign.code, envelopes=total,
