@@ -41,3 +41,12 @@ def test_cli_modules_take_their_helpers_from_clitools(path):
     (`cli.init_app` registers the others' commands by importing their modules, which is not a helper.)"""
     found = re.findall(r"^\s*from \.+(?:\w+\.)*(?:cli|backup) import .*$", path.read_text(), flags=re.M)
     assert not found
+
+
+def test_the_language_of_a_stored_pair_is_chosen_in_one_place():
+    """`labels.in_language` picks the Chinese or the English words; no model or template tests the locale itself."""
+    pattern = re.compile(r"""startswith\(\s*["']en["']\s*\)""")
+    found = [f"{path.relative_to(PACKAGE)}:{n}" for path in sorted(PACKAGE.rglob("*"))
+             if path.suffix in (".py", ".html") and path != PACKAGE / "labels.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not found, "use labels.in_language:\n" + "\n".join(found)
