@@ -175,13 +175,17 @@ def _worker_url() -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+def _in_process(total: int) -> bool:
+    """Whether `open_box` opens `total` envelopes in this process: few of them, or one worker."""
+    config = current_app.config
+    return total < config.get("COUNT_POOL_THRESHOLD", 2000) or config.get("COUNT_WORKERS", 2) < 2
+
+
 def pooled(total: int) -> bool:
     """Whether `open_box` opens `total` envelopes in worker processes that read the box
     through connections of their own (so this process's transaction may change the box
     meanwhile: SQLite's readers see the last commit)."""
-    config = current_app.config
-    return (total >= config.get("COUNT_POOL_THRESHOLD", 2000) and config.get("COUNT_WORKERS", 2) >= 2
-            and _worker_url() is not None)
+    return not _in_process(total) and _worker_url() is not None
 
 
 def box_ids(campaign_id: int) -> list[str]:
@@ -201,11 +205,9 @@ def open_box(private, lay: packing.Layout, campaign_id: int, ids: list[str], siz
     database and opening them, so this process only hands out ids and collects the small
     opened ballots; chunks come back in the order they were handed out.
     """
-    config = current_app.config
-    workers = config.get("COUNT_WORKERS", 2)
-    total = len(ids)
-    parts = [ids[at:at + size] for at in range(0, total, size)]
-    if total < config.get("COUNT_POOL_THRESHOLD", 2000) or workers < 2:
+    workers = current_app.config.get("COUNT_WORKERS", 2)
+    parts = [ids[at:at + size] for at in range(0, len(ids), size)]
+    if _in_process(len(ids)):
         _init_worker(bytes(private), lay)
         connection = db.session.connection()
         for part in parts:
