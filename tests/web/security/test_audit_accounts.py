@@ -203,3 +203,25 @@ def test_account_operations_without_the_web(app):
         operations.record_logout(user)
         last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
         assert (last.action, last.subject, last.actor) == ("user.logout", f"user:{user.id}", "scoped")
+
+
+def test_the_accounts_list_says_what_each_account_reaches(app, campaign_id, users, login):
+    """The scope column follows `security.reach`: an admin everything, a leader their target,
+    a scoped account its campaigns, an unscoped one all campaigns."""
+    import re
+
+    from survey_app.auth.operations import create_user
+    from survey_app.models import Campaign
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        target = campaign.targets[0]
+        create_user("lead", PASSWORD, "leader", target_id=target.id)
+        create_user("scoped", PASSWORD, "staff", campaign_ids=[campaign_id])
+        campaign_code, target_code = campaign.code, target.code
+    page = login("admin").get("/admin/users", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    rows = {re.search(r">([\w-]+)</a>", row).group(1): re.sub(r"\s+", " ", row)
+            for row in page.split("<tr")[1:] if "/admin/users/" in row}
+    assert "Everything" in rows["admin"]
+    assert target_code in rows["lead"] and "All campaigns" not in rows["lead"]
+    assert campaign_code in rows["scoped"] and "All campaigns" not in rows["scoped"]
+    assert "All campaigns" in rows["staff"] and "Everything" not in rows["staff"]
