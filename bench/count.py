@@ -36,7 +36,7 @@ CHUNK = 5000
 
 
 def _seal_chunk(args):
-    public_key, size, version, groups, targets, items, n, seed = args
+    public_key, size, version, groups, targets, items, lay, n, seed = args
     from nacl.public import PublicKey, SealedBox
 
     from survey_app.ballots import sealing
@@ -46,7 +46,7 @@ def _seal_chunk(args):
     for _ in range(n):
         group = rng.choices(groups, weights=[45, 30, 15, 10][:len(groups)])[0]
         answers = [[t, item, rng.choice("AAABBC")] for t in targets for item in items]
-        raw = sealing.encode({"v": version, "g": group[0], "a": answers, "c": []})
+        raw = sealing.encode({"v": version, "g": group[0], "a": answers, "c": []}, lay)  # as the app seals it
         out.append((group[1], box.encrypt(raw + b"\0" * (size - len(raw)))))
     return out
 
@@ -85,7 +85,9 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
         campaign = db.session.get(Campaign, campaign.id)
         size = ballots.envelope_size(campaign)
         groups = [(g.code, g.id) for g in campaign.groups]
-        job = (campaign.public_key, size, campaign.questionnaire_version_id, groups, [t.code for t in targets], items)
+        from survey_app.results import campaign_layout
+        job = (campaign.public_key, size, campaign.questionnaire_version_id, groups, [t.code for t in targets], items,
+               campaign_layout(campaign))
         cid = campaign.id
         chunks = [job + (min(CHUNK, n_ballots - start), start) for start in range(0, n_ballots, CHUNK)]
         with ProcessPoolExecutor(max_workers=workers) as pool:

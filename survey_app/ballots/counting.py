@@ -107,7 +107,7 @@ def _open_chunk(sealed: list[bytes]) -> tuple[list, list[str]]:
     opened = []
     for envelope in sealed:
         payload = sealing.decode(box.decrypt(envelope))
-        ratings, choices = packing.pack(lay, payload["a"])
+        ratings, choices = sealing.packed(payload, lay)
         opened.append((payload["g"], payload["v"], ratings, choices, [tuple(c) for c in payload["c"]]))
     return opened, [sealing.fingerprint(envelope) for envelope in sealed]
 

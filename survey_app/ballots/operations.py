@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, utcnow
-from . import codes, counting, keys, mixing, sealing
+from . import codes, counting, keys, mixing, packing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, asked, text_limit
@@ -127,9 +127,22 @@ def envelope_size(campaign: Campaign) -> int:
     return _SIZES[key]
 
 
+_LAYOUTS: dict[bytes, packing.Layout] = {}
+
+
+def _layout(campaign: Campaign) -> packing.Layout:
+    """The campaign's ballot layout, kept per key like its envelope size: its targets and its
+    questionnaire version are fixed once it opens, which is when its key is made."""
+    from .. import results
+    key = campaign.public_key
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = results.campaign_layout(campaign)
+    return _LAYOUTS[key]
+
+
 def _seal(campaign: Campaign, group: RespondentGroup, content: BallotContent) -> bytes:
     return sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id, group.code),
-                        size=envelope_size(campaign))
+                        size=envelope_size(campaign), lay=_layout(campaign))
 
 
 def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,

@@ -12,6 +12,7 @@ that does not fit the vector) goes to the ballot's `choices`, a compact JSON lis
 uint8 matrix with `np.frombuffer`: no Python loop per answer anywhere on the way to the
 scoring engine.
 """
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,14 @@ class Layout:
         # target -> item -> slot: two lookups, no tuple made per answer (pack runs 120 times a ballot)
         object.__setattr__(self, "_slots", {t: {i: n * len(self.items) + k for k, i in enumerate(self.items)}
                                             for n, t in enumerate(self.targets)})
+        described = json.dumps([self.targets, self.items, self.options], ensure_ascii=False, separators=(",", ":"))
+        object.__setattr__(self, "_digest", hashlib.sha256(described.encode("utf-8")).hexdigest()[:16])
+
+    @property
+    def digest(self) -> str:
+        """Names this layout in an envelope packed at sealing (`sealing.encode(..., lay)`): counting
+        takes such an envelope's vector as it is only when its layout is the campaign's."""
+        return self._digest
 
     def code_of(self, option: str) -> int | None:
         return self._options.get(option)
@@ -69,6 +78,17 @@ def layout(version, target_codes: Sequence[str]) -> Layout:
 
 def pack(lay: Layout, answers: Iterable[Sequence]) -> tuple[bytes, str | None]:
     """A ballot's `(target, item, option)` answers as (rating vector, choices JSON or None)."""
+    vector, rest = split(lay, answers)
+    return bytes(vector), choices_json(rest)
+
+
+def choices_json(rest: list) -> str | None:
+    """The `choices` of a ballot from its answers off the vector (`split`'s second half)."""
+    return json.dumps(rest, ensure_ascii=False, separators=(",", ":")) if rest else None
+
+
+def split(lay: Layout, answers: Iterable[Sequence]) -> tuple[bytearray, list[list]]:
+    """A ballot's answers as (rating vector, every other answer as `[target or None, item, option]`)."""
     vector = bytearray(lay.width)
     rest = []
     slots, codes, nowhere = lay._slots, lay._options, {}
@@ -79,7 +99,7 @@ def pack(lay: Layout, answers: Iterable[Sequence]) -> tuple[bytes, str | None]:
             rest.append([target or None, item, option])
         else:
             vector[slot] = code
-    return bytes(vector), (json.dumps(rest, ensure_ascii=False, separators=(",", ":")) if rest else None)
+    return vector, rest
 
 
 def unpack_choices(choices: str | None) -> list[tuple]:

@@ -17,6 +17,8 @@ import nacl.utils
 import orjson
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from . import packing
+
 #: Envelopes are padded to a multiple of this many bytes; a campaign pads all its envelopes
 #: to one size (`size=` below, the largest ballot its questionnaire allows), so that their
 #: length does not tell how long a comment was or how many items were answered.
@@ -63,23 +65,40 @@ def unlock(keys: BallotBoxKeys, passphrase: str) -> PrivateKey:
         raise WrongPassphrase() from None
 
 
-#: The first byte of an envelope's plain text in the compact layout below; the earlier layout
+#: The first byte of an envelope's plain text in the compact layouts below; the earliest layout
 #: (plain JSON, which starts with "{") is still opened.
 _COMPACT = b"\x01"
+#: ... and in the packed one: the rating answers as the campaign's vector (`packing`).
+_PACKED = b"\x02"
 
 
-def encode(ballot: dict) -> bytes:
-    """The ballot as bytes: a marker, the JSON length, the JSON, then the comments' texts.
+class LayoutMismatch(ValueError):
+    """An envelope was packed for another layout than the campaign's."""
+
+
+def encode(ballot: dict, lay: packing.Layout | None = None) -> bytes:
+    """The ballot as bytes: a marker, the JSON length, the JSON, [the rating vector,] then the comments' texts.
 
     Comments are written in UTF-16 (2 bytes a code unit, whatever the script) after the JSON,
     which keeps each comment's item and its length in units. A comment is limited in the
     same units (`validation.text_length`), so the largest ballot, to whose size every
     envelope is padded, needs 2 bytes a character of comment instead of UTF-8's 4.
+
+    With the campaign's layout `lay`, the rating answers travel packed as counting stores
+    them (`packing.split`: one byte a slot, the layout named by its digest) and the JSON
+    holds only the other answers: counting then opens an envelope without parsing or
+    packing its answers one by one (a ballot of 120 answers: 1 µs instead of 24).
     """
     texts = [str(c[2]) for c in ballot["c"]]
     head = {**ballot, "c": [[c[0], c[1], len(t.encode("utf-16-le")) // 2] for c, t in zip(ballot["c"], texts)]}
+    vector = b""
+    marker = _COMPACT
+    if lay is not None:
+        vector, rest = packing.split(lay, ballot["a"])
+        head.update(a=rest, k=lay.digest, n=len(vector))
+        marker = _PACKED
     body = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return _COMPACT + len(body).to_bytes(4, "big") + body + "".join(texts).encode("utf-16-le")
+    return marker + len(body).to_bytes(4, "big") + body + bytes(vector) + "".join(texts).encode("utf-16-le")
 
 
 def _loads(text) -> dict:
@@ -93,26 +112,57 @@ def _loads(text) -> dict:
 
 
 def decode(plain: bytes) -> dict:
-    if plain[:1] != _COMPACT:
+    """An envelope's plain text as the ballot dict; a packed one keeps its vector in "r"
+    (and the layout's digest in "k"): `answers` spells it out."""
+    marker = plain[:1]
+    if marker not in (_COMPACT, _PACKED):
         return _loads(plain.rstrip(b"\0"))
     size = int.from_bytes(plain[1:5], "big")
     head = _loads(memoryview(plain)[5:5 + size])
     at, comments = 5 + size, []
+    if marker == _PACKED:
+        width = head.pop("n")
+        head["r"] = plain[at:at + width]
+        at += width
     for target, item, units in head["c"]:
         comments.append([target, item, plain[at:at + 2 * units].decode("utf-16-le")])
         at += 2 * units
-    return {**head, "c": comments}
+    head["c"] = comments
+    return head
+
+
+def packed(payload: dict, lay: packing.Layout) -> tuple[bytes, str | None]:
+    """An opened envelope's answers as counting stores them: (rating vector, choices JSON or None)."""
+    vector = payload.get("r")
+    if vector is None:
+        return packing.pack(lay, payload["a"])
+    if payload.get("k") != lay.digest:
+        raise LayoutMismatch()
+    return vector, packing.choices_json(payload["a"])
+
+
+def answers(payload: dict, lay: packing.Layout) -> list[list]:
+    """An opened envelope's answers as `[target or None, item, option]`, however they were packed."""
+    vector, choices = packed(payload, lay)
+    return [list(a) for a in packing.unpack(lay, vector, choices)]
 
 
 def padded_size(ballot: dict) -> int:
-    """The padded length of this ballot: the `size` to seal every smaller ballot to."""
+    """The padded length of this ballot: the `size` to seal every smaller ballot to.
+
+    Measured unpacked: a campaign's envelopes keep the size they had before packing, and a
+    packed ballot is smaller than its unpacked self whenever packing saves anything (it is
+    sealed unpacked otherwise, see `seal`)."""
     raw = len(encode(ballot))
     return raw + (-raw % PAD_BLOCK)
 
 
-def seal(public_key: bytes, ballot: dict, size: int | None = None) -> bytes:
-    """Seal the ballot padded to `size` bytes (or to the next multiple of PAD_BLOCK)."""
-    raw = encode(ballot)
+def seal(public_key: bytes, ballot: dict, size: int | None = None, lay: packing.Layout | None = None) -> bytes:
+    """Seal the ballot padded to `size` bytes (or to the next multiple of PAD_BLOCK), its
+    ratings packed in the layout `lay` when one is given and packing makes it no larger."""
+    raw = encode(ballot, lay if lay is not None and lay.width else None)
+    if size is not None and len(raw) > size and raw[:1] == _PACKED:
+        raw = encode(ballot)  # packing's few bytes of header on a ballot of almost no ratings
     if size is not None and len(raw) > size:
         raise ValueError("ballot larger than the campaign's envelope size")
     # The layout says where the ballot ends, so NUL padding is unambiguous.

@@ -62,6 +62,58 @@ def test_pack_unpack_many_is_lossless(data):
     assert [sorted(packing.unpack(lay, r, c)) for r, c in packed] == [sorted(b) for b in ballots_]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_an_envelope_packed_at_sealing_opens_to_what_packing_its_answers_gives(data):
+    from nacl.public import PrivateKey
+    from survey_app.ballots import sealing
+    lay = sector_layout(data.draw(st.integers(1, 4)))
+    key = PrivateKey.generate()
+    rated = data.draw(st.dictionaries(st.tuples(st.sampled_from(lay.targets), st.sampled_from(lay.items)),
+                                      st.sampled_from(lay.options), max_size=lay.width))
+    # answers off the vector: once-per-ballot items, choices, another target, an option off the scale
+    other = data.draw(st.lists(st.tuples(st.sampled_from([None, "t0", "elsewhere"]), st.sampled_from(["once", lay.items[0]]),
+                                         st.sampled_from(["x", "a b", "不在量表"])), max_size=4))
+    answers = [[t, i, o] for (t, i), o in rated.items()] + [list(a) for a in other]
+    comments = data.draw(st.lists(st.tuples(st.sampled_from([None, "t1"]), st.just("q14"),
+                                            st.text(max_size=20)), max_size=3))
+    ballot = {"v": 7, "g": "staff", "a": answers, "c": [list(c) for c in comments]}
+    sealed = sealing.seal(bytes(key.public_key), ballot, size=sealing.padded_size(ballot), lay=lay)
+    compact = sealing.seal(bytes(key.public_key), ballot, size=sealing.padded_size(ballot))
+    assert len(sealed) == len(compact)  # packing does not change an envelope's size
+    payload, unpacked = sealing.open_envelope(key, sealed), sealing.open_envelope(key, compact)
+    assert payload["k"] == lay.digest and len(payload["r"]) == lay.width and "r" not in unpacked
+    # counting stores the same thing whichever way the envelope was sealed
+    assert sealing.packed(payload, lay) == sealing.packed(unpacked, lay) == packing.pack(lay, answers)
+    assert sorted(map(tuple, sealing.answers(payload, lay)), key=str) == sorted(
+        ((t or None, i, o) for t, i, o in answers), key=str)
+    assert (payload["v"], payload["g"], payload["c"]) == (7, "staff", ballot["c"])
+
+
+def test_an_envelope_packed_for_another_layout_is_refused():
+    from nacl.public import PrivateKey
+    from survey_app.ballots import sealing
+    key = PrivateKey.generate()
+    lay, other = sector_layout(3), sector_layout(4)
+    ballot = {"v": 1, "g": "staff", "a": [["t0", lay.items[0], lay.options[0]]], "c": []}
+    payload = sealing.open_envelope(key, sealing.seal(bytes(key.public_key), ballot, lay=lay))
+    assert other.digest != lay.digest
+    with pytest.raises(sealing.LayoutMismatch):
+        sealing.packed(payload, other)
+
+
+def test_a_ballot_packing_would_make_larger_than_its_envelope_is_sealed_unpacked():
+    from nacl.public import PrivateKey
+    from survey_app.ballots import sealing
+    key = PrivateKey.generate()
+    lay = sector_layout(1)
+    ballot = {"v": 1, "g": "staff", "a": [[None, "once", "x"]], "c": []}  # nothing on the vector
+    size = len(sealing.encode(ballot))  # the largest ballot, exactly
+    assert len(sealing.encode(ballot, lay)) > size
+    payload = sealing.open_envelope(key, sealing.seal(bytes(key.public_key), ballot, size=size, lay=lay))
+    assert "r" not in payload and sealing.packed(payload, lay) == packing.pack(lay, ballot["a"])
+
+
 # -- counting --------------------------------------------------------------------------------
 
 def submit_random(app, cid, n, seed=1):
@@ -127,12 +179,27 @@ def envelopes(app):
                 + db.session.execute(select(func.count()).select_from(InboxEnvelope)).scalar_one())
 
 
+def sealed_formats(app, cid) -> set[bytes]:
+    """The first bytes of the plain texts of the campaign's envelopes (their layouts)."""
+    from nacl.public import SealedBox
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        box = SealedBox(keys.unlock_private_key(campaign, PASSPHRASE))
+        sealed = db.session.execute(select(Envelope.sealed).where(Envelope.campaign_id == cid)).scalars().all()
+        sealed += db.session.execute(select(InboxEnvelope.sealed).where(InboxEnvelope.campaign_id == cid)).scalars().all()
+        return {box.decrypt(s)[:1] for s in sealed}
+
+
 @pytest.mark.parametrize("pool", [False, True], ids=["in-process", "pool"])
-def test_counted_results_equal_those_of_the_submitted_ballots(app, make_campaign, pool):
+def test_counted_results_equal_those_of_the_submitted_ballots(app, make_campaign, pool, monkeypatch):
     if pool:  # force the process pool with small chunks
         app.config.update(COUNT_POOL_THRESHOLD=1, COUNT_CHUNK=7, COUNT_WORKERS=2)
     cid = make_campaign(code="par", min_group_size=1)
+    # Every other ballot sealed as before packing (a campaign open across the upgrade).
+    packed_layout, turn = ballots._layout, iter(range(10 ** 6))
+    monkeypatch.setattr(ballots, "_layout", lambda c: packed_layout(c) if next(turn) % 2 else None)
     long_form = submit_random(app, cid, 30)
+    assert sealed_formats(app, cid) == {b"\x01", b"\x02"}
     seen = []
     with app.app_context():
         campaign = db.session.get(Campaign, cid)

@@ -191,6 +191,7 @@ def test_sheet_number_with_check_digit_and_qr_prefix(app, paper_campaign, batch,
 
 def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign, batch, clerks, as_user, rows):
     from survey_app.ballots import operations as ballots
+    from survey_app import results
     from survey_app.ballots import keys, sealing
     number = batch[4]
     for username in ("clerk", "clerk2"):
@@ -199,11 +200,14 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
         campaign = db.session.get(Campaign, paper_campaign)
         private = keys.unlock_private_key(campaign, PASSPHRASE)
         payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
-    assert set(payload) == {"v", "g", "a", "c"}
+        lay = results.campaign_layout(campaign)
+    # the ratings packed in the campaign's layout, every other answer spelt out
+    assert set(payload) == {"v", "g", "a", "c", "r", "k"} and payload["k"] == lay.digest
     assert payload["g"] == "hall"
-    assert str(number) not in [str(x) for a in payload["a"] for x in a]
+    answers = sealing.answers(payload, lay)
+    assert str(number) not in [str(x) for a in answers for x in a]
     assert sheets.sheet_label(number) not in str(payload)
-    options = {(t, item): opt for t, item, opt in payload["a"]}
+    options = {(t, item): opt for t, item, opt in answers}
     assert options[(None, "q01")] == "online"  # letter B of the single-choice item
     assert {opt for (t, _i), opt in options.items() if t} == {"A"}
 
