@@ -100,31 +100,57 @@ def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
 #: databases) -> envelope size; targets, groups and questionnaire are fixed once open
 _SIZES: dict[bytes, int] = {}
 
+
 def envelope_size(campaign: Campaign) -> int:
     """The padded size of every envelope of the campaign: that of the largest ballot it allows.
 
     Every item answered, for every target, with its longest option (all options of a
     multiple choice), every comment at its maximum length (2 bytes a unit, whatever the
-    characters: see `sealing`), under the longest group code. Then an envelope's length says nothing of what it holds.
+    characters: see `sealing`), under the longest group code, its ratings packed in the
+    campaign's layout. Then an envelope's length says nothing of what it holds.
+
+    Once a campaign holds an envelope, its length is the campaign's for good: a campaign
+    that was open when ratings began to travel packed keeps the larger size of the
+    envelopes it had received, so that no envelope's length tells on which side of the
+    upgrade it was sealed.
     """
     key = campaign.public_key
-    if key not in _SIZES:
-        q = campaign.questionnaire_version.parsed
-        targets = [t.code for t in campaign.targets]
-        scale = max((o.code for o in q.scale.options), key=len)
-        largest = BallotContent()
-        for item, target in asked(q, None, targets):  # what any group may be asked
-            if item.type == "text":
-                largest.comments.append((target, item.code, "字" * text_limit(item)))
-            elif item.type == "rating":
-                largest.answers.append((target, item.code, scale))
-            elif item.type == "multiple":
-                largest.answers.append((target, item.code, " ".join(o.code for o in item.options)))
-            else:
-                largest.answers.append((target, item.code, max((o.code for o in item.options), key=len)))
-        group = max((g.code for g in campaign.groups), key=len, default="")
-        _SIZES[key] = sealing.padded_size(largest.to_envelope(campaign.questionnaire_version_id, group))
-    return _SIZES[key]
+    if key in _SIZES:
+        return _SIZES[key]
+    received = _received_size(campaign.id)
+    if received is not None:
+        _SIZES[key] = received
+        return received
+    return sealing.padded_size(_largest(campaign), _layout(campaign))
+
+
+def _received_size(campaign_id: int) -> int | None:
+    """The padded size of the campaign's envelopes received so far, or None before the first."""
+    for model in (InboxEnvelope, Envelope):
+        length = db.session.execute(select(func.length(model.sealed)).where(model.campaign_id == campaign_id)
+                                    .limit(1)).scalar()
+        if length is not None:
+            return int(length) - sealing.SEAL_OVERHEAD
+    return None
+
+
+def _largest(campaign: Campaign) -> dict:
+    """The largest ballot the campaign allows, as sealed (see `envelope_size`)."""
+    q = campaign.questionnaire_version.parsed
+    targets = [t.code for t in campaign.targets]
+    scale = max((o.code for o in q.scale.options), key=len)
+    largest = BallotContent()
+    for item, target in asked(q, None, targets):  # what any group may be asked
+        if item.type == "text":
+            largest.comments.append((target, item.code, "字" * text_limit(item)))
+        elif item.type == "rating":
+            largest.answers.append((target, item.code, scale))
+        elif item.type == "multiple":
+            largest.answers.append((target, item.code, " ".join(o.code for o in item.options)))
+        else:
+            largest.answers.append((target, item.code, max((o.code for o in item.options), key=len)))
+    group = max((g.code for g in campaign.groups), key=len, default="")
+    return largest.to_envelope(campaign.questionnaire_version_id, group)
 
 
 _LAYOUTS: dict[bytes, packing.Layout] = {}

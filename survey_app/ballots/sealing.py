@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import nacl.bindings
 import nacl.exceptions
 import nacl.pwhash
 import nacl.secret
@@ -23,6 +24,8 @@ from . import packing
 #: to one size (`size=` below, the largest ballot its questionnaire allows), so that their
 #: length does not tell how long a comment was or how many items were answered.
 PAD_BLOCK = 512
+#: what sealing adds to the plain text: an ephemeral public key and a MAC
+SEAL_OVERHEAD = nacl.bindings.crypto_box_SEALBYTES
 
 _KDF = {
     "moderate": (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
@@ -147,13 +150,10 @@ def answers(payload: dict, lay: packing.Layout) -> list[list]:
     return [list(a) for a in packing.unpack(lay, vector, choices)]
 
 
-def padded_size(ballot: dict) -> int:
-    """The padded length of this ballot: the `size` to seal every smaller ballot to.
-
-    Measured unpacked: a campaign's envelopes keep the size they had before packing, and a
-    packed ballot is smaller than its unpacked self whenever packing saves anything (it is
-    sealed unpacked otherwise, see `seal`)."""
-    raw = len(encode(ballot))
+def padded_size(ballot: dict, lay: packing.Layout | None = None) -> int:
+    """The padded length of this ballot (packed in `lay`, as `seal` packs it): the `size`
+    to seal every smaller ballot to."""
+    raw = len(encode(ballot, lay if lay is not None and lay.width else None))
     return raw + (-raw % PAD_BLOCK)
 
 

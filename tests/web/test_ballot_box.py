@@ -247,6 +247,28 @@ def test_every_envelope_of_a_campaign_has_the_size_of_its_largest_ballot(app, ca
         assert len(sizes) == 1 and sizes.pop() == ballots.envelope_size(campaign) + 48
 
 
+def test_a_campaign_open_across_the_packing_upgrade_keeps_the_size_of_its_envelopes(app, campaign_id, monkeypatch):
+    from survey_app.ballots.validation import BallotContent
+    monkeypatch.setattr(ballots, "_SIZES", {})
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        unpacked = sealing.padded_size(ballots._largest(campaign))  # the size before ratings were packed
+        packed = ballots.envelope_size(campaign)
+        assert packed < unpacked, "packing the ratings makes the campaign's envelopes smaller"
+        # An envelope received before the upgrade: every later one has its size.
+        db.session.add(InboxEnvelope(campaign_id=campaign_id, group_id=campaign.group("staff").id,
+                                     sealed=sealing.seal(campaign.public_key, {"a": [], "c": []}, size=unpacked)))
+        db.session.commit()
+        campaign = db.session.get(Campaign, campaign_id)
+        sealed = ballots._seal(campaign, campaign.group("staff"), BallotContent())
+        assert len(sealed) == unpacked + sealing.SEAL_OVERHEAD
+        assert sealing.open_envelope(keys.unlock_private_key(campaign, PASSPHRASE), sealed)["r"] is not None
+    monkeypatch.setattr(ballots, "_SIZES", {})  # another process, after a restart
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert ballots.envelope_size(campaign) == unpacked
+
+
 def test_envelopes_open_to_what_was_sealed_in_both_layouts():
     from nacl.public import PrivateKey
     key = PrivateKey.generate()
