@@ -139,12 +139,19 @@ def _worker_engine(url: str):
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _map(dbapi_connection, _record):
-            dbapi_connection.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+            map_file(dbapi_connection.execute)
     return engine
 
 
 #: SQLite caps it at its build's SQLITE_MAX_MMAP_SIZE (2 GB by default)
 _MMAP_BYTES = 1 << 34
+
+
+def map_file(execute) -> None:
+    """SQLite: let this connection read the file through a memory map (reads only: SQLite
+    still writes through its pager). Counting maps it too, for listing and deleting the box:
+    walking the box's B-tree and overflow chains then costs about half as much."""
+    execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
 
 
 def _read_and_open(campaign_id: int, ids: list[str]) -> tuple[list, list[str]]:

@@ -251,12 +251,19 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     campaign_id = campaign.id
     counting.start_run(campaign_id)
     try:
-        return _count(campaign, private, officers, progress)
+        total = _count(campaign, private, officers, progress)
     except BaseException:
         db.session.rollback()
-        raise
-    finally:
         counting.end_run(campaign_id)
+        raise
+    # Counted. On SQLite the run stays recorded until the file is rebuilt without the box's
+    # pages (`mixing.empty_box`); if readers or a writer keep it from that now, the next
+    # mix's scrub rebuilds it and ends the run.
+    if mixing.scrub_files():
+        counting.end_run(campaign_id)
+    if progress:
+        progress(2 * total, 2 * total)
+    return total
 
 
 def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
@@ -265,6 +272,9 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     config = current_app.config
     campaign_id = campaign.id
     mixing.mix(final=campaign_id)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if not postgres:  # the counting transaction's connection (it keeps the map when it goes back to the pool)
+        counting.map_file(db.session.connection().exec_driver_sql)
     ids = counting.box_ids(campaign_id)
     total = len(ids)
     counting.report_progress(campaign_id, 0, total=total)
@@ -276,15 +286,13 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     # Chunks small enough that every worker has several (and the first and last ones, which
     # nobody overlaps, are short), large enough to cost little.
     reading = min(max(min(chunk, -(-total // (8 * workers))), 250), 10000)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
     # Ballots are stored as their chunk comes in, while the workers open the next ones; the
     # chunks are random parts of the box (`counting.open_box`) shuffled here, so no mapping
     # back is kept. PostgreSQL records progress from other connections meanwhile. SQLite has
     # one writer: while the counting transaction writes, no other connection can record
     # progress, so it starts writing once half the envelopes are opened, says "storing" once,
-    # beforehand, and then empties the box (zeroing 13 KB an envelope takes about half as
-    # long as opening it) while the workers open the rest from the last commit, which their
-    # connections still see.
+    # beforehand, and then empties the box (`mixing.empty_box`) while the workers open the
+    # rest from the last commit, which their connections still see.
     writing = postgres
     early_empty = not postgres and counting.pooled(total)
     rng = secrets.SystemRandom()
@@ -345,9 +353,6 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     db.session.flush()
     destroy_box(campaign)
     db.session.commit()
-    mixing.scrub_files()
-    if progress:
-        progress(2 * total, 2 * total)
     return total
 
 

@@ -422,3 +422,47 @@ def test_postgresql_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothin
     assert not any(h in dump for h in hexed), "a backup made after counting holds an envelope"
     assert not any(k.hex().encode() in dump for k in keys)
     assert_unrelated(list(range(N)), scenario.opened_in_storage_order("b.ctid"), what="opened ballots")
+
+
+def test_sqlite_a_rebuild_kept_waiting_after_counting_is_done_by_the_next_mix(app, backend, make_campaign, monkeypatch):
+    """Counting deletes the box without zeroing it and rebuilds the file after its commit; a
+    writer holding the file then leaves the counting run recorded, and the next mix rebuilds."""
+    if backend != "sqlite":
+        pytest.skip("the SQLite file format")
+    import sqlite3
+
+    from survey_app.ballots import mixing
+    from survey_app.models import CountingRun
+    from tests.web.test_counting import submit_random
+    path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    wal = Path(str(path) + "-wal")
+    files = lambda: path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")  # noqa: E731
+    cid = make_campaign(code="rebuild", min_group_size=1)
+    submit_random(app, cid, 12)
+    with app.app_context():
+        mixing.mix(final=cid)
+        assert mixing.scrub_files()
+        envelopes = {s: i for i, s in enumerate(db.session.execute(select(Envelope.sealed)).scalars())}
+    assert len(envelopes) == 12 and found(files(), envelopes) == set(range(12)), "the reader sees the box"
+    real = mixing.scrub_files
+
+    def kept_waiting(*args, **kwargs):
+        side = sqlite3.connect(path)
+        side.execute("BEGIN IMMEDIATE")  # another writer holds the file for longer than the scrub waits
+        try:
+            return real(attempts=1, wait_ms=50)
+        finally:
+            side.rollback()
+            side.close()
+
+    monkeypatch.setattr(mixing, "scrub_files", kept_waiting)
+    with app.app_context():
+        assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 12
+        assert db.session.get(Campaign, cid).counted_at is not None
+        assert db.session.get(CountingRun, cid) is not None, "the run stays until the file is rebuilt"
+    assert found(files(), envelopes), "the freed pages of the box wait for the rebuild"
+    monkeypatch.setattr(mixing, "scrub_files", real)
+    with app.app_context():
+        assert mixing.mix() == 0  # nothing to mix: it rebuilds the file all the same
+        assert db.session.get(CountingRun, cid) is None
+    assert not found(files(), envelopes), "no envelope survives the rebuild"
