@@ -98,6 +98,8 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
         campaign = db.session.get(Campaign, cid)
         campaign.status = "closed"  # the box is full: close without mixing anything more
         db.session.commit()
+        from survey_app.ballots import mixing
+        mixing.scrub_files()  # as closing leaves it: the WAL copied into the file and truncated
         return cid, size
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
+import numpy as np
 from flask import current_app
 from nacl.public import PrivateKey, SealedBox
 from sqlalchemy import delete, insert, select, update
@@ -195,10 +196,20 @@ def pooled(total: int) -> bool:
     return not _in_process(total) and _worker_url() is not None
 
 
+def shuffle(items: list) -> None:
+    """Put the items in a uniformly random order, in place, drawn from the operating
+    system's randomness: each item gets 8 random bytes of one read, and they are sorted by
+    them. (`secrets.SystemRandom().shuffle` makes a system call an item: 0.5 s for 200,000,
+    on the counting's critical path; two of 200,000 keys are equal with a chance of 1 in 10^9.)"""
+    if len(items) > 1:
+        order = np.argsort(np.frombuffer(secrets.token_bytes(8 * len(items)), dtype=np.uint64), kind="stable")
+        items[:] = [items[i] for i in order]
+
+
 def box_ids(campaign_id: int) -> list[str]:
     """The ids of the campaign's envelopes in the box, in a fresh random order."""
     ids = list(db.session.execute(select(Envelope.id).where(Envelope.campaign_id == campaign_id)).scalars())
-    secrets.SystemRandom().shuffle(ids)
+    shuffle(ids)
     return ids
 
 

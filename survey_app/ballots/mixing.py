@@ -293,11 +293,16 @@ def scrub_files(attempts: int = 5, wait_ms: int = 2000) -> bool:
         try:
             owed = _rebuild_owed(conn)
             if owed:
+                # The copy VACUUM builds is kept in memory, not in a temporary file beside
+                # the database (it holds the live rows only: the ballots, never the box).
+                conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
                 try:
                     conn.exec_driver_sql("VACUUM")
                 except OperationalError:  # another writer held the file: the next scrub rebuilds
                     log.warning("rebuilding the database file after counting waits for the next scrub")
                     return False
+                finally:
+                    conn.exec_driver_sql("PRAGMA temp_store = DEFAULT")
                 conn.execute(delete(CountingRun).where(CountingRun.campaign_id.in_(owed)))
                 conn.commit()
             for attempt in range(attempts):

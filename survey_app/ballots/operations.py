@@ -6,7 +6,6 @@ shuffled batch. Counting opens the envelopes in shuffled order, keeps no mapping
 then destroys the envelopes and the key that opened them.
 """
 import logging
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -295,7 +294,6 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     # rest from the last commit, which their connections still see.
     writing = postgres
     early_empty = not postgres and counting.pooled(total)
-    rng = secrets.SystemRandom()
     receipts: list[str] = []
     ballot_rows, comment_rows = [], []
     opened = stored = 0
@@ -311,7 +309,7 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
         return done
 
     for part, fingerprints in counting.open_box(private, lay, campaign_id, ids, reading):
-        rng.shuffle(part)
+        counting.shuffle(part)
         receipts += fingerprints
         opened += len(part)
         for group_code, version, ratings, choices, comments in part:

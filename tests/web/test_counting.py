@@ -382,3 +382,18 @@ def test_sensitivity_is_kept_with_the_results_for_every_app_server(app, make_cam
     assert calls == [{}, {"exclude_flagged": True}]  # nothing scored again
     with app.app_context():
         assert adapter.results(db.session.get(Campaign, cid)) == adapter.compute(db.session.get(Campaign, cid))
+
+
+def test_the_counting_shuffle_draws_every_order_equally_often():
+    """A chi-square test over the 24 orders of 4 items, 24,000 shuffles: a biased or fixed
+    shuffle fails it (its 0.1 % critical value for 23 degrees of freedom is 49.7)."""
+    from collections import Counter
+    seen = Counter()
+    for _ in range(24000):
+        items = ["a", "b", "c", "d"]
+        counting.shuffle(items)
+        seen[tuple(items)] += 1
+    assert len(seen) == 24 and all(sorted(order) == ["a", "b", "c", "d"] for order in seen)
+    chi2 = sum((n - 1000) ** 2 / 1000 for n in seen.values())
+    assert chi2 < 49.7, chi2
+    assert counting.shuffle([]) is None and counting.shuffle(one := ["x"]) is None and one == ["x"]
