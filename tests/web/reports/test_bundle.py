@@ -100,3 +100,26 @@ def test_ranking_hidden_when_the_campaign_shows_no_ranks(app, client, counted_ca
     html = client.get("/results/rep").get_data(as_text=True)
     assert "public-ranking" not in html and "Unit 1" not in html
     assert "/results/rep/bundle.zip" in html
+
+
+def test_the_public_page_never_reads_the_bundle_itself(app, client, published_campaign):
+    """The bundle is large (69 MB at 200,000 ballots): the public page asks only whether there is one."""
+    from sqlalchemy import event
+
+    from survey_app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        html = client.get("/results/rep").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "/results/rep/bundle.zip" in html
+    assert any("campaigns" in s for s in statements)
+    assert not [s for s in statements if "published_bundle" in s.replace("published_bundle IS NOT NULL", "")]
+    assert client.get("/results/rep/bundle.zip").status_code == 200
