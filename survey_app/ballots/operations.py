@@ -326,7 +326,7 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
             if early_empty and 2 * opened >= total:
                 counting.report_progress(campaign_id, 0, phase="storing")
                 writing = True
-                if mixing.empty_box(campaign_id) != total:
+                if mixing.empty_box(campaign_id, expected=total) != total:
                     raise mixing.BoxNotEmptied()
         if writing:
             stored += flush(everything=False)

@@ -397,3 +397,34 @@ def test_the_counting_shuffle_draws_every_order_equally_often():
     chi2 = sum((n - 1000) ** 2 / 1000 for n in seen.values())
     assert chi2 < 49.7, chi2
     assert counting.shuffle([]) is None and counting.shuffle(one := ["x"]) is None and one == ["x"]
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["another-box-seen", "another-box-mixed-in-meanwhile"])
+def test_emptying_the_box_at_counting_never_takes_another_campaigns_envelopes(app, make_campaign, monkeypatch, alone):
+    """SQLite empties the whole box table when the counted campaign is alone in it; another
+    campaign's envelopes are kept, and if they arrive unseen the count rolls back."""
+    from survey_app.ballots import mixing
+    app.config.update(COUNT_POOL_THRESHOLD=1, COUNT_WORKERS=2, COUNT_CHUNK=3)  # the early empty
+    cid, other = make_campaign(code="one", min_group_size=1), make_campaign(code="two", min_group_size=1)
+    submit_random(app, cid, 8)
+    submit_random(app, other, 6, seed=2)
+    with app.app_context():
+        mixing.mix(final=other)  # the other campaign's envelopes are in the box too
+        boxed = db.session.execute(select(func.count()).select_from(Envelope)
+                                   .where(Envelope.campaign_id == other)).scalar_one()
+    assert boxed == 6
+    if alone:  # as if the other campaign's envelopes came in between the look and the delete
+        monkeypatch.setattr(mixing, "_alone_in_box", lambda campaign_id: True)
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        if alone and not postgres:
+            with pytest.raises(mixing.BoxNotEmptied):
+                ballots.count(db.session.get(Campaign, cid), PASSPHRASE)
+            assert db.session.get(Campaign, cid).counted_at is None
+        else:
+            assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 8
+        left = dict(db.session.execute(select(Envelope.campaign_id, func.count()).group_by(Envelope.campaign_id)).all())
+        left.update(dict(db.session.execute(select(InboxEnvelope.campaign_id, func.count())
+                                            .group_by(InboxEnvelope.campaign_id)).all()))
+    assert left.get(other) == 6
+    assert left.get(cid, 0) == (8 if alone and not postgres else 0)
