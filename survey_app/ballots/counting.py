@@ -226,9 +226,10 @@ def box_ids(campaign_id: int) -> list[str]:
 def open_box(private, lay: packing.Layout, campaign_id: int, ids: list[str], size: int) -> Iterator[tuple]:
     """(opened, fingerprints) per chunk of `size` of the envelopes with these ids.
 
-    The ids come shuffled (`box_ids`), and each chunk is a run of that random order: every chunk is a random part of the box, whatever order the box's ids, pages or
-    batches have, so its ballots can be stored as it comes in (shuffled within the chunk)
-    and the stored order is still a uniformly random one. Few envelopes are opened in this
+    The ids come shuffled (`box_ids`), and each chunk is a run of that random order: every
+    chunk is a random part of the box, whatever order the box's ids, addresses, pages or
+    batches have, so its ballots can be stored as it comes in (in the order of their fresh
+    ids) and the stored order is still a uniformly random one. Few envelopes are opened in this
     process. Many go to a pool of COUNT_WORKERS processes, each reading its chunks from the
     database and opening them, so this process only hands out ids and collects the small
     opened ballots; chunks come back in the order they were handed out.

@@ -20,8 +20,9 @@ The mixer leaves no trace of the rows it removes:
   burnt code with its envelope survives.
 
 After counting, `destroy_box` drops the campaign's partition (PostgreSQL) or deletes its
-envelopes (SQLite: the file is rebuilt without them after the commit), and destroys the sealed half of its key and the counting officers'
-sealed shares the same way (`rewrite_without`: a rewrite of those small tables on PostgreSQL).
+envelopes (SQLite: the file is rebuilt without them after the commit), and destroys the
+sealed half of its key and the counting officers' sealed shares the same way
+(`rewrite_without`: a rewrite of those small tables on PostgreSQL).
 """
 import logging
 import secrets
