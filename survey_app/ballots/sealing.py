@@ -96,7 +96,7 @@ def encode(ballot: dict, lay: packing.Layout | None = None) -> bytes:
     head = {**ballot, "c": [[c[0], c[1], len(t.encode("utf-16-le")) // 2] for c, t in zip(ballot["c"], texts)]}
     vector = b""
     marker = _COMPACT
-    if lay is not None:
+    if lay is not None and lay.width:  # a campaign with no rating item has nothing to pack
         vector, rest = packing.split(lay, ballot["a"])
         head.update(a=rest, k=lay.digest, n=len(vector))
         marker = _PACKED
@@ -153,14 +153,14 @@ def answers(payload: dict, lay: packing.Layout) -> list[list]:
 def padded_size(ballot: dict, lay: packing.Layout | None = None) -> int:
     """The padded length of this ballot (packed in `lay`, as `seal` packs it): the `size`
     to seal every smaller ballot to."""
-    raw = len(encode(ballot, lay if lay is not None and lay.width else None))
+    raw = len(encode(ballot, lay))
     return raw + (-raw % PAD_BLOCK)
 
 
 def seal(public_key: bytes, ballot: dict, size: int | None = None, lay: packing.Layout | None = None) -> bytes:
     """Seal the ballot padded to `size` bytes (or to the next multiple of PAD_BLOCK), its
     ratings packed in the layout `lay` when one is given and packing makes it no larger."""
-    raw = encode(ballot, lay if lay is not None and lay.width else None)
+    raw = encode(ballot, lay)
     if size is not None and len(raw) > size and raw[:1] == _PACKED:
         raw = encode(ballot)  # packing's few bytes of header on a ballot of almost no ratings
     if size is not None and len(raw) > size:
