@@ -25,6 +25,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from datetime import date
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
     from survey_app.ballots import operations as ballots
     from survey_app.designer.operations import save_questionnaire
     from survey_app.extensions import db
-    from survey_app.models import Campaign, Envelope, Target, User
+    from survey_app.models import Campaign, Envelope, Target, TurnoutDay, User
     q = questionnaires.template("sector_style")
     per_target = [i.code for i in q.rating_items() if i.per_target]
     n_targets = max(1, -(-n_answers // len(per_target)))
@@ -90,17 +91,35 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
                campaign_layout(campaign))
         cid = campaign.id
         chunks = [job + (min(CHUNK, n_ballots - start), start) for start in range(0, n_ballots, CHUNK)]
+        received: dict[int, int] = {}
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for sealed in pool.map(_seal_chunk, chunks):
                 db.session.execute(insert(Envelope.__table__), [
                     {"campaign_id": cid, "id": secrets.token_hex(16), "group_id": g, "sealed": s} for g, s in sealed])
+                for g, _s in sealed:
+                    received[g] = received.get(g, 0) + 1
+        # turnout as submissions tick it (one day's worth)
+        db.session.execute(insert(TurnoutDay.__table__), [{"campaign_id": cid, "group_id": g, "day": date(2026, 3, 1),
+                                                           "count": n} for g, n in received.items()])
         db.session.commit()
         campaign = db.session.get(Campaign, cid)
         campaign.status = "closed"  # the box is full: close without mixing anything more
         db.session.commit()
         from survey_app.ballots import mixing
         mixing.scrub_files()  # as closing leaves it: the WAL copied into the file and truncated
+        settle(db)
         return cid, size
+
+
+def settle(db) -> None:
+    """Let the build's writes reach the disk before anything is timed, as a box filled over
+    the weeks of a campaign has: otherwise the kernel (and PostgreSQL's checkpointer) still
+    write hundreds of MB behind the count, and truncating or rewriting files waits on them."""
+    from sqlalchemy import text
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("CHECKPOINT"))
+        db.session.commit()
+    os.sync()
 
 
 def bare_opening_rate(app, cid: int) -> tuple[float, int]:

@@ -99,13 +99,20 @@ def running(campaign_id: int) -> bool:
 _WORKER: dict = {}
 
 
-def _init_worker(private_key: bytes, lay: packing.Layout, url: str | None = None) -> None:
-    _WORKER.update(box=SealedBox(PrivateKey(private_key)), layout=lay, url=url, engine=None)
+def _init_worker(lay: packing.Layout, url: str | None = None) -> None:
+    _WORKER.update(layout=lay, url=url, engine=None, key=None, box=None)
 
 
-def _open_chunk(sealed: list[bytes]) -> tuple[list, list[str]]:
+def _box(private_key: bytes) -> SealedBox:
+    """The opening box of this key, made once per process and count."""
+    if _WORKER.get("key") != private_key:
+        _WORKER.update(key=private_key, box=SealedBox(PrivateKey(private_key)))
+    return _WORKER["box"]
+
+
+def _open_chunk(private_key: bytes, sealed: list[bytes]) -> tuple[list, list[str]]:
     """Open envelopes into (group code, version id, ratings, choices, comments) and their fingerprints."""
-    box, lay = _WORKER["box"], _WORKER["layout"]
+    box, lay = _box(private_key), _WORKER["layout"]
     opened = []
     for envelope in sealed:
         payload = sealing.decode(box.decrypt(envelope))
@@ -160,17 +167,27 @@ def map_file(execute) -> None:
     execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
 
 
-def _read_and_open(campaign_id: int, ids: list[str]) -> tuple[list, list[str]]:
+def _connection():
+    if _WORKER["engine"] is None:
+        _WORKER["engine"] = _worker_engine(_WORKER["url"])
+    return _WORKER["engine"].connect()
+
+
+def _connect() -> None:
+    """In a worker, while the count unlocks its key and lists the box: open the connection
+    (PostgreSQL starts a server process for it) and keep it for the chunks."""
+    _connection().close()
+
+
+def _read_and_open(private_key: bytes, campaign_id: int, ids: list[str]) -> tuple[list, list[str]]:
     """In a worker: read these envelopes of the box itself, then open them.
 
     Each worker reads through a connection of its own (the parent's pool is never used in a
     child, and this one is made after the fork), so the envelopes' bytes do not pass
     through the parent and a pipe."""
-    if _WORKER["engine"] is None:
-        _WORKER["engine"] = _worker_engine(_WORKER["url"])
-    with _WORKER["engine"].connect() as conn:
+    with _connection() as conn:
         sealed = _read(conn, campaign_id, ids)
-    return _open_chunk(sealed)
+    return _open_chunk(private_key, sealed)
 
 
 def _context():
@@ -223,46 +240,82 @@ def box_ids(campaign_id: int) -> list[str]:
     return ids
 
 
-def open_box(private, lay: packing.Layout, campaign_id: int, ids: list[str], size: int) -> Iterator[tuple]:
+class Openers:
+    """Where a count opens its envelopes: this process, or a pool of COUNT_WORKERS
+    processes (`pooled`), started as the count begins.
+
+    `Openers(lay, expected)` starts the pool at once when `expected` (the ballots received,
+    an upper bound of the envelopes) asks for one, and has each worker open its database
+    connection: that happens while the count unlocks the key and lists the box, which
+    leaves a core free. Otherwise the pool starts when `open_box` first needs it. The key
+    goes to the workers with their chunks, once it is unlocked, never before. Use it in a
+    `with`: leaving it stops the workers and forgets the key in this process.
+    """
+
+    def __init__(self, lay: packing.Layout, expected: int = 0):
+        self.lay, self.pool = lay, None
+        if pooled(expected):
+            self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        workers = current_app.config.get("COUNT_WORKERS", 2)
+        url = _worker_url()
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+                                        initargs=(self.lay, url))
+        if url is not None:
+            for _ in range(workers):
+                self.pool.submit(_connect)
+        return self.pool
+
+    def __enter__(self) -> "Openers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:  # a count that failed or was abandoned opens nothing more
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        _WORKER.clear()
+
+
+def open_box(openers: Openers, private, campaign_id: int, ids: list[str], size: int) -> Iterator[tuple]:
     """(opened, fingerprints) per chunk of `size` of the envelopes with these ids.
 
     The ids come shuffled (`box_ids`), and each chunk is a run of that random order: every
     chunk is a random part of the box, whatever order the box's ids, addresses, pages or
     batches have, so its ballots can be stored as it comes in (in the order of their fresh
     ids) and the stored order is still a uniformly random one. Few envelopes are opened in this
-    process. Many go to a pool of COUNT_WORKERS processes, each reading its chunks from the
+    process. Many go to the pool of `openers`, each worker reading its chunks from the
     database and opening them, so this process only hands out ids and collects the small
     opened ballots; chunks come back in the order they were handed out.
     """
-    workers = current_app.config.get("COUNT_WORKERS", 2)
+    key = bytes(private)
     parts = [ids[at:at + size] for at in range(0, len(ids), size)]
     if _in_process(len(ids)):
-        _init_worker(bytes(private), lay)
+        _init_worker(openers.lay)
         connection = db.session.connection()
         for part in parts:
-            yield _open_chunk(_read(connection, campaign_id, part))
+            yield _open_chunk(key, _read(connection, campaign_id, part))
+        openers.close()
         return
-    url = _worker_url()
-    if url is None:  # the envelopes' bytes go through a pipe: a few chunks in flight at a time
+    pool = openers.pool or openers._start()
+    if _worker_url() is None:  # the envelopes' bytes go through a pipe: a few chunks in flight at a time
         connection = db.session.connection()
-        jobs = ((_open_chunk, _read(connection, campaign_id, part)) for part in parts)
-        window = 2 * workers
+        jobs = ((_open_chunk, key, _read(connection, campaign_id, part)) for part in parts)
+        window = 2 * current_app.config.get("COUNT_WORKERS", 2)
     else:
         # Every chunk handed out at once (a list of ids each): the workers keep opening
         # while this process stores or empties the box, and hold only small opened ballots.
-        jobs = ((_read_and_open, campaign_id, part) for part in parts)
+        jobs = ((_read_and_open, key, campaign_id, part) for part in parts)
         window = len(parts)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
-                             initargs=(bytes(private), lay, url)) as pool:
-        pending = []
-        try:
-            for job in jobs:
-                pending.append(pool.submit(*job))
-                # Hand back the finished chunks in order.
-                while len(pending) > window:
-                    yield pending.pop(0).result()
-            while pending:
-                yield pending.pop(0).result()
-        except BaseException:  # the count failed or was abandoned: open nothing more
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    pending = []
+    for job in jobs:
+        pending.append(pool.submit(*job))
+        # Hand back the finished chunks in order.
+        while len(pending) > window:
+            yield pending.pop(0).result()
+    while pending:
+        yield pending.pop(0).result()
+    openers.close()  # every chunk is in: the workers go, with the key

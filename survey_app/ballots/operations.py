@@ -243,18 +243,22 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
     """
+    from .. import results
+
     passphrases = keys.as_positions(campaign, passphrases)
-    private = keys.unlock_private_key(campaign, passphrases)
-    # Who took part, for the audit log (names and positions, never a passphrase).
-    officers = keys.took_part(campaign, passphrases)
     campaign_id = campaign.id
-    counting.start_run(campaign_id)
-    try:
-        total = _count(campaign, private, officers, progress)
-    except BaseException:
-        db.session.rollback()
-        counting.end_run(campaign_id)
-        raise
+    # The workers start while the key is unlocked (`counting.Openers`).
+    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers:
+        private = keys.unlock_private_key(campaign, passphrases)
+        # Who took part, for the audit log (names and positions, never a passphrase).
+        officers = keys.took_part(campaign, passphrases)
+        counting.start_run(campaign_id)
+        try:
+            total = _count(campaign, private, officers, progress, openers)
+        except BaseException:
+            db.session.rollback()
+            counting.end_run(campaign_id)
+            raise
     # Counted. On SQLite the run stays recorded until the file is rebuilt without the box's
     # pages (`mixing.empty_box`); if readers or a writer keep it from that now, the next
     # mix's scrub rebuilds it and ends the run.
@@ -265,9 +269,13 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     return total
 
 
-def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
-    from .. import results
+def _received(campaign_id: int) -> int:
+    """Ballots received by the campaign (turnout): at least as many as its envelopes."""
+    return int(db.session.execute(select(func.coalesce(func.sum(TurnoutDay.count), 0))
+                                  .where(TurnoutDay.campaign_id == campaign_id)).scalar_one())
 
+
+def _count(campaign: Campaign, private, officers: list[dict], progress, openers: counting.Openers) -> int:
     config = current_app.config
     campaign_id = campaign.id
     mixing.mix(final=campaign_id)
@@ -279,7 +287,6 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
     counting.report_progress(campaign_id, 0, total=total)
     targets = {t.code: t.id for t in campaign.targets}
     groups = {g.code: g.id for g in campaign.groups}
-    lay = results.campaign_layout(campaign)
     chunk = max(int(config.get("COUNT_CHUNK", 4000)), 1)
     workers = max(int(config.get("COUNT_WORKERS", 2)), 1)
     # Chunks small enough that every worker has several (and the first and last ones, which
@@ -312,7 +319,7 @@ def _count(campaign: Campaign, private, officers: list[dict], progress) -> int:
             comment_rows.clear()
         return done
 
-    for part, fingerprints in counting.open_box(private, lay, campaign_id, ids, reading):
+    for part, fingerprints in counting.open_box(openers, private, campaign_id, ids, reading):
         counting.shuffle(part)
         receipts += fingerprints
         opened += len(part)

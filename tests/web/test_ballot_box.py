@@ -132,12 +132,19 @@ def test_no_time_on_any_ballot_table(app):
 
 
 def test_sqlite_ballot_tables_have_no_rowid(app, backend):
+    """Opened ballots, comments, receipts and the inbox have no rowid, which would number
+    them in the order they were written; the box has one, which numbers its envelopes in the
+    mixer's shuffled order (the forensic tests check that order), and keeps its key in an index."""
     if backend != "sqlite":
         pytest.skip("rowid is SQLite's")
     with app.app_context():
-        for table in ("envelopes", "ballots", "comments", "receipts"):
-            sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": table}).scalar_one()
-            assert "WITHOUT ROWID" in sql, table
+        def ddl(table):
+            return db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": table}).scalar_one()
+        for table in ("envelope_inbox", "ballots", "comments", "receipts"):
+            assert "WITHOUT ROWID" in ddl(table), table
+        assert "WITHOUT ROWID" not in ddl("envelopes")
+        indexes = db.session.execute(text("PRAGMA index_list(envelopes)")).all()
+        assert [(i.unique, i.origin) for i in indexes] == [(1, "pk")]
 
 
 def test_envelope_length_hides_comment_length(app, campaign_id):

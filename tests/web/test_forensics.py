@@ -85,7 +85,10 @@ class SqliteFile:
         return k if k <= x else m
 
     def entries(self, root: int):
-        """(local payload, first overflow page or 0) of every entry of the B-tree at `root`."""
+        """(local payload, first overflow page or 0, where) of every entry of the B-tree at
+        `root`; `where` orders cells as they were written: their first overflow page when
+        they have one, else their page and, within it, their offset from its end (a page's
+        cells are placed from its end on)."""
         stack = [root]
         while stack:
             number = stack.pop()
@@ -103,12 +106,13 @@ class SqliteFile:
                     i += 4
                     if kind == 5:  # table interior cells hold only a rowid
                         continue
+                start = i
                 size, i = _varint(page, i)
                 if kind == 13:
                     _rowid, i = _varint(page, i)
                 local = self._local(kind, size)
                 overflow = int.from_bytes(page[i + local:i + local + 4], "big") if local < size else 0
-                yield page[i:i + local], overflow
+                yield page[i:i + local], overflow, (overflow, 0) if overflow else (number, -start)
 
 
 def wal_commits(data: bytes) -> list[list[tuple[int, bytes]]]:
@@ -314,18 +318,23 @@ def test_sqlite_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothing_af
     wal_bytes = wal.read_bytes() if wal.exists() else b""
     assert not found(wal_bytes, envelopes), "the WAL holds no envelope once mixed"
 
-    # Physical order of the box: cells sorted by their first overflow page, as in the issue.
+    # Physical order of the box: cells in the order they were written (`SqliteFile.entries`).
     main = SqliteFile(path.read_bytes())
     with app.app_context():
         root = db.session.execute(text("SELECT rootpage FROM sqlite_master WHERE name = 'envelopes'")).scalar_one()
     by_head = {s[:16]: i for s, i in envelopes.items()}
-    overflow = {}
-    for local, first in main.entries(root):
+    written = {}
+    for local, _first, where in main.entries(root):
         hit = [i for head, i in by_head.items() if head in local]
-        assert len(hit) == 1 and first, "every box cell is one envelope with overflow pages"
-        overflow[hit[0]] = first
-    assert len(overflow) == N
-    assert_unrelated(*within_batches(scenario.batches, overflow), what="box cells within a batch")
+        assert len(hit) == 1, "every box cell is one envelope"
+        written[hit[0]] = where
+    assert len(written) == N
+    assert_unrelated(*within_batches(scenario.batches, written), what="box cells within a batch")
+    # The box is a rowid table (migration 0006): its rowids are its insertion order, the mixer's.
+    with app.app_context():
+        rowids = {by_head[bytes(s)[:16]]: r for r, s in db.session.execute(text("SELECT rowid, sealed FROM envelopes"))}
+    assert len(rowids) == N
+    assert_unrelated(*within_batches(scenario.batches, rowids), what="box rowids within a batch")
     # Every envelope is in the file exactly once: no copy left by the inbox in free pages,
     # freeblocks or unused space, and the free pages are zeroed.
     data = main.data

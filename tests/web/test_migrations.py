@@ -184,3 +184,48 @@ def test_0005_turns_a_one_passphrase_box_into_a_panel_of_one(app):
         flask_migrate.downgrade(revision="base")
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_0006_rebuilds_the_sqlite_box_as_a_rowid_table_keeping_every_envelope(app, make_campaign, backend):
+    """Envelopes sealed and mixed under 0005 (SQLite: WITHOUT ROWID) are the same bytes after
+    0006 and after its downgrade, and are counted into the results of what was submitted."""
+    from survey_app.ballots import mixing
+    from survey_app.ballots import operations as ballots
+    from survey_app.models import Campaign
+    from survey_app import results as adapter
+
+    from .conftest import PASSPHRASE
+    from .test_counting import assert_same, independent_results, submit_random
+
+    def box():
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT campaign_id, id, group_id, sealed FROM envelopes")).all()
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'envelopes'")).scalar() \
+                if backend == "sqlite" else None
+        return sorted((c, i, g, bytes(s)) for c, i, g, s in rows), ddl
+
+    with app.app_context():
+        db.drop_all()
+        flask_migrate.upgrade(revision="0005")
+    cid = make_campaign(code="box6", min_group_size=1)
+    long_form = submit_random(app, cid, 30)
+    with app.app_context():
+        mixing.mix(final=cid)  # all of them into the box
+        before, ddl = box()
+        assert len(before) == 30 and (backend != "sqlite" or "WITHOUT ROWID" in ddl)
+        flask_migrate.upgrade()
+        after, ddl = box()
+        assert after == before and (backend != "sqlite" or "WITHOUT ROWID" not in ddl)
+        flask_migrate.downgrade(revision="0005")
+        back, ddl = box()
+        assert back == before and (backend != "sqlite" or "WITHOUT ROWID" in ddl)
+        flask_migrate.upgrade()
+        assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 30
+        got = adapter.compute(db.session.get(Campaign, cid))
+        assert box()[0] == []
+    assert_same(got, independent_results(app, cid, long_form))
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
