@@ -48,7 +48,8 @@ def _seal_chunk(args):
         group = rng.choices(groups, weights=[45, 30, 15, 10][:len(groups)])[0]
         answers = [[t, item, rng.choice("AAABBC")] for t in targets for item in items]
         raw = sealing.encode({"v": version, "g": group[0], "a": answers, "c": []}, lay)  # as the app seals it
-        out.append((group[1], box.encrypt(raw + b"\0" * (size - len(raw)))))
+        sealed = box.encrypt(raw + b"\0" * (size - len(raw)))
+        out.append((group[1], sealed, sealing.fingerprint(sealed)))
     return out
 
 
@@ -95,8 +96,9 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for sealed in pool.map(_seal_chunk, chunks):
                 db.session.execute(insert(Envelope.__table__), [
-                    {"campaign_id": cid, "id": secrets.token_hex(16), "group_id": g, "sealed": s} for g, s in sealed])
-                for g, _s in sealed:
+                    {"campaign_id": cid, "id": secrets.token_hex(16), "group_id": g, "sealed": s, "receipt": r}
+                    for g, s, r in sealed])
+                for g, _s, _r in sealed:
                     received[g] = received.get(g, 0) + 1
         # turnout as submissions tick it (one day's worth)
         db.session.execute(insert(TurnoutDay.__table__), [{"campaign_id": cid, "group_id": g, "day": date(2026, 3, 1),

@@ -156,7 +156,8 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             if owed:  # a count could not rebuild the file: this mix does
                 scrub_files(attempts=3, wait_ms=300)
             return 0
-        columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed)
+        columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed,
+                   InboxEnvelope.receipt)
         if postgres:
             # Read and box without blocking anyone; then lock the inbox only for what needs it.
             rows = conn.execute(select(*columns)).all()
@@ -214,8 +215,8 @@ def _write(conn, model, batch: list) -> None:
     """Rows written in list order (one multi-row INSERT, or executemany), with fresh ids, so
     the physical order is the shuffled one; the forensic tests check it."""
     if batch:
-        conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id,
-                                      "group_id": r.group_id, "sealed": r.sealed} for r in batch])
+        conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id, "group_id": r.group_id,
+                                      "sealed": r.sealed, "receipt": r.receipt} for r in batch])
 
 
 def destroy_box(campaign_id: int) -> None:

@@ -7,18 +7,20 @@ then destroys the envelopes and the key that opened them.
 """
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import types as sa_types
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
 from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
                       Receipt, RespondentGroup, TurnoutDay)
-from ..models._types import random_id, utcnow
+from ..models._types import random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
@@ -193,7 +195,8 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
                 db.session.rollback()
                 find_code(code)  # says why
                 raise CodeRefused("used")
-        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed))
+        envelope = _inboxed(campaign.id, group.id, sealed)
+        receipt = envelope.receipt
         _tick_turnout(campaign.id, group.id, now.date())
         db.session.flush()
         mix_due = mixing.due(campaign.id)
@@ -202,7 +205,7 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         db.session.rollback()
         raise
     mixing.mix_if_due(campaign_id, mix_due)
-    return sealing.fingerprint(sealed)
+    return receipt
 
 
 def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotContent | None, day) -> None:
@@ -214,9 +217,16 @@ def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotCont
     handed in, and it is never scored).
     """
     if content is not None:
-        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id,
-                                     sealed=_seal(campaign, group, content)))
+        _inboxed(campaign.id, group.id, _seal(campaign, group, content))
     _tick_turnout(campaign.id, group.id, day)
+
+
+def _inboxed(campaign_id: int, group_id: int, sealed: bytes) -> InboxEnvelope:
+    """An envelope added to the inbox in the caller's transaction, with its receipt."""
+    envelope = InboxEnvelope(campaign_id=campaign_id, group_id=group_id, sealed=sealed,
+                             receipt=sealing.fingerprint(sealed))
+    db.session.add(envelope)
+    return envelope
 
 
 def destroy_box(campaign: Campaign) -> None:
@@ -247,14 +257,20 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
 
     passphrases = keys.as_positions(campaign, passphrases)
     campaign_id = campaign.id
-    # The workers start while the key is unlocked (`counting.Openers`).
-    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers:
-        private = keys.unlock_private_key(campaign, passphrases)
+    # The workers start (`counting.Openers`) and the box is listed while the officers'
+    # passphrases are derived, in a thread (argon2id leaves Python's lock free): the key is
+    # needed only once the first chunk is handed out. A wrong passphrase or too few of them
+    # end the run before anything is opened; the inbox, if closing left any paper
+    # envelopes in it, is then mixed into the box, where the next count finds them.
+    panel = keys.load_panel(campaign)
+    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
+            ThreadPoolExecutor(max_workers=1) as unlocking:
+        private = unlocking.submit(keys.recover, panel, passphrases)
         # Who took part, for the audit log (names and positions, never a passphrase).
         officers = keys.took_part(campaign, passphrases)
         counting.start_run(campaign_id)
         try:
-            total = _count(campaign, private, officers, progress, openers)
+            total = _count(campaign, lambda: _unlocked(private, unlocking), officers, progress, openers)
         except BaseException:
             db.session.rollback()
             counting.end_run(campaign_id)
@@ -269,13 +285,21 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     return total
 
 
+def _unlocked(private: Future, unlocking: ThreadPoolExecutor):
+    """The private key once derived; the thread is gone then (a pool started later forks)."""
+    try:
+        return private.result()
+    finally:
+        unlocking.shutdown(wait=True)
+
+
 def _received(campaign_id: int) -> int:
     """Ballots received by the campaign (turnout): at least as many as its envelopes."""
     return int(db.session.execute(select(func.coalesce(func.sum(TurnoutDay.count), 0))
                                   .where(TurnoutDay.campaign_id == campaign_id)).scalar_one())
 
 
-def _count(campaign: Campaign, private, officers: list[dict], progress, openers: counting.Openers) -> int:
+def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress, openers: counting.Openers) -> int:
     config = current_app.config
     campaign_id = campaign.id
     mixing.mix(final=campaign_id)
@@ -299,9 +323,12 @@ def _count(campaign: Campaign, private, officers: list[dict], progress, openers:
     # progress, so it starts writing once half the envelopes are opened, says "storing" once,
     # beforehand, and then empties the box (`mixing.empty_box`) while the workers open the
     # rest from the last commit, which their connections still see.
+    # The receipts are listed from the box in SQL, sorted, as the counting transaction
+    # starts writing (PostgreSQL: now; SQLite: before it empties the box).
     writing = postgres
+    if writing:
+        _list_receipts(campaign_id)
     early_empty = not postgres and counting.pooled(total)
-    receipts: list[str] = []
     ballot_rows, comment_rows = [], []
     opened = stored = 0
     batch = min(chunk, reading)  # rows per bulk write: a chunk's as it comes in
@@ -319,20 +346,21 @@ def _count(campaign: Campaign, private, officers: list[dict], progress, openers:
             comment_rows.clear()
         return done
 
-    for part, fingerprints in counting.open_box(openers, private, campaign_id, ids, reading):
+    for part in counting.open_box(openers, unlock(), campaign_id, ids, reading):
         counting.shuffle(part)
-        receipts += fingerprints
         opened += len(part)
+        fresh = iter(random_ids(len(part) + sum(len(p[4]) for p in part)))
         for group_code, version, ratings, choices, comments in part:
             group_id = groups[group_code]
-            ballot_rows.append((random_id(), campaign_id, group_id, version, ratings, choices))
-            comment_rows += [(random_id(), campaign_id, group_id, targets.get(t) if t else None, item, text,
+            ballot_rows.append((next(fresh), campaign_id, group_id, version, ratings, choices))
+            comment_rows += [(next(fresh), campaign_id, group_id, targets.get(t) if t else None, item, text,
                               "pending") for t, item, text in comments]
         if not writing:
             counting.report_progress(campaign_id, opened)
             if early_empty and 2 * opened >= total:
                 counting.report_progress(campaign_id, 0, phase="storing")
                 writing = True
+                _list_receipts(campaign_id)
                 if mixing.empty_box(campaign_id, expected=total) != total:
                     raise mixing.BoxNotEmptied()
         if writing:
@@ -343,16 +371,12 @@ def _count(campaign: Campaign, private, officers: list[dict], progress, openers:
             progress(opened + stored, 2 * total)
     if not writing:
         counting.report_progress(campaign_id, 0, phase="storing")
+        _list_receipts(campaign_id)
     stored += flush(everything=True)
     if postgres:
         counting.report_progress(campaign_id, stored, phase="storing")
     if progress:
         progress(opened + stored, 2 * total)
-    receipts.sort()
-    known = set(db.session.execute(select(Receipt.fingerprint)
-                                   .where(Receipt.campaign_id == campaign_id)).scalars())
-    _bulk_write("receipts", ("campaign_id", "fingerprint"),
-                [(campaign_id, f) for f in receipts if f not in known])
     if not early_empty and db.session.execute(select(func.count()).select_from(Envelope)
                                               .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
         raise mixing.BoxNotEmptied()
@@ -363,6 +387,17 @@ def _count(campaign: Campaign, private, officers: list[dict], progress, openers:
     destroy_box(campaign)
     db.session.commit()
     return total
+
+
+def _list_receipts(campaign_id: int) -> None:
+    """The receipts of the campaign's envelopes in the box, written in their sorted order
+    (so that their storage says nothing of the order ballots were opened or stored), in
+    the counting transaction; those already listed are left as they are."""
+    listed = select(Receipt.fingerprint).where(Receipt.campaign_id == campaign_id)
+    receipts = (select(Envelope.campaign_id, Envelope.receipt)
+                .where(Envelope.campaign_id == campaign_id, Envelope.receipt.not_in(listed))
+                .order_by(Envelope.receipt))
+    db.session.execute(insert(Receipt).from_select(["campaign_id", "fingerprint"], receipts))
 
 
 _BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "questionnaire_version_id", "ratings", "choices")
@@ -376,16 +411,28 @@ def _store(ballot_rows: list[tuple], comment_rows: list[tuple]) -> int:
     return len(ballot_rows)
 
 
+#: The binary COPY's type of a column, by its SQLAlchemy type (varchar and text travel alike)
+_COPY_TYPES = {sa_types.BigInteger: "int8", sa_types.SmallInteger: "int2", sa_types.Integer: "int4",
+               sa_types.String: "text", sa_types.LargeBinary: "bytea"}
+
+
+def _copy_types(table: str, columns: tuple[str, ...]) -> list[str]:
+    kinds = [db.metadata.tables[table].c[name].type for name in columns]
+    return [next(pg for base, pg in _COPY_TYPES.items() if isinstance(kind, base)) for kind in kinds]
+
+
 def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Rows appended in list order through the session's connection (so in its transaction):
-    COPY on PostgreSQL, one prepared INSERT run for every row (executemany) on SQLite."""
+    COPY on PostgreSQL, in the binary format (the server parses a third less than the text
+    one, which spells bytes in hex), one prepared INSERT run for every row (executemany) on SQLite."""
     if not rows:
         return
     connection = db.session.connection()
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_copy_types(table, columns))
                 for row in rows:
                     copy.write_row(row)
     else:

@@ -33,6 +33,9 @@ class InboxEnvelope(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
     #: libsodium sealed box of the padded ballot JSON
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the receipt the respondent was shown (`sealing.fingerprint` of `sealed`, so it tells
+    #: nothing the envelope does not): counting lists the receipts from here, in SQL
+    receipt: Mapped[str] = mapped_column(String(19))
 
     def __repr__(self):
         return f"<InboxEnvelope {self.id[:8]} c={self.campaign_id}>"
@@ -54,6 +57,8 @@ class Envelope(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("respondent_groups.id"))
     #: libsodium sealed box of the padded ballot JSON
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    #: its receipt, as in the inbox
+    receipt: Mapped[str] = mapped_column(String(19))
 
     def __repr__(self):
         return f"<Envelope {self.id[:8]} c={self.campaign_id}>"

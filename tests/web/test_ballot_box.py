@@ -263,8 +263,9 @@ def test_a_campaign_open_across_the_packing_upgrade_keeps_the_size_of_its_envelo
         packed = ballots.envelope_size(campaign)
         assert packed < unpacked, "packing the ratings makes the campaign's envelopes smaller"
         # An envelope received before the upgrade: every later one has its size.
-        db.session.add(InboxEnvelope(campaign_id=campaign_id, group_id=campaign.group("staff").id,
-                                     sealed=sealing.seal(campaign.public_key, {"a": [], "c": []}, size=unpacked)))
+        old = sealing.seal(campaign.public_key, {"a": [], "c": []}, size=unpacked)
+        db.session.add(InboxEnvelope(campaign_id=campaign_id, group_id=campaign.group("staff").id, sealed=old,
+                                     receipt=sealing.fingerprint(old)))
         db.session.commit()
         campaign = db.session.get(Campaign, campaign_id)
         sealed = ballots._seal(campaign, campaign.group("staff"), BallotContent())
@@ -369,8 +370,9 @@ def test_an_envelope_arriving_while_the_mixer_runs_is_never_lost(app, backend, f
         assert submit_ballot(app.test_client(), data, code=code).status_code == 302
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
+        sealed, receipt = db.session.execute(select(InboxEnvelope.sealed, InboxEnvelope.receipt).limit(1)).one()
         late = {"id": random_id(), "campaign_id": cid, "group_id": campaign.group("staff").id,
-                "sealed": db.session.execute(select(InboxEnvelope.sealed).limit(1)).scalar_one()}
+                "sealed": sealed, "receipt": receipt}
         pending = [late]
         real = mixing.prepare_box
 

@@ -428,3 +428,34 @@ def test_emptying_the_box_at_counting_never_takes_another_campaigns_envelopes(ap
                                             .group_by(InboxEnvelope.campaign_id)).all()))
     assert left.get(other) == 6
     assert left.get(cid, 0) == (8 if alone and not postgres else 0)
+
+
+@pytest.mark.parametrize("pool", [False, True], ids=["in-process", "pool"])
+def test_a_wrong_passphrase_opens_nothing_and_no_process_keeps_the_key(app, make_campaign, pool):
+    """The passphrases are derived while the workers start and the box is listed: a wrong
+    one ends the run before any envelope is opened, and after a count no key is left in
+    this process's worker state."""
+    if pool:
+        app.config.update(COUNT_POOL_THRESHOLD=1, COUNT_WORKERS=2, COUNT_CHUNK=3)
+    cid = make_campaign(code="wrong", min_group_size=1)
+    submit_random(app, cid, 9)
+    opened = []
+    real = counting._open_chunk
+    with app.app_context():
+        with pytest.raises(keys.WrongOfficerPassphrase):
+            ballots.count(db.session.get(Campaign, cid), "not the counting passphrase")
+        assert db.session.execute(select(func.count()).select_from(CountingRun)).scalar_one() == 0
+        assert db.session.get(Campaign, cid).counted_at is None and db.session.get(CountingPanel, cid) is not None
+        with pytest.raises(keys.TooFewOfficers):
+            ballots.count(db.session.get(Campaign, cid), {})
+        assert counting._WORKER == {}
+    assert envelopes(app) == 9
+    counting._open_chunk = lambda key, sealed: opened.append(len(sealed)) or real(key, sealed)
+    try:
+        with app.app_context():
+            assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 9
+            assert counting._WORKER == {}  # the in-process opener forgot the key too
+    finally:
+        counting._open_chunk = real
+    assert sum(opened) == (0 if pool else 9)  # with the pool, the workers opened them all
+    assert envelopes(app) == 0

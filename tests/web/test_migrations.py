@@ -186,43 +186,73 @@ def test_0005_turns_a_one_passphrase_box_into_a_panel_of_one(app):
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def test_0006_rebuilds_the_sqlite_box_as_a_rowid_table_keeping_every_envelope(app, make_campaign, backend):
-    """Envelopes sealed and mixed under 0005 (SQLite: WITHOUT ROWID) are the same bytes after
-    0006 and after its downgrade, and are counted into the results of what was submitted."""
-    from survey_app.ballots import mixing
+def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_campaign, backend, monkeypatch):
+    """Envelopes in the inbox and the box under 0005 (no receipt column; SQLite: a box
+    WITHOUT ROWID) are the same bytes after 0006, each with the receipt its respondent was
+    shown, and after 0006's downgrade; counted, they give the results of what was submitted
+    and the receipts of every envelope."""
+    from types import SimpleNamespace
+
+    from survey_app import results as adapter
+    from survey_app.ballots import mixing, sealing
     from survey_app.ballots import operations as ballots
     from survey_app.models import Campaign
-    from survey_app import results as adapter
 
     from .conftest import PASSPHRASE
     from .test_counting import assert_same, independent_results, submit_random
 
-    def box():
-        with db.engine.connect() as conn:
-            rows = conn.execute(text("SELECT campaign_id, id, group_id, sealed FROM envelopes")).all()
-            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'envelopes'")).scalar() \
-                if backend == "sqlite" else None
-        return sorted((c, i, g, bytes(s)) for c, i, g, s in rows), ddl
+    def old_inboxed(campaign_id, group_id, sealed):  # what 0005's code wrote
+        db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed) "
+                                "VALUES (:i, :c, :g, :s)"),
+                           {"i": f"{len(sent):032x}", "c": campaign_id, "g": group_id, "s": sealed})
+        sent.append(sealed)
+        return SimpleNamespace(receipt=sealing.fingerprint(sealed))
 
+    def stored(table, receipt=False):
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT id, campaign_id, group_id, sealed{', receipt' if receipt else ''} "
+                                     f"FROM {table}")).all()
+        return sorted((r[0], r[1], r[2], bytes(r[3])) + tuple(r[4:]) for r in rows)
+
+    def ddl(table):
+        if backend != "sqlite":
+            return ""
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
+
+    sent = []
     with app.app_context():
         db.drop_all()
         flask_migrate.upgrade(revision="0005")
     cid = make_campaign(code="box6", min_group_size=1)
+    monkeypatch.setattr(ballots, "_inboxed", old_inboxed)
+    monkeypatch.setattr(mixing, "mix", lambda *a, **k: 0)
     long_form = submit_random(app, cid, 30)
     with app.app_context():
-        mixing.mix(final=cid)  # all of them into the box
-        before, ddl = box()
-        assert len(before) == 30 and (backend != "sqlite" or "WITHOUT ROWID" in ddl)
+        with db.engine.begin() as conn:  # as 0005's mixer left it: a batch in the box, the rest waiting
+            moved = [r[0] for r in conn.execute(text("SELECT id FROM envelope_inbox ORDER BY id LIMIT 20"))]
+            for envelope_id in moved:
+                conn.execute(text("INSERT INTO envelopes (campaign_id, id, group_id, sealed) SELECT campaign_id, "
+                                  "id, group_id, sealed FROM envelope_inbox WHERE id = :i"), {"i": envelope_id})
+                conn.execute(text("DELETE FROM envelope_inbox WHERE id = :i"), {"i": envelope_id})
+        box, inbox = stored("envelopes"), stored("envelope_inbox")
+        assert (len(box), len(inbox)) == (20, 10) and (backend != "sqlite" or "WITHOUT ROWID" in ddl("envelopes"))
         flask_migrate.upgrade()
-        after, ddl = box()
-        assert after == before and (backend != "sqlite" or "WITHOUT ROWID" not in ddl)
+        for table, before in (("envelopes", box), ("envelope_inbox", inbox)):
+            after = stored(table, receipt=True)
+            assert [r[:4] for r in after] == before
+            assert [r[4] for r in after] == [sealing.fingerprint(r[3]) for r in before]
+        assert "WITHOUT ROWID" not in ddl("envelopes") and (backend != "sqlite" or "WITHOUT ROWID" in ddl("envelope_inbox"))
         flask_migrate.downgrade(revision="0005")
-        back, ddl = box()
-        assert back == before and (backend != "sqlite" or "WITHOUT ROWID" in ddl)
+        assert (stored("envelopes"), stored("envelope_inbox")) == (box, inbox)
+        assert backend != "sqlite" or "WITHOUT ROWID" in ddl("envelopes")
         flask_migrate.upgrade()
+        monkeypatch.undo()
         assert ballots.count(db.session.get(Campaign, cid), PASSPHRASE) == 30
         got = adapter.compute(db.session.get(Campaign, cid))
-        assert box()[0] == []
+        receipts = db.session.execute(text("SELECT fingerprint FROM receipts")).scalars().all()
+        assert sorted(receipts) == sorted(sealing.fingerprint(s) for s in sent) and len(sent) == 30
+        assert stored("envelopes") == [] and stored("envelope_inbox") == []
     assert_same(got, independent_results(app, cid, long_form))
     with app.app_context():
         db.session.remove()
