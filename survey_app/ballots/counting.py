@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
@@ -285,7 +285,8 @@ class Openers:
         _WORKER.clear()
 
 
-def open_box(openers: Openers, private, campaign_id: int, ids: list[str], size: int) -> Iterator[tuple]:
+def open_box(openers: Openers, private, campaign_id: int, ids: list[str], size: int,
+             meanwhile: Callable[[], None] | None = None) -> Iterator[list]:
     """The opened ballots (`_open_chunk`) of each chunk of `size` of the envelopes with these ids.
 
     The ids come shuffled (`box_ids`), and each chunk is a run of that random order: every
@@ -294,13 +295,16 @@ def open_box(openers: Openers, private, campaign_id: int, ids: list[str], size: 
     ids) and the stored order is still a uniformly random one. Few envelopes are opened in this
     process. Many go to the pool of `openers`, each worker reading its chunks from the
     database and opening them, so this process only hands out ids and collects the small
-    opened ballots; chunks come back in the order they were handed out.
+    opened ballots; chunks come back in the order they were handed out. `meanwhile` is
+    called once, when the workers have their chunks (or before the first is opened here).
     """
     key = bytes(private)
     parts = [ids[at:at + size] for at in range(0, len(ids), size)]
     if _in_process(len(ids)):
         _init_worker(openers.lay)
         connection = db.session.connection()
+        if meanwhile:
+            meanwhile()
         for part in parts:
             yield _open_chunk(key, _read(connection, campaign_id, part))
         openers.close()
@@ -318,6 +322,8 @@ def open_box(openers: Openers, private, campaign_id: int, ids: list[str], size: 
     pending = []
     for job in jobs:
         pending.append(pool.submit(*job))
+        if meanwhile and len(pending) == min(window, len(parts)):
+            meanwhile()
         # Hand back the finished chunks in order.
         while len(pending) > window:
             yield pending.pop(0).result()

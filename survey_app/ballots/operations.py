@@ -324,10 +324,9 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
     # beforehand, and then empties the box (`mixing.empty_box`) while the workers open the
     # rest from the last commit, which their connections still see.
     # The receipts are listed from the box in SQL, sorted, as the counting transaction
-    # starts writing (PostgreSQL: now; SQLite: before it empties the box).
+    # starts writing (PostgreSQL: while the workers open their first chunks; SQLite: before
+    # it empties the box).
     writing = postgres
-    if writing:
-        _list_receipts(campaign_id)
     early_empty = not postgres and counting.pooled(total)
     ballot_rows, comment_rows = [], []
     opened = stored = 0
@@ -346,7 +345,15 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
             comment_rows.clear()
         return done
 
-    for part in counting.open_box(openers, unlock(), campaign_id, ids, reading):
+    listed = []
+
+    def list_receipts() -> None:
+        if not listed:
+            _list_receipts(campaign_id)
+            listed.append(True)
+
+    for part in counting.open_box(openers, unlock(), campaign_id, ids, reading,
+                                  meanwhile=list_receipts if writing else None):
         counting.shuffle(part)
         opened += len(part)
         fresh = iter(random_ids(len(part) + sum(len(p[4]) for p in part)))
@@ -360,7 +367,7 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
             if early_empty and 2 * opened >= total:
                 counting.report_progress(campaign_id, 0, phase="storing")
                 writing = True
-                _list_receipts(campaign_id)
+                list_receipts()
                 if mixing.empty_box(campaign_id, expected=total) != total:
                     raise mixing.BoxNotEmptied()
         if writing:
@@ -371,7 +378,7 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
             progress(opened + stored, 2 * total)
     if not writing:
         counting.report_progress(campaign_id, 0, phase="storing")
-        _list_receipts(campaign_id)
+    list_receipts()
     stored += flush(everything=True)
     if postgres:
         counting.report_progress(campaign_id, stored, phase="storing")
