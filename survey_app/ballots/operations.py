@@ -245,7 +245,8 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     `passphrases` are k counting officers' (officer position -> passphrase; a bare string
     for a panel of k = 1). Raises `keys.TooFewOfficers`, WrongPassphrase (a
     `keys.WrongOfficerPassphrase` naming the officer), KeyDestroyed or CountRunning; nothing
-    changes then. Returns the number of envelopes opened. The envelopes still in the inbox
+    is opened or counted then (on a wrong passphrase, paper envelopes entered after closing
+    may have been mixed into the box, where the next count finds them). Returns the number of envelopes opened. The envelopes still in the inbox
     are mixed in first, as the box's last batch; they are opened in chunks (in a process
     pool when there are many, see `counting`) in an order drawn at random, and stored as
     they come, with fresh ids, by bulk inserts in one transaction; with them the envelopes, the key
