@@ -3,9 +3,10 @@
 `open_box` opens a campaign's sealed envelopes into packed ballots (`packing`), in a
 process pool when there are many (`Openers`: started as the count begins, it gets the
 private key's bytes with each chunk once the key is unlocked, and each worker reads its
-share of the envelopes from the database itself), in process when there are few. The `counting_runs` row of a campaign is written in short transactions of
-its own: it refuses a second count of the same campaign while one runs, and tells the web
-page and the command line how far the count is.
+share of the envelopes from the database itself), in process when there are few. The
+`counting_runs` row of a campaign is written in short transactions of its own: it refuses
+a second count of the same campaign while one runs, and tells the web page and the command
+line how far the count is.
 """
 import logging
 import multiprocessing

@@ -346,12 +346,14 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
             comment_rows.clear()
         return done
 
-    listed = []
+    listed = False
 
     def list_receipts() -> None:
+        """Once, whichever of the places below comes first."""
+        nonlocal listed
         if not listed:
             _list_receipts(campaign_id)
-            listed.append(True)
+            listed = True
 
     for part in counting.open_box(openers, unlock(), campaign_id, ids, reading,
                                   meanwhile=list_receipts if writing else None):
