@@ -80,10 +80,17 @@ _FINGERPRINT_SQL = " || '-' || ".join(
     f"upper(substr(encode(sha256(sealed), 'hex'), {at}, 4))" for at in (1, 5, 9, 13))
 
 
+def _sqlite(upgraded: bool) -> bool:
+    """On SQLite, rebuild both tables as of 0006 (`upgraded`) or of 0005; False elsewhere."""
+    if op.get_bind().dialect.name != "sqlite":
+        return False
+    _rebuild_sqlite("envelopes", receipt=upgraded, rowid=upgraded)
+    _rebuild_sqlite("envelope_inbox", receipt=upgraded, rowid=False)
+    return True
+
+
 def upgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite("envelopes", receipt=True, rowid=True)
-        _rebuild_sqlite("envelope_inbox", receipt=True, rowid=False)
+    if _sqlite(upgraded=True):
         return
     for table in ("envelopes", "envelope_inbox"):
         op.add_column(table, sa.Column("receipt", sa.String(length=19), nullable=True))
@@ -92,9 +99,7 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite("envelopes", receipt=False, rowid=False)
-        _rebuild_sqlite("envelope_inbox", receipt=False, rowid=False)
+    if _sqlite(upgraded=False):
         return
     for table in ("envelopes", "envelope_inbox"):
         op.drop_column(table, "receipt")
