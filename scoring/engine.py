@@ -66,6 +66,7 @@ class TargetArrays(NamedTuple):
     cell_variance: np.ndarray        # (T, G) V(t,g) of rule U2
     cell_df: np.ndarray              # (T, G)
     covariance: np.ndarray           # (G, T, T) rule U5's paired covariances
+    paired: np.ndarray               # (G, T, T) bool: some ballot of g rated both targets
     adjustment: np.ndarray           # (T,) rule R
     adjustment_variance: np.ndarray  # (T,)
     adjustment_df: np.ndarray        # (T,)
@@ -392,8 +393,9 @@ class _Scoring:
             out.append(full)
         return out[0], out[1], out[2]
 
-    def pair_covariance(self, deviation, scored, cell, used_cell, h) -> np.ndarray:
-        """Rule U5: (G, T, T) covariances of S(a,g) and S(b,g) through the ballots that rated both.
+    def pair_covariance(self, deviation, scored, cell, used_cell, h) -> tuple[np.ndarray, np.ndarray]:
+        """Rule U5: (G, T, T) covariances of S(a,g) and S(b,g) through the ballots that rated both,
+        and (G, T, T) whether any ballot of g is scored for both.
 
         Cov = sum over the ballots of g scored for a and b of d(i,a) d(i,b) / (h(a,g) h(b,g)),
         d = the winsorised linearised value less its cell mean (rule U1); 0 where a cell is
@@ -403,9 +405,10 @@ class _Scoring:
 
         s, G, T = self.s, self.n_groups, self.n_targets
         covariance = np.zeros((G, T, T))
+        paired = np.zeros((G, T, T), dtype=bool)
         take = scored & np.append(used_cell, False)[np.where(scored, cell, self.n_cells)]
         if not take.any():
-            return covariance
+            return covariance, paired
         ballot = s.response_ballot[take]
         target = s.response_target[take]
         group = cell[take] % G
@@ -417,10 +420,13 @@ class _Scoring:
             matrix = sparse.csr_matrix((value[mine], (ballot[mine], target[mine])),
                                        shape=(len(self.a.ballot_ids), T))
             product = (matrix.T @ matrix).toarray()
+            present = sparse.csr_matrix((np.ones(int(mine.sum())), (ballot[mine], target[mine])),
+                                        shape=(len(self.a.ballot_ids), T))
+            paired[g] = (present.T @ present).toarray() > 0
             hg = h.reshape(T, G)[:, g]
             with np.errstate(divide="ignore", invalid="ignore"):
                 covariance[g] = np.nan_to_num(product / np.outer(hg, hg))
-        return covariance
+        return covariance, paired
 
     def adjustments(self, group_score, used, composite) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rule R: the adjustment of a reweighted target for its missing groups.
@@ -591,7 +597,7 @@ class _Scoring:
                                        by_target(dis_rate), by_target(dis_low), by_target(dis_high))]
 
         # Rule U5's paired covariances, through the ballots that rated two targets.
-        covariance = self.pair_covariance(deviation, scored, cell, used.reshape(-1), n_ballots)
+        covariance, paired = self.pair_covariance(deviation, scored, cell, used.reshape(-1), n_ballots)
 
         # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
         shown = kept & ~np.append(suppressed, True)[kept_cell]
@@ -602,7 +608,7 @@ class _Scoring:
         arrays = TargetArrays(
             composite=composite, composite_used=composite_used, se=se, df=df, ci_low=ci_low,
             ci_high=ci_high, share=share, cell_variance=by_target(np.nan_to_num(cell_variance)),
-            cell_df=component_df, covariance=covariance, adjustment=adjustment,
+            cell_df=component_df, covariance=covariance, paired=paired, adjustment=adjustment,
             adjustment_variance=adjustment_variance, adjustment_df=adjustment_df,
             no_reference=no_reference, reweighted=reweighted, satisfaction=satisfaction,
             satisfaction_ci95=target_rates[0], dissatisfaction=dissatisfaction,
@@ -692,7 +698,7 @@ class _Scoring:
         pick = np.array(ranked, dtype=np.int64)
         pair_variance, pair_df = pair_variances(
             x.share[pick], x.cell_variance[pick], x.cell_df[pick],
-            x.covariance[:, pick][:, :, pick], x.adjustment_variance[pick], x.adjustment_df[pick])
+            x.covariance[:, pick][:, :, pick], x.paired[:, pick][:, :, pick], x.adjustment_variance[pick], x.adjustment_df[pick])
         best, worst = rank_bands(x.composite[pick], pair_variance, pair_df,
                                  np.array([rank[t] for t in ranked], dtype=np.int64))
         band = {t: [int(b), int(w)] for t, b, w in zip(ranked, best.tolist(), worst.tolist())}

@@ -155,15 +155,18 @@ def mover_interval(rate: np.ndarray, share: np.ndarray, rate_g: np.ndarray, low_
 
 
 def pair_variances(share: np.ndarray, variance: np.ndarray, df: np.ndarray, covariance: np.ndarray,
-                   extra: np.ndarray, extra_df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   paired: np.ndarray, extra: np.ndarray, extra_df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rule U5: Var(C_b - C_a) and its Welch-Satterthwaite df for every pair of ranked targets.
 
     ``share``, ``variance``, ``df`` (N, G): each target's group shares (0 where the group is
     not used) and its cells' variances and df (rule U2); ``covariance`` (G, N, N) the cells'
     covariances through the ballots that rated both targets; ``extra``, ``extra_df`` (N,) the
-    variance of a reweighted target's adjustment (rule R) and its df. Per group the component
-    is s_a^2 V_a + s_b^2 V_b - 2 s_a s_b Cov_ab (never below 0) with df min(df_a, df_b) over
-    the targets that use the group; the adjustments are components of their own.
+    variance of a reweighted target's adjustment (rule R) and its df; ``paired`` (G, N, N)
+    whether some ballot of the group rated both. Per group the component is s_a^2 V_a +
+    s_b^2 V_b - 2 s_a s_b Cov_ab (never below 0); its df is min(df_a, df_b) when the pair
+    shares a ballot of the group (a paired difference), else the Welch-Satterthwaite df of
+    its two parts (or the df of the one target that uses the group); the adjustments are
+    components of their own.
     """
     N, G = share.shape
     sa = share.T[:, :, None]                    # (G, N, 1)
@@ -174,7 +177,11 @@ def pair_variances(share: np.ndarray, variance: np.ndarray, df: np.ndarray, cova
     component = np.maximum(component, 0.0)
     ua, ub = (sa > 0), (sb > 0)
     da, db = df.T[:, :, None], df.T[:, None, :]
-    comp_df = np.where(ua & ub, np.minimum(da, db), np.where(ua, da, db))
+    pa, pb = sa * sa * va, sb * sb * vb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        apart = (pa + pb) ** 2 / (np.where(pa > 0, pa ** 2 / da, 0.0) + np.where(pb > 0, pb ** 2 / db, 0.0))
+    apart = np.where(np.isfinite(apart), apart, np.minimum(da, db))
+    comp_df = np.where(ua & ub, np.where(paired, np.minimum(da, db), apart), np.where(ua, da, db))
     comp_df = np.broadcast_to(comp_df, component.shape)
     ea = np.broadcast_to(extra[:, None], (N, N))[None]
     eb = np.broadcast_to(extra[None, :], (N, N))[None]

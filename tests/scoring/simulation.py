@@ -213,52 +213,6 @@ def replicate(design: Design, rng: np.random.Generator) -> scoring.Answers:
         group_of_ballot=np.concatenate(group_of_ballot))
 
 
-@dataclass
-class Coverage:
-    composite: float
-    satisfaction: float
-    group_rates: float
-    rank: float
-    exact_rank: float
-    replications: int
-    intervals: int
-    median_rank_band: float
-
-
-def coverage(seed: int, trim: int, replications: int, designs: int = 2) -> Coverage:
-    """Share of intervals that hold the truth, over ``designs`` designs x ``replications`` appraisals."""
-    rng = np.random.default_rng(seed)
-    hits = {"composite": [], "satisfaction": [], "group_rates": [], "rank": [], "exact": []}
-    widths = []
-    m = method(trim)
-    for _ in range(designs):
-        design = Design.draw(rng)
-        true = truth(design, trim, rng)
-        for _ in range(replications):
-            results = scoring.score(replicate(design, rng), m)
-            for entry in results["targets"]:
-                t = int(entry["target"][1:])
-                low, high = entry["ci95"]
-                hits["composite"].append(low <= true["C"][t] <= high)
-                for rate, key in (("satisfaction", "sat_t"), ("dissatisfaction", "dis_t")):
-                    low, high = entry[f"{rate}_ci95"]
-                    hits["satisfaction"].append(low <= true[key][t] <= high)
-                for g, (code, _) in enumerate(GROUPS):
-                    cell = entry["groups"][code]
-                    for rate, key in (("satisfaction", "sat"), ("dissatisfaction", "dis")):
-                        low, high = cell[f"{rate}_ci95"]
-                        hits["group_rates"].append(low <= true[key][t, g] <= high)
-                best, worst = entry["rank_ci95"]
-                hits["rank"].append(best <= true["rank"][t] <= worst)
-                hits["exact"].append(entry["rank"] == true["rank"][t])
-                widths.append(worst - best + 1)
-    share = {k: float(np.mean(v)) for k, v in hits.items()}
-    return Coverage(composite=share["composite"], satisfaction=share["satisfaction"],
-                    group_rates=share["group_rates"], rank=share["rank"], exact_rank=share["exact"],
-                    replications=designs * replications, intervals=len(hits["composite"]),
-                    median_rank_band=float(np.median(widths)))
-
-
 # -- the designs of the published figures (rank bands, grades and alerts, reweighting) -------
 
 GRADE_MINS = [("excellent", 90.0), ("good", 80.0), ("fair", 60.0), ("poor", 0.0)]
@@ -425,7 +379,9 @@ def trim_bias(seed: int = 7, share: float = 0.2, copies: int = 3000) -> dict:
         values = []
         for start in range(0, cells, 100):
             k = min(100, cells - start)
-            values += [e["score"] for e in scoring.score(_copies(design, t, g, n, k, rng), m)["targets"]]
+            # (a cell left with fewer than 5 scored ballots, all answers don't-know or blank, is suppressed)
+            values += [e["score"] for e in scoring.score(_copies(design, t, g, n, k, rng), m)["targets"]
+                       if e["score"] is not None]
         means[n] = float(np.mean(values))
     return {"n5": means[5], "n60": means[60], "estimand": estimand}
 
