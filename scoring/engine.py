@@ -410,6 +410,8 @@ class _Scoring:
         if not take.any():
             return covariance, paired
         ballot = s.response_ballot[take]
+        if np.bincount(ballot).max() < 2:  # every ballot rated one target: nothing is shared
+            return covariance, paired
         target = s.response_target[take]
         group = cell[take] % G
         value = deviation[take]

@@ -208,25 +208,25 @@ def rank_bands(score: np.ndarray, pair_variance: np.ndarray, pair_df: np.ndarray
     if n < 2:
         return np.minimum(best, rank), np.maximum(worst, rank)
     alpha = 1.0 - LEVEL
-    for a in range(n):
-        others = np.flatnonzero(np.arange(n) != a)
-        difference = score[others] - score[a]  # > 0: b is better than a
-        variance = pair_variance[a, others]
-        df = pair_df[a, others]
-        p = np.ones(len(others))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            statistic = np.abs(difference) / np.sqrt(variance)
-        testable = (variance > 0) & (df > 0)
-        p[testable] = 2.0 * _stats.t.sf(statistic[testable], df[testable])
-        # No variance at all (a degenerate scale): a difference is certain, equality is not one.
-        p[(variance == 0) & (difference != 0)] = 0.0
-        # Holm: the i-th smallest p (i from 0) is significant while p <= alpha / (m - i).
-        m = len(p)
-        order = np.argsort(p, kind="stable")
-        passes = p[order] <= alpha / (m - np.arange(m))
-        stop = int(np.argmin(passes)) if not passes.all() else m
-        significant = np.zeros(m, dtype=bool)
-        significant[order[:stop]] = True
-        best[a] = 1 + int(np.count_nonzero(significant & (difference > 0)))
-        worst[a] = n - int(np.count_nonzero(significant & (difference < 0)))
+    # Row a, column b: the test of C_b - C_a; the diagonal is left out of every family.
+    others = ~np.eye(n, dtype=bool)
+    difference = (score[None, :] - score[:, None])[others].reshape(n, n - 1)  # > 0: b is better than a
+    variance = pair_variance[others].reshape(n, n - 1)
+    df = pair_df[others].reshape(n, n - 1)
+    p = np.ones((n, n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.abs(difference) / np.sqrt(variance)
+    testable = (variance > 0) & (df > 0)
+    p[testable] = 2.0 * _stats.t.sf(statistic[testable], df[testable])
+    # No variance at all (a degenerate scale): a difference is certain, equality is not one.
+    p[(variance == 0) & (difference != 0)] = 0.0
+    # Holm within each row: the i-th smallest p (i from 0) is significant while p <= alpha / (m - i).
+    m = n - 1
+    order = np.argsort(p, axis=1, kind="stable")
+    passes = np.take_along_axis(p, order, axis=1) <= alpha / (m - np.arange(m))[None, :]
+    stop = np.where(passes.all(axis=1), m, np.argmin(passes, axis=1))
+    significant = np.zeros((n, m), dtype=bool)
+    np.put_along_axis(significant, order, np.arange(m)[None, :] < stop[:, None], axis=1)
+    best = 1 + np.count_nonzero(significant & (difference > 0), axis=1)
+    worst = n - np.count_nonzero(significant & (difference < 0), axis=1)
     return np.minimum(best, rank), np.maximum(worst, rank)
