@@ -54,7 +54,52 @@ LABELS: dict[str, dict[str, object]] = {
     #: the engine's grade and alert codes
     "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
     "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
+    #: why a scored target is left out of the ranking (the engine's `unranked`)
+    "unranked": {"no_reference": _l("not ranked: a weighted group had too few responses and too few "
+                                    "other targets have that group to adjust for it")},
+    #: where a target lies in the funnel plot (the engine's `funnel`)
+    "funnel": {"above_998": _l("above the upper limit (99.8%)"), "above_95": _l("above the upper limit (95%)"),
+               "within": _l("within the limits"), "below_95": _l("below the lower limit (95%)"),
+               "below_998": _l("below the lower limit (99.8%)")},
 }
+
+
+def published_grade(entry: dict | None) -> str:
+    """The grade as published, with its doubt (rule G): "Good", or "Good–Excellent" when the
+    score's 95% interval crosses a grade boundary; "" without a grade."""
+    if not entry or not entry.get("grade"):
+        return ""
+    low, high = entry.get("grade_range") or (None, None)
+    if entry.get("grade_status") == "borderline" and low and high:
+        return f"{label('grade', low)}–{label('grade', high)}"
+    return label("grade", entry["grade"])
+
+
+def published_alert(entry: dict | None) -> str:
+    """The alert as published, with its doubt (rule G): "Prevention", or "None (borderline:
+    Prevention?)" when the dissatisfaction interval crosses a threshold; "" without an alert."""
+    if not entry or not entry.get("alert"):
+        return ""
+    alert = entry["alert"]
+    words = label("alert", alert)
+    low, high = entry.get("alert_range") or (None, None)
+    if entry.get("alert_status") == "borderline" and low and high:
+        other = high if high != alert else low
+        return str(_l("%(alert)s (borderline: %(other)s?)", alert=words, other=label("alert", other)))
+    return words
+
+
+def adjustment_note(entry: dict | None) -> str:
+    """A reweighted target's mark in words: which way and how far rule R moved its score."""
+    if not entry or not entry.get("reweighted"):
+        return ""
+    if entry.get("unranked"):
+        return label("unranked", entry["unranked"])
+    adjustment = entry.get("adjustment")
+    if adjustment is None:
+        return ""
+    return str(_l("scored without a weighted group that had too few responses; adjusted by %(points)s "
+                  "points for it", points=f"{adjustment:+.1f}"))
 
 
 def in_language(locale: str, zh: str, en: str) -> str:
@@ -77,6 +122,9 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 def init_app(app) -> None:
     app.add_template_global(label, "label")
+    app.add_template_global(published_grade, "published_grade")
+    app.add_template_global(published_alert, "published_alert")
+    app.add_template_global(adjustment_note, "adjustment_note")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(partial(label, "kind"), "kind_label")
     app.add_template_global(partial(label, "role"), "role_label")

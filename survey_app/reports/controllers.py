@@ -86,10 +86,12 @@ def dashboard(campaign_id: int):
         Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
     return render_template(
         "reports/dashboard.html", campaign=campaign, results=data, targets=targets,
-        alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")],
+        alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")
+                or t.get("alert_status") == "borderline" or t.get("funnel_alert") in ("low", "high")],
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=results_adapter.method_of(campaign), pending=pending, locale=locale,
-        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}))
+        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}),
+        funnel_chart=operations.funnel_chart(data, {code: t.name(locale) for code, t in targets.items()}))
 
 
 def drilldown(campaign_id: int, target_id: int):

@@ -191,6 +191,9 @@ def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
         ranking = ranking_chart(data, names, highlight=report.target.code)
         if ranking:
             out["ranking"] = ranking
+        funnel = funnel_chart(data, names, highlight=report.target.code)
+        if funnel:
+            out["funnel"] = funnel
     if len(report.trend) > 1:
         out["trend"] = _data_uri(charts.trend(
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
@@ -212,9 +215,34 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
         _("Score with its 95% CI"), _("scored without a group that had too few responses")))
 
 
+def funnel_chart(data: dict | None, names: dict[str, str], highlight: str | None = None) -> str | None:
+    """The funnel plot of every ranked target (data URI), labelled in the current locale."""
+    funnel = (data or {}).get("funnel") or {}
+    entries = [e for e in (data or {}).get("targets", []) if e.get("rank") and e.get("se")]
+    if len(entries) < 2 or funnel.get("mean") is None:
+        return None
+    codes = [e["target"] for e in entries]
+    return _data_uri(charts.funnel(
+        [names.get(c, c) for c in codes], [e["score"] for e in entries], [e["se"] for e in entries],
+        funnel["mean"], [bool(e.get("reweighted")) for e in entries],
+        codes.index(highlight) if highlight in codes else None,
+        _("Score"), _("Precision (1 / standard error)"), _("Campaign mean"),
+        (_("limits at 95%"), _("limits at 99.8%"))))
+
+
 #: Drawn charts of published rankings by (results fingerprint, locale): published results never
 #: change, and the public page is the most visited one, so each is drawn once per process.
 _PUBLISHED_CHARTS: dict[tuple[str, str], str | None] = {}
+
+
+def published_funnel_chart(campaign: Campaign, locale: str) -> str | None:
+    key = ("funnel:" + (campaign.published_sha256 or ""), locale)
+    if key not in _PUBLISHED_CHARTS:
+        if len(_PUBLISHED_CHARTS) > 64:
+            _PUBLISHED_CHARTS.clear()
+        _PUBLISHED_CHARTS[key] = funnel_chart(campaign.published_results,
+                                              {t.code: t.name(locale) for t in campaign.targets})
+    return _PUBLISHED_CHARTS[key]
 
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
