@@ -438,7 +438,9 @@ class _Scoring:
         C_U(r) (C_U: the composite over U alone). Delta_g = mean of d_r, s_g^2 their sample
         variance. adjustment = sum_g (w_g / W) Delta_g, W the weight of all groups with
         w > 0; its variance sum_g (w_g / W)^2 s_g^2 (1 + 1/R_g), df = min_g (R_g - 1). A
-        missing group with fewer than 2 references leaves the target out of the ranking.
+        missing group that fewer than 2 other targets use is no part of the campaign's common
+        footing and is passed over; one that 2 or more use but with fewer than 2 references
+        leaves the target out of the ranking.
         Returns (adjustment, variance, df, no_reference) per target.
         """
         T = self.n_targets
@@ -458,6 +460,8 @@ class _Scoring:
                 continue
             wu = np.where(U, w, 0.0)
             for g in missing.tolist():
+                if np.count_nonzero(used[:, g]) < 2:
+                    continue  # (t itself does not use g) too few targets have g: not the common footing
                 key = (U.tobytes(), g)
                 if key not in cache:
                     refs = np.flatnonzero(used[:, g] & (used | ~U[None, :]).all(axis=1))

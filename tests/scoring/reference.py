@@ -235,6 +235,8 @@ def uncertainty(ballots, method):
         for g in group_weight:
             if group_weight[g] <= 0 or g in U:
                 continue
+            if sum(1 for r in targets if r != t and g in used[r]) < 2:
+                continue
             d = [shown[(r, g)]["S"] - c_over(r, U) for r in targets
                  if r != t and g in used[r] and all(x in used[r] for x in U)]
             if len(d) < 2:

@@ -72,9 +72,7 @@ def test_a_counts_and_order(example_a):
     assert example_a["ballots"] == 10
     assert example_a["flagged_straightline"] == 0
     assert example_a["excluded"] == 0
-    # T2 is reweighted and the only other target cannot serve as two references (rule R):
-    # it is listed after the ranked targets, scored but unranked
-    assert [t["target"] for t in example_a["targets"]] == ["T1", "T2"]
+    assert [t["target"] for t in example_a["targets"]] == ["T2", "T1"]
 
 
 def test_a_t1_public(example_a):
@@ -115,7 +113,7 @@ def test_a_t1_composite(example_a):
     assert round(t1["dissatisfaction"], 4) == 0.1714
     assert t1["alert"] == "prevention"
     assert t1["grade"] == "fair"
-    assert t1["rank"] == 1
+    assert t1["rank"] == 2
     assert t1["reweighted"] is False and t1["adjustment"] is None
 
 
@@ -133,9 +131,9 @@ def test_a_t2(example_a):
     assert t2["score"] == pytest.approx(80.0)
     assert t2["reweighted"] is True
     assert t2["grade"] == "good"
-    # rule R: public is missing and T1 is its only reference (two are needed): no
-    # adjustment, and T2 leaves the ranking with the reason
-    assert t2["rank"] is None and t2["rank_ci95"] is None and t2["unranked"] == "no_reference"
+    # rule R: public is missing, but only one other target (T1) has it: not the common
+    # footing, so no adjustment and T2 stays ranked
+    assert t2["rank"] == 1 and t2["unranked"] is None
     assert t2["adjustment"] == 0.0 and t2["score_reweighted"] == pytest.approx(80.0)
     assert t2["dimensions"] == pytest.approx({"work": 85.0, "integrity": 70.0})
 
@@ -196,7 +194,7 @@ def test_a_t1_interval(example_a):
     assert [round(v, 4) for v in t1["ci95"]] == [56.101, 90.4446]
     # rule G: the interval reaches from "poor" to "excellent"
     assert t1["grade_range"] == ["poor", "excellent"] and t1["grade_status"] == "borderline"
-    assert t1["rank_ci95"] == [1, 1]
+    assert t1["rank_ci95"] == [1, 2] and by_code(example_a, "T2")["rank_ci95"] == [1, 2]
 
 
 def test_a_t1_public_satisfaction_interval(example_a):

@@ -83,8 +83,9 @@ def test_engine_agrees_with_the_reference(seed, trim, share, columns):
 
 
 def test_the_cases_exercise_every_new_rule(columns):
-    """The random cases above reach reweighting with references, unranked targets, doubt and shared ballots."""
-    seen = {"adjusted": 0, "unranked": 0, "borderline": 0, "certain": 0, "narrow band": 0}
+    """The random cases above reach reweighting with references, doubt and shared ballots (the unranked
+    case is test_a_target_without_references_leaves_the_ranking)."""
+    seen = {"adjusted": 0, "borderline": 0, "certain": 0, "narrow band": 0}
     for seed in range(8):
         for trim, share in [(0, 0.0), (1, 0.0), (0, 0.2)]:
             ballots, method = random_case(seed, trim, share)
@@ -94,9 +95,30 @@ def test_the_cases_exercise_every_new_rule(columns):
                 if t["score"] is None:
                     continue
                 seen["adjusted"] += bool(t["reweighted"] and t["adjustment"])
-                seen["unranked"] += t["unranked"] == "no_reference"
                 seen["borderline"] += t["grade_status"] == "borderline"
                 seen["certain"] += t["grade_status"] == "certain"
                 if t["rank_ci95"]:
                     seen["narrow band"] += t["rank_ci95"][1] - t["rank_ci95"][0] < 3
     assert all(v > 0 for v in seen.values()), seen
+
+
+def test_a_target_without_references_leaves_the_ranking(columns):
+    """Rule R: T lacks g3, which R1 and R2 have, but they lack g2, which T has: no reference."""
+    rnd = random.Random(5)
+    _, method = random_case(0, 0)
+    ballots = []
+    plan = {"T": ("g1", "g2"), "R1": ("g1", "g3"), "R2": ("g1", "g3"), "R3": ("g1", "g2", "g3")}
+    for t, groups in plan.items():
+        for g in groups:
+            for i in range(4 if (t, g) != ("R3", "g3") else 1):
+                ballots.append((f"{t}{g}{i}", g, t, {q: rnd.choice("ABCD") for q in ("q1", "q2", "q3", "q4")}))
+    results = scoring.score(scoring.Answers.from_columns(**columns(ballots)), scoring.Method.from_dict(method))
+    expected = uncertainty(ballots, method)
+    t = next(x for x in results["targets"] if x["target"] == "T")
+    assert t["unranked"] == "no_reference" and expected["T"]["no_reference"]
+    assert t["rank"] is None and t["rank_ci95"] is None and t["funnel"] is None
+    assert t["score"] == pytest.approx(t["score_reweighted"]) and t["adjustment"] == 0.0
+    assert results["targets"][-1]["target"] == "T"  # after the ranked targets
+    for entry in results["targets"]:
+        ref = expected[entry["target"]]
+        assert close(entry["se"], ref["se"]) and (entry["rank_ci95"] and tuple(entry["rank_ci95"])) == ref["rank_ci95"]
