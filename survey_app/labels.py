@@ -98,6 +98,9 @@ def adjustment_note(entry: dict | None) -> str:
     adjustment = entry.get("adjustment")
     if adjustment is None:
         return ""
+    if not adjustment:
+        return str(_l("scored without a weighted group that had too few responses; too few other targets "
+                      "have that group either, so the score is not adjusted for it"))
     return str(_l("scored without a weighted group that had too few responses; adjusted by %(points)s "
                   "points for it", points=f"{adjustment:+.1f}"))
 
