@@ -81,10 +81,12 @@ def trend(campaign: Campaign, target: Target, locale: str, entry: dict | None) -
         past = entry_for(earlier.published_results, target.code)
         if past is not None:
             points.append({"label": earlier.title(locale), "code": earlier.code, "score": past.get("score"),
-                           "ci95": past.get("ci95"), "grade": past.get("grade")})
+                           "ci95": past.get("ci95"), "grade": past.get("grade"),
+                           "grade_range": past.get("grade_range"), "grade_status": past.get("grade_status")})
     if entry is not None:
         points.append({"label": campaign.title(locale), "code": campaign.code, "score": entry.get("score"),
-                       "ci95": entry.get("ci95"), "grade": entry.get("grade"), "current": True})
+                       "ci95": entry.get("ci95"), "grade": entry.get("grade"), "grade_range": entry.get("grade_range"),
+                       "grade_status": entry.get("grade_status"), "current": True})
     return points
 
 
