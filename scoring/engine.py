@@ -355,24 +355,24 @@ class _Scoring:
             idx = np.arange(len(x))
             return (a[idx] - a[start]) + (b[end] - b[idx + 1])
 
-        J = len(self.m.items)
-        numerator = np.zeros((len(responses), J))
-        denominator = np.zeros((len(responses), J))
-        rows = dict(self.rows())
-        for j, row in rows.items():
+        D = len(self.m.dimensions)
+        # Per dimension, the sums of rule 5 over its items, item by item (rows of length R).
+        dim_sum = np.zeros((D, len(responses)))
+        dim_weight = np.zeros((D, len(responses)))
+        for j, row in self.rows():
             choice = row[responses]
-            numerator[:, j] = leave_one_out(self.points0[choice])
-            denominator[:, j] = leave_one_out(self.valid[choice].astype(float))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            item_mean = numerator / denominator
+            denominator = leave_one_out(self.valid[choice].astype(float))
             has = denominator > 0
-            one_hot = np.eye(len(self.m.dimensions))[self.item_dimension]
-            weight = self.item_weight[None, :] * has
-            dim_weight = weight @ one_hot
-            dims = (np.where(has, item_mean, 0.0) * weight) @ one_hot / dim_weight
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.where(has, leave_one_out(self.points0[choice]) / denominator, 0.0)
+            d = self.item_dimension[j]
+            dim_sum[d] += self.item_weight[j] * mean
+            dim_weight[d] += self.item_weight[j] * has
+        with np.errstate(divide="ignore", invalid="ignore"):
             defined = dim_weight > 0
-            u = self.dimension_weight[None, :] * defined
-            loo = (np.where(defined, dims, 0.0) * u).sum(axis=1) / u.sum(axis=1)
+            dims = np.where(defined, dim_sum / dim_weight, 0.0)
+            u = self.dimension_weight[:, None] * defined
+            loo = (dims * u).sum(axis=0) / u.sum(axis=0)
         n_answers, n_sat, n_dis = self.response_counts()
         x = leave_one_out(n_answers[responses])
         with np.errstate(divide="ignore", invalid="ignore"):

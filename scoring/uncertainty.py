@@ -7,6 +7,7 @@ the Student t quantiles and tail probabilities only.
 from __future__ import annotations
 
 import numpy as np
+from scipy import special as _special
 from scipy import stats as _stats
 
 from .stats import wilson
@@ -103,13 +104,24 @@ def panel_weights(n: np.ndarray, position: np.ndarray, panel: int, share: float)
     big = n >= m
     if not big.any():
         return omega
-    nb, lb = n[big], position[big]
+    nb, lb = n[big].astype(float), position[big].astype(float)
     total = np.zeros(len(nb))
+    log_all = _log_choose(nb - 1, m - 1)
     for r in range(m):
         if psi[r] > 0:
-            total += psi[r] * _stats.hypergeom.pmf(r, nb - 1, lb, m - 1)
+            # C(l, r) C(n-1-l, m-1-r) / C(n-1, m-1): the hypergeometric probability, 0 out of range
+            possible = (lb >= r) & (nb - 1 - lb >= m - 1 - r)
+            with np.errstate(invalid="ignore"):
+                log_p = _log_choose(lb, r) + _log_choose(nb - 1 - lb, m - 1 - r) - log_all
+            total += psi[r] * np.where(possible, np.exp(np.where(possible, log_p, 0.0)), 0.0)
     omega[big] = m * total
     return omega
+
+
+def _log_choose(a: np.ndarray, b: float) -> np.ndarray:
+    """ln C(a, b) for a >= b >= 0 (NaN elsewhere), through the log-gamma function."""
+    with np.errstate(invalid="ignore"):
+        return _special.gammaln(a + 1) - _special.gammaln(b + 1) - _special.gammaln(a - b + 1)
 
 
 def logit_interval(score: np.ndarray, se: np.ndarray, df: np.ndarray, low: float, high: float
