@@ -14,7 +14,14 @@ Where the method's text leaves a choice, this is how it is read (and tested):
 - A group is used in rule 8 when it is not suppressed, has ``w_g > 0`` and a defined
   ``S(t,g)``; ``reweighted`` is true when some group with ``w_g > 0`` is not used.
 - Every per-group rate has a Wilson interval: ``satisfaction_ci95`` and
-  ``dissatisfaction_ci95``.
+  ``dissatisfaction_ci95``; a target's rates combine them (rule U4, MOVER).
+- A group's ``n`` counts its respondents (scored ballots before trimming, rule 7);
+  ``kept`` is the kept weight h. With share trimming (rule 2') every answer counts its
+  ballot's panel weight and the variances come from a delete-one jackknife.
+- The published score of a reweighted target carries rule R's adjustment; the rank band
+  (rule U5) uses the paired variance of each difference, through the ballots that rated
+  both targets. Grades and alerts carry their doubt (rule G), ranked targets their place
+  in the funnel (rule F).
 - The diagnostics use only the (target, group) cells that are shown: a suppressed
   group "shows no figures anywhere", so its ballots reach no alpha or ICC either.
   Cronbach's alpha takes one row per (ballot, target) with every item of the dimension
