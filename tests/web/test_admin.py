@@ -73,7 +73,7 @@ def test_whole_campaign_through_the_ui(app, login, full_answers, open_form, coun
         assert db.session.execute(select(func.count()).select_from(Envelope)).scalar_one() == 0
     page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
     assert 'id="results-table"' in page
-    from survey_app.results import results
+    from survey_app.results.adapter import results
     with app.app_context():
         data = results(db.session.get(Campaign, cid))
     assert data["ballots"] == 3
