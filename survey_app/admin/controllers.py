@@ -22,9 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from ..ballots import counting
 from ..ballots import operations as ballots
 from ..ballots.slips import poster_pdf, slips_pdf
-from ..designer import controllers as designer
-from ..designer import operations as questionnaire_operations
-from ..designer.forms import ImportForm
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language, time_zone
@@ -350,41 +347,6 @@ def method_json(campaign_id: int):
     body = json.dumps(adapter.method_dict(campaign), ensure_ascii=False, indent=2)
     return current_app.response_class(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="method-{campaign.code}.json"'})
-
-
-def questionnaire_list(upload=None, problems=None, status=200):
-    return render_template("admin/questionnaires.html", records=questionnaire_operations.all_questionnaires(),
-                           upload=upload or ImportForm(), locale=current_language(), problems=problems), status
-
-
-def questionnaire_upload():
-    upload = ImportForm()
-    q, problems = designer.read_upload(upload)
-    if q is not None:
-        existing = questionnaire_operations.by_code(q.code)
-        version = questionnaire_operations.save_questionnaire(q, publish=upload.publish.data)
-        flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
-              if existing is None or version.number > 1 else
-              _("Questionnaire %(code)s saved.", code=q.code), "success")
-        return redirect(url_for("admin.questionnaire_version", version_id=version.id))
-    return questionnaire_list(upload, problems, 400)
-
-
-def questionnaire_version(version_id: int):
-    version = designer.load_version(version_id)
-    return render_template("admin/questionnaire_version.html", version=version, q=version.parsed,
-                           confirm=ConfirmForm(), locale=current_language())
-
-
-def questionnaire_yaml(version_id: int):
-    filename, text = questionnaire_operations.export_yaml(designer.load_version(version_id))
-    return current_app.response_class(text, mimetype="application/x-yaml", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def questionnaire_publish(version_id: int):
-    return designer.publish(version_id, back="admin.questionnaire_version")
-
 
 
 def _import_signer():

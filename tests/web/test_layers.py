@@ -70,6 +70,8 @@ MAY_IMPORT = {
 #: the only names of the scoring package that code outside `survey_app.results` may import:
 #: the canonical bytes and the column names of answers.csv, which are formats, not the engine
 ENGINE_FREE = {("scoring", "canonical_json"), ("scoring.output", "canonical_json"), ("scoring.answers", "COLUMNS")}
+#: a feature's views and forms, which no other feature imports (the questionnaire pages are the designer's)
+PRIVATE = {"controllers", "forms"}
 #: the one feature that calls the engine (`score`, `Method`, `Answers`)
 ENGINE_USER = "results"
 
@@ -152,6 +154,11 @@ def broken_rules(source: str, module: str, is_package: bool = False) -> list[str
         if own in MAY_IMPORT:
             for feature in reached - {own, ""} - SHARED - MAY_IMPORT[own]:
                 problems.append(f"{shown}: {own} must not import {feature}")
+        for target in targets(imp):
+            parts = target.split(".")
+            if parts[0] == "survey_app" and len(parts) > 2 and parts[2] in PRIVATE and parts[1] != own:
+                problems.append(f"{shown}: {parts[1]}'s pages are served by {parts[1]} alone "
+                                f"(its {parts[2]} are its own; call its operations)")
         if (imp.module == "scoring" or imp.module.startswith("scoring.")) and own != ENGINE_USER \
                 and (imp.module, imp.name) not in ENGINE_FREE:
             problems.append(f"{shown}: only survey_app.{ENGINE_USER} calls the scoring engine")
@@ -188,6 +195,9 @@ def test_imports_follow_the_layers(path):
     ("survey_app.results.publication", "from ..reports import bundle\n", "results must not import reports"),
     ("survey_app.results.decisions", "def f():\n    from ..admin.operations import LifecycleError  # cycle\n",
      "results must not import admin"),
+    # a feature's pages are its own
+    ("survey_app.admin.controllers", "from ..designer import controllers as designer\n", "served by designer alone"),
+    ("survey_app.admin.controllers", "from ..designer.forms import ImportForm\n", "served by designer alone"),
     # an import inside a function that crosses features says why
     ("survey_app.admin.operations", "def f():\n    from ..ballots import counting\n", "says why"),
     ("survey_app.cli", "def f():\n    import json\n", "says why"),
@@ -205,6 +215,8 @@ def test_the_layering_test_catches_a_broken_rule(module, source, expected):
     ("survey_app.paper.imports", "from scoring.answers import COLUMNS\n"),
     ("survey_app.admin.operations", "from ..results import publication\nfrom ..ballots import counting\n"),
     ("survey_app.paper.cli", "def f():\n    from . import imports\n"),
+    ("survey_app.designer.blueprint", "from . import controllers as c\n"),
+    ("survey_app.admin.controllers", "from ..designer import operations\n"),
     ("survey_app.reports.pdf", "def f():\n    from weasyprint import HTML  # heavy: only when a PDF is made\n"),
     ("survey_app.reports.pdf", "def f():\n    # heavy: only when a PDF is made\n    from weasyprint import CSS\n"
                                "    from weasyprint.text.fonts import FontConfiguration\n"),
