@@ -9,7 +9,9 @@ import textwrap
 from contextlib import contextmanager
 
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
+from scipy import stats
 from matplotlib.figure import Figure
 
 matplotlib.use("Agg")
@@ -223,9 +225,6 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
     the method); targets beyond the 95% limits are named. ``marked`` and ``highlight`` as in
     :func:`caterpillar`.
     """
-    import numpy as np
-    from scipy import stats
-
     z95, z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
     precision = [1.0 / s if s and s > 0 else None for s in se]
     points = [(k, p) for k, p in enumerate(precision) if p is not None]

@@ -113,7 +113,7 @@ def test_csv_export(app, login, counted_campaign):
 def test_dashboard_shows_the_funnel_plot_and_the_grades_doubt(app, login, counted_campaign):
     """Issue 30: the funnel plot beside the caterpillar chart, with how to read it; a grade whose
     interval crosses a grade line is published as a range."""
-    from survey_app import results as results_adapter
+    from survey_app.results import adapter as results_adapter
     from survey_app.labels import published_grade
     from survey_app.models import Campaign
     client = login("staff")
