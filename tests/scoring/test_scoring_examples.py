@@ -209,6 +209,20 @@ def test_a_t1_public_satisfaction_interval(example_a):
     assert [round(x, 6) for x in public["satisfaction_ci95"]] == [0.140257, 0.915948]
 
 
+def test_a_t1_target_satisfaction_interval_mover(example_a):
+    """U4: the target's interval from each group's own interval."""
+    t1 = by_code(example_a, "T1")
+    public, staff = t1["groups"]["public"], t1["groups"]["staff"]
+    r = 0.6 * 8 / 14 + 0.4 * 6 / 9
+    low = r - math.sqrt(0.36 * (8 / 14 - public["satisfaction_ci95"][0]) ** 2
+                        + 0.16 * (6 / 9 - staff["satisfaction_ci95"][0]) ** 2)
+    high = r + math.sqrt(0.36 * (public["satisfaction_ci95"][1] - 8 / 14) ** 2
+                         + 0.16 * (staff["satisfaction_ci95"][1] - 6 / 9) ** 2)
+    assert t1["satisfaction_ci95"] == pytest.approx([low, high], rel=1e-12)
+    assert [round(x, 6) for x in staff["satisfaction_ci95"]] == [0.112225, 0.969365]
+    assert [round(x, 6) for x in t1["satisfaction_ci95"]] == [0.268771, 0.849086]
+
+
 def test_c_rank_bands(columns):
     method = dict(EXAMPLE_A_METHOD, items=[{"code": "q", "dimension": "work", "weight": 1}],
                   dimensions=[{"code": "work", "weight": 1}], groups=[{"code": "public", "weight": 1}])
