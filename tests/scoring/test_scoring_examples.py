@@ -1,4 +1,4 @@
-"""Worked examples A and B of scoring-method.md, number by number."""
+"""Worked examples A to H of scoring-method.md, number by number."""
 from __future__ import annotations
 
 import math
