@@ -222,7 +222,7 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
     """Every ranked target's score against its precision 1/se, with 95% and 99.8% limits (a funnel plot).
 
     The limits are mean -+ 1.96/x and mean -+ 3.09/x around the campaign ``mean`` (rule F of
-    the method); targets beyond the 95% limits are named. ``marked`` and ``highlight`` as in
+    the method); targets beyond the 99.8% limits are named (at most 12), and the highlighted one. ``marked`` and ``highlight`` as in
     :func:`caterpillar`.
     """
     z95, z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
@@ -239,12 +239,14 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
                 ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
                 ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
             ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
+            named = 0
             for k, p in points:
                 colour = RED if k == highlight else BLUE
                 ax.scatter([p], [scores[k]], s=30 if k == highlight else 22, zorder=3,
                            color="white" if marked[k] else colour, edgecolors=colour, linewidths=1.2)
-                outside = abs(scores[k] - mean) * p > z95
-                if outside or k == highlight:
+                outside = abs(scores[k] - mean) * p > z998
+                if (outside and named < 12) or k == highlight:
+                    named += 1
                     ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
                                 xytext=(4, 3), textcoords="offset points", fontsize=7,
                                 color=RED if k == highlight else "#2b3038")
