@@ -60,3 +60,13 @@ def test_charts_never_use_pyplot():
 ])
 def test_shorten(label, width, expected):
     assert charts.shorten(label, width) == expected
+
+
+def test_funnel_plot_in_chinese_names_the_targets_beyond_the_outer_limits():
+    """Rule F: score against precision 1/se with limits mean -+ 1.96/x and -+ 3.09/x; a target
+    with no standard error (an undefined precision) is left out rather than drawn at infinity."""
+    names = ["公安局", "教育局", "卫生健康委员会", "交通运输局"]
+    png = charts.funnel(names, [95.0, 80.5, 79.0, 60.0], [1.0, 2.0, 0.0, 1.5], 80.0,
+                        [False, True, False, False], 1, "得分", "精确度（1 / 标准误）", "测评活动平均",
+                        ("95%控制线", "99.8%控制线"))
+    assert png.startswith(PNG)
