@@ -119,11 +119,21 @@ class ReshareForm(_PanelFields, FlaskForm):
                         validators=[_one_turn_each])
 
 
+#: slips one request renders (about 15 s on 2 cores, inside gunicorn's 60 s timeout)
+MAX_SLIPS_PER_PRINT = 2000
+
+
 class IssueCodesForm(FlaskForm):
     group = SelectField(_l("Group"), coerce=int, validate_choice=True)
     count = IntegerField(_l("Number of codes"), default=50, validators=[DataRequired(), NumberRange(1, 5000)])
     format = RadioField(_l("Download as"), default="csv",
                         choices=choices([("csv", _l("CSV list")), ("pdf", _l("Printable slips (PDF)"))]))
+
+    def validate_count(self, field):
+        # 2,000 slips render in well under gunicorn's timeout; a larger print run is several batches
+        if self.format.data == "pdf" and field.data and field.data > MAX_SLIPS_PER_PRINT:
+            raise ValidationError(_l("Print at most %(n)d slips at a time; issue several batches.",
+                                     n=MAX_SLIPS_PER_PRINT))
 
 
 class RevokeForm(FlaskForm):

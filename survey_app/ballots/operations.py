@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
@@ -27,6 +28,7 @@ from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, asked, text_limit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CodeRefused(Exception):
@@ -59,10 +61,15 @@ def find_code(typed: str) -> AccessCode:
     return code
 
 
-def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]:
-    """Make n fresh codes; the plain codes exist only in the return value."""
-    batch = (db.session.execute(select(func.max(AccessCode.batch))
-                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
+def issue_codes(campaign: Campaign, group: RespondentGroup, n: int, deliver: Callable[[list[str]], T] | None = None):
+    """Make n fresh codes; the plain codes exist only in the return value.
+
+    With `deliver` (which renders the slips, writes the file, ...) issuing is one step with
+    handing the codes out: `deliver(plain)` runs first, and the codes are stored only once
+    it has returned; whatever it raises leaves nothing issued. (Rendering before the
+    transaction opens also keeps the audit log's lock free while 2,000 slips are laid out.)
+    Returns the plain codes, or what `deliver` returned.
+    """
     plain: list[str] = []
     seen: set[str] = set()
     while len(plain) < n:
@@ -71,12 +78,15 @@ def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]
             continue
         seen.add(code)
         plain.append(code)
+    delivered = deliver(plain) if deliver is not None else plain
+    batch = (db.session.execute(select(func.max(AccessCode.batch))
+                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
     db.session.add_all(AccessCode(campaign_id=campaign.id, group_id=group.id, code_hash=hash_code(c),
                                   batch=batch) for c in plain)
     audit.record("codes.issue", f"group:{group.id}", campaign=campaign.code, group=group.code,
                  count=n, batch=batch)
     db.session.commit()
-    return plain
+    return delivered
 
 
 def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
