@@ -13,10 +13,12 @@ once their slips are rendered.
 """
 import base64
 import io
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import qrcode
 import qrcode.image.svg
-from flask import render_template
+from flask import current_app, render_template
 from markupsafe import Markup
 
 from ..models import Campaign, RespondentGroup
@@ -25,6 +27,8 @@ from ..models import Campaign, RespondentGroup
 SLIPS_PER_PAGE = 10
 COLUMNS = 2
 SLIP_MM = (95, 55)
+#: below this many slips one process renders them (starting a worker costs about a second)
+PARALLEL_FROM = 400
 
 
 class SlipsIncomplete(RuntimeError):
@@ -62,32 +66,61 @@ def render_pdf(html: str) -> bytes:
 
 
 def slip_pages(codes: list[str], base: str) -> list[list[dict]]:
-    """The slips page by page, each with its place on the page in millimetres."""
+    """The slips page by page, each with its column and row on the page."""
     pages = []
     for first in range(0, len(codes), SLIPS_PER_PAGE):
         page = []
         for at, code in enumerate(codes[first:first + SLIPS_PER_PAGE]):
             page.append({"code": code, "anchor": f"slip-{first + at}", "qr": qr_png_uri(f"{base}/answer#{code}"),
-                         "left": (at % COLUMNS) * SLIP_MM[0], "top": (at // COLUMNS) * SLIP_MM[1]})
+                         "column": at % COLUMNS, "row": at // COLUMNS})
         pages.append(page)
     return pages
 
 
-def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base_url: str) -> bytes:
-    """One slip for every code, or `SlipsIncomplete`."""
+def _render_slips(html: str, anchors: list[list[str]]) -> bytes:
+    """The PDF of a run of slip pages, once every slip's anchor is found on its page (or `SlipsIncomplete`)."""
     from weasyprint import HTML
-    base = base_url.rstrip("/")
-    pages = slip_pages(codes, base)
-    html = render_template("print/slips.html", campaign=campaign, group=group, pages=pages,
-                           answer_url=f"{base}/answer", slip_mm=SLIP_MM)
     document = HTML(string=html).render()
-    if len(document.pages) != len(pages):
-        raise SlipsIncomplete(f"{len(document.pages)} pages rendered for {len(pages)}")
-    for number, (rendered, page) in enumerate(zip(document.pages, pages), start=1):
-        missing = [slip["anchor"] for slip in page if slip["anchor"] not in rendered.anchors]
+    if len(document.pages) != len(anchors):
+        raise SlipsIncomplete(f"{len(document.pages)} pages rendered for {len(anchors)}")
+    for number, (rendered, expected) in enumerate(zip(document.pages, anchors), start=1):
+        missing = [anchor for anchor in expected if anchor not in rendered.anchors]
         if missing:
             raise SlipsIncomplete(f"page {number} lacks {len(missing)} slips")
     return document.write_pdf()
+
+
+def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base_url: str) -> bytes:
+    """One slip for every code, or `SlipsIncomplete`.
+
+    From `PARALLEL_FROM` slips on, the pages are rendered in `PRINT_WORKERS` processes and
+    joined (pypdf): 2,000 slips take about 25 s of CPU, which two cores halve.
+    """
+    base = base_url.rstrip("/")
+    pages = slip_pages(codes, base)
+    workers = min(max(1, current_app.config.get("PRINT_WORKERS", 2)), len(pages))
+    if len(codes) < PARALLEL_FROM or workers == 1:
+        runs = [pages]
+    else:
+        size = -(-len(pages) // workers)
+        runs = [pages[at:at + size] for at in range(0, len(pages), size)]
+    htmls = [render_template("print/slips.html", campaign=campaign, group=group, pages=run,
+                             answer_url=f"{base}/answer", slip_mm=SLIP_MM,
+                             columns=COLUMNS, rows=SLIPS_PER_PAGE // COLUMNS) for run in runs]
+    anchors = [[[slip["anchor"] for slip in page] for page in run] for run in runs]
+    if len(runs) == 1:
+        return _render_slips(htmls[0], anchors[0])
+    with ProcessPoolExecutor(max_workers=len(runs), mp_context=get_context("spawn")) as pool:
+        parts = list(pool.map(_render_slips, htmls, anchors))
+    from pypdf import PdfReader, PdfWriter
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    if len(writer.pages) != len(pages):
+        raise SlipsIncomplete(f"{len(writer.pages)} pages joined for {len(pages)}")
+    return out.getvalue()
 
 
 def poster_pdf(campaign: Campaign, group: RespondentGroup, link: str) -> bytes:
