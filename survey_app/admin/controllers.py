@@ -338,7 +338,8 @@ def turnout(campaign_id: int):
     campaign = load_campaign(campaign_id)
     return jsonify({
         "groups": [{"code": t.group.code, "received": t.received, "expected": t.expected,
-                    "codes_issued": t.codes_issued, "codes_used": t.codes_used} for t in ballots.turnout(campaign)],
+                    "expected_basis": t.basis, "codes_issued": t.codes_issued, "codes_used": t.codes_used,
+                    "sheets_printed": t.sheets_printed} for t in ballots.turnout(campaign)],
         "days": [{"day": day.isoformat(), "group": group_id, "ballots": n}
                  for day, group_id, n in ballots.turnout_by_day(campaign)]})
 

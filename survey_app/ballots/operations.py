@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
+from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
@@ -462,17 +462,35 @@ def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
 
 @dataclass
 class GroupTurnout:
+    """A group's turnout: ballots received against the people expected to answer, each counted once.
+
+    `RespondentGroup.expected` is the number of people in the group expected to answer,
+    however they answer (access code, public link or paper sheet); it is never added to the
+    codes issued or the sheets printed, which are ways of reaching the same people. Where it is
+    not set (0), what could come in stands for it: the codes still valid plus the paper sheets
+    printed; a public link without a number has no turnout rate.
+    """
     group: RespondentGroup
-    #: ballots received (envelopes sealed, counted or not)
+    #: ballots received (envelopes sealed, counted or not; paper ballots keyed included)
     received: int
     codes_issued: int
     codes_used: int
     codes_revoked: int
+    #: paper sheets numbered for the group
+    sheets_printed: int = 0
+
+    @property
+    def basis(self) -> str | None:
+        """"set" (the group's own number), "issued" (codes and sheets stand for it) or None."""
+        if self.group.expected:
+            return "set"
+        return "issued" if self.codes_issued - self.codes_revoked + self.sheets_printed > 0 else None
 
     @property
     def expected(self) -> int:
-        """Codes still valid plus the respondents planned otherwise (paper sheets printed, public invitees)."""
-        return self.codes_issued - self.codes_revoked + self.group.expected
+        if self.group.expected:
+            return self.group.expected
+        return self.codes_issued - self.codes_revoked + self.sheets_printed
 
     @property
     def rate(self) -> float | None:
@@ -488,11 +506,14 @@ def turnout(campaign: Campaign) -> list[GroupTurnout]:
             select(AccessCode.group_id, AccessCode.state, func.count())
             .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
         by_state.setdefault(group_id, {})[state] = n
+    sheets = dict(db.session.execute(
+        select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign.id)
+        .group_by(PaperSheet.group_id)).all())
     rows = []
     for group in campaign.groups:
         states = by_state.get(group.id, {})
         rows.append(GroupTurnout(group, int(received.get(group.id) or 0), sum(states.values()),
-                                 states.get("used", 0), states.get("revoked", 0)))
+                                 states.get("used", 0), states.get("revoked", 0), int(sheets.get(group.id) or 0)))
     return rows
 
 

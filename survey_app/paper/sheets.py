@@ -135,7 +135,9 @@ def layout(campaign: Campaign, group: RespondentGroup) -> Layout:
 # --------------------------------------------------------------------------- printing
 
 def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: str) -> PaperBatch:
-    """Number `count` new sheets for a group; they count toward the group's expected turnout."""
+    """Number `count` new sheets for a group. They reach the group's people and do not add to
+    its expected number; where none is set, turnout is measured against the sheets printed and
+    the codes issued (`ballots.operations.GroupTurnout`)."""
     if campaign.status not in ("draft", "open"):
         raise PaperRefused(_l("Sheets can be printed only before the campaign closes."))
     if group.campaign_id != campaign.id:
@@ -150,7 +152,6 @@ def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: s
     db.session.flush()
     db.session.add_all(PaperSheet(campaign_id=campaign.id, group_id=group.id, batch_id=batch.id, number=n)
                        for n in range(batch.first_number, batch.first_number + count))
-    group.expected = (group.expected or 0) + count
     audit.record("paper.print", f"group:{group.id}", actor=actor, campaign=campaign.code, group=group.code,
                  first=sheet_label(batch.first_number), last=sheet_label(batch.last_number), count=count)
     try:
