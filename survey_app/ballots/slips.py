@@ -13,6 +13,8 @@ once their slips are rendered.
 """
 import base64
 import io
+import struct
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -48,16 +50,42 @@ def qr_svg(data: str, box_size: int = 10) -> Markup:
 def qr_png_uri(data: str) -> str:
     """A QR code as a one-pixel-per-module PNG data URI, printed sharp (`image-rendering: pixelated`).
 
-    A PNG costs WeasyPrint a fraction of an inline SVG path, and the mask is fixed rather
-    than searched (the search is 8 encodings of each code): every mask decodes, the search
-    only trims large blocks of one colour; 2,000 slips render in a fraction of the time.
+    A PNG costs WeasyPrint a fraction of an inline SVG path. The mask is fixed rather than
+    searched (the search is 8 encodings of each code: every mask decodes, the search only
+    trims large blocks of one colour), and the PNG is written straight from the modules
+    rather than drawn module by module.
     """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=2, mask_pattern=2)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0, mask_pattern=2)
     qr.add_data(data)
     qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(_png(qr.modules, QUIET_ZONE)).decode("ascii")
+
+
+#: modules of white around a QR code (the standard asks for 4; 2 has always scanned from slips)
+QUIET_ZONE = 2
+
+
+def _png(modules: list[list[bool]], border: int) -> bytes:
+    """A 1-bit greyscale PNG of dark modules (True) on white, with `border` white modules around."""
+    size = len(modules) + 2 * border
+    blank = [False] * size
+    rows = [blank] * border + [[False] * border + list(row) + [False] * border for row in modules] + [blank] * border
+    raw = bytearray()
+    for row in rows:
+        raw.append(0)  # filter: none
+        bits = 0
+        for at, dark in enumerate(row):
+            bits = (bits << 1) | (not dark)
+            if at % 8 == 7:
+                raw.append(bits)
+                bits = 0
+        if size % 8:
+            raw.append(bits << (8 - size % 8))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + chunk(b"IEND", b"")
 
 
 def render_pdf(html: str) -> bytes:

@@ -92,3 +92,38 @@ def enter_code(base: str, code: str, lang: str = "zh_CN") -> tuple[int, dict, st
         return response.status, dict(response.getheaders()), response.read().decode()
     finally:
         conn.close()
+
+
+class Phone:
+    """A respondent's phone over plain HTTP: keeps its cookies, sends each form with its CSRF token."""
+
+    def __init__(self, base: str, lang: str = "zh_CN"):
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.cookies = {"lang": lang}
+
+    def request(self, method: str, path: str, fields: list[tuple[str, str]] | None = None):
+        from urllib.parse import urlencode
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+            body = None
+            if fields is not None:
+                body = urlencode(fields)
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            for key, value in response.getheaders():
+                if key.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, dict(response.getheaders()), response.read().decode()
+        finally:
+            conn.close()
+
+    def post_form(self, path: str, fields: dict | list) -> tuple[int, dict, str]:
+        """GET `path`'s page for its CSRF token, then POST `fields` to it."""
+        _, _, page = self.request("GET", path)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        return self.request("POST", path, [("csrf_token", token), *items])
