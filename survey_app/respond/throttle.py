@@ -1,7 +1,7 @@
 """Rate limits of the respondent pages that spare a meeting hall on one Wi-Fi.
 
 Two hundred deputies entering their codes from one address must never be refused, so code
-entry counts only *failed* attempts (an unknown, malformed, used or withdrawn code): per
+entry counts only *failed* attempts (a well-formed code that is unknown, used or withdrawn): per
 address, and over the whole site. An unknown code names no campaign, so the site-wide bucket
 is the per-campaign one: it bounds guessing against every campaign at once. Public links
 are held back first by the device (a signed cookie: `DEVICE_BALLOT_LIMIT` ballots a campaign),
