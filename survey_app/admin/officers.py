@@ -8,6 +8,7 @@ from ..ballots import keys
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, CountingOfficer, User
+from ..printing import REPORT_STYLESHEET, html_to_pdf
 from ..security import can, load_campaign
 from . import operations
 from .forms import MAX_OFFICERS, CountForm, OpenForm, ReshareForm
@@ -181,12 +182,11 @@ def officer_sheet(campaign_id: int, position: int):
 
 
 def officer_sheet_pdf(campaign_id: int, position: int):
-    from ..reports import pdf
     campaign, officer, panel, n = _sheet(campaign_id, position)
     html = render_template("admin/officer_sheet_pdf.html", campaign=campaign, officer=officer, panel=panel, n=n,
                            locale=current_language())
     name = f"{campaign.code}-officer-{officer.position}-{current_language()}.pdf"
-    return Response(pdf.html_to_pdf(html), mimetype="application/pdf", headers={
+    return Response(html_to_pdf(html, REPORT_STYLESHEET), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
 
 

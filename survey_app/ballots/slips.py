@@ -24,6 +24,7 @@ from flask import current_app, render_template
 from markupsafe import Markup
 
 from ..models import Campaign, RespondentGroup
+from ..printing import html_to_pdf, render_document
 
 #: two columns of five 95 x 55 mm slips fill an A4 page inside 10 mm margins
 SLIPS_PER_PAGE = 10
@@ -88,10 +89,6 @@ def _png(modules: list[list[bool]], border: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + chunk(b"IEND", b"")
 
 
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-    return HTML(string=html).write_pdf()
-
 
 def slip_pages(codes: list[str], base: str) -> list[list[dict]]:
     """The slips page by page, each with its column and row on the page."""
@@ -107,8 +104,7 @@ def slip_pages(codes: list[str], base: str) -> list[list[dict]]:
 
 def _render_slips(html: str, anchors: list[list[str]]) -> bytes:
     """The PDF of a run of slip pages, once every slip's anchor is found on its page (or `SlipsIncomplete`)."""
-    from weasyprint import HTML
-    document = HTML(string=html).render()
+    document = render_document(html)
     if len(document.pages) != len(anchors):
         raise SlipsIncomplete(f"{len(document.pages)} pages rendered for {len(anchors)}")
     for number, (rendered, expected) in enumerate(zip(document.pages, anchors), start=1):
@@ -140,7 +136,7 @@ def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base
         return _render_slips(htmls[0], anchors[0])
     with ProcessPoolExecutor(max_workers=len(runs), mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_render_slips, htmls, anchors))
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter  # only for a run rendered in parts
     writer = PdfWriter()
     for part in parts:
         writer.append(PdfReader(io.BytesIO(part)))
@@ -153,4 +149,4 @@ def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base
 
 def poster_pdf(campaign: Campaign, group: RespondentGroup, link: str) -> bytes:
     html = render_template("print/poster.html", campaign=campaign, group=group, link=link, qr=qr_svg(link, 20))
-    return render_pdf(html)
+    return html_to_pdf(html)

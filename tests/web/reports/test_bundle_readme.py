@@ -10,7 +10,7 @@ import scoring
 
 from survey_app.extensions import db
 from survey_app.models import Campaign
-from survey_app.reports import bundle
+from survey_app.results import bundle
 
 from tests.web.reports.bundle_venv import follow_readme, installed
 
