@@ -12,6 +12,7 @@ import random
 import secrets
 import zipfile
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,6 @@ SCORING_PACKAGES = ("numpy", "scipy")
 
 def requirements() -> list[str]:
     """`name==version` of every package the scoring program needs, as installed where it published."""
-    from importlib.metadata import version
     return [f"{name}=={version(name)}" for name in SCORING_PACKAGES]
 
 
