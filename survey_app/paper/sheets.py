@@ -1,11 +1,13 @@
 """Paper sheets: their numbers, their layout (what a group is asked, as letters to key), printing them."""
 from dataclasses import dataclass, field
 
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..ballots.slips import render_pdf
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
@@ -214,7 +216,6 @@ MATRIX_SPOT = stamping.Spot(qr_right_mm=10, qr_top_mm=10, qr_size_mm=16, label_c
 
 def sheet_body_html(campaign: Campaign, group: RespondentGroup, matrix: bool = False) -> str:
     """The HTML of one blank sheet of the group, without its number."""
-    from flask import render_template
     lay = layout(campaign, group)
     if matrix:
         return render_template("paper/sheets_matrix_print.html", campaign=campaign, group=group, lay=lay,
@@ -225,7 +226,6 @@ def sheet_body_html(campaign: Campaign, group: RespondentGroup, matrix: bool = F
 
 def sheet_body_pdf(campaign: Campaign, group: RespondentGroup, matrix: bool = False) -> bytes:
     """One blank sheet of the group, without its number: what every sheet of a batch shares."""
-    from ..ballots.slips import render_pdf
     return render_pdf(sheet_body_html(campaign, group, matrix))
 
 

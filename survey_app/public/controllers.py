@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
-from ..results import decision_tally
+from ..results.decisions import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
