@@ -51,13 +51,13 @@ def every_sheet_laid_out(campaign, group, count: int, matrix: bool) -> int:
     out by WeasyPrint in full; returns its pages."""
     from pypdf import PdfReader
 
-    from survey_app.ballots.slips import render_pdf
+    from survey_app.printing import html_to_pdf
     from survey_app.paper import sheets
     html = sheets.sheet_body_html(campaign, group, matrix)
     head, rest = html.split("<body>", 1)
     body, tail = rest.rsplit("</body>", 1)
     breaks = "<style>.sheet { break-before: page; } .sheet:first-of-type { break-before: auto; }</style>"
-    pdf = render_pdf(head + breaks + "<body>" + body * count + "</body>" + tail)
+    pdf = html_to_pdf(head + breaks + "<body>" + body * count + "</body>" + tail)
     return len(PdfReader(BytesIO(pdf)).pages)
 
 

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..ballots.slips import render_pdf
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
 from ..models.paper import PaperBatch, PaperSheet
+from ..printing import html_to_pdf
 from . import stamping
 from .admission import PaperRefused
 
@@ -226,7 +226,7 @@ def sheet_body_html(campaign: Campaign, group: RespondentGroup, matrix: bool = F
 
 def sheet_body_pdf(campaign: Campaign, group: RespondentGroup, matrix: bool = False) -> bytes:
     """One blank sheet of the group, without its number: what every sheet of a batch shares."""
-    return render_pdf(sheet_body_html(campaign, group, matrix))
+    return html_to_pdf(sheet_body_html(campaign, group, matrix))
 
 
 def sheets_pdf(campaign: Campaign, group: RespondentGroup, numbers: list[int], matrix: bool = False,
