@@ -89,7 +89,8 @@ def dashboard(campaign_id: int):
         alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")],
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=results_adapter.method_of(campaign), pending=pending, locale=locale,
-        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}))
+        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
+                                               campaign=campaign))
 
 
 def drilldown(campaign_id: int, target_id: int):

@@ -4,7 +4,6 @@ Everything here respects suppression: a group with fewer than `min_group_size` r
 for a target shows no figure, no answer distribution and no comment, and takes no part in
 the all-groups distribution shown beside the others.
 """
-import base64
 import random
 from dataclasses import dataclass, field
 
@@ -14,8 +13,8 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
-from ..results import method_of, option_counts, results
-from . import charts
+from ..results import cache_key, method_of, option_counts, results
+from . import charts, drawn
 
 
 @dataclass
@@ -102,7 +101,10 @@ class Report:
     options: list[dict]
     comments: list[str]
     trend: list[dict]
+    #: the charts as inline SVG elements, drawn once per change of the results (`drawn`)
     charts: dict[str, str] = field(default_factory=dict)
+    #: the rows the ranking chart shows, best first: its text alternative
+    ranking: list[dict] = field(default_factory=list)
     #: ballots counted in the campaign
     ballots: int = 0
 
@@ -168,63 +170,80 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
     return report
 
 
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def results_source(campaign: Campaign) -> str:
+    """What names the results a chart is drawn from: the published digest, or the cache key."""
+    if campaign.published_results is not None:
+        return "published:" + (campaign.published_sha256 or "")
+    return cache_key(campaign) if campaign.counted_at is not None else ""
 
 
 def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
-    """The report's charts as data URIs, labelled in the current locale."""
+    """The report's charts as inline SVG, labelled in the current locale, each drawn once
+    per change of what it shows (and kept for every app server: `drawn.chart`)."""
     out = {}
+    source = results_source(report.campaign)
+    cid = report.campaign.id
     dims = report.dimensions
     if dims:
-        out["profile"] = _data_uri(charts.dimension_profile(
-            [d["name"] for d in dims], [d["score"] for d in dims], [d["mean"] for d in dims],
-            _("This report"), _("Campaign mean")))
+        out["profile"] = drawn.chart(cid, source, "profile", charts.dimension_profile,
+                                     [d["name"] for d in dims], [d["score"] for d in dims],
+                                     [d["mean"] for d in dims], _("This report"), _("Campaign mean"))
     if report.items and report.visible_groups:
-        out["distribution"] = _data_uri(charts.distribution(
+        out["distribution"] = drawn.chart(
+            cid, source, "distribution", charts.distribution,
             [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
             [[i.counts[o["code"]] for o in report.options] for i in report.items],
-            [o["dont_know"] for o in report.options], _("No answers")))
+            [o["dont_know"] for o in report.options], _("No answers"))
     if report.campaign.show_ranks:
         data = results(report.campaign) if data is None else data
         names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
-        ranking = ranking_chart(data, names, highlight=report.target.code)
+        ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign)
         if ranking:
             out["ranking"] = ranking
+            report.ranking = ranking_rows(data, names, highlight=report.target.code)
     if len(report.trend) > 1:
-        out["trend"] = _data_uri(charts.trend(
+        out["trend"] = drawn.chart(
+            cid, source, "trend", charts.trend,
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
             [(p["ci95"] or [None, None])[0] for p in report.trend],
-            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score")))
+            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score"))
     return out
 
 
-def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None) -> str | None:
-    """The caterpillar plot of every scored target (data URI), labelled in the current locale."""
-    entries = [e for e in (data or {}).get("targets", []) if e.get("score") is not None and e.get("ci95")]
+def _ranked_entries(data: dict | None) -> list[dict]:
+    return [e for e in (data or {}).get("targets", []) if e.get("score") is not None and e.get("ci95")]
+
+
+def ranking_rows(data: dict | None, names: dict[str, str], highlight: str | None = None) -> list[dict]:
+    """What the ranking chart shows, best first, as rows of a table (its text alternative)."""
+    rows = [{"name": names.get(e["target"], e["target"]), "score": e["score"], "low": e["ci95"][0],
+             "high": e["ci95"][1], "rank": e.get("rank"), "reweighted": bool(e.get("reweighted")),
+             "highlight": e["target"] == highlight} for e in _ranked_entries(data)]
+    return sorted(rows, key=lambda row: -row["score"])
+
+
+def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None,
+                  campaign: Campaign | None = None, source: str | None = None) -> str | None:
+    """The caterpillar plot of every scored target (inline SVG), labelled in the current
+    locale; drawn once per change of the results when the campaign is given."""
+    entries = _ranked_entries(data)
     if len(entries) < 2:
         return None
     codes = [e["target"] for e in entries]
-    return _data_uri(charts.caterpillar(
-        [names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
-        [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
-        codes.index(highlight) if highlight in codes else None,
-        _("Score with its 95% CI"), _("scored without a group that had too few responses")))
-
-
-#: Drawn charts of published rankings by (results fingerprint, locale): published results never
-#: change, and the public page is the most visited one, so each is drawn once per process.
-_PUBLISHED_CHARTS: dict[tuple[str, str], str | None] = {}
+    args = ([names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
+            [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
+            codes.index(highlight) if highlight in codes else None,
+            _("Score with its 95% CI"), _("scored without a group that had too few responses"))
+    if campaign is None:
+        return charts.caterpillar(*args)
+    return drawn.chart(campaign.id, source if source is not None else results_source(campaign), "ranking",
+                       charts.caterpillar, *args)
 
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
-    key = (campaign.published_sha256 or "", locale)
-    if key not in _PUBLISHED_CHARTS:
-        if len(_PUBLISHED_CHARTS) > 64:
-            _PUBLISHED_CHARTS.clear()
-        _PUBLISHED_CHARTS[key] = ranking_chart(campaign.published_results,
-                                               {t.code: t.name(locale) for t in campaign.targets})
-    return _PUBLISHED_CHARTS[key]
+    """The public page's ranking chart: published results never change, so it is drawn once."""
+    return ranking_chart(campaign.published_results, {t.code: t.name(locale) for t in campaign.targets},
+                         campaign=campaign, source=results_source(campaign))
 
 
 def moderate(comment: Comment, status: str) -> None:
