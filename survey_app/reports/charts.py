@@ -72,19 +72,44 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def _svg(fig: Figure) -> str:
-    """The figure as one compact inline <svg> element (no XML prologue, no metadata); the
-    font is named once, on the root, as a list a browser can fall back along."""
+    """The figure as one compact inline <svg> element: no XML prologue, no metadata, and no
+    CSS — the pages' Content-Security-Policy forbids inline styles, so every ``style``
+    becomes presentation attributes (``fill="…"``), which it does not govern. The font is
+    named once, on the root, as a list a browser can fall back along."""
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     text = _METADATA.sub("", _PROLOGUE.sub("", out.getvalue(), count=1), count=1)
-    text = _FONT_FAMILY.sub("", text)
-    text = text.replace("<svg ", f'<svg font-family="{FONT_STACK}" ', 1)
+    text = _STYLE_ELEMENT.sub("", _FONT_FAMILY.sub("", text))
+    text = _STYLE_ATTRIBUTE.sub(_as_attributes, text)
+    # Only the ids something points at stay: several charts share a page, and matplotlib
+    # names every group "figure_1", "axes_1", ...
+    used = set(_REFERENCE.findall(text))
+    text = _ID.sub(lambda m: m.group(0) if m.group(1) in used else "", text)
+    text = text.replace("<svg ", f'<svg font-family="{FONT_STACK}" stroke-linejoin="round" '
+                                 f'stroke-linecap="butt" ', 1)
     return _BETWEEN_TAGS.sub("><", _LINE_BREAKS.sub(" ", text)).strip()
 
 
+def _as_attributes(match: re.Match) -> str:
+    declarations = (d.split(":", 1) for d in match.group(1).split(";") if ":" in d)
+    return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in declarations)
+
+
 _FONT_FAMILY = re.compile(r"font-family: [^;\"]*(?:&quot;[^;\"]*)*;? ?")
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+_REFERENCE = re.compile(r'#([^\s")]+)')
+_ID = re.compile(r' id="([^"]*)"')
 _LINE_BREAKS = re.compile(r" ?\n ?(?=[A-Za-z0-9\-z])")
 _BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def _png_uri(fig: Figure, dpi: int = 150) -> str:
+    """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one)."""
+    import base64
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def text_width(label: str, size: float) -> float:
@@ -231,12 +256,15 @@ def trend(labels: list[str], scores: list[float | None], low: list[float | None]
 
 
 def caterpillar(labels: list[str], scores: list[float], low: list[float], high: list[float],
-                marked: list[bool], highlight: int | None, score_label: str, marked_label: str) -> bytes:
+                marked: list[bool], highlight: int | None, score_label: str, marked_label: str,
+                bitmap: bool = False) -> str:
     """Every target's score with its 95% interval, best first (a caterpillar plot).
 
     ``marked`` flags targets scored on a reweighted mix of groups (hollow dot, label
     ending in "*"); ``highlight`` is the index of the report's own target, drawn in red.
-    Targets are sorted here by score, so the caller's order does not matter.
+    Targets are sorted here by score, so the caller's order does not matter. ``bitmap``
+    gives a PNG data URI instead of SVG: WeasyPrint lays out SVG element by element, and a
+    hundred targets' rows cost it seconds a page, a PNG milliseconds.
     """
     order = sorted(range(len(scores)), key=lambda k: -scores[k])
     with _style():
@@ -269,4 +297,4 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         if any(marked):
             ax.text(1.0, 1.01, "* " + marked_label, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=7, color="#5f6670")
-        return _svg(fig)
+        return _png_uri(fig) if bitmap else _svg(fig)

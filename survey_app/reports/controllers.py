@@ -56,7 +56,7 @@ def report(campaign_id: int, target_id: int):
 
 def report_pdf(campaign_id: int, target_id: int):
     campaign, target = load_report(campaign_id, target_id)
-    r = operations.build_report(campaign, target, current_language())
+    r = operations.build_report(campaign, target, current_language(), for_print=True)
     body = pdf.render(r)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{pdf.filename(r)}"', "Cache-Control": "private, no-store"})

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
-from ..results import cache_key, method_of, option_counts, results
+from ..results import method_of, option_counts, results
 from . import charts, drawn
 
 
@@ -117,8 +117,10 @@ class Report:
 
 
 def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict | None = None,
-                 method: dict | None = None, counts: dict | None = None, with_charts: bool = True) -> Report:
-    """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many."""
+                 method: dict | None = None, counts: dict | None = None, with_charts: bool = True,
+                 for_print: bool = False) -> Report:
+    """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many.
+    `for_print`: charts for the PDF (a long ranking as a bitmap, see `PRINT_VECTOR_ROWS`)."""
     data = results(campaign) if data is None else data
     method = method_of(campaign) if method is None else method
     q = campaign.questionnaire_version.parsed
@@ -166,18 +168,24 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
                     any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])))
     if with_charts and entry is not None:
-        report.charts = draw_charts(report, data)
+        report.charts = draw_charts(report, data, for_print=for_print)
     return report
 
 
 def results_source(campaign: Campaign) -> str:
-    """What names the results a chart is drawn from: the published digest, or the cache key."""
-    if campaign.published_results is not None:
-        return "published:" + (campaign.published_sha256 or "")
-    return cache_key(campaign) if campaign.counted_at is not None else ""
+    """What names the results a chart is drawn from: the published digest, or the key the
+    results were kept under (read, not worked out again: a chart's own name is its content)."""
+    if campaign.published_sha256 is not None:  # (the results themselves stay unread)
+        return "published:" + campaign.published_sha256
+    return campaign.results_cache_key or f"counted:{campaign.counted_at}"
 
 
-def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
+#: In a PDF, a ranking of more targets than this is a bitmap: WeasyPrint lays SVG out element
+#: by element (100 targets: about a second a page), a PNG costs it nothing.
+PRINT_VECTOR_ROWS = 30
+
+
+def draw_charts(report: Report, data: dict | None = None, for_print: bool = False) -> dict[str, str]:
     """The report's charts as inline SVG, labelled in the current locale, each drawn once
     per change of what it shows (and kept for every app server: `drawn.chart`)."""
     out = {}
@@ -197,7 +205,8 @@ def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
     if report.campaign.show_ranks:
         data = results(report.campaign) if data is None else data
         names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
-        ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign)
+        ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign,
+                                bitmap=for_print and len(_ranked_entries(data)) > PRINT_VECTOR_ROWS)
         if ranking:
             out["ranking"] = ranking
             report.ranking = ranking_rows(data, names, highlight=report.target.code)
@@ -223,7 +232,7 @@ def ranking_rows(data: dict | None, names: dict[str, str], highlight: str | None
 
 
 def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None,
-                  campaign: Campaign | None = None, source: str | None = None) -> str | None:
+                  campaign: Campaign | None = None, source: str | None = None, bitmap: bool = False) -> str | None:
     """The caterpillar plot of every scored target (inline SVG), labelled in the current
     locale; drawn once per change of the results when the campaign is given."""
     entries = _ranked_entries(data)
@@ -233,11 +242,11 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
     args = ([names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
             [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
             codes.index(highlight) if highlight in codes else None,
-            _("Score with its 95% CI"), _("scored without a group that had too few responses"))
+            _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
     if campaign is None:
         return charts.caterpillar(*args)
-    return drawn.chart(campaign.id, source if source is not None else results_source(campaign), "ranking",
-                       charts.caterpillar, *args)
+    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
+                       "ranking-png" if bitmap else "ranking", charts.caterpillar, *args)
 
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
