@@ -77,7 +77,7 @@ def trend(campaign: Campaign, target: Target, locale: str, entry: dict | None) -
         query = query.where(Campaign.published_at < campaign.published_at)
     points = []
     for earlier in db.session.execute(query.order_by(Campaign.published_at)).scalars():
-        past = entry_for(earlier.published_results, target.code)
+        past = entry_for(results(earlier), target.code)  # decoded once per process
         if past is not None:
             points.append({"label": earlier.title(locale), "code": earlier.code, "score": past.get("score"),
                            "ci95": past.get("ci95"), "grade": past.get("grade")})
@@ -251,7 +251,7 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
     """The public page's ranking chart: published results never change, so it is drawn once."""
-    return ranking_chart(campaign.published_results, {t.code: t.name(locale) for t in campaign.targets},
+    return ranking_chart(results(campaign), {t.code: t.name(locale) for t in campaign.targets},
                          campaign=campaign, source=results_source(campaign))
 
 
