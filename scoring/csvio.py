@@ -292,34 +292,13 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
-    coded = {}
-    for column in COLUMNS:
-        parts = [chunk.pop(column) for chunk in chunks]
-        n_words = max((rows.shape[1] for rows, _ in parts), default=1)
-        rows = np.zeros((sum(len(r) for r, _ in parts), n_words), dtype=np.uint64)
-        at = 0
-        for r, _ in parts:
-            rows[at:at + len(r), :r.shape[1]] = r
-            at += len(r)
-        table, inverse = _unique_rows(rows)
-        del rows
-        # Sorted tables: ballot order is byte order (rule 2), and results never depend on
-        # the order in which codes were first seen.
-        table = np.ascontiguousarray(table)
-        longest = int(np.count_nonzero(table.view(np.uint8).reshape(len(table), -1), axis=1).max()) \
-            if len(table) else 0
-        strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
-        # The smallest integer type that holds the codes: 20M answers stay small.
-        dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
-        inverse = inverse.astype(dtype)
-        codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
-        at = offset = 0
-        for (r, c) in parts:
-            np.take(inverse[offset:offset + len(r)], c, out=codes[at:at + len(c)])
-            at += len(c)
-            offset += len(r)
-        parts.clear()
-        coded[column] = (strings, codes)
+    parts = {column: [chunk.pop(column) for chunk in chunks] for column in COLUMNS}
+    chunks.clear()
+    if THREADS > 1:  # one column per thread: numpy's loops run without the interpreter's lock
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            coded = dict(zip(COLUMNS, pool.map(_join_column, (parts.pop(c) for c in COLUMNS))))
+    else:
+        coded = {column: _join_column(parts.pop(column)) for column in COLUMNS}
     options, option = coded["option"]
     option = option.astype(np.int16)
     if len(options) and options[0] == "":
@@ -329,6 +308,35 @@ def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
                option_codes=options, ballot=coded["ballot"][1], group=coded["group"][1],
                target=coded["target"][1], item=coded["item"][1], option=option,
                source=name, first_row=2)
+
+
+def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(the column's sorted code table, each line's index in it) from the chunks' parts."""
+    n_words = max((rows.shape[1] for rows, _ in parts), default=1)
+    rows = np.zeros((sum(len(r) for r, _ in parts), n_words), dtype=np.uint64)
+    at = 0
+    for r, _ in parts:
+        rows[at:at + len(r), :r.shape[1]] = r
+        at += len(r)
+    table, inverse = _unique_rows(rows)
+    del rows
+    # Sorted tables: ballot order is byte order (rule 2), and results never depend on
+    # the order in which codes were first seen.
+    table = np.ascontiguousarray(table)
+    longest = int(np.count_nonzero(table.view(np.uint8).reshape(len(table), -1), axis=1).max()) \
+        if len(table) else 0
+    strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
+    # The smallest integer type that holds the codes: 20M answers stay small.
+    dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
+    inverse = inverse.astype(dtype)
+    codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
+    at = offset = 0
+    for r, c in parts:
+        np.take(inverse[offset:offset + len(r)], c, out=codes[at:at + len(c)])
+        at += len(c)
+        offset += len(r)
+    parts.clear()
+    return strings, codes
 
 
 def _read_quoted(cls: type[Answers], data: bytes, name: str) -> Answers:
