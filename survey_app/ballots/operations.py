@@ -160,10 +160,9 @@ _LAYOUTS: dict[bytes, packing.Layout] = {}
 def _layout(campaign: Campaign) -> packing.Layout:
     """The campaign's ballot layout, kept per key like its envelope size: its targets and its
     questionnaire version are fixed once it opens, which is when its key is made."""
-    from .. import results
     key = campaign.public_key
     if key not in _LAYOUTS:
-        _LAYOUTS[key] = results.campaign_layout(campaign)
+        _LAYOUTS[key] = packing.campaign_layout(campaign)
     return _LAYOUTS[key]
 
 
@@ -254,8 +253,6 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
     """
-    from .. import results
-
     passphrases = keys.as_positions(campaign, passphrases)
     campaign_id = campaign.id
     # The workers start (`counting.Openers`) and the box is listed while the officers'
@@ -264,7 +261,7 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     # end the run before anything is opened; the inbox, if closing left any paper
     # envelopes in it, is then mixed into the box, where the next count finds them.
     panel = keys.load_panel(campaign)
-    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
+    with counting.Openers(packing.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
             ThreadPoolExecutor(max_workers=1) as unlocking:
         private = unlocking.submit(keys.recover, panel, passphrases)
         # Who took part, for the audit log (names and positions, never a passphrase).

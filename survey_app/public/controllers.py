@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
-from .. import results as results_adapter
-from ..results import decision_tally
+from ..results import adapter as results_adapter
+from ..results.decisions import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow

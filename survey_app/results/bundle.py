@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Receipt
-from ..results import coded_answers, packed_ballots
+from .adapter import coded_answers, packed_ballots
 
 README = """\
 {title_zh} / {title_en}
