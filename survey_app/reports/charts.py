@@ -1,7 +1,9 @@
 """The charts of the feedback reports, drawn with matplotlib's Figure API as SVG text.
 
 Every function receives its labels already translated and returns an SVG element (vector:
-sharp on screen and in the PDF, text kept as text); none of them touches pyplot, whose
+sharp on screen, text kept as text), or with ``bitmap=True`` a PNG data URI — for the PDFs:
+WeasyPrint lays SVG out element by element, and two small charts as SVG cost it 15–18 times
+a trivial page, as PNG 4–5 times (measured 7 December). None of them touches pyplot, whose
 global state leaks across requests. Chinese needs a CJK font: the set-up installs Noto
 Sans CJK SC, and every chart is drawn inside `_style()`. A figure is drawn once: its
 margins are worked out from the measured labels instead of a second, "tight" drawing.
@@ -155,7 +157,7 @@ def shorten(label: str, width: int = 30) -> str:
 
 
 def dimension_profile(labels: list[str], scores: list[float | None], means: list[float | None],
-                      score_label: str, mean_label: str) -> bytes:
+                      score_label: str, mean_label: str, bitmap: bool = False) -> str:
     """Horizontal bars of a target's dimension scores with the campaign mean as a tick."""
     with _style():
         height = 0.8 + 0.3 * len(labels)
@@ -183,11 +185,11 @@ def dimension_profile(labels: list[str], scores: list[float | None], means: list
         ax.set_axisbelow(True)
         ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
                   fontsize=8)
-        return _svg(fig)
+        return _png_uri(fig) if bitmap else _svg(fig)
 
 
 def distribution(labels: list[str], option_labels: list[str], counts: list[list[int]],
-                 dont_know: list[bool], empty_label: str) -> bytes:
+                 dont_know: list[bool], empty_label: str, bitmap: bool = False) -> str:
     """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey."""
     with _style():
         height = 0.8 + 0.27 * max(1, len(labels))
@@ -224,11 +226,11 @@ def distribution(labels: list[str], option_labels: list[str], counts: list[list[
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
                   frameon=False, fontsize=7.5)
-        return _svg(fig)
+        return _png_uri(fig) if bitmap else _svg(fig)
 
 
 def trend(labels: list[str], scores: list[float | None], low: list[float | None], high: list[float | None],
-          score_label: str) -> bytes:
+          score_label: str, bitmap: bool = False) -> str:
     """The composite score across a target's campaigns, oldest first, with 95% intervals."""
     with _style():
         fig = Figure(figsize=(6.4, 2.2))
@@ -252,7 +254,7 @@ def trend(labels: list[str], scores: list[float | None], low: list[float | None]
         ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
         _margins(fig, left_labels=["100"], bottom=0.15 + 0.16 * max(n.count("\n") + 1 for n in names or [""]),
                  right=0.5)
-        return _svg(fig)
+        return _png_uri(fig) if bitmap else _svg(fig)
 
 
 def caterpillar(labels: list[str], scores: list[float], low: list[float], high: list[float],
@@ -262,9 +264,7 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
 
     ``marked`` flags targets scored on a reweighted mix of groups (hollow dot, label
     ending in "*"); ``highlight`` is the index of the report's own target, drawn in red.
-    Targets are sorted here by score, so the caller's order does not matter. ``bitmap``
-    gives a PNG data URI instead of SVG: WeasyPrint lays out SVG element by element, and a
-    hundred targets' rows cost it seconds a page, a PNG milliseconds.
+    Targets are sorted here by score, so the caller's order does not matter.
     """
     order = sorted(range(len(scores)), key=lambda k: -scores[k])
     with _style():

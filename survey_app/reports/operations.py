@@ -120,7 +120,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                  method: dict | None = None, counts: dict | None = None, with_charts: bool = True,
                  for_print: bool = False) -> Report:
     """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many.
-    `for_print`: charts for the PDF (a long ranking as a bitmap, see `PRINT_VECTOR_ROWS`)."""
+    `for_print`: charts for the PDF (PNG, see `draw_charts`)."""
     data = results(campaign) if data is None else data
     method = method_of(campaign) if method is None else method
     q = campaign.questionnaire_version.parsed
@@ -180,42 +180,39 @@ def results_source(campaign: Campaign) -> str:
     return campaign.results_cache_key or f"counted:{campaign.counted_at}"
 
 
-#: In a PDF, a ranking of more targets than this is a bitmap: WeasyPrint lays SVG out element
-#: by element (100 targets: about a second a page), a PNG costs it nothing.
-PRINT_VECTOR_ROWS = 30
-
-
 def draw_charts(report: Report, data: dict | None = None, for_print: bool = False) -> dict[str, str]:
-    """The report's charts as inline SVG, labelled in the current locale, each drawn once
-    per change of what it shows (and kept for every app server: `drawn.chart`)."""
+    """The report's charts as inline SVG (PNG data URIs `for_print`: WeasyPrint lays SVG out
+    element by element, several times slower), labelled in the current locale, each drawn
+    once per change of what it shows (and kept for every app server: `drawn.chart`)."""
     out = {}
+    kind = "{}-png".format if for_print else "{}".format
     source = results_source(report.campaign)
     cid = report.campaign.id
     dims = report.dimensions
     if dims:
-        out["profile"] = drawn.chart(cid, source, "profile", charts.dimension_profile,
+        out["profile"] = drawn.chart(cid, source, kind("profile"), charts.dimension_profile,
                                      [d["name"] for d in dims], [d["score"] for d in dims],
-                                     [d["mean"] for d in dims], _("This report"), _("Campaign mean"))
+                                     [d["mean"] for d in dims], _("This report"), _("Campaign mean"), for_print)
     if report.items and report.visible_groups:
         out["distribution"] = drawn.chart(
-            cid, source, "distribution", charts.distribution,
+            cid, source, kind("distribution"), charts.distribution,
             [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
             [[i.counts[o["code"]] for o in report.options] for i in report.items],
-            [o["dont_know"] for o in report.options], _("No answers"))
+            [o["dont_know"] for o in report.options], _("No answers"), for_print)
     if report.campaign.show_ranks:
         data = results(report.campaign) if data is None else data
         names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
         ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign,
-                                bitmap=for_print and len(_ranked_entries(data)) > PRINT_VECTOR_ROWS)
+                                bitmap=for_print)
         if ranking:
             out["ranking"] = ranking
             report.ranking = ranking_rows(data, names, highlight=report.target.code)
     if len(report.trend) > 1:
         out["trend"] = drawn.chart(
-            cid, source, "trend", charts.trend,
+            cid, source, kind("trend"), charts.trend,
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
             [(p["ci95"] or [None, None])[0] for p in report.trend],
-            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score"))
+            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score"), for_print)
     return out
 
 
