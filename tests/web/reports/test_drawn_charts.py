@@ -89,3 +89,22 @@ def test_a_chart_that_cannot_be_kept_is_still_shown(app, login, counted_campaign
         monkeypatch.setattr(db.engine, "begin", refuse)
     page = client.get(f"/reports/{counted_campaign}/dashboard")
     assert page.status_code == 200 and "<svg " in page.get_data(as_text=True)
+
+
+def test_a_pdf_gets_its_charts_as_png_and_a_page_as_svg(app, counted_campaign, drawings):
+    """WeasyPrint lays SVG out element by element (several times a PNG's cost): PDFs get
+    PNG, drawn once and kept beside the pages' SVG."""
+    from flask_babel import force_locale
+
+    from survey_app.models import Campaign
+    from survey_app.reports.operations import build_report
+    with app.app_context(), app.test_request_context(), force_locale("en"):
+        campaign = db.session.get(Campaign, counted_campaign)
+        target = campaign.targets[0]
+        page = build_report(campaign, target, "en").charts
+        printed = build_report(campaign, target, "en", for_print=True).charts
+        assert set(page) == set(printed) == {"profile", "distribution", "ranking"}
+        assert all(svg.startswith("<svg ") for svg in page.values())
+        assert all(png.startswith("data:image/png;base64,") for png in printed.values())
+        build_report(campaign, target, "en", for_print=True)
+    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2}
