@@ -54,9 +54,9 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         #: "moderate" (about 1 s, production) or "interactive" (fast, for tests)
         "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
-        #: k: the mixer moves envelopes from the inbox into the box in batches of at least k
+        #: k: at most k - 1 envelopes wait pairable with their codes; the mixer moves envelopes
+        #: from the inbox into the box in batches of at least k
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
-        "MIX_EVERY": int(env.get("MIX_EVERY", "60")),
     }
 
 

@@ -126,7 +126,9 @@ def envelope_size(campaign: Campaign) -> int:
 
 
 def _received_size(campaign_id: int) -> int | None:
-    """The padded size of the campaign's envelopes received so far, or None before the first."""
+    """The padded size of the campaign's envelopes received so far, or None before the first.
+
+    It reads the inbox: a submission asks it only under the inbox writers' lock (`submit`)."""
     for model in (InboxEnvelope, Envelope):
         length = db.session.execute(select(func.length(model.sealed)).where(model.campaign_id == campaign_id)
                                     .limit(1)).scalar()
@@ -176,13 +178,16 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
            code: str | None = None, now: datetime | None = None) -> str:
     """Seal one ballot into the inbox; burn the code in the same transaction. Returns the receipt.
 
-    Once committed, the inbox is mixed into the box if enough envelopes wait.
+    When the campaign would then have k envelopes waiting unmixed, that transaction mixes
+    the inbox too (`mixing.admit`): no more than k - 1 ever share a submission's traces.
     """
     now = now or utcnow()
     if not campaign.accepts_ballots(now):
         raise CodeRefused("closed")
-    sealed = _seal(campaign, group, content)
-    campaign_id = campaign.id  # read before the commit expires it
+    # Sealed before any lock is taken, unless the envelope size is still to be read from the
+    # inbox: a submission's transaction must not hold a lock on the inbox while it waits for
+    # the inbox writers' lock (a mixer holding that one waits for it).
+    sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
     try:
         if code is not None:
             normal = codes.normalise(code)
@@ -195,16 +200,19 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
                 db.session.rollback()
                 find_code(code)  # says why
                 raise CodeRefused("used")
-        envelope = _inboxed(campaign.id, group.id, sealed)
-        receipt = envelope.receipt
+        # The code is burnt first: a writer holding the inbox's lock never waits for a code's row.
+        mixing.lock_inbox()
+        if sealed is None:
+            sealed = _seal(campaign, group, content)
+        receipt = sealing.fingerprint(sealed)
         _tick_turnout(campaign.id, group.id, now.date())
-        db.session.flush()
-        mix_due = mixing.due(campaign.id)
+        mixed = mixing.admit(campaign.id, group.id, sealed, receipt)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    mixing.mix_if_due(campaign_id, mix_due)
+    if mixed:
+        mixing.scrub_files(attempts=3, wait_ms=300)
     return receipt
 
 
@@ -216,17 +224,12 @@ def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotCont
     commit. `content=None` ticks turnout only (a blank, spoiled or invalid sheet: it was
     handed in, and it is never scored).
     """
+    mixing.lock_inbox()
     if content is not None:
-        _inboxed(campaign.id, group.id, _seal(campaign, group, content))
+        sealed = _seal(campaign, group, content)
+        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed,
+                                     receipt=sealing.fingerprint(sealed)))
     _tick_turnout(campaign.id, group.id, day)
-
-
-def _inboxed(campaign_id: int, group_id: int, sealed: bytes) -> InboxEnvelope:
-    """An envelope added to the inbox in the caller's transaction, with its receipt."""
-    envelope = InboxEnvelope(campaign_id=campaign_id, group_id=group_id, sealed=sealed,
-                             receipt=sealing.fingerprint(sealed))
-    db.session.add(envelope)
-    return envelope
 
 
 def destroy_box(campaign: Campaign) -> None:

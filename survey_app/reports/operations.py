@@ -15,7 +15,6 @@ from .. import audit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results import method_of, option_counts, results
-from . import charts
 
 
 @dataclass
@@ -174,6 +173,7 @@ def _data_uri(png: bytes) -> str:
 
 def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
     """The report's charts as data URIs, labelled in the current locale."""
+    from . import charts  # matplotlib: imported where charts are drawn, not by every worker at start
     out = {}
     dims = report.dimensions
     if dims:
@@ -205,6 +205,7 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
     if len(entries) < 2:
         return None
     codes = [e["target"] for e in entries]
+    from . import charts
     return _data_uri(charts.caterpillar(
         [names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
         [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
