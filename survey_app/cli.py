@@ -278,5 +278,6 @@ def init_app(app) -> None:
         app.cli.add_command(command)
     from .paper import cli as paper_cli
     paper_cli.init_app(app)
-    from . import backup
+    from . import backup, moving
     backup.init_app(app)
+    moving.init_app(app)
