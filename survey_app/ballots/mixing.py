@@ -97,17 +97,34 @@ def lock_inbox() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIX_LOCK})
 
 
-def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str) -> bool:
+def lock_expression():
+    """PostgreSQL: the inbox writers' lock as an SQL expression, for the RETURNING clause of a
+    writer's first statement (then it costs no round trip of its own, and is taken once that
+    statement's row is locked, as `lock_inbox` would be after it); None on SQLite."""
+    if _dialect() != "postgresql":
+        return None
+    return func.pg_advisory_xact_lock(_MIX_LOCK)
+
+
+def unmixed_expression(campaign_id: int):
+    """How many envelopes of the campaign wait unmixed, as a scalar subquery: a writer that
+    holds the inbox's lock can ask it in the RETURNING clause of its next statement."""
+    return (select(func.count()).select_from(InboxEnvelope)
+            .where(InboxEnvelope.campaign_id == campaign_id, InboxEnvelope.mixed.is_(False)).scalar_subquery())
+
+
+def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed: int | None = None) -> bool:
     """Put one envelope into the inbox in the caller's transaction, which holds `lock_inbox`;
     when it makes `threshold` envelopes of its campaign waiting unmixed, that transaction
     mixes, and the arriving envelope is written only by the mix, shuffled among the others
     (never before them: until the box is written, a copy of the files would show it alone
-    beside its code's `xmin`). Returns whether it mixed (then call `scrub_files` after the commit)."""
+    beside its code's `xmin`). `unmixed` is `unmixed_expression` asked under the lock, if the
+    caller has it. Returns whether it mixed (then call `scrub_files` after the commit)."""
     conn = db.session.connection()
     arriving = SimpleNamespace(id=random_id(), campaign_id=campaign_id, group_id=group_id, sealed=sealed,
                                receipt=receipt)
-    unmixed = conn.execute(select(func.count()).select_from(InboxEnvelope).where(
-        InboxEnvelope.campaign_id == campaign_id, InboxEnvelope.mixed.is_(False))).scalar_one()
+    if unmixed is None:
+        unmixed = conn.execute(select(unmixed_expression(campaign_id))).scalar_one()
     postgres = _dialect() == "postgresql"
     if unmixed + 1 >= threshold(current_app.config["MIX_BATCH"], postgres):
         _mix(conn, postgres, arriving=arriving)

@@ -88,13 +88,18 @@ def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
     return result.rowcount
 
 
-def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
+def _tick_turnout(campaign_id: int, group_id: int, day, returning=None):
+    """One more ballot of the group on that day; returns the scalar `returning` asks, if any
+    (a submission asks its count of unmixed envelopes in the same round trip)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(TurnoutDay).values(campaign_id=campaign_id, group_id=group_id, day=day, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "group_id", "day"],
                                       set_={"count": TurnoutDay.count + 1})
-    db.session.execute(stmt)
+    if returning is None:
+        db.session.execute(stmt)
+        return None
+    return db.session.execute(stmt.returning(returning)).scalar_one()
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -189,24 +194,33 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     # the inbox writers' lock (a mixer holding that one waits for it).
     sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
     try:
+        # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
+        # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
+        # RETURNING clause, saving a round trip).
         if code is not None:
             normal = codes.normalise(code)
-            burnt = normal is not None and db.session.execute(
-                update(AccessCode)
-                .where(AccessCode.code_hash == hash_code(normal), AccessCode.campaign_id == campaign.id,
-                       AccessCode.group_id == group.id, AccessCode.state == "unused")
-                .values(state="used")).rowcount == 1
+            burn = (update(AccessCode)
+                    .where(AccessCode.code_hash == hash_code(normal or ""), AccessCode.campaign_id == campaign.id,
+                           AccessCode.group_id == group.id, AccessCode.state == "unused")
+                    .values(state="used"))
+            lock = mixing.lock_expression()
+            if normal is None:
+                burnt = False
+            elif lock is None:
+                burnt = db.session.execute(burn).rowcount == 1
+            else:
+                burnt = len(db.session.execute(burn.returning(lock)).all()) == 1
             if not burnt:
                 db.session.rollback()
                 find_code(code)  # says why
                 raise CodeRefused("used")
-        # The code is burnt first: a writer holding the inbox's lock never waits for a code's row.
-        mixing.lock_inbox()
+        else:
+            mixing.lock_inbox()
         if sealed is None:
             sealed = _seal(campaign, group, content)
         receipt = sealing.fingerprint(sealed)
-        _tick_turnout(campaign.id, group.id, now.date())
-        mixed = mixing.admit(campaign.id, group.id, sealed, receipt)
+        unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning=mixing.unmixed_expression(campaign.id))
+        mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
         db.session.commit()
     except BaseException:
         db.session.rollback()
