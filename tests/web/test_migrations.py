@@ -197,7 +197,7 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     from survey_app.models import Campaign
 
     from .conftest import PASSPHRASE
-    from .test_counting import assert_same, independent_results, submit_random
+    from .ballots.test_counting import assert_same, independent_results, submit_random
 
     def old_admit(campaign_id, group_id, sealed, receipt):  # what 0005's code wrote, and no mix
         db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed) "
