@@ -16,7 +16,7 @@ from survey_app.models import AuditEntry, Campaign, CountingRun, Envelope, Inbox
 from survey_app.models._types import utcnow
 
 from tests.web.helpers import make_app, submit_ballot
-from tests.web.test_forensics import _raw_pages, pairable_through_xmin
+from tests.web.ballots.test_forensics import _raw_pages, pairable_through_xmin
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

@@ -423,7 +423,7 @@ def test_simultaneous_submissions_never_leave_k_envelopes_pairable(app, backend,
     at most k - 1 envelopes with their codes (read through `xmin` while they arrive)."""
     if backend != "postgresql":
         pytest.skip("SQLite takes one writer at a time anyway; xmin is PostgreSQL's")
-    from tests.web.test_forensics import pairable_through_xmin
+    from tests.web.ballots.test_forensics import pairable_through_xmin
     cid = make_campaign(code="together")
     k = app.config["MIX_BATCH"]
     codes = issue_codes(app, cid, n=60)
