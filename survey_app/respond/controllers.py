@@ -126,10 +126,10 @@ def questionnaire():
                 session.pop(SESSION_KEY, None)
                 return _refused(refusal.reason if refusal.reason in ("used", "revoked") else "closed", campaign)
             session.pop(SESSION_KEY, None)
-            session["receipt"] = {"r": receipt, "c": campaign.id}
+            session["receipt"] = {"r": receipt, "c": state["c"]}  # not campaign.id: the commit expired it
             response = redirect(url_for("respond.done"))
             if "code" not in state:
-                response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), campaign),
+                response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), state["c"]),
                                     max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
             return response

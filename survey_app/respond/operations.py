@@ -105,8 +105,8 @@ def device_limit_reached(counts: dict, campaign: Campaign) -> bool:
     return counts.get(str(campaign.id), 0) >= current_app.config["DEVICE_BALLOT_LIMIT"]
 
 
-def device_counts_after_ballot(counts: dict, campaign: Campaign) -> str:
+def device_counts_after_ballot(counts: dict, campaign_id: int) -> str:
     """The signed cookie value with one more ballot given on this device for the campaign."""
     counts = dict(counts)
-    counts[str(campaign.id)] = counts.get(str(campaign.id), 0) + 1
+    counts[str(campaign_id)] = counts.get(str(campaign_id), 0) + 1
     return _device_signer().dumps(counts)
