@@ -1,13 +1,25 @@
 """Command-line tools: `flask --app wsgi <command>`; each calls the same operations as the web."""
+import json
 import sys
 
 import click
 import questionnaires
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from . import audit, backup, demo, moving
+from .admin.operations import LifecycleError, close_campaign, codes_csv, count_campaign, open_campaign
+from .auth.operations import AccountError, create_user
+from .ballots import keys, mixing
+from .ballots.operations import issue_codes, revoke_unused
+from .ballots.slips import slips_pdf
 from .clitools import campaign_by_code, fail, output, prompt_passphrase
+from .designer.operations import save_questionnaire
 from .extensions import db
+from .models import Campaign, Target
+from .paper import cli as paper_cli
+from .results import adapter
 
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
@@ -38,7 +50,6 @@ def questionnaire_validate(file):
 @click.option("--publish", is_flag=True, help="Freeze the version at once.")
 def questionnaire_import(file, publish):
     """Store a questionnaire as a new version."""
-    from .designer.operations import save_questionnaire
     q = _load_questionnaire(file)
     version = save_questionnaire(q, publish=publish)
     click.echo(f"{q.code} saved as version {version.number} ({version.status})")
@@ -52,21 +63,31 @@ codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
 @click.argument("group_code")
 @click.argument("count", type=click.IntRange(1, 100_000))
 @click.option("--out", type=click.Path(dir_okay=False), help="CSV file to write (default: standard output).")
-def codes_issue(campaign_code, group_code, count, out):
-    """Issue COUNT new codes for a group; the plain codes exist only in this output."""
-    from .admin.operations import codes_csv
-    from .ballots.operations import issue_codes
+@click.option("--slips", type=click.Path(dir_okay=False), help="Also print the codes on slips into this PDF file.")
+def codes_issue(campaign_code, group_code, count, out, slips):
+    """Issue COUNT new codes for a group; the plain codes exist only in this output.
+
+    The codes are stored only once the CSV (and the slips) are written: a failure leaves
+    nothing issued."""
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None or group.access != "code":
         fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
     if campaign.status not in ("draft", "open"):
         fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
-    plain = issue_codes(campaign, group, count)
-    with output(out) as handle:
-        handle.write(codes_csv(campaign, group, plain))
+
+    def deliver(plain):
+        if slips:
+            pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
+            with open(slips, "wb") as handle:
+                handle.write(pdf)
+        with output(out) as handle:
+            handle.write(codes_csv(campaign, group, plain))
+    issue_codes(campaign, group, count, deliver=deliver)
     if out:
         click.echo(f"{count} codes written to {out}", err=True)
+    if slips:
+        click.echo(f"{count} slips printed to {slips}", err=True)
 
 
 @codes_cli.command("revoke")
@@ -74,7 +95,6 @@ def codes_issue(campaign_code, group_code, count, out):
 @click.argument("group_code")
 def codes_revoke(campaign_code, group_code):
     """Withdraw every unused code of a group."""
-    from .ballots.operations import revoke_unused
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None:
@@ -100,8 +120,6 @@ def _officer_option(value: str) -> tuple[str, str | None]:
 @click.option("--passphrase", default=None, help="One passphrase: a panel of one officer (1 of 1).")
 def campaign_open(campaign_code, officers, threshold, passphrase):
     """Open a campaign and seal its ballot box for its counting officers (k of n)."""
-    from .admin.operations import LifecycleError, open_campaign
-    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
     if officers and passphrase is not None:
         fail("give either --officer (repeated) or --passphrase, not both")
@@ -129,7 +147,6 @@ def campaign_open(campaign_code, officers, threshold, passphrase):
 @campaign_cli.command("close")
 @click.argument("campaign_code")
 def campaign_close(campaign_code):
-    from .admin.operations import LifecycleError, close_campaign
     campaign = campaign_by_code(campaign_code)
     try:
         close_campaign(campaign)
@@ -145,8 +162,6 @@ def campaign_close(campaign_code):
                    "a bare passphrase for a panel of one.")
 def campaign_count(campaign_code, passphrases):
     """Open the ballot box with k officers' passphrases and count."""
-    from .admin.operations import LifecycleError, count_campaign
-    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
     panel = keys.panel(campaign)
     if panel is None:
@@ -200,7 +215,6 @@ def campaign_count(campaign_code, passphrases):
 @campaign_cli.command("mix")
 def campaign_mix():
     """Mix waiting envelopes into the ballot boxes now (submissions also do it when due)."""
-    from .ballots import mixing
     n = mixing.mix()
     click.echo(f"{n} envelopes mixed into the ballot boxes")
 
@@ -209,10 +223,7 @@ def campaign_mix():
 @click.argument("campaign_code")
 def campaign_results(campaign_code):
     """Print the campaign's results.json."""
-    import json
-
-    from .results import results
-    data = results(campaign_by_code(campaign_code))
+    data = adapter.results(campaign_by_code(campaign_code))
     if data is None:
         fail("the ballots have not been counted yet")
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -228,8 +239,6 @@ user_cli = AppGroup("user", help="Manage staff accounts.")
 @click.option("--name", "display_name", default="")
 @click.option("--target", "target_code", default=None, help="For a leader: the target code whose reports they read.")
 def user_create(username, role, password, display_name, target_code):
-    from .auth.operations import AccountError, create_user
-    from .models import Target
     target_id = None
     if target_code:
         target = db.session.execute(select(Target).where(Target.code == target_code)).scalar_one_or_none()
@@ -251,8 +260,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 @audit_cli.command("verify")
 def audit_verify():
     """Check the hash chain; exit status 1 when an entry was edited or deleted."""
-    from .audit import verify
-    problems = verify()
+    problems = audit.verify()
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
@@ -265,8 +273,6 @@ def audit_verify():
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds a campaign already.")
 def demo_command(if_empty):
     """Load the demo city: departments, leaders, campaigns and simulated ballots."""
-    from . import demo
-    from .models import Campaign
     if if_empty and db.session.execute(select(Campaign.id).limit(1)).first() is not None:
         click.echo("database not empty: demo not loaded")
         return
@@ -276,8 +282,6 @@ def demo_command(if_empty):
 def init_app(app) -> None:
     for command in (questionnaire_cli, codes_cli, campaign_cli, user_cli, audit_cli, demo_command):
         app.cli.add_command(command)
-    from .paper import cli as paper_cli
     paper_cli.init_app(app)
-    from . import backup, moving
     backup.init_app(app)
     moving.init_app(app)

@@ -52,7 +52,8 @@ class RowProblem:
 
 
 def _cells_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # imported where a workbook is read, not by every worker at start
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook

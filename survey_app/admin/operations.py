@@ -1,4 +1,6 @@
 """State changes of campaigns, shared by the web and the CLI (questionnaires: `designer.operations`)."""
+import csv
+import io
 import secrets
 from datetime import datetime
 
@@ -6,14 +8,21 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..ballots import keys, mixing
+from ..ballots import counting, keys, mixing
+from ..ballots import operations as ballots
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
+from ..results import publication
 
 
 class LifecycleError(Exception):
     """A transition that the campaign's state does not allow; the message says why."""
+
+
+class PanelRefused(LifecycleError):
+    """The panel of counting officers as given cannot be made (a name twice, a short passphrase…):
+    the form is shown again with what was typed."""
 
 
 def create_campaign(*, code: str, kind: str, title_zh: str, title_en: str, version: QuestionnaireVersion,
@@ -139,8 +148,6 @@ def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str, sp
 
 def codes_csv(campaign: Campaign, group: RespondentGroup, codes: list[str]) -> str:
     """The plain access codes just issued as CSV, each with the link that opens its ballot."""
-    import csv
-    import io
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["campaign", "group", "code", "url"])
@@ -170,7 +177,7 @@ def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", thre
     try:
         keys.check_panel(officers, threshold, current_app.config["MIN_PASSPHRASE_LENGTH"])
     except keys.PanelError as error:
-        raise LifecycleError(str(error)) from None
+        raise PanelRefused(str(error)) from None
     sealed = keys.make_panel(officers, threshold, current_app.config["KDF_STRENGTH"])
     keys.store_panel(campaign, sealed)
     campaign.status = "open"
@@ -188,7 +195,6 @@ def reshare_officers(campaign: Campaign, passphrases: dict[int, str], officers: 
     """
     if campaign.status not in ("open", "closed") or campaign.counted_at is not None:
         raise LifecycleError(_l("counting officers can be changed only before the ballots are counted"))
-    from ..ballots import counting
     if counting.running(campaign.id):  # the count would destroy the new panel with the old
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end"))
     before = keys.load_panel(campaign)
@@ -224,7 +230,6 @@ def close_campaign(campaign: Campaign) -> None:
 
 def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
     """Count with k officers' passphrases (position -> passphrase; a bare string for 1 of 1)."""
-    from ..ballots import operations as ballots
     if campaign.status != "closed":
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
@@ -242,21 +247,10 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
 
 def publish_campaign(campaign: Campaign) -> None:
     """Freeze the results with their hash and open them to the public and to each leader."""
-    import hashlib
-
-    from scoring import canonical_json
-
-    from ..results import method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
         raise LifecycleError(_l("only a closed and counted campaign can be published"))
-    frozen = results(campaign)
-    campaign.published_results = frozen
-    campaign.published_method = method_dict(campaign)
-    # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_json).
-    campaign.published_sha256 = hashlib.sha256(canonical_json(frozen)).hexdigest()
     campaign.status, campaign.published_at = "published", utcnow()
-    from ..reports import bundle
-    campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)
+    publication.freeze(campaign)
     audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
                  results_sha256=campaign.published_sha256)
     db.session.commit()

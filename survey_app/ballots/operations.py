@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
+from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
@@ -27,6 +28,7 @@ from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, asked, text_limit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CodeRefused(Exception):
@@ -59,10 +61,15 @@ def find_code(typed: str) -> AccessCode:
     return code
 
 
-def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]:
-    """Make n fresh codes; the plain codes exist only in the return value."""
-    batch = (db.session.execute(select(func.max(AccessCode.batch))
-                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
+def issue_codes(campaign: Campaign, group: RespondentGroup, n: int, deliver: Callable[[list[str]], T] | None = None):
+    """Make n fresh codes; the plain codes exist only in the return value.
+
+    With `deliver` (which renders the slips, writes the file, ...) issuing is one step with
+    handing the codes out: `deliver(plain)` runs first, and the codes are stored only once
+    it has returned; whatever it raises leaves nothing issued. (Rendering before the
+    transaction opens also keeps the audit log's lock free while 2,000 slips are laid out.)
+    Returns the plain codes, or what `deliver` returned.
+    """
     plain: list[str] = []
     seen: set[str] = set()
     while len(plain) < n:
@@ -71,12 +78,15 @@ def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]
             continue
         seen.add(code)
         plain.append(code)
+    delivered = deliver(plain) if deliver is not None else plain
+    batch = (db.session.execute(select(func.max(AccessCode.batch))
+                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
     db.session.add_all(AccessCode(campaign_id=campaign.id, group_id=group.id, code_hash=hash_code(c),
                                   batch=batch) for c in plain)
     audit.record("codes.issue", f"group:{group.id}", campaign=campaign.code, group=group.code,
                  count=n, batch=batch)
     db.session.commit()
-    return plain
+    return delivered
 
 
 def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
@@ -167,10 +177,9 @@ _LAYOUTS: dict[bytes, packing.Layout] = {}
 def _layout(campaign: Campaign) -> packing.Layout:
     """The campaign's ballot layout, kept per key like its envelope size: its targets and its
     questionnaire version are fixed once it opens, which is when its key is made."""
-    from .. import results
     key = campaign.public_key
     if key not in _LAYOUTS:
-        _LAYOUTS[key] = results.campaign_layout(campaign)
+        _LAYOUTS[key] = packing.campaign_layout(campaign)
     return _LAYOUTS[key]
 
 
@@ -271,8 +280,6 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
     """
-    from .. import results
-
     passphrases = keys.as_positions(campaign, passphrases)
     campaign_id = campaign.id
     # The workers start (`counting.Openers`) and the box is listed while the officers'
@@ -281,7 +288,7 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     # end the run before anything is opened; the inbox, if closing left any paper
     # envelopes in it, is then mixed into the box, where the next count finds them.
     panel = keys.load_panel(campaign)
-    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
+    with counting.Openers(packing.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
             ThreadPoolExecutor(max_workers=1) as unlocking:
         private = unlocking.submit(keys.recover, panel, passphrases)
         # Who took part, for the audit log (names and positions, never a passphrase).
@@ -469,17 +476,35 @@ def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
 
 @dataclass
 class GroupTurnout:
+    """A group's turnout: ballots received against the people expected to answer, each counted once.
+
+    `RespondentGroup.expected` is the number of people in the group expected to answer,
+    however they answer (access code, public link or paper sheet); it is never added to the
+    codes issued or the sheets printed, which are ways of reaching the same people. Where it is
+    not set (0), what could come in stands for it: the codes still valid plus the paper sheets
+    printed; a public link without a number has no turnout rate.
+    """
     group: RespondentGroup
-    #: ballots received (envelopes sealed, counted or not)
+    #: ballots received (envelopes sealed, counted or not; paper ballots keyed included)
     received: int
     codes_issued: int
     codes_used: int
     codes_revoked: int
+    #: paper sheets numbered for the group
+    sheets_printed: int = 0
+
+    @property
+    def basis(self) -> str | None:
+        """"set" (the group's own number), "issued" (codes and sheets stand for it) or None."""
+        if self.group.expected:
+            return "set"
+        return "issued" if self.codes_issued - self.codes_revoked + self.sheets_printed > 0 else None
 
     @property
     def expected(self) -> int:
-        """Codes still valid plus the respondents planned otherwise (paper sheets printed, public invitees)."""
-        return self.codes_issued - self.codes_revoked + self.group.expected
+        if self.group.expected:
+            return self.group.expected
+        return self.codes_issued - self.codes_revoked + self.sheets_printed
 
     @property
     def rate(self) -> float | None:
@@ -495,11 +520,14 @@ def turnout(campaign: Campaign) -> list[GroupTurnout]:
             select(AccessCode.group_id, AccessCode.state, func.count())
             .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
         by_state.setdefault(group_id, {})[state] = n
+    sheets = dict(db.session.execute(
+        select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign.id)
+        .group_by(PaperSheet.group_id)).all())
     rows = []
     for group in campaign.groups:
         states = by_state.get(group.id, {})
         rows.append(GroupTurnout(group, int(received.get(group.id) or 0), sum(states.values()),
-                                 states.get("used", 0), states.get("revoked", 0)))
+                                 states.get("used", 0), states.get("revoked", 0), int(sheets.get(group.id) or 0)))
     return rows
 
 

@@ -45,6 +45,7 @@ from ..extensions import db
 from ..models import Campaign, RespondentGroup, User
 from ..models._types import utcnow
 from ..models.paper import FINAL_STATES, PaperEntry, PaperSheet
+from ..security import can
 from .admission import PaperRefused, require_accepting, rules
 from .letters import Keyed, classify, to_content
 from .sheets import layout, sheet_label
@@ -91,7 +92,13 @@ def check_can_enter(sheet: PaperSheet, clerk: User) -> None:
         raise PaperRefused(_l("You have entered this sheet already. A second clerk must enter it."))
     if sheet.status in FINAL_STATES:
         raise PaperRefused(_l("This sheet has been dealt with already."))
-    if len(sheet.entries) >= 2 or sheet.status == "mismatch":
+    if sheet.status == "mismatch":
+        # a third clerk is not the way on: say who settles it, and how
+        raise PaperRefused(_l("The two entries of this sheet differ, so it goes to the third check: a member "
+                              "of the commission staff who entered neither compares both entries with the paper "
+                              "sheet and settles it (Paper ballots, this campaign, Third check). Hand the sheet to "
+                              "them; it is not entered a third time."))
+    if len(sheet.entries) >= 2:
         raise PaperRefused(_l("This sheet has been entered twice already."))
 
 
@@ -168,7 +175,6 @@ def entries_for_check(sheet: PaperSheet, officer: User) -> list[Keyed]:
 def _check_officer(sheet: PaperSheet, officer: User) -> None:
     if sheet.status != "mismatch":
         raise PaperRefused(_l("This sheet is not waiting for a third check."))
-    from ..security import can
     if not can("paper.manage", user=officer):
         raise PaperRefused(_l("Only commission staff make the third check."), 403)
     if any(e.clerk_id == officer.id for e in sheet.entries):

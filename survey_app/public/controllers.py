@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
-from ..results import decision_tally
+from ..results import adapter as results_adapter
+from ..results.decisions import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
@@ -44,7 +45,8 @@ def campaign(code: str):
     decision = decision_tally(campaign) if campaign.kind == "decision" else None
     chart = (published_ranking_chart(campaign, current_language())
              if campaign.show_ranks and decision is None else None)
-    return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
+    # The frozen results, decoded once per process (`results.results`), not at every view.
+    return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
                            decision=decision, targets=targets, groups=groups, locale=current_language(),
                            ranking_chart=chart)
 

@@ -1,4 +1,4 @@
-"""A4 PDF feedback reports via WeasyPrint, one at a time or a whole campaign in parallel."""
+"""A4 PDF feedback reports (through printing.html_to_pdf), one at a time or a whole campaign in parallel."""
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -9,32 +9,17 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..extensions import db
-
-STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "report_print.css"
-_cache: dict = {}
-
-
-def _weasy():
-    """WeasyPrint and its font configuration, loaded once per process (it is slow to import)."""
-    if "css" not in _cache:
-        from weasyprint import CSS, HTML
-        from weasyprint.text.fonts import FontConfiguration
-        fonts = FontConfiguration()
-        _cache.update(HTML=HTML, fonts=fonts, css=CSS(filename=str(STYLESHEET), font_config=fonts))
-    return _cache["HTML"], _cache["fonts"], _cache["css"]
-
-
-def html_to_pdf(html: str) -> bytes:
-    """A4 PDF bytes of a page written for print, with the reports' stylesheet and fonts."""
-    HTML, fonts, css = _weasy()
-    return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(stylesheets=[css], font_config=fonts)
+from ..models import Campaign, Target
+from ..printing import REPORT_STYLESHEET, html_to_pdf
+from ..results.adapter import method_of, option_counts, results
+from .operations import build_report
 
 
 def render(report) -> bytes:
     """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
     with force_locale(report.locale):
         html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
-    return html_to_pdf(html)
+    return html_to_pdf(html, REPORT_STYLESHEET)
 
 
 def filename(report) -> str:
@@ -44,15 +29,13 @@ def filename(report) -> str:
 
 def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) -> list[Path]:
     """Render the reports of the given targets into out_dir, in this process."""
-    from ..models import Target
-    from ..results import method_of, option_counts, results
-    from .operations import build_report
     data, method, counts = results(campaign), method_of(campaign), option_counts(campaign)
     written = []
     for target_id in target_ids:
         target = db.session.get(Target, target_id)
         with force_locale(locale):
-            report = build_report(campaign, target, locale, data=data, method=method, counts=counts)
+            report = build_report(campaign, target, locale, data=data, method=method, counts=counts,
+                                  for_print=True)
         path = out_dir / filename(report)
         path.write_bytes(render(report))
         written.append(path)
@@ -66,12 +49,11 @@ _worker_app = None
 
 def _init_worker(config: dict) -> None:
     global _worker_app
-    from .. import create_app
+    from .. import create_app  # a worker builds its own app; the factory imports every feature, this one too
     _worker_app = create_app(config)
 
 
 def _work(campaign_id: int, target_ids: list[int], locale: str, out_dir: str) -> list[str]:
-    from ..models import Campaign
     with _worker_app.app_context(), _worker_app.test_request_context():
         campaign = db.session.get(Campaign, campaign_id)
         return [str(p) for p in write_campaign(campaign, target_ids, locale, Path(out_dir))]

@@ -191,8 +191,7 @@ def test_sheet_number_with_check_digit_and_qr_prefix(app, paper_campaign, batch,
 
 def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign, batch, clerks, as_user, rows):
     from survey_app.ballots import operations as ballots
-    from survey_app import results
-    from survey_app.ballots import keys, sealing
+    from survey_app.ballots import keys, packing, sealing
     number = batch[4]
     for username in ("clerk", "clerk2"):
         enter(as_user(username), paper_campaign, number, rows("A", general="B"))
@@ -200,7 +199,7 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
         campaign = db.session.get(Campaign, paper_campaign)
         private = keys.unlock_private_key(campaign, PASSPHRASE)
         payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
-        lay = results.campaign_layout(campaign)
+        lay = packing.campaign_layout(campaign)
     # the ratings packed in the campaign's layout, every other answer spelt out
     assert set(payload) == {"v", "g", "a", "c", "r", "k"} and payload["k"] == lay.digest
     assert payload["g"] == "hall"
@@ -228,3 +227,19 @@ def test_entry_refused_once_counted(app, paper_campaign, batch, clerks, as_user,
     assert count_rows(PaperEntry, PaperEntry.sheet_id != None) == 2  # noqa: E711  (only the first sheet's)
     response = as_user("clerk").get(sheet_url(paper_campaign, batch[1]))
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("lang, says", [("en", ("third check", "commission staff", "entered neither")),
+                                        ("zh_CN", ("复核", "纠风办工作人员", "未参与录入"))])
+def test_a_third_clerk_is_told_who_settles_a_mismatch(app, paper_campaign, batch, clerks, as_user, rows, lang, says):
+    """"Entered twice already" left a third clerk with a sheet and nobody to give it to."""
+    number = batch[2]
+    assert enter(as_user("clerk"), paper_campaign, number, rows("A")).status_code == 302
+    assert enter(as_user("clerk2"), paper_campaign, number, rows("B")).status_code == 302
+    third = as_user("clerk3")
+    third.set_cookie("lang", lang)
+    for response in (third.get(sheet_url(paper_campaign, number)),
+                     third.post(f"/paper/{paper_campaign}/enter", data={"number": sheets.sheet_label(number)})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert all(words in page for words in says), page[page.find("error"):][:600]

@@ -7,7 +7,7 @@ from survey_app.ballots import operations as ballots
 from survey_app.ballots.validation import BallotContent
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignTarget
-from survey_app.results import decision_tally
+from survey_app.results.decisions import decision_tally
 
 from tests.web.helpers import PASSPHRASE, close_and_count
 

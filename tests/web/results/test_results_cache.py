@@ -1,5 +1,5 @@
 """The adapter caches a campaign's results and recomputes them when what they depend on changes."""
-from survey_app import results as adapter
+from survey_app.results import adapter
 from survey_app.admin import operations
 from survey_app.extensions import db
 from survey_app.models import Campaign

@@ -1,7 +1,7 @@
 """The inbox marks the envelopes a mix has rewritten
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 06:20:00
 
 A submission counts, under the inbox's lock, the envelopes of its campaign that no mix has
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -25,9 +25,9 @@ from sqlalchemy import func, select, update
 from scoring.answers import COLUMNS
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .ballots import packing
-from .extensions import db
-from .models import Ballot, Campaign
+from ..ballots import packing
+from ..extensions import db
+from ..models import Ballot, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,6 @@ def method_of(campaign: Campaign) -> dict:
     return campaign.published_method or method_dict(campaign)
 
 
-def campaign_layout(campaign: Campaign) -> packing.Layout:
-    """The layout of every ballot of the campaign: its pinned version × its targets."""
-    return packing.layout(campaign.questionnaire_version, [t.code for t in campaign.targets])
-
-
 @dataclass
 class Packed:
     """The campaign's opened ballots as arrays: ids, groups and the rating matrix."""
@@ -84,7 +79,7 @@ def packed_ballots(campaign: Campaign) -> Packed:
 
 
 def _read_packed(campaign: Campaign) -> Packed:
-    lay = campaign_layout(campaign)
+    lay = packing.campaign_layout(campaign)
     groups = {gr.id: k for k, gr in enumerate(campaign.groups)}
     # Straight from the driver's cursor: SQLAlchemy's rows cost a second at 200,000 ballots.
     connection = db.session.connection()
@@ -209,7 +204,7 @@ def answer_columns(campaign: Campaign) -> dict[str, np.ndarray]:
 
 def long_answers(campaign: Campaign) -> list[tuple[str, str | None, str, str]]:
     """Every stored answer as (ballot id, target code or None, item, option); for tests and checks."""
-    lay = campaign_layout(campaign)
+    lay = packing.campaign_layout(campaign)
     out = []
     for ballot_id, ratings, choices in db.session.execute(
             select(Ballot.id, Ballot.ratings, Ballot.choices).where(Ballot.campaign_id == campaign.id)):
@@ -328,14 +323,26 @@ def _store(campaign: Campaign, data: dict, key: str) -> None:
 
 def results(campaign: Campaign) -> dict | None:
     """The campaign's results, or None before counting; frozen once published."""
+    if campaign.published_sha256 is not None:  # decoded once per process, not per view
+        published = (campaign.id, "published", campaign.published_sha256)
+        if published not in _COMPUTED:
+            _remember(published, campaign.published_results)
+        if _COMPUTED.get(published) is not None:
+            return _COMPUTED[published]
     if campaign.published_results is not None:
         return campaign.published_results
     if campaign.counted_at is None:
         return None
     memo = _memo()
     key = cache_key(campaign)
-    if campaign.results_cache_key == key and campaign.results_cache is not None:
-        return _results_only(campaign.results_cache)
+    kept = (campaign.id, "results", key)
+    if campaign.results_cache_key == key:
+        if kept in _COMPUTED:
+            return _COMPUTED[kept]
+        if campaign.results_cache is not None:
+            data = _results_only(campaign.results_cache)
+            _remember(kept, data)
+            return data
     if memo is not None and (campaign.id, key) in memo:
         return memo[(campaign.id, key)]
     data = compute(campaign)
@@ -373,40 +380,3 @@ def sensitivity(campaign: Campaign, **method_options) -> dict:
     if stored is not None and campaign.published_results is None:
         _store(campaign, {**stored, name: data}, computed)
     return data
-
-
-def decision_tally(campaign: Campaign) -> list[dict]:
-    """Votes per matter of a decision ballot (重大事项表决), and whether it passed.
-
-    A matter passes with the agreement of more than half of all members, or of at least two
-    thirds for an especially major one (the seed document's rule); "all members" are the
-    members entitled to vote (codes issued and not withdrawn, plus those planned otherwise),
-    so an abstention or a missing vote counts against.
-    """
-    from .ballots.operations import turnout
-    from .models import CampaignTarget
-
-    q = campaign.questionnaire_version.parsed
-    item = q.rating_items()[0].code
-    agree, disagree = set(q.scale.satisfied), set(q.scale.dissatisfied)
-    members = sum(row.expected for row in turnout(campaign))
-    counts: dict[tuple[str, str], int] = {}
-    ballots = 0
-    if campaign.counted_at is not None:  # the option counts kept with the results, all groups
-        for (target, _group, asked, option), n in option_counts(campaign).items():
-            if asked == item:
-                counts[(target, option)] = counts.get((target, option), 0) + n
-        ballots = ballot_count(campaign)
-    rows = []
-    for ct in db.session.execute(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id)
-                                 .order_by(CampaignTarget.position)).scalars():
-        votes = {option: n for (target, option), n in counts.items() if target == ct.target.code}
-        yes = sum(n for option, n in votes.items() if option in agree)
-        no = sum(n for option, n in votes.items() if option in disagree)
-        # "Two thirds or more" of all members, or "more than half" of them.
-        needed = -(-2 * members // 3) if ct.special_majority else members // 2 + 1
-        rows.append({"target": ct.target, "agree": yes, "disagree": no,
-                     "abstain": sum(votes.values()) - yes - no, "not_voted": max(members - ballots, 0),
-                     "members": members, "needed": needed, "special_majority": ct.special_majority,
-                     "passed": members > 0 and yes >= needed})
-    return rows
