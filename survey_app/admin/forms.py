@@ -1,5 +1,6 @@
 """Forms of the commission's pages."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
@@ -63,7 +64,7 @@ MAX_OFFICERS = 9
 
 class OfficerForm(Form):
     """One counting officer of a new panel: a name, optionally an account, and their own passphrase."""
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("of a person", "Name"), validators=[DataRequired(), Length(max=200)])
     account = SelectField(_l("Account (optional)"), coerce=int, default=0, validate_choice=True)
     passphrase = PasswordField(_l("Passphrase"), validators=[
         DataRequired(), Length(min=12, max=500, message=_l("At least %(min)d characters.", min=12))],
