@@ -9,6 +9,7 @@ Sans CJK SC, and every chart is drawn inside `_style()`. A figure is drawn once:
 margins are worked out from the measured labels instead of a second, "tight" drawing.
 Charts are drawn once per change of what they show and kept (`reports.drawn`).
 """
+import base64
 import io
 import re
 import textwrap
@@ -108,7 +109,6 @@ _BETWEEN_TAGS = re.compile(r">\s+<")
 
 def _png_uri(fig: Figure, dpi: int = 150) -> str:
     """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one)."""
-    import base64
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=dpi)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
