@@ -31,6 +31,11 @@ LABELS: dict[str, dict[str, object]] = {
         "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
         "user.update": _l("Account edited"),
+        "commitment.create": _l("Commitment entered"), "commitment.edit": _l("Commitment edited"),
+        "commitment.submit": _l("Commitment submitted for approval"),
+        "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
+        "commitment.status": _l("Commitment status changed"), "commitments.import": _l("Commitments imported"),
+        "progress.add": _l("Progress reported"), "progress.review": _l("Progress reviewed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -39,6 +44,8 @@ LABELS: dict[str, dict[str, object]] = {
         "pdf": _l("PDF"), "special_majority": _l("two-thirds rule"), "version": _l("version"),
         "number": _l("number"), "n": _l("number"), "ballots": _l("ballots"), "username": _l("user"),
         "from": _l("copied from"), "created": _l("created"), "updated": _l("updated"),
+        "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
+        "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
     },
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
@@ -54,6 +61,17 @@ LABELS: dict[str, dict[str, object]] = {
     #: the engine's grade and alert codes
     "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
     "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
+    #: public commitments (亮诺 · 践诺)
+    "commitment_category": {"economy": _l("Economic development"), "livelihood": _l("People's livelihood"),
+                            "environment": _l("Environment"), "governance": _l("Governance and services"),
+                            "integrity": _l("Integrity"), "other": _l("Other")},
+    "commitment_status": {"in_progress": _l("In progress"), "kept": _l("Kept"), "stalled": _l("Stalled"),
+                          "broken": _l("Broken"), "withdrawn": _l("Withdrawn")},
+    "commitment_state": {"draft": _l("Draft"), "submitted": _l("Waiting for approval"),
+                         "published": _l("Published")},
+    "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
+                        "rejected": _l("Rejected")},
+    "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
 }
 
 
