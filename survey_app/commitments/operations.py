@@ -253,3 +253,14 @@ def public_attachment(progress_id: int) -> ProgressEntry | None:
             or entry.commitment.state != "published":
         return None
     return entry
+
+
+def report_rows(target_id: int, today: date, stale_days: int, latest: int = 3) -> list[dict]:
+    """A target's published commitments for its feedback report, as the public sees them: each with
+    its flags and its `latest` reviewed progress entries, newest first."""
+    rows = []
+    for commitment in public_commitments(target_id):
+        shown = commitment.public_progress
+        rows.append({"commitment": commitment, "flags": flags(commitment, today, stale_days),
+                     "progress": shown[:latest], "more": max(0, len(shown) - latest)})
+    return rows
