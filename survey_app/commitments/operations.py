@@ -80,7 +80,7 @@ def publish_commitment(commitment: Commitment, actor: str) -> None:
     """Staff approve a draft or a submitted commitment: from now on the public sees it."""
     if commitment.state == "published":
         raise CommitmentError(_l("This commitment is published already."))
-    commitment.state, commitment.published_at = "published", utcnow()
+    commitment.state, commitment.published_at, commitment.staff_note = "published", utcnow(), ""
     audit.record("commitment.publish", f"commitment:{commitment.id}", actor=actor)
     _commit()
 
@@ -89,7 +89,7 @@ def send_back(commitment: Commitment, note: str, actor: str) -> None:
     """Staff return a submitted commitment to its author as a draft, saying why."""
     if commitment.state != "submitted":
         raise CommitmentError(_l("Only a submitted commitment can be sent back."))
-    commitment.state = "draft"
+    commitment.state, commitment.staff_note = "draft", note.strip()
     audit.record("commitment.send_back", f"commitment:{commitment.id}", actor=actor, note=note[:500])
     _commit()
 

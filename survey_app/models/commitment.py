@@ -47,6 +47,8 @@ class Commitment(db.Model):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     #: one of STATES; only "published" is shown to the public
     state: Mapped[str] = mapped_column(String(16), default="draft")
+    #: what staff asked to change when they sent it back (shown to its author until it is published)
+    staff_note: Mapped[str] = mapped_column(Text, default="")
     #: username of whoever entered it
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -124,3 +124,14 @@ def test_status_and_review_need_reasons_on_the_page(app, people, commitment_id, 
     with app.app_context():
         commitment = db.session.get(Commitment, commitment_id)
         assert operations.flags(commitment, date(2030, 1, 1), 90) == ()  # settled: no more flags
+
+
+def test_a_commitment_sent_back_tells_its_author_what_to_change(app, people, make_commitment, as_user):
+    cid = make_commitment("la", state="submitted")
+    assert as_user("leader-a").post(f"/commitments/{cid}/send-back", data={"note": "x"}).status_code == 403
+    staff = as_user("staff")
+    assert staff.post(f"/commitments/{cid}/send-back", data={"note": "Name the five sites."}).status_code == 302
+    page = as_user("leader-a").get(f"/commitments/{cid}").get_data(as_text=True)
+    assert "Sent back by the commission: Name the five sites." in page
+    assert as_user("leader-b").get(f"/commitments/{cid}").status_code == 403
+    assert staff.post(f"/commitments/{cid}/send-back", data={"note": "again"}).status_code == 409  # a draft now

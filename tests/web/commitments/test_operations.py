@@ -30,10 +30,10 @@ def test_a_draft_goes_through_submission_and_publication(app, make_commitment):
         with pytest.raises(CommitmentError):
             operations.submit_commitment(c, "leader-a")
         operations.send_back(c, "name the five sites", "staff")
-        assert c.state == "draft"
+        assert c.state == "draft" and c.staff_note == "name the five sites"
         operations.submit_commitment(c, "leader-a")
         operations.publish_commitment(c, "staff")
-        assert c.state == "published" and c.published_at is not None
+        assert c.state == "published" and c.published_at is not None and c.staff_note == ""
         assert actions() == ["commitment.create", "commitment.submit", "commitment.send_back",
                              "commitment.submit", "commitment.publish"]
 
