@@ -30,33 +30,45 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_driver_url(database_url: str) -> str:
+    """A database URL as SQLAlchemy takes it: PostgreSQL through psycopg 3."""
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return database_url
+
+
 def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
     """Settings from the environment; secrets come from `instance/` unless set or `secrets_given`."""
     env = os.environ
     generated = {"SECRET_KEY": None, "ACCESS_CODE_KEY": None}
     if not secrets_given and (not env.get("SECRET_KEY") or not env.get("ACCESS_CODE_KEY")):
         generated = _instance_secrets(instance_path)
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'minping.sqlite3'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://"):]
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    database_url = database_driver_url(env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'minping.sqlite3'}")
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or generated["SECRET_KEY"],
         #: keys the HMAC under which access codes are stored
         "ACCESS_CODE_KEY": env.get("ACCESS_CODE_KEY") or generated["ACCESS_CODE_KEY"],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", "30 per hour"),
-        "DEVICE_BALLOT_LIMIT": int(env.get("DEVICE_BALLOT_LIMIT", "3")),
+        #: ballots through public links from one address: a ceiling above any hall on one Wi-Fi
+        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", "500 per hour"),
+        #: ballots a campaign from one device through a public link (a signed cookie)
+        "DEVICE_BALLOT_LIMIT": int(env.get("DEVICE_BALLOT_LIMIT", "1")),
+        #: refused access codes (unknown, used, withdrawn) from one address; right codes never count
+        "CODE_FAILURE_LIMIT": env.get("CODE_FAILURE_LIMIT", "60 per 10 minutes;500 per day"),
+        #: refused access codes from all addresses together (an unknown code names no campaign)
+        "CODE_FAILURE_SITE_LIMIT": env.get("CODE_FAILURE_SITE_LIMIT", "1000 per hour"),
+        #: staff sign-ins from one address
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         #: "moderate" (about 1 s, production) or "interactive" (fast, for tests)
         "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
-        #: k: the mixer moves envelopes from the inbox into the box in batches of at least k
+        #: k: at most k - 1 envelopes wait pairable with their codes; the mixer moves envelopes
+        #: from the inbox into the box in batches of at least k
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
-        "MIX_EVERY": int(env.get("MIX_EVERY", "60")),
         #: a published commitment with no reviewed progress for this many days is flagged as stale
         "COMMITMENT_STALE_DAYS": int(env.get("COMMITMENT_STALE_DAYS", "90")),
     }

@@ -30,7 +30,7 @@ LABELS: dict[str, dict[str, object]] = {
         "user.deactivate": _l("Account deactivated"),
         "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
-        "user.update": _l("Account edited"),
+        "user.update": _l("Account edited"), "campaign.reshare": _l("Counting officers changed"),
         "commitment.create": _l("Commitment entered"), "commitment.edit": _l("Commitment edited"),
         "commitment.submit": _l("Commitment submitted for approval"),
         "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
@@ -44,9 +44,25 @@ LABELS: dict[str, dict[str, object]] = {
         "pdf": _l("PDF"), "special_majority": _l("two-thirds rule"), "version": _l("version"),
         "number": _l("number"), "n": _l("number"), "ballots": _l("ballots"), "username": _l("user"),
         "from": _l("copied from"), "created": _l("created"), "updated": _l("updated"),
+        "kind": _l("kind"), "questionnaire_version": _l("questionnaire version"), "weight": _l("weight"),
+        "access": _l("way of answering"), "before": _l("before"), "after": _l("after"),
+        "panel": _l("counting officers"), "by": _l("by"), "accounts": _l("accounts"), "groups": _l("groups"),
+        "campaigns": _l("campaigns"), "campaigns_before": _l("campaigns before"), "batch": _l("batch"),
+        "envelopes": _l("envelopes"), "officers": _l("counting officers"), "threshold": _l("officers needed"),
+        "position": _l("position"), "name": _l("name"), "user": _l("account"), "expected": _l("expected"),
+        "max_blank_share": _l("most blank sheets allowed"), "first": _l("first sheet"), "last": _l("last sheet"),
+        "times": _l("times"), "file_sha256": _l("file hash"), "slot": _l("entry"), "published": _l("published"),
+        "new_version": _l("new version"), "copied_from": _l("copied from"),
         "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
         "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
     },
+    #: what an audit entry is about: "group:12" reads "group 12"
+    "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
+                "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
+                "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
+                "questionnaire": _l("questionnaire"), "user": _l("account"),
+                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry")},
+    "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
                "ballot": _l("Ballot"), "blank": _l("Blank"), "invalid": _l("Invalid"), "spoiled": _l("Spoiled"),
@@ -61,6 +77,13 @@ LABELS: dict[str, dict[str, object]] = {
     #: the engine's grade and alert codes
     "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
     "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
+    #: why a scored target is left out of the ranking (the engine's `unranked`)
+    "unranked": {"no_reference": _l("not ranked: a weighted group had too few responses and too few "
+                                    "other targets have that group to adjust for it")},
+    #: where a target lies in the funnel plot (the engine's `funnel`)
+    "funnel": {"above_998": _l("above the upper limit (99.8%)"), "above_95": _l("above the upper limit (95%)"),
+               "within": _l("within the limits"), "below_95": _l("below the lower limit (95%)"),
+               "below_998": _l("below the lower limit (99.8%)")},
     #: public commitments (亮诺 · 践诺)
     "commitment_category": {"economy": _l("Economic development"), "livelihood": _l("People's livelihood"),
                             "environment": _l("Environment"), "governance": _l("Governance and services"),
@@ -73,6 +96,47 @@ LABELS: dict[str, dict[str, object]] = {
                         "rejected": _l("Rejected")},
     "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
 }
+
+
+def published_grade(entry: dict | None) -> str:
+    """The grade as published, with its doubt (rule G): "Good", or "Good–Excellent" when the
+    score's 95% interval crosses a grade boundary; "" without a grade."""
+    if not entry or not entry.get("grade"):
+        return ""
+    low, high = entry.get("grade_range") or (None, None)
+    if entry.get("grade_status") == "borderline" and low and high:
+        return f"{label('grade', low)}–{label('grade', high)}"
+    return label("grade", entry["grade"])
+
+
+def published_alert(entry: dict | None) -> str:
+    """The alert as published, with its doubt (rule G): "Prevention", or "None (borderline:
+    Prevention?)" when the dissatisfaction interval crosses a threshold; "" without an alert."""
+    if not entry or not entry.get("alert"):
+        return ""
+    alert = entry["alert"]
+    words = label("alert", alert)
+    low, high = entry.get("alert_range") or (None, None)
+    if entry.get("alert_status") == "borderline" and low and high:
+        other = high if high != alert else low
+        return str(_l("%(alert)s (borderline: %(other)s?)", alert=words, other=label("alert", other)))
+    return words
+
+
+def adjustment_note(entry: dict | None) -> str:
+    """A reweighted target's mark in words: which way and how far rule R moved its score."""
+    if not entry or not entry.get("reweighted"):
+        return ""
+    if entry.get("unranked"):
+        return label("unranked", entry["unranked"])
+    adjustment = entry.get("adjustment")
+    if adjustment is None:
+        return ""
+    if not adjustment:
+        return str(_l("scored without a weighted group that had too few responses; too few other targets "
+                      "have that group either, so the score is not adjusted for it"))
+    return str(_l("scored without a weighted group that had too few responses; adjusted by %(points)s "
+                  "points for it", points=f"{adjustment:+.1f}"))
 
 
 def in_language(locale: str, zh: str, en: str) -> str:
@@ -93,8 +157,61 @@ def label(kind: str, code, missing: str | None = None) -> str:
     return "—" if code is None else str(code)
 
 
+#: the details whose values are codes with words of their own (a username is never one of them)
+_WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
+           "before": "status", "after": "status"}
+
+
+def _value(value, key: str | None = None) -> str:
+    """One value of an audit entry in words: nested records as "name: value; …", lists joined,
+    yes / no, none as a dash, and the codes of a worded detail (status, role, kind…) in words."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return label("detail", value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{label('detail', k)}: {_value(v, k)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(f"({_value(v, key)})" if isinstance(v, dict) else _value(v, key) for v in value) or "—"
+    if isinstance(value, str) and key in _WORDED:
+        return label(_WORDED[key], value)
+    return str(value)
+
+
+def audit_details(details: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (what, words) lines: a change as "before → after" per field
+    that changed, never a raw dictionary."""
+    details = dict(details or {})
+    lines = []
+    before, after = details.pop("before", None), details.pop("after", None)
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in dict.fromkeys([*before, *after]):
+            if before.get(key) != after.get(key):
+                lines.append((label("detail", key), f"{_value(before.get(key), key)} → {_value(after.get(key), key)}"))
+    elif before is not None or after is not None:
+        lines.append((f"{label('detail', 'before')} → {label('detail', 'after')}",
+                      f"{_value(before, 'before')} → {_value(after, 'after')}"))
+    lines[:0] = [(label("detail", key), _value(value, key)) for key, value in details.items()]
+    return lines
+
+
+def audit_subject(subject: str | None) -> str:
+    """What an audit entry is about, in words: "group:12" reads "group 12"."""
+    kind, _, ident = (subject or "").partition(":")
+    if not ident:
+        return subject or "—"
+    return f"{label('subject', kind)} {ident}"
+
+
 def init_app(app) -> None:
+    app.add_template_global(audit_details, "audit_details")
+    app.add_template_global(audit_subject, "audit_subject")
     app.add_template_global(label, "label")
+    app.add_template_global(published_grade, "published_grade")
+    app.add_template_global(published_alert, "published_alert")
+    app.add_template_global(adjustment_note, "adjustment_note")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(partial(label, "kind"), "kind_label")
     app.add_template_global(partial(label, "role"), "role_label")

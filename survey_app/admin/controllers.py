@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..ballots import counting
 from ..ballots import operations as ballots
-from ..ballots.slips import poster_pdf, slips_pdf
+from ..ballots.slips import SlipsIncomplete, poster_pdf, slips_pdf
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language, time_zone
@@ -261,12 +261,21 @@ def issue_codes(campaign_id: int):
         abort(409, description=_("Codes can no longer be issued: the campaign is closed."))
     if form.validate_on_submit():
         group = load_group(campaign, form.group.data)
-        plain = ballots.issue_codes(campaign, group, form.count.data)
         filename = f"codes-{campaign.code}-{group.code}"
         if form.format.data == "pdf":
-            pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
+            # one step: the codes are stored only once every one of them is on a rendered slip
+            base = current_app.config["PUBLIC_BASE_URL"]
+            try:
+                pdf = ballots.issue_codes(campaign, group, form.count.data,
+                                          deliver=lambda plain: slips_pdf(campaign, group, plain, base))
+            except SlipsIncomplete:
+                current_app.logger.exception("slips incomplete")
+                flash(_("The slips could not be printed, so no code was issued. Try again, or issue "
+                        "fewer codes at a time."), "error")
+                return redirect(url_for("admin.campaign", campaign_id=campaign.id))
             return current_app.response_class(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
+        plain = ballots.issue_codes(campaign, group, form.count.data)
         body = "\ufeff" + operations.codes_csv(campaign, group, plain)
         return current_app.response_class(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
@@ -328,7 +337,8 @@ def turnout(campaign_id: int):
     campaign = load_campaign(campaign_id)
     return jsonify({
         "groups": [{"code": t.group.code, "received": t.received, "expected": t.expected,
-                    "codes_issued": t.codes_issued, "codes_used": t.codes_used} for t in ballots.turnout(campaign)],
+                    "expected_basis": t.basis, "codes_issued": t.codes_issued, "codes_used": t.codes_used,
+                    "sheets_printed": t.sheets_printed} for t in ballots.turnout(campaign)],
         "days": [{"day": day.isoformat(), "group": group_id, "ballots": n}
                  for day, group_id, n in ballots.turnout_by_day(campaign)]})
 

@@ -3,6 +3,7 @@ from .audit import AuditEntry
 from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
                      TurnoutDay)
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
+from .chart import DrawnChart
 from .code import AccessCode
 from .commitment import Commitment, ProgressEntry
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
@@ -11,7 +12,7 @@ from .user import User, UserCampaign
 
 __all__ = [
     "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
-    "CountingPanel", "CountingRun",
+    "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
     "TurnoutDay", "User", "UserCampaign",

@@ -4,12 +4,13 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
+from ..results import adapter as results_adapter
 from ..results.decisions import decision_tally
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
 from ..paging import page_of
-from ..reports.operations import published_ranking_chart
+from ..reports.operations import published_funnel_chart, published_ranking_chart
 
 
 def index():
@@ -42,11 +43,13 @@ def campaign(code: str):
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
     decision = decision_tally(campaign) if campaign.kind == "decision" else None
-    chart = (published_ranking_chart(campaign, current_language())
-             if campaign.show_ranks and decision is None else None)
-    return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
+    ranked = campaign.show_ranks and decision is None
+    chart = published_ranking_chart(campaign, current_language()) if ranked else None
+    funnel = published_funnel_chart(campaign, current_language()) if ranked else None
+    # The frozen results, decoded once per process (`results.results`), not at every view.
+    return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
                            decision=decision, targets=targets, groups=groups, locale=current_language(),
-                           ranking_chart=chart)
+                           ranking_chart=chart, funnel_chart=funnel)
 
 
 def bundle(code: str):

@@ -2,8 +2,9 @@
 
 A zip of answers.csv (ballots shuffled, fresh random ids), method.json (the exact method
 of publication), results.json (the frozen results in the canonical bytes whose SHA-256 is
-published), targets.csv, receipts.txt, the method document, the scoring package's source and a
-bilingual README with the command that reproduces the hash.
+published), targets.csv, receipts.txt, the method document, the scoring package's source, requirements.txt
+(the packages it needs, pinned as installed) and a bilingual README with the commands that
+reproduce the hash in a fresh virtual environment.
 """
 import csv
 import io
@@ -11,6 +12,7 @@ import random
 import secrets
 import zipfile
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +42,13 @@ README = """\
 - targets.csv        被评对象的代码与名称（results.json 中的 target 即此代码）。
 - receipts.txt       已计票选票的回执列表（已排序），可核对自己的选票是否被计入。
 - scoring-method.md  计分方法的完整说明（英文）。
-- scoring/           发布时所用的计分程序（Python 源代码，只依赖 numpy）。
+- scoring/           发布时所用的计分程序（Python 源代码，依赖 {packages_zh}）。
+- requirements.txt   计分程序所需的软件包及发布时的确切版本：{requirements}
 
 复核方法（需要 Python 3.11 或更新版本）。在解压后的本文件夹中执行：
 
     python3 -m venv venv
-    venv/bin/pip install "numpy>=1.26"
+    venv/bin/pip install {requirements}
     venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
     sha256sum results.json recomputed.json
 
@@ -69,18 +72,28 @@ every published number.
 - targets.csv        the codes and names of the targets (results.json names targets by code).
 - receipts.txt       the sorted receipts of the counted ballots: check that yours is there.
 - scoring-method.md  the scoring method, in full.
-- scoring/           the scoring program used at publication (Python source, needs only numpy).
+- scoring/           the scoring program used at publication (Python source; it needs {packages_en}).
+- requirements.txt   the packages it needs, at the exact versions that published: {requirements}
 
 To recompute (Python 3.11 or newer), inside the unpacked folder:
 
     python3 -m venv venv
-    venv/bin/pip install "numpy>=1.26"
+    venv/bin/pip install {requirements}
     venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
     sha256sum results.json recomputed.json
 
 Both lines print {sha}.
 Without --canonical the output is indented for reading; the numbers are the same.
 """
+
+#: the third-party packages `scoring` imports; the bundle pins them at the versions installed
+SCORING_PACKAGES = ("numpy", "scipy")
+
+
+def requirements() -> list[str]:
+    """`name==version` of every package the scoring program needs, as installed where it published."""
+    return [f"{name}=={version(name)}" for name in SCORING_PACKAGES]
+
 
 #: the method document and the scoring package, as shipped with this platform
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,8 +164,11 @@ def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         prefix = f"{campaign.code}/"
-        z.writestr(prefix + "README.txt", README.format(title_zh=campaign.title_zh, title_en=campaign.title_en,
-                                                         sha=sha256))
+        pins = requirements()
+        z.writestr(prefix + "README.txt", README.format(
+            title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256, requirements=" ".join(pins),
+            packages_zh=" 和 ".join(SCORING_PACKAGES), packages_en=" and ".join(SCORING_PACKAGES)))
+        z.writestr(prefix + "requirements.txt", "".join(pin + "\n" for pin in pins))
         with z.open(prefix + "answers.csv", "w", force_zip64=True) as answers:
             for part in answers_csv_parts(campaign):
                 answers.write(part.encode("utf-8"))
