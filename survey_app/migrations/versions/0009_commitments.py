@@ -1,7 +1,7 @@
 """Public commitments of leaders and units, and the progress reported on them
 
-Revision ID: 0007c
-Revises: 0006
+Revision ID: 0009c
+Revises: 0008
 Create Date: 2026-12-07 07:00:00
 
 Two new tables, nothing else touched: `commitments` (亮诺: the promise, its measurable
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007c'
-down_revision = '0006'
+revision = '0009c'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
