@@ -11,7 +11,7 @@ from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..paging import page_of
 from ..results import adapter, alerts
 from ..security import allowed_campaigns, can, load_campaign
-from . import exports, operations, pdf
+from . import operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
 
@@ -167,6 +167,7 @@ def moderate(campaign_id: int, comment_id: str):
 
 def export_xlsx(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    from . import exports  # openpyxl: imported where a workbook is written
     body = exports.to_xlsx(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.xlsx"'})
@@ -174,6 +175,7 @@ def export_xlsx(campaign_id: int):
 
 def export_csv(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    from . import exports
     body = exports.to_csv(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})
