@@ -31,6 +31,7 @@ LABELS: dict[str, dict[str, object]] = {
         "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
         "user.update": _l("Account edited"), "campaign.reshare": _l("Counting officers changed"),
+        "database.moved": _l("Database moved to another server"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, object]] = {
         "max_blank_share": _l("most blank sheets allowed"), "first": _l("first sheet"), "last": _l("last sheet"),
         "times": _l("times"), "file_sha256": _l("file hash"), "slot": _l("entry"), "published": _l("published"),
         "new_version": _l("new version"), "copied_from": _l("copied from"),
+        "source": _l("moved from"), "rows": _l("rows"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
