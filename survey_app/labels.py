@@ -32,6 +32,11 @@ LABELS: dict[str, dict[str, object]] = {
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
         "user.update": _l("Account edited"), "campaign.reshare": _l("Counting officers changed"),
         "database.moved": _l("Database moved to another server"),
+        "commitment.create": _l("Commitment entered"), "commitment.edit": _l("Commitment edited"),
+        "commitment.submit": _l("Commitment submitted for approval"),
+        "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
+        "commitment.status": _l("Commitment status changed"), "commitments.import": _l("Commitments imported"),
+        "progress.add": _l("Progress reported"), "progress.review": _l("Progress reviewed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -50,12 +55,15 @@ LABELS: dict[str, dict[str, object]] = {
         "times": _l("times"), "file_sha256": _l("file hash"), "slot": _l("entry"), "published": _l("published"),
         "new_version": _l("new version"), "copied_from": _l("copied from"),
         "source": _l("moved from"), "rows": _l("rows"),
+        "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
+        "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
                 "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
                 "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
-                "questionnaire": _l("questionnaire"), "user": _l("account")},
+                "questionnaire": _l("questionnaire"), "user": _l("account"),
+                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry")},
     "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
@@ -78,6 +86,17 @@ LABELS: dict[str, dict[str, object]] = {
     "funnel": {"above_998": _l("above the upper limit (99.8%)"), "above_95": _l("above the upper limit (95%)"),
                "within": _l("within the limits"), "below_95": _l("below the lower limit (95%)"),
                "below_998": _l("below the lower limit (99.8%)")},
+    #: public commitments (亮诺 · 践诺)
+    "commitment_category": {"economy": _l("Economic development"), "livelihood": _l("People's livelihood"),
+                            "environment": _l("Environment"), "governance": _l("Governance and services"),
+                            "integrity": _l("Integrity"), "other": _l("Other")},
+    "commitment_status": {"in_progress": _l("In progress"), "kept": _l("Kept"), "stalled": _l("Stalled"),
+                          "broken": _l("Broken"), "withdrawn": _l("Withdrawn")},
+    "commitment_state": {"draft": _l("Draft"), "submitted": _l("Waiting for approval"),
+                         "published": _l("Published")},
+    "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
+                        "rejected": _l("Rejected")},
+    "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
 }
 
 

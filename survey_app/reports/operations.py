@@ -7,10 +7,12 @@ the all-groups distribution shown beside the others.
 import random
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..commitments import operations as commitments
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
@@ -114,6 +116,8 @@ class Report:
 
     #: whether some ranked target of the campaign is reweighted (the chart marks it)
     any_reweighted: bool = False
+    #: the target's published commitments with their reviewed progress (commitments.operations.report_rows)
+    commitments: list[dict] = field(default_factory=list)
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -170,7 +174,9 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     groups=groups, dimensions=dimensions, items=items, options=options,
                     comments=published_comments(campaign, target, visible) if entry else [],
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
-                    any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])))
+                    any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])),
+                    commitments=commitments.report_rows(target.id, commitments.today(),
+                                                        current_app.config["COMMITMENT_STALE_DAYS"]))
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
