@@ -69,6 +69,8 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         #: k: at most k - 1 envelopes wait pairable with their codes; the mixer moves envelopes
         #: from the inbox into the box in batches of at least k
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
+        #: a published commitment with no reviewed progress for this many days is flagged as stale
+        "COMMITMENT_STALE_DAYS": int(env.get("COMMITMENT_STALE_DAYS", "90")),
     }
 
 
@@ -89,4 +91,6 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": False,
     "MIN_PASSPHRASE_LENGTH": 12,
+    #: the largest evidence file (PDF or image) a progress entry takes
+    "COMMITMENT_ATTACHMENT_MAX": 5 * 1024 * 1024,
 }

@@ -90,6 +90,13 @@ def _cells_from_csv(data: bytes) -> list[list[str]]:
         raise ValueError(str(_l("The CSV file cannot be read: %(reason)s", reason=str(error)))) from error
 
 
+def read_cells(data: bytes, filename: str) -> list[list[str]]:
+    """The non-empty rows of a CSV or XLSX file as stripped strings, or a ValueError saying why
+    the file cannot be read: this import's reader, shared with the commitments import."""
+    cells = _cells_from_xlsx(data) if filename.lower().endswith(".xlsx") else _cells_from_csv(data)
+    return [row for row in cells if any(row)]
+
+
 def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowProblem]]:
     """Every row checked; nothing is written. Problems name the file's line (the header is line 1)."""
     if len(data) > MAX_BYTES:

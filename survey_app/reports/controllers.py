@@ -79,7 +79,9 @@ def dashboard(campaign_id: int):
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
         ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
-                                               campaign=campaign))
+                                               campaign=campaign),
+        funnel_chart=operations.funnel_chart(data, {code: t.name(locale) for code, t in targets.items()},
+                                             campaign=campaign))
 
 
 def drilldown(campaign_id: int, target_id: int):
