@@ -35,6 +35,7 @@ class MoveError(Exception):
 
 def _counts_running(conn) -> list[str]:
     """Codes of the campaigns being counted right now (a run not yet counted, still alive)."""
+    # only a move asks whether a count runs: the command line loads it when it is used
     from .ballots.counting import _stale_after
     from .models._types import utcnow
     return list(conn.execute(
@@ -52,7 +53,7 @@ def _rows_in(engine) -> list[str]:
 
 def _target_app(url: str):
     """The same application on the target database (same keys: codes stay valid)."""
-    from . import create_app
+    from . import create_app  # the factory imports every feature, this module too: a cycle at the top
     config = {key: current_app.config[key] for key in ("SECRET_KEY", "ACCESS_CODE_KEY", "KDF_STRENGTH")}
     return create_app({**config, "SQLALCHEMY_DATABASE_URI": url})
 
@@ -106,7 +107,7 @@ def move_to(target_url: str, echo=lambda message: None) -> dict[str, int]:
             running = _counts_running(src)
             if running:
                 raise MoveError(f"a count is running ({', '.join(running)}): move once it is done")
-            import flask_migrate
+            import flask_migrate  # Alembic only when a move runs (a sixth of an app's start)
             app = _target_app(target_url)
             with app.app_context():
                 flask_migrate.upgrade(directory=str(current_app.extensions["migrate"].directory))
