@@ -294,9 +294,9 @@ def funnel_chart(data: dict | None, names: dict[str, str], highlight: str | None
             _("Score"), _("Precision (1 / standard error)"), _("Campaign mean"),
             (_("limits at 95%"), _("limits at 99.8%")), bitmap)
     if campaign is None:
-        return charts.funnel(*args)
+        return _charts().funnel(*args)
     return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
-                       "funnel-png" if bitmap else "funnel", charts.funnel, *args)
+                       "funnel-png" if bitmap else "funnel", _charts().funnel, *args)
 
 
 def published_funnel_chart(campaign: Campaign, locale: str) -> str | None:

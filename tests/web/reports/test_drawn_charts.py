@@ -12,7 +12,7 @@ from survey_app.reports import charts, drawn
 def drawings(monkeypatch):
     """Counts the drawings of each kind (the drawing itself still happens)."""
     counted = {}
-    for name in ("dimension_profile", "distribution", "trend", "caterpillar"):
+    for name in ("dimension_profile", "distribution", "trend", "caterpillar", "funnel"):
         original = getattr(charts, name)
 
         def counting(*args, _name=name, _original=original):
@@ -31,19 +31,19 @@ def test_a_report_page_draws_its_charts_once_for_every_worker(app, login, counte
     def svgs():  # (comments come in random order: the charts are compared)
         return re.findall(r"<svg .*?</svg>", client.get(url).get_data(as_text=True), flags=re.S)
     first = svgs()
-    assert len(first) == 3
-    assert drawings == {"dimension_profile": 1, "distribution": 1, "caterpillar": 1}
+    assert len(first) == 4
+    assert drawings == {"dimension_profile": 1, "distribution": 1, "caterpillar": 1, "funnel": 1}
     assert svgs() == first
     drawn.clear_local()  # another worker: no copy in its memory, the table has the charts
     assert svgs() == first
-    assert drawings == {"dimension_profile": 1, "distribution": 1, "caterpillar": 1}
+    assert drawings == {"dimension_profile": 1, "distribution": 1, "caterpillar": 1, "funnel": 1}
     with app.app_context():
-        assert db.session.query(DrawnChart).filter_by(campaign_id=counted_campaign).count() == 3
+        assert db.session.query(DrawnChart).filter_by(campaign_id=counted_campaign).count() == 4
     # Another language is another drawing (its labels differ), once.
     client.set_cookie("lang", "zh_CN")
     client.get(url)
     client.get(url)
-    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2}
+    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2, "funnel": 2}
 
 
 def test_charts_are_drawn_again_when_the_results_change(app, login, counted_campaign, ids, drawings):
@@ -51,15 +51,15 @@ def test_charts_are_drawn_again_when_the_results_change(app, login, counted_camp
     client = login("staff")
     client.set_cookie("lang", "en")
     client.get(f"/reports/{counted_campaign}/dashboard")
-    assert drawings == {"caterpillar": 1}
+    assert drawings == {"caterpillar": 1, "funnel": 1}
     with app.app_context():
         campaign = db.session.get(Campaign, counted_campaign)
         campaign.min_group_size = 2  # the staff group (2 ballots) counts now: new scores
         db.session.commit()
     client.get(f"/reports/{counted_campaign}/dashboard")
-    assert drawings == {"caterpillar": 2}
+    assert drawings == {"caterpillar": 2, "funnel": 2}
     client.get(f"/reports/{counted_campaign}/dashboard")
-    assert drawings == {"caterpillar": 2}
+    assert drawings == {"caterpillar": 2, "funnel": 2}
     with app.app_context():  # the charts of the old results are gone
         sources = {row.source for row in db.session.query(DrawnChart).filter_by(campaign_id=counted_campaign)}
         assert len(sources) == 1
@@ -103,8 +103,8 @@ def test_a_pdf_gets_its_charts_as_png_and_a_page_as_svg(app, counted_campaign, d
         target = campaign.targets[0]
         page = build_report(campaign, target, "en").charts
         printed = build_report(campaign, target, "en", for_print=True).charts
-        assert set(page) == set(printed) == {"profile", "distribution", "ranking"}
+        assert set(page) == set(printed) == {"profile", "distribution", "ranking", "funnel"}
         assert all(svg.startswith("<svg ") for svg in page.values())
         assert all(png.startswith("data:image/png;base64,") for png in printed.values())
         build_report(campaign, target, "en", for_print=True)
-    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2}
+    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2, "funnel": 2}
