@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     from .designer.blueprint import bp as designer_bp
     app.register_blueprint(designer_bp)
+    from .meetings.blueprint import bp as meetings_bp
+    app.register_blueprint(meetings_bp)
 
     i18n.init_app(app)
     labels.init_app(app)

@@ -62,7 +62,11 @@ def codes_issue(campaign_code, group_code, count, out):
         fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
     if campaign.status not in ("draft", "open"):
         fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
-    plain = issue_codes(campaign, group, count)
+    from .ballots.operations import BallotLimit
+    try:
+        plain = issue_codes(campaign, group, count)
+    except BallotLimit as limit:
+        fail(f"a decision meeting has one code per member: {limit.left} more codes at most")
     with output(out) as handle:
         handle.write(codes_csv(campaign, group, plain))
     if out:
@@ -197,6 +201,27 @@ def campaign_count(campaign_code, passphrases):
     click.echo(f"{n} envelopes opened and counted")
 
 
+@campaign_cli.command("minutes")
+@click.argument("campaign_code")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def campaign_minutes(campaign_code, out, lang):
+    """Write the minutes (表决记录) of a counted decision meeting as an A4 PDF."""
+    from .meetings import minutes
+    campaign = campaign_by_code(campaign_code)
+    if campaign.kind != "decision":
+        fail(f"campaign {campaign_code!r} is not a decision meeting")
+    if campaign.counted_at is None:
+        fail(f"campaign {campaign_code!r} has not been counted yet: the minutes exist once it is")
+    data = minutes.pdf(campaign, lang)
+    try:
+        with open(out, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        fail(f"{out}: {error.strerror}")
+    click.echo(f"minutes written to {out}")
+
+
 @campaign_cli.command("mix")
 def campaign_mix():
     """Mix waiting envelopes into the ballot boxes now (submissions also do it when due)."""
@@ -250,14 +275,19 @@ audit_cli = AppGroup("audit", help="The audit log.")
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Check the hash chain; exit status 1 when an entry was edited or deleted."""
+    """Check the hash chain and every counted campaign's results against their hash and the
+    counting officers' signatures; exit status 1 when anything was edited or deleted."""
     from .audit import verify
+    from .results import signatures
     problems = verify()
-    for problem in problems:
+    results_problems, signed, unsigned = signatures.verify_all()
+    for problem in problems + results_problems:
         click.echo(problem, err=True)
-    if problems:
+    if problems or results_problems:
         sys.exit(1)
     click.echo("audit log intact")
+    click.echo(f"results of {signed} counted campaigns match their hash and their officers' signatures"
+               + (f"; {unsigned} counted before results were signed (unsigned)" if unsigned else ""))
 
 
 @click.command("demo")
@@ -280,3 +310,5 @@ def init_app(app) -> None:
     paper_cli.init_app(app)
     from . import backup
     backup.init_app(app)
+    from .meetings import cli as meetings_cli
+    meetings_cli.init_app(app)

@@ -125,6 +125,9 @@ ENDPOINTS: dict[str, object] = {
     "accounts.activate": ADMIN,
     "accounts.reset_password": ADMIN,
     "accounts.audit_log": AUDIT_READERS,
+    "meetings.new": STAFF_WRITE,
+    "meetings.edit": STAFF_WRITE,
+    "meetings.minutes": STAFF_READ,
 }
 
 

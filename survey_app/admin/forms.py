@@ -30,6 +30,13 @@ class CampaignForm(FlaskForm):
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(_l("The campaign must close after it opens."))
 
+    def validate_kind(self, field):
+        # A decision meeting has members, matters and quorums of its own: its own form sets them.
+        if field.data == "decision" and field.object_data != "decision":
+            raise ValidationError(_l("A decision meeting is set up with “New decision meeting”."))
+        if field.object_data == "decision" and field.data != "decision":
+            raise ValidationError(_l("A decision meeting stays a decision meeting."))
+
 
 class GroupForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
@@ -136,7 +143,6 @@ class TargetReportForm(FlaskForm):
     report_en = TextAreaField(_l("Duty-and-integrity report (English)"), validators=[Length(max=50_000)])
     report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
     remove_pdf = BooleanField(_l("Remove the PDF"))
-    special_majority = BooleanField(_l("Especially major matter: passes only with two thirds of all members"))
 
 
 class TargetImportForm(FlaskForm):

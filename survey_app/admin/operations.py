@@ -38,6 +38,8 @@ def add_group(campaign: Campaign, *, code: str, name_zh: str, name_en: str, weig
               access: str = "code", expected: int = 0) -> RespondentGroup:
     if campaign.status != "draft":
         raise LifecycleError(_l("groups are fixed once the campaign is open"))
+    if campaign.kind == "decision":
+        raise LifecycleError(_l("a decision meeting's only voters are its members"))
     group = RespondentGroup(campaign=campaign, code=code, name_zh=name_zh, name_en=name_en,
                             weight=weight, access=access, expected=expected,
                             public_token=secrets.token_urlsafe(12) if access == "public" else None,
@@ -51,8 +53,17 @@ def add_group(campaign: Campaign, *, code: str, name_zh: str, name_en: str, weig
 
 
 def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: float, expected: int) -> None:
-    if group.campaign.status == "published":
+    """A group's names, weight and expected turnout. The weight is fixed once the ballots are
+    counted (the officers signed the results it gave); a decision meeting's members are fixed
+    once its box is sealed."""
+    campaign = group.campaign
+    if campaign.status == "published":
         raise LifecycleError(_l("a published campaign cannot change"))
+    if campaign.kind == "decision" and campaign.frozen:
+        raise LifecycleError(_l("The members, the matters and their kinds are fixed once voting opens: "
+                                "the ballot box is sealed."))
+    if campaign.counted_at is not None and weight != group.weight:
+        raise LifecycleError(_l("a group's weight is fixed once the ballots are counted"))
     before = {"weight": group.weight, "expected": group.expected}
     group.name_zh, group.name_en, group.weight, group.expected = name_zh, name_en, weight, expected
     audit.record("group.update", f"group:{group.id}", before=before,
@@ -117,23 +128,22 @@ def edit_campaign(campaign: Campaign, *, title_zh: str, title_en: str, hotline: 
     db.session.commit()
 
 
-def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str, special_majority: bool,
+def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str,
                        pdf: bytes | None = None, remove_pdf: bool = False) -> None:
-    """The duty-and-integrity report of a target in a campaign: its texts, its PDF (replaced by `pdf`,
-    or removed), and for a decision its special majority."""
+    """The duty-and-integrity report of a target in a campaign: its texts and its PDF (replaced by
+    `pdf`, or removed). A decision meeting's matters have no report (`meetings`)."""
     campaign = ct.campaign
     if campaign.status not in ("draft", "open"):
         raise LifecycleError(_l("Reports can change only before the campaign closes."))
+    if campaign.kind == "decision":
+        raise LifecycleError(_l("a decision meeting's matters are set on the meeting's own page"))
     ct.report_zh, ct.report_en = report_zh, report_en
-    if campaign.kind == "decision" and campaign.status == "draft":
-        # The rule a matter is decided by is fixed before anyone votes.
-        ct.special_majority = special_majority
     if remove_pdf:
         ct.report_pdf = None
     elif pdf is not None:
         ct.report_pdf = pdf
     audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
-                 pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
+                 pdf=ct.report_pdf is not None)
     db.session.commit()
 
 
@@ -151,8 +161,10 @@ def codes_csv(campaign: Campaign, group: RespondentGroup, codes: list[str]) -> s
 
 
 def _panel_audit(sealed) -> dict:
-    return {"threshold": sealed.threshold, "officers": [{"position": o.position, "name": o.name, "user": o.user_id}
-                                                         for o in sealed.officers]}
+    """The panel for the audit log; its public signing keys there are what `audit verify` checks the stored ones against."""
+    return {"threshold": sealed.threshold, "officers": [
+        {"position": o.position, "name": o.name, "user": o.user_id,
+         **({"public_key": o.verify_key.hex()} if o.verify_key else {})} for o in sealed.officers]}
 
 
 def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", threshold: int = 1) -> None:
@@ -229,8 +241,9 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
         raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
+    from ..results.signatures import sign_counted
     try:
-        return ballots.count(campaign, passphrases, progress=progress)
+        return ballots.count(campaign, passphrases, progress=progress, sign=sign_counted)
     except ballots.CountRunning:
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end")) from None
     except mixing.BoxNotEmptied:
@@ -241,19 +254,19 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
 
 
 def publish_campaign(campaign: Campaign) -> None:
-    """Freeze the results with their hash and open them to the public and to each leader."""
-    import hashlib
-
-    from scoring import canonical_json
-
-    from ..results import method_dict, results
+    """Freeze the results the officers signed, with their hash, and open them to the public and to each leader."""
+    from ..ballots.signing import results_sha256
+    from ..results import decisions, method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
         raise LifecycleError(_l("only a closed and counted campaign can be published"))
-    frozen = results(campaign)
-    campaign.published_results = frozen
-    campaign.published_method = method_dict(campaign)
+    frozen = decisions.view(campaign) if campaign.is_decision else results(campaign)
     # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_json).
-    campaign.published_sha256 = hashlib.sha256(canonical_json(frozen)).hexdigest()
+    sha = results_sha256(frozen)
+    if campaign.results_sha256 is not None and sha != campaign.results_sha256:
+        raise LifecycleError(_l("the results differ from those the counting officers signed: nothing was published"))
+    campaign.published_results = frozen
+    campaign.published_method = None if campaign.is_decision else method_dict(campaign)
+    campaign.published_sha256 = sha
     campaign.status, campaign.published_at = "published", utcnow()
     from ..reports import bundle
     campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)

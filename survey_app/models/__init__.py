@@ -1,7 +1,7 @@
 """The database models, one module per aggregate."""
 from .audit import AuditEntry
 from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
-                     TurnoutDay)
+                     ResultSigner, TurnoutDay)
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .code import AccessCode
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
@@ -12,6 +12,6 @@ __all__ = [
     "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "CountingOfficer",
     "CountingPanel", "CountingRun",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
-    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
+    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

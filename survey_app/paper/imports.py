@@ -62,6 +62,9 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
                                                 n=MAX_IMPORT_PROBLEMS)))
             raise ImportInvalid([stopped] + sorted(problems, key=lambda p: p.row))
 
+    if campaign.is_decision:
+        raise ImportInvalid([ImportProblem(1, str(_l("a decision meeting takes one numbered sheet per member: "
+                                                     "enter its sheets one by one, not as a file")))])
     if not accepts_paper(campaign):
         raise ImportInvalid([ImportProblem(1, str(_l("the campaign no longer takes ballots: it is not open, "
                                                      "or its ballot box has been counted")))])

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
-from ..results import decision_tally
+from ..results.decisions import view as decision_view
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
@@ -41,11 +41,11 @@ def campaign(code: str):
     campaign = _published(code)
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
-    decision = decision_tally(campaign) if campaign.kind == "decision" else None
+    tally = decision_view(campaign) if campaign.is_decision else None
     chart = (published_ranking_chart(campaign, current_language())
-             if campaign.show_ranks and decision is None else None)
+             if campaign.show_ranks and tally is None else None)
     return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
-                           decision=decision, targets=targets, groups=groups, locale=current_language(),
+                           tally=tally, targets=targets, groups=groups, locale=current_language(),
                            ranking_chart=chart)
 
 

@@ -25,9 +25,9 @@ from sqlalchemy import func, select, update
 from scoring.answers import COLUMNS
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .ballots import packing
-from .extensions import db
-from .models import Ballot, Campaign
+from ..ballots import packing
+from ..extensions import db
+from ..models import Ballot, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -327,11 +327,21 @@ def _store(campaign: Campaign, data: dict, key: str) -> None:
 
 
 def results(campaign: Campaign) -> dict | None:
-    """The campaign's results, or None before counting; frozen once published."""
+    """The campaign's results, or None before counting: as the counting officers signed them
+    (`counted_results`, kept at counting), frozen once published. A campaign counted before
+    results were kept at counting has them computed (and cached) as before."""
     if campaign.published_results is not None:
         return campaign.published_results
     if campaign.counted_at is None:
         return None
+    if campaign.counted_results is not None:
+        return campaign.counted_results
+    return compute_results(campaign)
+
+
+def compute_results(campaign: Campaign) -> dict:
+    """Score the counted campaign's ballots now, or take them from the cache (whose key names
+    the ballots, the method and the code); counting calls it once to keep what it signs."""
     memo = _memo()
     key = cache_key(campaign)
     if campaign.results_cache_key == key and campaign.results_cache is not None:
@@ -373,40 +383,3 @@ def sensitivity(campaign: Campaign, **method_options) -> dict:
     if stored is not None and campaign.published_results is None:
         _store(campaign, {**stored, name: data}, computed)
     return data
-
-
-def decision_tally(campaign: Campaign) -> list[dict]:
-    """Votes per matter of a decision ballot (重大事项表决), and whether it passed.
-
-    A matter passes with the agreement of more than half of all members, or of at least two
-    thirds for an especially major one (the seed document's rule); "all members" are the
-    members entitled to vote (codes issued and not withdrawn, plus those planned otherwise),
-    so an abstention or a missing vote counts against.
-    """
-    from .ballots.operations import turnout
-    from .models import CampaignTarget
-
-    q = campaign.questionnaire_version.parsed
-    item = q.rating_items()[0].code
-    agree, disagree = set(q.scale.satisfied), set(q.scale.dissatisfied)
-    members = sum(row.expected for row in turnout(campaign))
-    counts: dict[tuple[str, str], int] = {}
-    ballots = 0
-    if campaign.counted_at is not None:  # the option counts kept with the results, all groups
-        for (target, _group, asked, option), n in option_counts(campaign).items():
-            if asked == item:
-                counts[(target, option)] = counts.get((target, option), 0) + n
-        ballots = ballot_count(campaign)
-    rows = []
-    for ct in db.session.execute(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign.id)
-                                 .order_by(CampaignTarget.position)).scalars():
-        votes = {option: n for (target, option), n in counts.items() if target == ct.target.code}
-        yes = sum(n for option, n in votes.items() if option in agree)
-        no = sum(n for option, n in votes.items() if option in disagree)
-        # "Two thirds or more" of all members, or "more than half" of them.
-        needed = -(-2 * members // 3) if ct.special_majority else members // 2 + 1
-        rows.append({"target": ct.target, "agree": yes, "disagree": no,
-                     "abstain": sum(votes.values()) - yes - no, "not_voted": max(members - ballots, 0),
-                     "members": members, "needed": needed, "special_majority": ct.special_majority,
-                     "passed": members > 0 and yes >= needed})
-    return rows
