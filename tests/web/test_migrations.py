@@ -204,7 +204,7 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     from survey_app.models import Campaign
 
     from .conftest import PASSPHRASE
-    from .test_counting import assert_same, independent_results, submit_random
+    from .ballots.test_counting import assert_same, independent_results, submit_random
 
     def old_inboxed(campaign_id, group_id, sealed):  # what 0005's code wrote (the receipt goes with 0006's downgrade)
         db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt) "

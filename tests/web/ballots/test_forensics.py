@@ -442,7 +442,7 @@ def test_sqlite_a_rebuild_kept_waiting_after_counting_is_done_by_the_next_mix(ap
 
     from survey_app.ballots import mixing
     from survey_app.models import CountingRun
-    from tests.web.test_counting import submit_random
+    from tests.web.ballots.test_counting import submit_random
     path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     wal = Path(str(path) + "-wal")
     files = lambda: path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")  # noqa: E731
