@@ -159,6 +159,11 @@ def test_no_score_grade_rank_interval_or_alert_for_a_matter(app, make_meeting, l
     for word in ("Score", "Rank", "interval", "Grade", "Alert", "Satisf", "Prevention", "Warning"):
         assert word not in page, word
     with app.app_context():
+        matter_id = db.session.get(Campaign, cid).campaign_targets[0].target_id
+    for path in ("dashboard", "results.csv", "results.xlsx", f"targets/{matter_id}", f"targets/{matter_id}.pdf"):
+        assert staff.get(f"/reports/{cid}/{path}").status_code == 404, path
+    assert "/reports/%d/" % cid not in staff.get("/reports/").get_data(as_text=True)
+    with app.app_context():
         operations.publish_campaign(db.session.get(Campaign, cid))
         published = db.session.get(Campaign, cid).published_results
     assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "not_voted", "matters"}
