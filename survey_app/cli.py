@@ -207,7 +207,7 @@ def campaign_count(campaign_code, passphrases):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def campaign_minutes(campaign_code, out, lang):
     """Write the minutes (表决记录) of a counted decision meeting as an A4 PDF."""
-    from .meetings import minutes
+    from .meetings import minutes  # WeasyPrint and the templates: loaded only when minutes are written
     campaign = campaign_by_code(campaign_code)
     if campaign.kind != "decision":
         fail(f"campaign {campaign_code!r} is not a decision meeting")
@@ -278,7 +278,7 @@ def audit_verify():
     """Check the hash chain and every counted campaign's results against their hash and the
     counting officers' signatures; exit status 1 when anything was edited or deleted."""
     from .audit import verify
-    from .results import signatures
+    from .results import signatures  # the results wing: loaded only by the command that checks it
     problems = verify()
     results_problems, signed, unsigned = signatures.verify_all()
     for problem in problems + results_problems:
@@ -310,5 +310,5 @@ def init_app(app) -> None:
     paper_cli.init_app(app)
     from . import backup
     backup.init_app(app)
-    from .meetings import cli as meetings_cli
+    from .meetings import cli as meetings_cli  # each module registers its own commands, as paper's
     meetings_cli.init_app(app)

@@ -17,6 +17,7 @@ from .ballots import operations as ballots
 from .ballots.validation import BallotContent, asked
 from .designer.operations import save_questionnaire
 from .extensions import db
+from .meetings.operations import Matter, Setup, create_meeting
 from .models import Campaign, Comment, Target, User
 from .models._types import utcnow
 
@@ -155,7 +156,6 @@ MATTERS = [
 
 def _decision_meeting(now: datetime) -> Campaign:
     """The commission's standing committee decides three matters of three kinds, by secret ballot."""
-    from .meetings.operations import Matter, Setup, create_meeting
     setup = Setup("江川市纪委常委会重大事项表决（2026年第12次会议）",
                   "Jiangchuan discipline commission standing committee: vote on major matters (12th meeting of 2026)",
                   "江川市纪委常委会", "Standing Committee of the Jiangchuan Discipline Inspection Commission",

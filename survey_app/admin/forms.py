@@ -4,11 +4,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
-from ..formtools import YearRange, choices, kind_choices, upload_field
+from ..formtools import CODE, YearRange, choices, kind_choices, upload_field
 from ..labels import LABELS
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
 
 
 class CampaignForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..ballots import keys, mixing
+from ..results import signatures
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
@@ -241,9 +242,8 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
         raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
-    from ..results.signatures import sign_counted
     try:
-        return ballots.count(campaign, passphrases, progress=progress, sign=sign_counted)
+        return ballots.count(campaign, passphrases, progress=progress, sign=signatures.sign_counted)
     except ballots.CountRunning:
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end")) from None
     except mixing.BoxNotEmptied:

@@ -1,17 +1,20 @@
 """`flask --app wsgi meeting ...`: set a decision meeting up, or change it while it is a draft."""
+from dataclasses import replace
+
 import click
 from flask.cli import AppGroup
 
+from ..admin.operations import LifecycleError
 from ..clitools import campaign_by_code as _campaign
 from ..clitools import fail as _fail
 from ..models.campaign import MATTER_KINDS, QUORUMS
+from .operations import Matter, MeetingError, Setup, create_meeting, edit_meeting, setup_of
 
 meeting_cli = AppGroup("meeting", help="Decision meetings (重大事项表决): set-up and changes before voting opens.")
 
 
 def _matter(value: str):
     """KIND:中文名[:English name]."""
-    from .operations import Matter
     kind, _sep, rest = value.partition(":")
     zh, _sep, en = rest.partition(":")
     if kind not in MATTER_KINDS or not zh.strip():
@@ -20,8 +23,6 @@ def _matter(value: str):
 
 
 def _run(action):
-    from ..admin.operations import LifecycleError
-    from .operations import MeetingError
     try:
         return action()
     except (MeetingError, LifecycleError) as error:
@@ -42,7 +43,6 @@ def _run(action):
 @click.option("--personnel-quorum", type=click.Choice(QUORUMS), default="two_thirds")
 def meeting_create(code, title_zh, title_en, body_zh, body_en, members, names, matters, quorum, personnel_quorum):
     """Set up a draft decision meeting CODE."""
-    from .operations import Setup, create_meeting
     setup = Setup(title_zh, title_en, body_zh, body_en, members, tuple(names) or None,
                   tuple(_matter(m) for m in matters), quorum, personnel_quorum)
     campaign = _run(lambda: create_meeting(code, setup))
@@ -61,10 +61,6 @@ def meeting_create(code, title_zh, title_en, body_zh, body_en, members, names, m
               help="Replace the matters by these.")
 def meeting_set(code, members, names, quorum, personnel_quorum, kinds, matters):
     """Change a draft meeting's members, quorums or matters; refused once voting opens."""
-    from dataclasses import replace
-
-    from .operations import setup_of
-    from .operations import edit_meeting
     campaign = _campaign(code)
     if campaign.kind != "decision":
         _fail(f"campaign {code!r} is not a decision meeting")

@@ -2,9 +2,8 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..admin.controllers import _to_local, _to_utc
 from ..admin.operations import LifecycleError
-from ..i18n import current_language
+from ..i18n import current_language, to_local, to_utc
 from ..labels import in_language
 from ..security import load_campaign
 from . import minutes, operations
@@ -32,7 +31,7 @@ def _setup(form: MeetingForm) -> operations.Setup:
     names = form.names()
     return operations.Setup(form.title_zh.data, form.title_en.data, form.body_zh.data, form.body_en.data or "",
                             form.members.data, tuple(names) if names else None, matters, form.quorum.data,
-                            form.personnel_quorum.data, _to_utc(form.opens_at.data), _to_utc(form.closes_at.data))
+                            form.personnel_quorum.data, to_utc(form.opens_at.data), to_utc(form.closes_at.data))
 
 
 def new_meeting():
@@ -62,7 +61,7 @@ def edit_meeting(campaign_id: int):
                        request.method == "GET" else None, obj=campaign if request.method == "GET" else None)
     form.code.data = campaign.code
     if request.method == "GET":
-        form.opens_at.data, form.closes_at.data = _to_local(campaign.opens_at), _to_local(campaign.closes_at)
+        form.opens_at.data, form.closes_at.data = to_local(campaign.opens_at), to_local(campaign.closes_at)
         form.member_names.data = "\n".join(setup.member_names or ())
         form.matters.entries = []
         for matter in setup.matters:

@@ -4,8 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..admin.forms import CODE
-from ..formtools import YearRange, choices
+from ..formtools import CODE, YearRange, choices
 from ..labels import LABELS
 from .operations import MAX_MATTERS, MAX_MEMBERS
 

@@ -16,6 +16,8 @@ from ..ballots import signing
 from ..extensions import db
 from ..i18n import local_time
 from ..models import AuditEntry, Campaign, ResultSigner
+from ..reports.pdf import html_to_pdf
+from ..results.decisions import tally
 
 
 @dataclass
@@ -42,7 +44,6 @@ def _counted_by(campaign: Campaign) -> list[str]:
 
 def gather(campaign: Campaign) -> Minutes:
     """What the minutes say; the campaign must be a counted decision meeting."""
-    from ..results.decisions import tally
     data = campaign.published_results if campaign.published_results is not None else campaign.counted_results
     if data is None or data.get("kind") != "decision":  # counted before results were kept: computed now, unsigned
         data = tally(campaign)
@@ -69,5 +70,4 @@ def html(campaign: Campaign, language: str) -> str:
 
 
 def pdf(campaign: Campaign, language: str) -> bytes:
-    from ..reports.pdf import html_to_pdf
     return html_to_pdf(html(campaign, language))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..admin.operations import LifecycleError, place_targets
+from ..designer.operations import save_questionnaire
 from ..extensions import db
 from ..models import Campaign, Questionnaire, QuestionnaireVersion, RespondentGroup, Target
 from ..models.campaign import MATTER_KINDS, QUORUMS
@@ -87,7 +88,6 @@ def check(setup: Setup) -> None:
 
 def decision_version() -> QuestionnaireVersion:
     """The published decision ballot every meeting pins: the built-in one, stored when first needed."""
-    from ..designer.operations import save_questionnaire
     template = questionnaires.template("decision")
     record = db.session.execute(select(Questionnaire).where(Questionnaire.code == template.code)).scalar_one_or_none()
     if record is not None:

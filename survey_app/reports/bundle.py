@@ -23,6 +23,7 @@ from scoring import canonical_json
 from scoring.answers import COLUMNS
 from sqlalchemy import select
 
+from ..ballots import keys, signing
 from ..extensions import db
 from ..models import Campaign, Receipt
 from ..results import coded_answers, packed_ballots
@@ -234,7 +235,6 @@ def answers_csv(campaign: Campaign, rng: random.Random | None = None) -> str:
 
 def signatures_json(campaign: Campaign, sha256: str) -> dict | None:
     """What `verify_signatures.py` reads: the officers' public keys and signatures (None: unsigned)."""
-    from ..ballots import keys, signing
     if not campaign.signatures_needed:
         return None
     return {"domain": signing.DOMAIN, "campaign": campaign.code, "results_sha256": sha256,
