@@ -174,3 +174,41 @@ def test_no_score_grade_rank_interval_or_alert_for_a_matter(app, make_meeting, l
     assert "议题" in public and "表决" in public and "通过" in public
     for word in ("被评对象", "得分", "排名", "等次", "预警", "区间"):
         assert word not in public, word
+
+
+def test_the_published_bundle_recounts_and_verifies_with_nothing_else(app, make_meeting, tmp_path):
+    import io
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    from survey_app.admin import operations
+    cid, codes = make_meeting(members=7)
+    for code in codes[:5]:
+        vote(app, cid, code, ["agree", "agree", "disagree"])
+    vote(app, cid, codes[5], [None, None, None])
+    close_and_count(app, cid)
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.publish_campaign(campaign)
+        zipfile.ZipFile(io.BytesIO(campaign.published_bundle)).extractall(tmp_path)
+    folder = tmp_path / "vote"
+    assert {p.name for p in folder.iterdir()} == {"README.txt", "answers.csv", "results.json", "targets.csv",
+                                                  "receipts.txt", "recount.py", "signatures.json",
+                                                  "verify_signatures.py"}
+    assert "PyNaCl" in (folder / "README.txt").read_text(encoding="utf-8")
+
+    def run(script):
+        return subprocess.run([sys.executable, "-I", script], cwd=folder, capture_output=True, text=True)
+
+    recount = run("recount.py")
+    assert recount.returncode == 0 and "OK" in recount.stdout, recount.stdout + recount.stderr
+    assert run("verify_signatures.py").returncode == 0
+    # a tally changed in results.json: the recount and the signatures both disagree
+    tally = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert tally["matters"][2]["outcome"] == "not_passed"
+    tally["matters"][2]["outcome"] = "passed"
+    from scoring import canonical_json
+    (folder / "results.json").write_bytes(canonical_json(tally))
+    assert run("recount.py").returncode == 1 and run("verify_signatures.py").returncode == 1

@@ -174,3 +174,23 @@ def test_a_box_sealed_before_signing_is_counted_unsigned(app, make_campaign, sub
         assert signatures.state(campaign) == "unsigned" and campaign.results_sha256
         operations.publish_campaign(campaign)
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_after_a_re_share_the_new_officers_sign(app, make_campaign, submit_ballots, runner):
+    cid = make_campaign(code="reshared", status="draft")
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
+        old_keys = [s.verify_key for s in signatures.signers(campaign)]
+        operations.reshare_officers(campaign, {1: OFFICERS[0][1], 2: OFFICERS[1][1]},
+                                    [keys.Officer("丁", "fourth officer passphrase"),
+                                     keys.Officer("戊", "fifth officer passphrase")], 2)
+        new = signatures.signers(campaign)
+        assert [s.name for s in new] == ["丁", "戊"] and not {s.verify_key for s in new} & set(old_keys)
+    submit_ballots(cid, group="public", n=6)
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.close_campaign(campaign)
+        operations.count_campaign(campaign, {1: "fourth officer passphrase", 2: "fifth officer passphrase"})
+        assert signatures.verify_campaign(campaign) == [] and signatures.state(campaign) == "signed"
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
