@@ -212,3 +212,22 @@ def test_the_published_bundle_recounts_and_verifies_with_nothing_else(app, make_
     from scoring import canonical_json
     (folder / "results.json").write_bytes(canonical_json(tally))
     assert run("recount.py").returncode == 1 and run("verify_signatures.py").returncode == 1
+
+
+def test_a_meeting_set_up_on_the_command_line(app, runner):
+    args = ["meeting", "create", "cli-vote", "--title-zh", "表决", "--title-en", "Vote", "--body-zh", "市纪委常委会",
+            "--members", "3", "--member", "甲", "--member", "乙", "--member", "丙",
+            "--matter", "ordinary:议题一:One", "--matter", "personnel:议题二"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        campaign = db.session.execute(select(Campaign).where(Campaign.code == "cli-vote")).scalar_one()
+        assert (campaign.kind, campaign.members, campaign.member_names) == ("decision", 3, ["甲", "乙", "丙"])
+        assert [(ct.target.name_en, ct.matter_kind) for ct in campaign.campaign_targets] == \
+            [("One", "ordinary"), ("议题二", "personnel")]
+    for bad, says in ((["--matter", "urgent:议题"], "KIND"), (["--members", "4"], "name every member or none")):
+        result = runner.invoke(args=["meeting", "create", "bad", "--title-zh", "t", "--title-en", "t", "--body-zh", "b",
+                                     "--members", "3", "--member", "甲", "--member", "乙", "--member", "丙",
+                                     "--matter", "ordinary:议题一", *bad])
+        assert result.exit_code == 2 and says in result.output, result.output
+    assert runner.invoke(args=args).exit_code == 2  # the code is taken
