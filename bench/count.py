@@ -11,7 +11,7 @@ items). The envelopes are sealed in a process pool and bulk-inserted straight in
 
 - counting rate (`ballots.count`: mix, open, shuffle, store, destroy the box) against
   opening the same envelopes with PyNaCl alone in one process; aim: ratio >= 0.5;
-- the first results view (`results.results`: database -> arrays -> engine) against
+- the first results view (`results.adapter.results`: database -> arrays -> engine) against
   `scoring.score` on the same arrays already in memory; aim: under 3 s at 200,000 ballots;
 - the dashboard, a report page and the public ranking once results are computed; aim: < 1 s;
 - bytes per ballot on disk (the ballot tables); aim: under 1 KB.
@@ -87,7 +87,7 @@ def build(app, n_ballots: int, n_answers: int, workers: int) -> tuple[int, int]:
         campaign = db.session.get(Campaign, campaign.id)
         size = ballots.envelope_size(campaign)
         groups = [(g.code, g.id) for g in campaign.groups]
-        from survey_app.results import campaign_layout
+        from survey_app.ballots.packing import campaign_layout
         job = (campaign.public_key, size, campaign.questionnaire_version_id, groups, [t.code for t in targets], items,
                campaign_layout(campaign))
         cid = campaign.id
@@ -166,7 +166,7 @@ def ballot_bytes(app) -> int:
 
 def run(url: str, n_ballots: int, n_answers: int, workers: int) -> None:
     from survey_app import create_app
-    from survey_app import results as adapter
+    from survey_app.results import adapter
     from survey_app.ballots import operations as ballots
     from survey_app.extensions import db
     from survey_app.models import Campaign

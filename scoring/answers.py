@@ -113,7 +113,7 @@ class Answers:
     @classmethod
     def read_csv(cls, path: str | Path) -> Answers:
         """Read ``answers.csv`` (UTF-8, header row, the five columns in any order)."""
-        from .csvio import read_answers_csv
+        from .csvio import read_answers_csv  # csvio imports this module: a genuine cycle
         return read_answers_csv(cls, path)
 
     @classmethod

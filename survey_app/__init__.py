@@ -17,8 +17,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from .extensions import babel, csrf, db, limiter, login, migrate
+    # The features load when an app is built, not when `survey_app` is imported: a counting
+    # or PDF worker that needs one module does not pay for every blueprint.
     from . import errors, i18n, labels, routing, security
+    from .extensions import babel, csrf, db, limiter, login, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -29,33 +31,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     _sqlite_pragmas(app)
     routing.init_app(app)  # before the blueprints: their rules use its converters
 
+    # Blueprints are registered by hand, in this order (no discovery); imported here for the same reason.
     from .accounts.blueprint import bp as accounts_bp
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
+    from .designer.blueprint import bp as designer_bp
+    from .meetings.blueprint import bp as meetings_bp
+    from .paper.blueprint import bp as paper_bp
     from .public.blueprint import bp as public_bp
     from .reports.blueprint import bp as reports_bp
     from .respond.blueprint import bp as respond_bp
-    app.register_blueprint(public_bp)
-    app.register_blueprint(respond_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(reports_bp)
-    from .paper.blueprint import bp as paper_bp
-    app.register_blueprint(paper_bp)
-    app.register_blueprint(accounts_bp)
-    from .designer.blueprint import bp as designer_bp
-    app.register_blueprint(designer_bp)
-    from .meetings.blueprint import bp as meetings_bp
-    app.register_blueprint(meetings_bp)
+    for blueprint in (public_bp, respond_bp, auth_bp, admin_bp, reports_bp, paper_bp, accounts_bp, designer_bp,
+                      meetings_bp):
+        app.register_blueprint(blueprint)
 
     i18n.init_app(app)
     labels.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 
+    # The commands import the operations they call: loaded with the app, like the blueprints.
     from . import cli
-    cli.init_app(app)
     from .reports import cli as reports_cli
+    cli.init_app(app)
     reports_cli.init_app(app)
     # Werkzeug's access log would write client addresses next to respondent URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -67,6 +65,7 @@ def _sqlite_pragmas(app: Flask) -> None:
     secure_delete zeroes deleted rows and freed pages, which SQLite otherwise leaves in the file."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    # imported with the app, like the features (see create_app)
     from sqlalchemy import event
 
     from .extensions import db

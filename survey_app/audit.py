@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from .extensions import db
 from .models import AuditEntry
 from .models._types import utcnow
+from .models.audit import install_guards
 
 GENESIS = "0" * 64
 #: key of the PostgreSQL advisory lock that queues appenders (any fixed 64-bit number)
@@ -72,7 +73,6 @@ def install_audit_guards(bind) -> None:
     Call it once the table exists (`create_all` does it through an event; a migration
     calls it with `op.get_bind()`). The hash chain still catches whoever disables it.
     """
-    from .models.audit import install_guards
     if hasattr(bind, "connect") and not hasattr(bind, "execute"):
         with bind.begin() as connection:
             install_guards(connection)

@@ -1,4 +1,5 @@
 """Command-line tools: `flask --app wsgi <command>`; each calls the same operations as the web."""
+import json
 import sys
 
 import click
@@ -6,8 +7,19 @@ import questionnaires
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from . import audit, backup, demo
+from .admin.operations import LifecycleError, close_campaign, codes_csv, count_campaign, open_campaign
+from .auth.operations import AccountError, create_user
+from .ballots import keys, mixing
+from .ballots.operations import BallotLimit, issue_codes, revoke_unused
 from .clitools import campaign_by_code, fail, output, prompt_passphrase
+from .designer.operations import save_questionnaire
 from .extensions import db
+from .models import Campaign, Target
+from .paper import cli as paper_cli
+from .meetings import cli as meetings_cli
+from .meetings import minutes
+from .results import adapter, signatures
 
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
@@ -38,7 +50,6 @@ def questionnaire_validate(file):
 @click.option("--publish", is_flag=True, help="Freeze the version at once.")
 def questionnaire_import(file, publish):
     """Store a questionnaire as a new version."""
-    from .designer.operations import save_questionnaire
     q = _load_questionnaire(file)
     version = save_questionnaire(q, publish=publish)
     click.echo(f"{q.code} saved as version {version.number} ({version.status})")
@@ -54,15 +65,12 @@ codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
 @click.option("--out", type=click.Path(dir_okay=False), help="CSV file to write (default: standard output).")
 def codes_issue(campaign_code, group_code, count, out):
     """Issue COUNT new codes for a group; the plain codes exist only in this output."""
-    from .admin.operations import codes_csv
-    from .ballots.operations import issue_codes
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None or group.access != "code":
         fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
     if campaign.status not in ("draft", "open"):
         fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
-    from .ballots.operations import BallotLimit
     try:
         plain = issue_codes(campaign, group, count)
     except BallotLimit as limit:
@@ -78,7 +86,6 @@ def codes_issue(campaign_code, group_code, count, out):
 @click.argument("group_code")
 def codes_revoke(campaign_code, group_code):
     """Withdraw every unused code of a group."""
-    from .ballots.operations import revoke_unused
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None:
@@ -104,8 +111,6 @@ def _officer_option(value: str) -> tuple[str, str | None]:
 @click.option("--passphrase", default=None, help="One passphrase: a panel of one officer (1 of 1).")
 def campaign_open(campaign_code, officers, threshold, passphrase):
     """Open a campaign and seal its ballot box for its counting officers (k of n)."""
-    from .admin.operations import LifecycleError, open_campaign
-    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
     if officers and passphrase is not None:
         fail("give either --officer (repeated) or --passphrase, not both")
@@ -133,7 +138,6 @@ def campaign_open(campaign_code, officers, threshold, passphrase):
 @campaign_cli.command("close")
 @click.argument("campaign_code")
 def campaign_close(campaign_code):
-    from .admin.operations import LifecycleError, close_campaign
     campaign = campaign_by_code(campaign_code)
     try:
         close_campaign(campaign)
@@ -149,8 +153,6 @@ def campaign_close(campaign_code):
                    "a bare passphrase for a panel of one.")
 def campaign_count(campaign_code, passphrases):
     """Open the ballot box with k officers' passphrases and count."""
-    from .admin.operations import LifecycleError, count_campaign
-    from .ballots import keys
     campaign = campaign_by_code(campaign_code)
     panel = keys.panel(campaign)
     if panel is None:
@@ -207,7 +209,6 @@ def campaign_count(campaign_code, passphrases):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def campaign_minutes(campaign_code, out, lang):
     """Write the minutes (表决记录) of a counted decision meeting as an A4 PDF."""
-    from .meetings import minutes  # WeasyPrint and the templates: loaded only when minutes are written
     campaign = campaign_by_code(campaign_code)
     if campaign.kind != "decision":
         fail(f"campaign {campaign_code!r} is not a decision meeting")
@@ -225,7 +226,6 @@ def campaign_minutes(campaign_code, out, lang):
 @campaign_cli.command("mix")
 def campaign_mix():
     """Mix waiting envelopes into the ballot boxes now (submissions also do it when due)."""
-    from .ballots import mixing
     n = mixing.mix()
     click.echo(f"{n} envelopes mixed into the ballot boxes")
 
@@ -234,10 +234,7 @@ def campaign_mix():
 @click.argument("campaign_code")
 def campaign_results(campaign_code):
     """Print the campaign's results.json."""
-    import json
-
-    from .results import results
-    data = results(campaign_by_code(campaign_code))
+    data = adapter.results(campaign_by_code(campaign_code))
     if data is None:
         fail("the ballots have not been counted yet")
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -253,8 +250,6 @@ user_cli = AppGroup("user", help="Manage staff accounts.")
 @click.option("--name", "display_name", default="")
 @click.option("--target", "target_code", default=None, help="For a leader: the target code whose reports they read.")
 def user_create(username, role, password, display_name, target_code):
-    from .auth.operations import AccountError, create_user
-    from .models import Target
     target_id = None
     if target_code:
         target = db.session.execute(select(Target).where(Target.code == target_code)).scalar_one_or_none()
@@ -277,9 +272,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 def audit_verify():
     """Check the hash chain and every counted campaign's results against their hash and the
     counting officers' signatures; exit status 1 when anything was edited or deleted."""
-    from .audit import verify
-    from .results import signatures  # the results wing: loaded only by the command that checks it
-    problems = verify()
+    problems = audit.verify()
     results_problems, signed, unsigned = signatures.verify_all()
     for problem in problems + results_problems:
         click.echo(problem, err=True)
@@ -295,8 +288,6 @@ def audit_verify():
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds a campaign already.")
 def demo_command(if_empty):
     """Load the demo city: departments, leaders, campaigns and simulated ballots."""
-    from . import demo
-    from .models import Campaign
     if if_empty and db.session.execute(select(Campaign.id).limit(1)).first() is not None:
         click.echo("database not empty: demo not loaded")
         return
@@ -306,9 +297,6 @@ def demo_command(if_empty):
 def init_app(app) -> None:
     for command in (questionnaire_cli, codes_cli, campaign_cli, user_cli, audit_cli, demo_command):
         app.cli.add_command(command)
-    from .paper import cli as paper_cli
     paper_cli.init_app(app)
-    from . import backup
     backup.init_app(app)
-    from .meetings import cli as meetings_cli  # each module registers its own commands, as paper's
     meetings_cli.init_app(app)

@@ -6,6 +6,7 @@ import click
 from sqlalchemy import select
 
 from .extensions import db
+from .models import Campaign
 
 
 def fail(message: str) -> None:
@@ -16,7 +17,6 @@ def fail(message: str) -> None:
 
 def campaign_by_code(code: str):
     """The campaign with this code, or exit 2 saying there is none."""
-    from .models import Campaign
     campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
     if campaign is None:
         fail(f"no campaign with code {code!r}")

@@ -14,6 +14,7 @@ from . import audit
 from .admin import operations
 from .auth.operations import create_user
 from .ballots import operations as ballots
+from .ballots.keys import Officer
 from .ballots.validation import BallotContent, asked
 from .designer.operations import save_questionnaire
 from .extensions import db
@@ -134,7 +135,6 @@ def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, c
 
 
 def _panel() -> list:
-    from .ballots.keys import Officer
     accounts = {u.username: u.id for u in db.session.execute(
         select(User).where(User.username.in_([login for login, _n, _p in OFFICERS]))).scalars()}
     return [Officer(name, passphrase, accounts.get(login)) for login, name, passphrase in OFFICERS]

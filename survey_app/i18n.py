@@ -7,6 +7,7 @@ from babel.dates import format_date, format_datetime
 
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .labels import in_language
 
@@ -52,7 +53,6 @@ def to_local(utc: datetime | None) -> datetime | None:
 
 
 def zone_label() -> str:
-    from flask_babel import gettext as _
     zone = time_zone()
     return _("Beijing time") if zone.key in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone.key
 

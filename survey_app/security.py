@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login
+from .models import Campaign, CampaignTarget, CountingOfficer, RespondentGroup, User
 
 PUBLIC = "public"
 ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
@@ -77,12 +78,14 @@ ENDPOINTS: dict[str, object] = {
     "admin.count_progress": STAFF_WRITE,
     "admin.results": STAFF_READ,
     "admin.method_json": STAFF_READ,
-    "admin.questionnaires": STAFF_READ,
-    "admin.questionnaire_upload": STAFF_WRITE,
-    "admin.questionnaire_version": STAFF_READ,
-    "admin.questionnaire_yaml": STAFF_READ,
-    "admin.questionnaire_publish": STAFF_WRITE,
     "designer.index": STAFF_READ,
+    "designer.questionnaires": STAFF_READ,
+    "designer.upload": STAFF_WRITE,
+    "designer.version": STAFF_READ,
+    "designer.version_yaml": STAFF_READ,
+    "designer.version_publish": STAFF_WRITE,
+    # the library's old addresses under /admin: a redirect to the page, which checks access itself
+    "designer.moved": PUBLIC,
     "designer.start": STAFF_WRITE,
     "designer.import_yaml": STAFF_WRITE,
     "designer.edit": STAFF_READ,
@@ -208,7 +211,6 @@ def can(action: str, obj=None, user=None) -> bool:
     `obj` is a Campaign, a CampaignTarget or a CountingOfficer; its campaign's scope and the
     leader's rule of `campaign_allowed` apply. Templates call it as `can('campaign.write', campaign)`.
     """
-    from .models import Campaign, CampaignTarget, CountingOfficer
     user = current_user if user is None else user
     if user is None or not user.is_authenticated:
         return False
@@ -234,9 +236,6 @@ def allowed_campaigns(action: str, campaigns, user=None) -> list:
 
 def load_campaign(campaign_id: int):
     """The campaign for a view: 404 when missing, 403 when the user's scope excludes it."""
-    from flask_login import current_user
-
-    from .models import Campaign
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
@@ -247,7 +246,6 @@ def load_campaign(campaign_id: int):
 
 def object_allowed(user, args: dict) -> bool:
     """Object-level check of a non-public route from its URL parameters (missing objects pass: the view 404s)."""
-    from .models import Campaign, CampaignTarget, RespondentGroup
     target_id = args.get("target_id")
     if user.role == "leader" and target_id is not None and target_id != user.target_id:
         return False
@@ -301,7 +299,6 @@ def _check_access():
 
 
 def load_user_from_token(token: str):
-    from .models import User
     user_id, _sep, mac = token.partition(":")
     if not user_id.isdigit() or not mac:
         return None

@@ -32,12 +32,6 @@ bp.add_url_rule("/campaigns/<id:campaign_id>/targets/<id:campaign_target_id>/rep
 bp.add_url_rule("/campaigns/<id:campaign_id>/turnout.json", "turnout", c.turnout)
 bp.add_url_rule("/campaigns/<id:campaign_id>/results", "results", c.results)
 bp.add_url_rule("/campaigns/<id:campaign_id>/method.json", "method_json", c.method_json)
-bp.add_url_rule("/questionnaires", "questionnaires", c.questionnaire_list)
-bp.add_url_rule("/questionnaires/upload", "questionnaire_upload", c.questionnaire_upload, methods=["POST"])
-bp.add_url_rule("/questionnaires/versions/<id:version_id>", "questionnaire_version", c.questionnaire_version)
-bp.add_url_rule("/questionnaires/versions/<id:version_id>.yaml", "questionnaire_yaml", c.questionnaire_yaml)
-bp.add_url_rule("/questionnaires/versions/<id:version_id>/publish", "questionnaire_publish",
-                c.questionnaire_publish, methods=["POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/targets/import", "import_targets", c.import_targets,
                 methods=["GET", "POST"])
 bp.add_url_rule("/campaigns/<id:campaign_id>/copy", "copy_setup", c.copy_setup, methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -14,17 +15,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import results as results_adapter
-from ..results import decisions, signatures
+from ..ballots import counting
 from ..ballots import operations as ballots
 from ..ballots import signing
 from ..ballots.slips import poster_pdf, slips_pdf
-from ..designer import controllers as designer
-from ..designer import operations as questionnaire_operations
-from ..designer.forms import ImportForm
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language, time_zone
@@ -36,6 +34,7 @@ from ..models import (
     RespondentGroup,
     Target,
 )
+from ..results import adapter, decisions, signatures
 from ..security import allowed_campaigns, load_campaign
 from . import operations
 from . import imports
@@ -250,7 +249,6 @@ def close_campaign(campaign_id: int):
 
 def count_progress(campaign_id: int):
     """How far the count of the campaign is, for the progress bar of the count page."""
-    from ..ballots import counting
     campaign = load_campaign(campaign_id)
     run = counting.progress(campaign.id)
     body = {"running": run is not None, "counted": campaign.counted_at is not None,
@@ -365,7 +363,7 @@ def results(campaign_id: int):
     if campaign.is_decision:  # a vote is decided by its tally: no score, grade, rank or interval
         return render_template("meetings/results.html", campaign=campaign, tally=decisions.view(campaign),
                                locale=current_language(), **signed)
-    data = results_adapter.results(campaign)
+    data = adapter.results(campaign)
     targets = {t.code: t for t in campaign.targets}
     return render_template("admin/results.html", campaign=campaign, results=data, targets=targets,
                            q=campaign.questionnaire_version.parsed, locale=current_language(), **signed)
@@ -373,55 +371,18 @@ def results(campaign_id: int):
 
 def method_json(campaign_id: int):
     campaign = load_campaign(campaign_id)
-    body = json.dumps(results_adapter.method_dict(campaign), ensure_ascii=False, indent=2)
+    body = json.dumps(adapter.method_dict(campaign), ensure_ascii=False, indent=2)
     return current_app.response_class(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="method-{campaign.code}.json"'})
 
 
-def questionnaire_list(upload=None, problems=None, status=200):
-    return render_template("admin/questionnaires.html", records=questionnaire_operations.all_questionnaires(),
-                           upload=upload or ImportForm(), locale=current_language(), problems=problems), status
-
-
-def questionnaire_upload():
-    upload = ImportForm()
-    q, problems = designer.read_upload(upload)
-    if q is not None:
-        existing = questionnaire_operations.by_code(q.code)
-        version = questionnaire_operations.save_questionnaire(q, publish=upload.publish.data)
-        flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
-              if existing is None or version.number > 1 else
-              _("Questionnaire %(code)s saved.", code=q.code), "success")
-        return redirect(url_for("admin.questionnaire_version", version_id=version.id))
-    return questionnaire_list(upload, problems, 400)
-
-
-def questionnaire_version(version_id: int):
-    version = designer.load_version(version_id)
-    return render_template("admin/questionnaire_version.html", version=version, q=version.parsed,
-                           confirm=ConfirmForm(), locale=current_language())
-
-
-def questionnaire_yaml(version_id: int):
-    filename, text = questionnaire_operations.export_yaml(designer.load_version(version_id))
-    return current_app.response_class(text, mimetype="application/x-yaml", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def questionnaire_publish(version_id: int):
-    return designer.publish(version_id, back="admin.questionnaire_version")
-
-
-
 def _import_signer():
-    from itsdangerous import URLSafeSerializer
     return URLSafeSerializer(current_app.secret_key, salt="targets-import")
 
 
 def import_targets(campaign_id: int):
     """Upload → preview with problems by row → confirm. The checked rows travel signed in the
     confirmation form, so what is applied is exactly what was previewed."""
-    from flask import g
     campaign = load_campaign(campaign_id)
     _not_a_meeting(campaign)
     if campaign.status != "draft":
@@ -432,7 +393,6 @@ def import_targets(campaign_id: int):
     if request.method == "POST" and request.form.get("payload"):
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        from itsdangerous import BadSignature
         try:
             rows = imports.rows_from_data(_import_signer().loads(request.form["payload"]))
         except (BadSignature, TypeError, ValueError):

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from .. import audit
@@ -52,7 +53,6 @@ class RowProblem:
 
 
 def _cells_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook

@@ -8,6 +8,7 @@ from ..ballots import keys, signing
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, CountingOfficer, User
+from ..reports import pdf
 from ..security import can, load_campaign
 from . import operations
 from .forms import MAX_OFFICERS, CountForm, OpenForm, ReshareForm
@@ -182,7 +183,6 @@ def officer_sheet(campaign_id: int, position: int):
 
 
 def officer_sheet_pdf(campaign_id: int, position: int):
-    from ..reports import pdf
     campaign, officer, panel, n = _sheet(campaign_id, position)
     html = render_template("admin/officer_sheet_pdf.html", campaign=campaign, officer=officer, panel=panel, n=n,
                            locale=current_language(), verify_key=keys.verify_key(campaign, position),

@@ -1,4 +1,6 @@
 """State changes of campaigns, shared by the web and the CLI (questionnaires: `designer.operations`)."""
+import csv
+import io
 import secrets
 from datetime import datetime
 
@@ -6,11 +8,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..ballots import keys, mixing
-from ..results import signatures
+from ..ballots import counting, keys, mixing
+from ..ballots import operations as ballots
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
+from ..results import publication, signatures
 
 
 class LifecycleError(Exception):
@@ -150,8 +153,6 @@ def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str,
 
 def codes_csv(campaign: Campaign, group: RespondentGroup, codes: list[str]) -> str:
     """The plain access codes just issued as CSV, each with the link that opens its ballot."""
-    import csv
-    import io
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["campaign", "group", "code", "url"])
@@ -201,7 +202,6 @@ def reshare_officers(campaign: Campaign, passphrases: dict[int, str], officers: 
     """
     if campaign.status not in ("open", "closed") or campaign.counted_at is not None:
         raise LifecycleError(_l("counting officers can be changed only before the ballots are counted"))
-    from ..ballots import counting
     if counting.running(campaign.id):  # the count would destroy the new panel with the old
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end"))
     before = keys.load_panel(campaign)
@@ -237,7 +237,6 @@ def close_campaign(campaign: Campaign) -> None:
 
 def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
     """Count with k officers' passphrases (position -> passphrase; a bare string for 1 of 1)."""
-    from ..ballots import operations as ballots
     if campaign.status != "closed":
         raise LifecycleError(_l("ballots are counted after the campaign closes"))
     if campaign.counted_at is not None:
@@ -255,21 +254,13 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
 
 def publish_campaign(campaign: Campaign) -> None:
     """Freeze the results the officers signed, with their hash, and open them to the public and to each leader."""
-    from ..ballots.signing import results_sha256
-    from ..results import decisions, method_dict, results
     if campaign.status != "closed" or campaign.counted_at is None:
         raise LifecycleError(_l("only a closed and counted campaign can be published"))
-    frozen = decisions.view(campaign) if campaign.is_decision else results(campaign)
-    # The hash of the canonical bytes, which are also the bundle's results.json (scoring.canonical_json).
-    sha = results_sha256(frozen)
-    if campaign.results_sha256 is not None and sha != campaign.results_sha256:
-        raise LifecycleError(_l("the results differ from those the counting officers signed: nothing was published"))
-    campaign.published_results = frozen
-    campaign.published_method = None if campaign.is_decision else method_dict(campaign)
-    campaign.published_sha256 = sha
+    try:
+        publication.freeze(campaign)
+    except publication.NotAsSigned:
+        raise LifecycleError(_l("the results differ from those the counting officers signed: nothing was published")) from None
     campaign.status, campaign.published_at = "published", utcnow()
-    from ..reports import bundle
-    campaign.published_bundle = bundle.build(campaign, campaign.published_method, frozen, campaign.published_sha256)
     audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
                  results_sha256=campaign.published_sha256)
     db.session.commit()

@@ -19,7 +19,7 @@ from datetime import timedelta
 import numpy as np
 from flask import current_app
 from nacl.public import PrivateKey, SealedBox
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -151,7 +151,6 @@ def _worker_engine(url: str):
     file through a memory map (read only: writes still go through the counting
     connection), which halves the cost of fetching an envelope's scattered pages: its
     chunks are random parts of the box, each envelope found by its id."""
-    from sqlalchemy import create_engine, event
     engine = create_engine(url, pool_size=1)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")

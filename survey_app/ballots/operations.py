@@ -192,10 +192,9 @@ _LAYOUTS: dict[bytes, packing.Layout] = {}
 def _layout(campaign: Campaign) -> packing.Layout:
     """The campaign's ballot layout, kept per key like its envelope size: its targets and its
     questionnaire version are fixed once it opens, which is when its key is made."""
-    from .. import results
     key = campaign.public_key
     if key not in _LAYOUTS:
-        _LAYOUTS[key] = results.campaign_layout(campaign)
+        _LAYOUTS[key] = packing.campaign_layout(campaign)
     return _LAYOUTS[key]
 
 
@@ -292,8 +291,6 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     before signing) sign the results there (`results.signatures.sign_counted`); if it
     raises, nothing is counted.
     """
-    from .. import results
-
     passphrases = keys.as_positions(campaign, passphrases)
     campaign_id = campaign.id
     # The workers start (`counting.Openers`) and the box is listed while the officers'
@@ -302,7 +299,7 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     # end the run before anything is opened; the inbox, if closing left any paper
     # envelopes in it, is then mixed into the box, where the next count finds them.
     panel = keys.load_panel(campaign)
-    with counting.Openers(results.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
+    with counting.Openers(packing.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
             ThreadPoolExecutor(max_workers=1) as unlocking:
         unlocked = unlocking.submit(keys.unlock, panel, passphrases)
         # Who took part, for the audit log (names and positions, never a passphrase).

@@ -76,6 +76,11 @@ def layout(version, target_codes: Sequence[str]) -> Layout:
                   options=tuple(o.code for o in q.scale.options))
 
 
+def campaign_layout(campaign) -> Layout:
+    """The layout of every ballot of a campaign: its pinned version × its targets."""
+    return layout(campaign.questionnaire_version, [t.code for t in campaign.targets])
+
+
 def pack(lay: Layout, answers: Iterable[Sequence]) -> tuple[bytes, str | None]:
     """A ballot's `(target, item, option)` answers as (rating vector, choices JSON or None)."""
     vector, rest = split(lay, answers)

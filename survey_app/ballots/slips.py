@@ -25,7 +25,7 @@ def qr_svg(data: str, box_size: int = 10) -> Markup:
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy: weasyprint is loaded only when a PDF is made
     return HTML(string=html).write_pdf()
 
 

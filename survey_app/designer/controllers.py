@@ -1,13 +1,11 @@
 """Designer views: load the version, build the edited definition from the form, call operations.apply.
 
-Each action is a small POST form. Its submitted values become a new definition dictionary,
-which ``operations.apply`` validates as a whole; when that fails, the page is shown again
-with the submitted values and every problem placed next to the field it concerns.
+Each action is a small POST form. Its submitted values become a new definition dictionary
+(`mapping`), which ``operations.apply`` validates as a whole; when that fails, the page is shown
+again with the submitted values and every problem placed next to the field it concerns.
 """
-import copy
-
 import questionnaires
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..ballots.validation import asked, field_name
@@ -15,12 +13,11 @@ from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import QuestionnaireVersion
-from . import operations
+from . import mapping, operations
 from .forms import (CHOICE_ROW, DIMENSION_ROW, SCALE_ROW, HeaderForm, ImportForm, ItemForm, SectionForm, StartForm,
-                    code_list, number, read_rows, whole_number)
+                    read_rows)
+from .mapping import LANGS
 from .problems import FieldErrors, message, parse_upload
-
-LANGS = ("zh", "en")
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -73,17 +70,6 @@ def _errors(outcome, prefix: list, place) -> FieldErrors:
 def _page(template: str, version: QuestionnaireVersion, status: int = 200, **context):
     return render_template(template, version=version, q=version.parsed, locale=current_language(),
                            confirm=ConfirmForm(), **context), status
-
-
-def _text(zh: str | None, en: str | None) -> dict:
-    return {"zh": (zh or "").strip(), "en": (en or "").strip()}
-
-
-def _required_key(rest: list, problem):
-    """A missing key is reported on its mapping: place it on the field of that key."""
-    if problem.code == "required_key" and "key" in problem.params:
-        return rest + [problem.params["key"]]
-    return rest
 
 
 # -- list, start, import ------------------------------------------------------------------------
@@ -146,6 +132,42 @@ def import_yaml():
     return index(import_form=form, import_problems=problems, status=400)
 
 
+# -- the questionnaire library: every version, upload, the read-only version page ------------------
+
+def library(upload=None, problems=None, status=200):
+    return render_template("designer/questionnaires.html", records=operations.all_questionnaires(),
+                           upload=upload or ImportForm(), locale=current_language(), problems=problems), status
+
+
+def upload():
+    form = ImportForm()
+    q, problems = read_upload(form)
+    if q is not None:
+        existing = operations.by_code(q.code)
+        version = operations.save_questionnaire(q, publish=form.publish.data)
+        flash(_("Questionnaire %(code)s saved as version %(n)d.", code=q.code, n=version.number)
+              if existing is None or version.number > 1 else
+              _("Questionnaire %(code)s saved.", code=q.code), "success")
+        return redirect(url_for("designer.version", version_id=version.id))
+    return library(form, problems, 400)
+
+
+def version(version_id: int):
+    shown = load_version(version_id)
+    return render_template("designer/version.html", version=shown, q=shown.parsed, confirm=ConfirmForm(),
+                           locale=current_language())
+
+
+def version_yaml(version_id: int):
+    filename, text = operations.export_yaml(load_version(version_id))
+    return current_app.response_class(text, mimetype="application/x-yaml", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def version_publish(version_id: int):
+    return publish(version_id, back="designer.version")
+
+
 # -- the overview -------------------------------------------------------------------------------
 
 def edit(version_id: int, action_errors=None, status=200):
@@ -200,7 +222,7 @@ def structure(version_id: int):
 
 
 def publish(version_id: int, back: str = "designer.edit"):
-    """Freeze a draft, then show the page `back` names (the commission's version page has its own)."""
+    """Freeze a draft, then show the page `back` names (the library's read-only version page has its own)."""
     version = load_version(version_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -224,148 +246,72 @@ def new_draft(version_id: int):
 
 # -- the header ---------------------------------------------------------------------------------
 
-HEADER_FIELDS = {("code",): "code", ("kind",): "kind"}
-
-
-def _header_place(rest, problem):
-    rest = _required_key(rest, problem)
-    if rest[:1] in (["title"], ["intro"], ["closing"]):
-        lang = rest[1] if len(rest) > 1 else problem.params.get("lang", "zh")
-        return f"{rest[0]}_{lang}" if lang in LANGS else f"{rest[0]}_zh"
-    return HEADER_FIELDS.get(tuple(rest))
-
-
 def header(version_id: int):
     version = load_version(version_id)
     d = version.definition
-    form = HeaderForm(data=None if request.method == "POST" else {
-        "code": d["code"], "kind": d["kind"], **{f"{key}_{lang}": d[key][lang]
-                                                 for key in ("title", "intro", "closing") for lang in LANGS}})
+    form = HeaderForm(data=None if request.method == "POST" else mapping.header_data(d))
     code_fixed = bool(version.questionnaire.published_versions)
     errors = None
     if form.validate_on_submit():
-        new = copy.deepcopy(d)
-        new["code"] = d["code"] if code_fixed else (form.code.data or "").strip()
-        new["kind"] = form.kind.data
-        for key in ("title", "intro", "closing"):
-            new[key] = _text(getattr(form, f"{key}_zh").data, getattr(form, f"{key}_en").data)
-        saved, outcome = _store(version, new)
+        saved, outcome = _store(version, mapping.with_header(d, form, code_fixed))
         if saved is not None:
             return _saved(version, saved)
-        errors = _errors(outcome, [], _header_place)
+        errors = _errors(outcome, [], mapping.header_place)
     if code_fixed:
         form.code.data = d["code"]
     return _page("designer/header.html", version, 400 if errors or form.errors else 200, form=form,
-                 errors=errors or FieldErrors([], [], _header_place), code_fixed=code_fixed)
+                 errors=errors or FieldErrors([], [], mapping.header_place), code_fixed=code_fixed)
 
 
-# -- the scale ----------------------------------------------------------------------------------
-
-def _scale_rows(scale: dict) -> list[dict]:
-    return [{"code": o["code"], "label_zh": o["label"]["zh"], "label_en": o["label"]["en"],
-             "points": "" if o["points"] is None else str(o["points"]),
-             "cls": ("satisfied" if o["code"] in scale["satisfied"] else
-                     "dissatisfied" if o["code"] in scale["dissatisfied"] else "")} for o in scale["options"]]
-
+# -- the scale and the dimensions: tables of rows -------------------------------------------------
 
 def scale(version_id: int):
     version = load_version(version_id)
-    rows = _scale_rows(version.definition["scale"])
+    rows = mapping.scale_rows(version.definition["scale"])
     errors = FieldErrors([], ["scale"], lambda rest, p: None)
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
         rows = read_rows(request.form, "opt", SCALE_ROW)
-        classes = {"satisfied": [i for i, r in enumerate(rows) if r["cls"] == "satisfied"],
-                   "dissatisfied": [i for i, r in enumerate(rows) if r["cls"] == "dissatisfied"]}
-        new = copy.deepcopy(version.definition)
-        new["scale"] = {
-            "options": [{"code": r["code"], "label": _text(r["label_zh"], r["label_en"]),
-                         "points": number(r["points"])} for r in rows],
-            "satisfied": [rows[i]["code"] for i in classes["satisfied"]],
-            "dissatisfied": [rows[i]["code"] for i in classes["dissatisfied"]]}
-
-        def place(rest, problem):
-            rest = _required_key(rest, problem)
-            if rest[:1] == ["options"] and len(rest) > 1:
-                i = rest[1]
-                if rest[2:3] == ["label"]:
-                    return f"opt-{i}-label_{rest[3] if len(rest) > 3 else 'zh'}"
-                return f"opt-{i}-{rest[2]}" if len(rest) > 2 and rest[2] in ("code", "points") else f"opt-{i}"
-            if rest[:1] in (["satisfied"], ["dissatisfied"]) and len(rest) > 1 and \
-                    rest[1] < len(classes[rest[0]]):
-                return f"opt-{classes[rest[0]][rest[1]]}-cls"
-            return None
-
-        saved, outcome = _store(version, new)
+        saved, outcome = _store(version, mapping.with_scale(version.definition, rows))
         if saved is not None:
             return _saved(version, saved, anchor="scale")
-        errors = _errors(outcome, ["scale"], place)
+        errors = _errors(outcome, ["scale"], mapping.scale_place(rows))
     return _page("designer/scale.html", version, 400 if errors else 200, rows=rows + [dict.fromkeys(SCALE_ROW, "")],
                  errors=errors)
 
 
-# -- dimensions ---------------------------------------------------------------------------------
-
 def dimensions(version_id: int):
     version = load_version(version_id)
-    rows = [{"code": d["code"], "name_zh": d["name"]["zh"], "name_en": d["name"]["en"],
-             "weight": "%g" % d["weight"]} for d in version.definition["dimensions"]]
+    rows = mapping.dimension_rows(version.definition["dimensions"])
     errors = FieldErrors([], ["dimensions"], lambda rest, p: None)
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
         rows = read_rows(request.form, "dim", DIMENSION_ROW)
-        new = copy.deepcopy(version.definition)
-        new["dimensions"] = [{"code": r["code"], "name": _text(r["name_zh"], r["name_en"]),
-                              "weight": number(r["weight"], 1)} for r in rows]
-
-        def place(rest, problem):
-            rest = _required_key(rest, problem)
-            if not rest:
-                return None
-            if rest[1:2] == ["name"]:
-                return f"dim-{rest[0]}-name_{rest[2] if len(rest) > 2 else 'zh'}"
-            return f"dim-{rest[0]}-{rest[1]}" if len(rest) > 1 and rest[1] in ("code", "weight") else f"dim-{rest[0]}"
-
-        saved, outcome = _store(version, new)
+        saved, outcome = _store(version, mapping.with_dimensions(version.definition, rows))
         if saved is not None:
             return _saved(version, saved, anchor="dimensions")
-        errors = _errors(outcome, ["dimensions"], place)
+        errors = _errors(outcome, ["dimensions"], mapping.dimension_place)
     return _page("designer/dimensions.html", version, 400 if errors else 200,
                  rows=rows + [dict.fromkeys(DIMENSION_ROW, "")], errors=errors)
 
 
 # -- sections -----------------------------------------------------------------------------------
 
-def _section_place(rest, problem, item_prefix="item-"):
-    rest = _required_key(rest, problem)
-    if rest[:1] == ["title"]:
-        lang = rest[1] if len(rest) > 1 else problem.params.get("lang", "zh")
-        return f"title_{lang}"
-    if rest == ["code"]:
-        return "code"
-    if rest[:2] == ["items", 0] and item_prefix:
-        return _item_place(rest[2:], problem, item_prefix)
-    return None
-
-
 def section(version_id: int, section_code: str):
     version = load_version(version_id)
     d = version.definition
     s = _found(operations.find_section(d, section_code))
     current = d["sections"][s]
-    form = SectionForm(data=None if request.method == "POST" else {
-        "code": current["code"], "title_zh": current["title"]["zh"], "title_en": current["title"]["en"]})
+    form = SectionForm(data=None if request.method == "POST" else mapping.section_data(current))
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit():
-        new = copy.deepcopy(d)
-        new["sections"][s].update(code=(form.code.data or "").strip(), title=_text(form.title_zh.data,
-                                                                                 form.title_en.data))
+        new = mapping.with_section(d, s, form)
         saved, outcome = _store(version, new)
         if saved is not None:
             return _saved(version, saved, anchor=f"section-{new['sections'][s]['code']}")
-        errors = _errors(outcome, ["sections", s], lambda rest, p: _section_place(rest, p, None))
+        errors = _errors(outcome, ["sections", s], lambda rest, p: mapping.section_place(rest, p, None))
     return _page("designer/section.html", version, 400 if errors or form.errors else 200, form=form,
                  item_form=None, errors=errors, section=current)
 
@@ -374,18 +320,15 @@ def section_new(version_id: int):
     """A new section comes with its first question: a section may never be empty."""
     version = load_version(version_id)
     d = version.definition
-    form = SectionForm(data=None if request.method == "POST" else {"code": _free_code(d, "s")})
+    form = SectionForm(data=None if request.method == "POST" else {"code": mapping.free_code(d, "s")})
     item_form = _item_form(d, None, prefix="item")
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit() and item_form.validate():
-        new = copy.deepcopy(d)
-        new["sections"].append({"code": (form.code.data or "").strip(),
-                                "title": _text(form.title_zh.data, form.title_en.data),
-                                "items": [_item_from_form(item_form, "item")]})
+        new = mapping.with_new_section(d, form, _item_from_form(item_form, "item"))
         saved, outcome = _store(version, new)
         if saved is not None:
             return _saved(version, saved, anchor=f"section-{new['sections'][-1]['code']}")
-        errors = _errors(outcome, ["sections", len(new["sections"]) - 1], _section_place)
+        errors = _errors(outcome, ["sections", len(new["sections"]) - 1], mapping.section_place)
     _item_choices_rows(item_form, None, "item")
     return _page("designer/section.html", version, 400 if errors or form.errors else 200, form=form,
                  item_form=item_form, errors=errors, section=None)
@@ -393,58 +336,10 @@ def section_new(version_id: int):
 
 # -- items --------------------------------------------------------------------------------------
 
-ITEM_FIELDS = {"code", "type", "dimension", "weight", "required", "per_target", "max_length"}
-
-
-def _item_place(rest, problem, prefix=""):
-    rest = _required_key(rest, problem)
-    if not rest:
-        return None
-    head = rest[0]
-    if head == "text":
-        return f"{prefix}text_{rest[1] if len(rest) > 1 else problem.params.get('lang', 'zh')}"
-    if head == "groups":
-        return f"{prefix}groups"
-    if head == "options":
-        if len(rest) == 1:
-            return f"{prefix}choices"
-        i = rest[1]
-        if rest[2:3] == ["label"]:
-            return f"{prefix}ch-{i}-label_{rest[3] if len(rest) > 3 else 'zh'}"
-        return f"{prefix}ch-{i}-code" if rest[2:3] == ["code"] else f"{prefix}ch-{i}"
-    return f"{prefix}{head}" if head in ITEM_FIELDS else None
-
-
-def _free_code(d: dict, letter: str) -> str:
-    if letter == "s":
-        taken = {s["code"] for s in d["sections"]}
-    else:
-        taken = {i["code"] for s in d["sections"] for i in s["items"]}
-    n = 1
-    while f"{letter}{n:02d}" in taken:
-        n += 1
-    return f"{letter}{n:02d}"
-
-
 def _item_form(d: dict, item: dict | None, prefix: str = "") -> ItemForm:
     kwargs = {"prefix": prefix, "meta": {"csrf": False}} if prefix else {}
-    if request.method == "POST":
-        form = ItemForm(**kwargs)
-    elif item is None:
-        dims = d["dimensions"]
-        form = ItemForm(data={"code": _free_code(d, "q"), "type": "rating",
-                              "dimension": dims[0]["code"] if dims else "", "weight": "1",
-                              "required": True, "per_target": True}, **kwargs)
-    else:
-        form = ItemForm(data={
-            "code": item["code"], "type": item["type"], "text_zh": item["text"]["zh"],
-            "text_en": item["text"]["en"], "dimension": item.get("dimension") or "",
-            "weight": "%g" % item["weight"] if item.get("weight") is not None else "1",
-            "required": item.get("required", True), "per_target": item.get("per_target", True),
-            "groups": ", ".join(item.get("groups") or []),
-            "max_length": str(item["max_length"]) if item.get("max_length") else ""}, **kwargs)
-    form.dimension.choices = choices([("", "—")] + [(x["code"], f"{x['code']} — {x['name']['zh']} / {x['name']['en']}")
-                                                    for x in d["dimensions"]])
+    form = ItemForm(**kwargs) if request.method == "POST" else ItemForm(data=mapping.item_data(d, item), **kwargs)
+    form.dimension.choices = choices(mapping.dimension_choices(d))
     return form
 
 
@@ -452,29 +347,13 @@ def _item_choices_rows(form: ItemForm, item: dict | None, prefix: str = ""):
     if request.method == "POST":
         form.choice_rows = read_rows(request.form, f"{prefix}ch" if not prefix else f"{prefix}-ch", CHOICE_ROW)
     else:
-        form.choice_rows = [{"code": c["code"], "label_zh": c["label"]["zh"], "label_en": c["label"]["en"]}
-                            for c in (item or {}).get("options", [])]
+        form.choice_rows = mapping.choice_rows(item)
     form.blank_rows = 2 if len(form.choice_rows) < 2 else 1
     return form.choice_rows
 
 
 def _item_from_form(form: ItemForm, prefix: str = "") -> dict:
-    rows = read_rows(request.form, f"{prefix}-ch" if prefix else "ch", CHOICE_ROW)
-    kind = form.type.data
-    item = {"code": (form.code.data or "").strip(), "type": kind,
-            "text": _text(form.text_zh.data, form.text_en.data),
-            "required": bool(form.required.data), "per_target": bool(form.per_target.data)}
-    if kind == "rating":
-        item["dimension"] = form.dimension.data or ""
-        item["weight"] = number(form.weight.data, 1)
-    elif kind in ("single", "multiple"):
-        item["options"] = [{"code": r["code"], "label": _text(r["label_zh"], r["label_en"])} for r in rows]
-    elif kind == "text" and (form.max_length.data or "").strip():
-        item["max_length"] = whole_number(form.max_length.data)
-    groups = code_list(form.groups.data)
-    if groups:
-        item["groups"] = groups
-    return item
+    return mapping.item_from_form(form, read_rows(request.form, f"{prefix}-ch" if prefix else "ch", CHOICE_ROW))
 
 
 def item(version_id: int, item_code: str):
@@ -485,12 +364,11 @@ def item(version_id: int, item_code: str):
     form = _item_form(d, current)
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit():
-        new = copy.deepcopy(d)
-        new["sections"][s]["items"][i] = _item_from_form(form)
+        new = mapping.with_item(d, s, i, _item_from_form(form))
         saved, outcome = _store(version, new)
         if saved is not None:
             return _saved(version, saved, anchor=f"item-{new['sections'][s]['items'][i]['code']}")
-        errors = _errors(outcome, ["sections", s, "items", i], _item_place)
+        errors = _errors(outcome, ["sections", s, "items", i], mapping.item_place)
     _item_choices_rows(form, current)
     return _page("designer/item.html", version, 400 if errors or form.errors else 200, form=form, errors=errors,
                  item=current, section=d["sections"][s])
@@ -503,12 +381,12 @@ def item_new(version_id: int, section_code: str):
     form = _item_form(d, None)
     errors = FieldErrors([], [], lambda rest, p: None)
     if form.validate_on_submit():
-        new = copy.deepcopy(d)
-        new["sections"][s]["items"].append(_item_from_form(form))
+        new = mapping.with_item(d, s, None, _item_from_form(form))
         saved, outcome = _store(version, new)
         if saved is not None:
             return _saved(version, saved, anchor=f"item-{new['sections'][s]['items'][-1]['code']}")
-        errors = _errors(outcome, ["sections", s, "items", len(new["sections"][s]["items"]) - 1], _item_place)
+        added = len(new["sections"][s]["items"]) - 1
+        errors = _errors(outcome, ["sections", s, "items", added], mapping.item_place)
     _item_choices_rows(form, None)
     return _page("designer/item.html", version, 400 if errors or form.errors else 200, form=form, errors=errors,
                  item=None, section=d["sections"][s])

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..extensions import db
-from ..models import Campaign, Questionnaire, QuestionnaireVersion
+from ..models import Ballot, Campaign, Questionnaire, QuestionnaireVersion
 from ..models._types import utcnow
 
 
@@ -197,7 +197,6 @@ def campaigns_by_version(record: Questionnaire) -> dict[int, list[Campaign]]:
 
 def ballot_counts(record: Questionnaire) -> dict[int, int]:
     """How many opened ballots answered each version."""
-    from ..models import Ballot
     ids = [v.id for v in record.versions]
     if not ids:
         return {}

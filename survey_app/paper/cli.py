@@ -1,4 +1,5 @@
 """`flask --app wsgi paper ...`: import ballot files, print sheets, reconcile; the same operations as the web."""
+import csv
 import sys
 
 import click
@@ -6,6 +7,8 @@ from flask.cli import AppGroup
 
 from ..clitools import campaign_by_code as _campaign
 from ..clitools import fail as _fail
+from . import imports, reconcile, sheets
+from .admission import PaperRefused
 
 paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
 
@@ -15,7 +18,6 @@ paper_cli = AppGroup("paper", help="Paper ballots: import, print, reconcile.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def paper_import(campaign_code, file):
     """Seal every ballot of an answers.csv FILE into the campaign's box, or nothing (exit 2)."""
-    from . import imports
     campaign = _campaign(campaign_code)
     try:
         with open(file, "rb") as fh:
@@ -40,8 +42,6 @@ def paper_import(campaign_code, file):
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
 def paper_print(campaign_code, group_code, count, out):
     """Number COUNT new sheets for a group and write them as a PDF."""
-    from . import sheets
-    from .admission import PaperRefused
     campaign = _campaign(campaign_code)
     group = campaign.group(group_code)
     if group is None:
@@ -60,9 +60,6 @@ def paper_print(campaign_code, group_code, count, out):
 @click.argument("campaign_code")
 def paper_reconcile(campaign_code):
     """Print the reconciliation figures per group as CSV."""
-    import csv
-
-    from . import reconcile
     campaign = _campaign(campaign_code)
     fields = ["printed", "returned", "not_returned", "entered_once", "entered_twice", "matched",
               "third_checked", "awaiting_check", "ballots", "blank", "invalid", "spoiled", "imported"]

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, PaperBatch, PaperSheet, RespondentGroup
+from ..models._types import utcnow
 from ..security import allowed_campaigns, can, load_campaign
 from . import admission, entry, imports, letters, reconcile, sheets
 from .forms import EntryForm, ImportForm, PrintForm, RulesForm, SheetNumberForm
@@ -232,6 +233,5 @@ def import_answers(campaign_id: int):
 
 def reconciliation(campaign_id: int):
     c = load_campaign(campaign_id)
-    from ..models._types import utcnow
     return render_template("paper/reconciliation.html", campaign=c, rows=reconcile.reconciliation(c),
                            rules=admission.rules(c), now=utcnow(), locale=current_language())

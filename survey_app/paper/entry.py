@@ -45,6 +45,7 @@ from ..extensions import db
 from ..models import Campaign, RespondentGroup, User
 from ..models._types import utcnow
 from ..models.paper import FINAL_STATES, PaperEntry, PaperSheet
+from ..security import can
 from .admission import PaperRefused, require_accepting, rules
 from .letters import Keyed, classify, to_content
 from .sheets import layout, sheet_label
@@ -168,7 +169,6 @@ def entries_for_check(sheet: PaperSheet, officer: User) -> list[Keyed]:
 def _check_officer(sheet: PaperSheet, officer: User) -> None:
     if sheet.status != "mismatch":
         raise PaperRefused(_l("This sheet is not waiting for a third check."))
-    from ..security import can
     if not can("paper.manage", user=officer):
         raise PaperRefused(_l("Only commission staff make the third check."), 403)
     if any(e.clerk_id == officer.id for e in sheet.entries):

@@ -1,12 +1,14 @@
 """Paper sheets: their numbers, their layout (what a group is asked, as letters to key), printing them."""
 from dataclasses import dataclass, field
 
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..ballots import operations as ballots
+from ..ballots.slips import qr_svg, render_pdf
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
@@ -185,9 +187,6 @@ def matrix_geometry(lay: "Layout") -> tuple[float, float]:
 def batch_pdf(batch: PaperBatch, actor: str, matrix: bool = False) -> bytes:
     """The PDF of a batch; producing it again is a reprint, which the audit log records.
     `matrix` prints every target on one landscape sheet (targets as rows, items as columns)."""
-    from flask import render_template
-
-    from ..ballots.slips import qr_svg, render_pdf
     campaign = db.session.get(Campaign, batch.campaign_id)
     lay = layout(campaign, batch.group)
     sheets = [{"label": sheet_label(n), "qr": qr_svg(sheet_qr_text(campaign, n), 4)}

@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from ..clitools import campaign_by_code, fail
+from ..results.adapter import results
+from .pdf import render_campaign
 
 
 @click.command("report")
@@ -18,8 +20,6 @@ from ..clitools import campaign_by_code, fail
               help="Processes rendering in parallel.")
 def report_command(campaign_code, out_dir, langs, workers):
     """Render the feedback report PDF of every target of a counted campaign."""
-    from ..results import results
-    from .pdf import render_campaign
     campaign = campaign_by_code(campaign_code)
     if results(campaign) is None:
         fail(f"campaign {campaign_code!r} is not counted yet: there is nothing to report")

@@ -3,13 +3,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import results as results_adapter
 from ..ballots import operations as ballots
 from ..extensions import db
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..paging import page_of
+from ..results import adapter, alerts
 from ..security import allowed_campaigns, can, load_campaign
 from . import exports, operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
@@ -18,7 +18,7 @@ from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 def _counted(campaign: Campaign) -> dict:
     if campaign.kind == "decision":  # its result is the tally of the vote (admin results, minutes)
         abort(404, description=_("A decision meeting has no scores, reports or rankings: its result is the tally of the vote."))
-    data = results_adapter.results(campaign)
+    data = adapter.results(campaign)
     if data is None:
         abort(404, description=_("There are no results before the ballot box is opened and counted."))
     return data
@@ -72,26 +72,15 @@ def dashboard(campaign_id: int):
     locale = current_language()
     data = _counted(campaign)
     targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
-    flagged = results_adapter.sensitivity(campaign, exclude_flagged=True) if data.get("flagged_straightline") else None
-    sensitivity = []
-    if flagged is not None:
-        other = {t["target"]: t for t in flagged["targets"]}
-        for entry in data["targets"]:
-            alt = other.get(entry["target"], {})
-            delta = (alt.get("score") - entry["score"]) if alt.get("score") is not None and \
-                entry.get("score") is not None else None
-            sensitivity.append({"target": entry["target"], "score": entry.get("score"), "rank": entry.get("rank"),
-                                "alt_score": alt.get("score"), "alt_rank": alt.get("rank"), "delta": delta,
-                                "alert": entry.get("alert"), "alt_alert": alt.get("alert")})
+    flagged, sensitivity = alerts.without_straightliners(campaign, data)
     q = campaign.questionnaire_version.parsed
     dimension_names = {d.code: d.name.get(locale) for d in q.dimensions}
     pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
     return render_template(
-        "reports/dashboard.html", campaign=campaign, results=data, targets=targets,
-        alerts=[t for t in data["targets"] if t.get("alert") in ("warning", "prevention")],
+        "reports/dashboard.html", campaign=campaign, results=data, targets=targets, alerts=alerts.alerts(data),
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
-        dimension_names=dimension_names, method=results_adapter.method_of(campaign), pending=pending, locale=locale,
+        dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
         ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}))
 
 
@@ -129,7 +118,7 @@ def comments(campaign_id: int):
         query = query.where(Comment.target_id == target_id)
     shown_page = page_of(query.order_by(Target.code, Comment.id), page, COMMENTS_PER_PAGE)
     total, page, pages, rows = shown_page.total, shown_page.page, shown_page.pages, shown_page.rows
-    data = results_adapter.results(campaign)
+    data = adapter.results(campaign)
     suppressed = set()
     for entry in (data or {}).get("targets", []):
         for code, cell in entry.get("groups", {}).items():

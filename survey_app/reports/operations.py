@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
-from ..results import method_of, option_counts, results
+from ..results.adapter import method_of, option_counts, results
 from . import charts
 
 

@@ -9,6 +9,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..extensions import db
+from ..models import Campaign, Target
+from ..results.adapter import method_of, option_counts, results
+from .operations import build_report
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "report_print.css"
 _cache: dict = {}
@@ -17,6 +20,7 @@ _cache: dict = {}
 def _weasy():
     """WeasyPrint and its font configuration, loaded once per process (it is slow to import)."""
     if "css" not in _cache:
+        # heavy: weasyprint is loaded only when a PDF is made
         from weasyprint import CSS, HTML
         from weasyprint.text.fonts import FontConfiguration
         fonts = FontConfiguration()
@@ -44,9 +48,6 @@ def filename(report) -> str:
 
 def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) -> list[Path]:
     """Render the reports of the given targets into out_dir, in this process."""
-    from ..models import Target
-    from ..results import method_of, option_counts, results
-    from .operations import build_report
     data, method, counts = results(campaign), method_of(campaign), option_counts(campaign)
     written = []
     for target_id in target_ids:
@@ -66,12 +67,11 @@ _worker_app = None
 
 def _init_worker(config: dict) -> None:
     global _worker_app
-    from .. import create_app
+    from .. import create_app  # a worker builds its own app; the factory imports every feature, this one too
     _worker_app = create_app(config)
 
 
 def _work(campaign_id: int, target_ids: list[int], locale: str, out_dir: str) -> list[str]:
-    from ..models import Campaign
     with _worker_app.app_context(), _worker_app.test_request_context():
         campaign = db.session.get(Campaign, campaign_id)
         return [str(p) for p in write_campaign(campaign, target_ids, locale, Path(out_dir))]

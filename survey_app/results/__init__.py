@@ -1,6 +1,4 @@
-"""What happens after counting: the door to the scoring engine (`adapter`, whose names are
-re-exported here for the callers that import them from `results`), a decision meeting's
-tally (`decisions`) and the counting officers' signatures of the results (`signatures`)."""
-from . import adapter as _adapter
-
-globals().update({k: v for k, v in vars(_adapter).items() if not k.startswith("__")})
+"""What happens after counting: the only door to the scoring engine (`adapter`), the decision
+tally (`decisions`), the alerts (`alerts`), the counting officers' signatures of the results
+(`signatures`), publication (`publication.freeze`) and the open results bundle (`bundle`). It
+reads the ballot box; the box never reads it."""

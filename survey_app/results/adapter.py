@@ -59,11 +59,6 @@ def method_of(campaign: Campaign) -> dict:
     return campaign.published_method or method_dict(campaign)
 
 
-def campaign_layout(campaign: Campaign) -> packing.Layout:
-    """The layout of every ballot of the campaign: its pinned version × its targets."""
-    return packing.layout(campaign.questionnaire_version, [t.code for t in campaign.targets])
-
-
 @dataclass
 class Packed:
     """The campaign's opened ballots as arrays: ids, groups and the rating matrix."""
@@ -84,7 +79,7 @@ def packed_ballots(campaign: Campaign) -> Packed:
 
 
 def _read_packed(campaign: Campaign) -> Packed:
-    lay = campaign_layout(campaign)
+    lay = packing.campaign_layout(campaign)
     groups = {gr.id: k for k, gr in enumerate(campaign.groups)}
     # Straight from the driver's cursor: SQLAlchemy's rows cost a second at 200,000 ballots.
     connection = db.session.connection()
@@ -209,7 +204,7 @@ def answer_columns(campaign: Campaign) -> dict[str, np.ndarray]:
 
 def long_answers(campaign: Campaign) -> list[tuple[str, str | None, str, str]]:
     """Every stored answer as (ballot id, target code or None, item, option); for tests and checks."""
-    lay = campaign_layout(campaign)
+    lay = packing.campaign_layout(campaign)
     out = []
     for ballot_id, ratings, choices in db.session.execute(
             select(Ballot.id, Ballot.ratings, Ballot.choices).where(Ballot.campaign_id == campaign.id)):

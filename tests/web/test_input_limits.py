@@ -106,7 +106,7 @@ BOMBS = {
 }
 
 
-@pytest.mark.parametrize("url", ["/admin/questionnaires/upload", "/designer/import"])
+@pytest.mark.parametrize("url", ["/designer/questionnaires/upload", "/designer/import"])
 @pytest.mark.parametrize("name", BOMBS)
 def test_questionnaire_bombs_are_refused_by_their_limits_in_chinese(app, campaign_id, login, url, name):
     """Each bomb is stopped by the limit named in the message (aliases, nesting, size), which
@@ -130,8 +130,8 @@ def test_a_body_over_the_limit_is_413(app, users, login):
     import io
     client = login("admin")
     client.set_cookie("lang", "zh_CN")
-    response = client.post("/admin/questionnaires/upload", data={"file": (io.BytesIO(b"x" * (100 << 10)), "q.yaml")},
-                           content_type="multipart/form-data")
+    response = client.post("/designer/questionnaires/upload",
+                           data={"file": (io.BytesIO(b"x" * (100 << 10)), "q.yaml")}, content_type="multipart/form-data")
     assert response.status_code == 413 and "过大" in response.get_data(as_text=True)
 
 

@@ -69,7 +69,7 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
 
     import scoring
 
-    from survey_app import results as adapter
+    from survey_app.results import adapter
     from survey_app.models import Campaign
 
     with app.app_context():
@@ -198,7 +198,7 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     and the receipts of every envelope."""
     from types import SimpleNamespace
 
-    from survey_app import results as adapter
+    from survey_app.results import adapter
     from survey_app.ballots import mixing, sealing
     from survey_app.ballots import operations as ballots
     from survey_app.models import Campaign

@@ -29,7 +29,7 @@ def test_locked_fields_are_really_disabled_once_open(app, login, campaign_id):
 
 @pytest.mark.parametrize("path", ["/admin/campaigns/new", "/admin/campaigns/{cid}/edit", "/admin/campaigns/{cid}",
                                   "/admin/campaigns/{cid}/targets", "/admin/campaigns/{cid}/groups/new",
-                                  "/designer/", "/admin/questionnaires", "/paper/", "/admin/users"])
+                                  "/designer/", "/designer/questionnaires", "/paper/", "/admin/users"])
 def test_no_page_writes_a_none_attribute(app, login, make_campaign, path):
     cid = make_campaign(status="draft")
     admin = login("admin")
@@ -111,7 +111,7 @@ def test_chinese_pages_show_words_not_codes(app, login, campaign_id):
     assert "<th>进行中</th>" not in index and "起止时间" in index
     with app.app_context():
         version = db.session.get(Campaign, campaign_id).questionnaire_version_id
-    q = admin.get(f"/admin/questionnaires/versions/{version}", headers=ZH).get_data(as_text=True)
+    q = admin.get(f"/designer/questionnaires/versions/{version}", headers=ZH).get_data(as_text=True)
     assert not re.search(r"<td>(single|rating|text|multiple)</td>", q) and "评分" in q
 
 

@@ -17,7 +17,7 @@ def upload_template(client, kind="sector_style", publish=True):
     data = {"file": (io.BytesIO(text.encode()), f"{kind}.yaml")}
     if publish:
         data["publish"] = "y"
-    return client.post("/admin/questionnaires/upload", data=data, content_type="multipart/form-data")
+    return client.post("/designer/questionnaires/upload", data=data, content_type="multipart/form-data")
 
 
 def test_whole_campaign_through_the_ui(app, login, full_answers, open_form, count_form):
@@ -73,7 +73,7 @@ def test_whole_campaign_through_the_ui(app, login, full_answers, open_form, coun
         assert db.session.execute(select(func.count()).select_from(Envelope)).scalar_one() == 0
     page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
     assert 'id="results-table"' in page
-    from survey_app.results import results
+    from survey_app.results.adapter import results
     with app.app_context():
         data = results(db.session.get(Campaign, cid))
     assert data["ballots"] == 3
@@ -100,7 +100,7 @@ def test_method_json_download(app, login, campaign_id):
 
 def test_invalid_questionnaire_upload_is_refused_with_lines(app, login):
     bad = "format: 1\ncode: x\nkind: nonsense\n"
-    r = login("staff").post("/admin/questionnaires/upload", data={"file": (io.BytesIO(bad.encode()), "q.yaml")},
+    r = login("staff").post("/designer/questionnaires/upload", data={"file": (io.BytesIO(bad.encode()), "q.yaml")},
                             content_type="multipart/form-data")
     assert r.status_code == 400
     assert "line 3" in r.get_data(as_text=True)

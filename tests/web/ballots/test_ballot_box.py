@@ -11,7 +11,7 @@ from survey_app.extensions import db
 from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOfficer, CountingPanel, Envelope,
                                InboxEnvelope,
                                Receipt)
-from survey_app.results import long_answers
+from survey_app.results.adapter import long_answers
 
 
 from tests.web.helpers import PASSPHRASE, close_and_count, issue_codes, submit_ballot

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from survey_app import results as adapter
+from survey_app.results import adapter
 from survey_app.admin import operations
 from survey_app.ballots import counting, keys, packing
 from survey_app.ballots import operations as ballots

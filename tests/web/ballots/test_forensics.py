@@ -256,7 +256,7 @@ class Scenario:
     def opened_in_storage_order(self, order_by: str) -> list[int]:
         """The submission position of every opened ballot, in the order the database stores them."""
         from survey_app.ballots import packing
-        from survey_app.results import campaign_layout
+        from survey_app.ballots.packing import campaign_layout
         with self.app.app_context():
             lay = campaign_layout(db.session.get(Campaign, self.campaign_id))
             rows = db.session.execute(text(

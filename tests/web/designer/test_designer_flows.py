@@ -171,7 +171,7 @@ def test_edit_dimensions_and_sections(app, staff, draft, definition):
 
 
 def test_import_export_round_trip(app, staff, draft, definition, version_count):
-    text = staff.get(f"/admin/questionnaires/versions/{draft}.yaml").get_data(as_text=True)
+    text = staff.get(f"/designer/questionnaires/versions/{draft}.yaml").get_data(as_text=True)
     assert questionnaires.to_dict(questionnaires.loads(text)) == definition(draft)
     changed = text.replace("Sector-style appraisal questionnaire", "Imported title")
     r = staff.post("/designer/import", data={"file": (io.BytesIO(changed.encode()), "q.yaml")},

@@ -191,8 +191,7 @@ def test_sheet_number_with_check_digit_and_qr_prefix(app, paper_campaign, batch,
 
 def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign, batch, clerks, as_user, rows):
     from survey_app.ballots import operations as ballots
-    from survey_app import results
-    from survey_app.ballots import keys, sealing
+    from survey_app.ballots import keys, packing, sealing
     number = batch[4]
     for username in ("clerk", "clerk2"):
         enter(as_user(username), paper_campaign, number, rows("A", general="B"))
@@ -200,7 +199,7 @@ def test_envelope_holds_the_ballot_and_nothing_of_the_sheet(app, paper_campaign,
         campaign = db.session.get(Campaign, paper_campaign)
         private = keys.unlock_private_key(campaign, PASSPHRASE)
         payload = sealing.open_envelope(private, db.session.execute(select(InboxEnvelope.sealed)).scalar_one())
-        lay = results.campaign_layout(campaign)
+        lay = packing.campaign_layout(campaign)
     # the ratings packed in the campaign's layout, every other answer spelt out
     assert set(payload) == {"v", "g", "a", "c", "r", "k"} and payload["k"] == lay.digest
     assert payload["g"] == "hall"

@@ -48,7 +48,7 @@ def test_blank_invalid_spoiled_count_in_turnout_never_in_scores(app, paper_campa
         assert close_and_count(db.session.get(Campaign, paper_campaign)) == 2
     # the spoiled sheet was keyed all "C" (dissatisfied): had it counted, some option C would exist
     assert count_rows(Ballot) == 2
-    from survey_app.results import long_answers
+    from survey_app.results.adapter import long_answers
     with app.app_context():
         options = {option for _b, target, _i, option in long_answers(db.session.get(Campaign, paper_campaign))
                    if target is not None}

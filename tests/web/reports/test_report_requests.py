@@ -5,7 +5,7 @@ import questionnaires
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from survey_app import results as adapter
+from survey_app.results import adapter
 from survey_app.extensions import db
 
 #: the commission's pages that show results, as templates of (campaign id, target id)

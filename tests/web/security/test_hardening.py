@@ -126,8 +126,8 @@ def test_language_switch_is_no_open_redirect(client, target):
 
 def test_login_next_keeps_a_local_path(app, users):
     client = app.test_client()
-    response = client.post("/login?next=/admin/questionnaires", data={"username": "admin", "password": PASSWORD})
-    assert response.headers["Location"] == "/admin/questionnaires"
+    response = client.post("/login?next=/designer/questionnaires", data={"username": "admin", "password": PASSWORD})
+    assert response.headers["Location"] == "/designer/questionnaires"
 
 
 @pytest.mark.parametrize("app", [{"LOGIN_RATE_LIMIT": "3 per minute"}], indirect=True)

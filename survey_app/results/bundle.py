@@ -26,7 +26,7 @@ from sqlalchemy import select
 from ..ballots import keys, signing
 from ..extensions import db
 from ..models import Campaign, Receipt
-from ..results import coded_answers, packed_ballots
+from .adapter import coded_answers, packed_ballots
 
 README = """\
 {title_zh} / {title_en}
@@ -169,7 +169,7 @@ Packages needed: PyNaCl (for the signatures only).
 """
 
 #: the bundle's own programs: the recount of a decision meeting and the signature check
-SCRIPTS = Path(__file__).resolve().parents[1] / "results" / "bundle_scripts"
+SCRIPTS = Path(__file__).resolve().parent / "bundle_scripts"
 
 #: the method document and the scoring package, as shipped with this platform
 ROOT = Path(__file__).resolve().parents[2]
