@@ -8,7 +8,7 @@ from ..ballots import keys, signing
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, CountingOfficer, User
-from ..reports import pdf
+from ..printing import REPORT_STYLESHEET, html_to_pdf
 from ..security import can, load_campaign
 from . import operations
 from .forms import MAX_OFFICERS, CountForm, OpenForm, ReshareForm
@@ -188,7 +188,7 @@ def officer_sheet_pdf(campaign_id: int, position: int):
                            locale=current_language(), verify_key=keys.verify_key(campaign, position),
                            fingerprint=signing.fingerprint)
     name = f"{campaign.code}-officer-{officer.position}-{current_language()}.pdf"
-    return Response(pdf.html_to_pdf(html), mimetype="application/pdf", headers={
+    return Response(html_to_pdf(html, REPORT_STYLESHEET), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
 
 

@@ -12,6 +12,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from ..models import Campaign, RespondentGroup
+from ..printing import html_to_pdf
 
 
 def qr_svg(data: str, box_size: int = 10) -> Markup:
@@ -24,19 +25,15 @@ def qr_svg(data: str, box_size: int = 10) -> Markup:
     return Markup(svg[svg.index("<svg"):])
 
 
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy: weasyprint is loaded only when a PDF is made
-    return HTML(string=html).write_pdf()
-
 
 def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base_url: str) -> bytes:
     base = base_url.rstrip("/")
     slips = [{"code": code, "qr": qr_svg(f"{base}/answer#{code}")} for code in codes]
     html = render_template("print/slips.html", campaign=campaign, group=group, slips=slips,
                            answer_url=f"{base}/answer")
-    return render_pdf(html)
+    return html_to_pdf(html)
 
 
 def poster_pdf(campaign: Campaign, group: RespondentGroup, link: str) -> bytes:
     html = render_template("print/poster.html", campaign=campaign, group=group, link=link, qr=qr_svg(link, 20))
-    return render_pdf(html)
+    return html_to_pdf(html)

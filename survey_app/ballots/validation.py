@@ -155,3 +155,59 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
         else:
             content.answers.append((target, item.code, raw[0]))
     return content, errors
+
+
+def shorten(value: str, limit: int = 60) -> str:
+    """A value as quoted in a problem: a long one cut, so that the message stays readable."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+class ImportedBallot:
+    """The validator's mode for a ballot read from a file, one row at a time (answers.csv).
+
+    A form only sends the fields it shows; a file may name anything. `add` checks each row's
+    field as it comes — an unknown item or target, one the group is not asked, free text
+    (never imported), a target given for an item asked once per ballot or missing for one
+    asked per target, the same answer twice — so that a bad file is refused at its first
+    thousand problems without being read to the end; `finish` then checks the options with
+    `validate`, gaps allowed (a ballot is what the respondent marked).
+    """
+
+    def __init__(self, q: questionnaires.Questionnaire, ballot: str, group_code: str, questions: Asked):
+        self.q, self.ballot, self.group_code, self.questions = q, ballot, group_code, questions
+        #: field name -> (values, row)
+        self.fields: dict[str, tuple[list[str], int]] = {}
+
+    def add(self, row: int, target: str, item_code: str, option: str):
+        """Take one row's answer; returns why the row is refused, or None."""
+        try:
+            item = self.q.item(item_code)
+        except KeyError:
+            return _l("unknown item %(v)r", v=shorten(item_code))
+        if not self.questions.asks_item(item):
+            return _l("item %(i)s is not asked of group %(g)s", i=shorten(item_code), g=shorten(self.group_code))
+        if item.type == "text":
+            return _l("item %(i)s is a free-text item; free text is not imported", i=shorten(item_code))
+        if item.per_target:
+            if not self.questions.asks_about(target):
+                if target:
+                    return _l("unknown target %(t)r for group %(g)s", t=shorten(target), g=shorten(self.group_code))
+                return _l("item %(i)s is asked per target: the target is missing", i=shorten(item_code))
+        elif target:
+            return _l("item %(i)s is asked once per ballot: leave the target empty", i=shorten(item_code))
+        name = field_name(item_code, target or None)
+        if name in self.fields:
+            return _l("ballot %(b)s answers item %(i)s for this target twice (first in row %(r)d)",
+                      b=shorten(self.ballot), i=shorten(item_code), r=self.fields[name][1])
+        self.fields[name] = (option.split() if item.type == "multiple" else ([option] if option else []), row)
+        return None
+
+    def finish(self) -> tuple[BallotContent, list[tuple[int, str]]]:
+        """The ballot's content and its problems as (row, reason): options not offered, several
+        options for a single-choice item."""
+        content, errors = validate(self.q, self.group_code, self.questions.targets,
+                                   {name: values for name, (values, _row) in self.fields.items()},
+                                   require_answers=False)
+        return content, [(self.fields[name][1], str(_l("%(why)s (option %(v)r)", why=str(message),
+                                                            v=shorten(" ".join(self.fields[name][0])))))
+                         for name, message in errors.items()]

@@ -16,7 +16,7 @@ from ..ballots import signing
 from ..extensions import db
 from ..i18n import local_time
 from ..models import AuditEntry, Campaign, ResultSigner
-from ..reports.pdf import html_to_pdf
+from ..printing import REPORT_STYLESHEET, html_to_pdf
 from ..results.decisions import tally
 
 
@@ -70,4 +70,4 @@ def html(campaign: Campaign, language: str) -> str:
 
 
 def pdf(campaign: Campaign, language: str) -> bytes:
-    return html_to_pdf(html(campaign, language))
+    return html_to_pdf(html(campaign, language), REPORT_STYLESHEET)

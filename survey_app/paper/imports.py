@@ -3,6 +3,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..ballots import counting, mixing
 from ..ballots import operations as ballots
-from ..ballots.validation import BallotContent, asked, field_name, validate
+from ..ballots.validation import BallotContent, ImportedBallot, asked, shorten
 from ..extensions import db
 from ..models import Campaign, RespondentGroup
 from ..models._types import utcnow
@@ -44,24 +45,19 @@ MAX_IMPORT_BYTES = 64 << 20
 MAX_IMPORT_PROBLEMS = 1000
 
 
-def _short(value: str, limit: int = 60) -> str:
-    """A value as quoted in a problem: a long one cut, so that the message stays readable."""
-    return value if len(value) <= limit else value[:limit] + "…"
-
-
 def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -> dict[str, int]:
     """Seal every ballot of an answers.csv file into the box, or nothing. Returns ballots per group."""
-    problems: list[ImportProblem] = []
+    _refuse_unless_open(campaign, data)
+    sha = hashlib.sha256(data).hexdigest()
+    if _imported_already(campaign, sha):
+        raise ImportInvalid([ImportProblem(1, str(_l("this file has been imported into this campaign already")))])
+    contents = _validate(campaign, _read(data))
+    return _store(campaign, contents, sha, filename, actor)
 
-    def fail(row, reason):
-        problems.append(ImportProblem(row, str(reason)))
-        if len(problems) >= MAX_IMPORT_PROBLEMS:
-            # The file is refused anyway: a million bad rows need not be listed.
-            # ... and the note that says so comes first, where it is seen.
-            stopped = ImportProblem(row, str(_l("more than %(n)d problems: the rest of the file was not read",
-                                                n=MAX_IMPORT_PROBLEMS)))
-            raise ImportInvalid([stopped] + sorted(problems, key=lambda p: p.row))
 
+def _refuse_unless_open(campaign: Campaign, data: bytes) -> None:
+    """Refused before reading: a decision meeting (one numbered sheet per member, never a file),
+    a box that takes no paper now (not open, counted, being counted), or a file too large."""
     if campaign.is_decision:
         raise ImportInvalid([ImportProblem(1, str(_l("a decision meeting takes one numbered sheet per member: "
                                                      "enter its sheets one by one, not as a file")))])
@@ -74,10 +70,16 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportInvalid([ImportProblem(1, str(_l("the file has more than %(n)d MB: split it into smaller files",
                                                      n=MAX_IMPORT_BYTES >> 20)))])
-    sha = hashlib.sha256(data).hexdigest()
-    if db.session.execute(select(PaperImport.id).where(PaperImport.campaign_id == campaign.id,
-                                                       PaperImport.sha256 == sha)).first():
-        raise ImportInvalid([ImportProblem(1, str(_l("this file has been imported into this campaign already")))])
+
+
+def _imported_already(campaign: Campaign, sha: str) -> bool:
+    return db.session.execute(select(PaperImport.id).where(PaperImport.campaign_id == campaign.id,
+                                                           PaperImport.sha256 == sha)).first() is not None
+
+
+def _read(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows after its header: (row number, fields in COLUMNS order), a blank row as
+    no fields (it still counts in the numbering); a malformed row raises csv.Error."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -95,82 +97,83 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
     if header is None:
         raise ImportInvalid([ImportProblem(1, str(_l("the file is empty")))])
     header = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in header]
-    extra = [h for h in header if h not in COLUMNS]
-    if missing or extra or len(header) != len(COLUMNS):
+    if sorted(header) != sorted(COLUMNS):
         raise ImportInvalid([ImportProblem(1, str(_l("the columns must be exactly %(cols)s",
                                                      cols=",".join(COLUMNS))))])
-    index = {c: header.index(c) for c in COLUMNS}
+    index = [header.index(c) for c in COLUMNS]
+    for row_number, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            yield row_number, []
+        else:
+            yield row_number, (record if len(record) != len(COLUMNS) else [record[i].strip() for i in index])
+
+
+class _Problems(list):
+    """The problems found so far; the reading stops at MAX_IMPORT_PROBLEMS."""
+
+    def add(self, row: int, reason) -> None:
+        self.append(ImportProblem(row, str(reason)))
+        if len(self) >= MAX_IMPORT_PROBLEMS:
+            # The file is refused anyway: a million bad rows need not be listed.
+            # ... and the note that says so comes first, where it is seen.
+            stopped = ImportProblem(row, str(_l("more than %(n)d problems: the rest of the file was not read",
+                                                n=MAX_IMPORT_PROBLEMS)))
+            raise ImportInvalid([stopped] + sorted(self, key=lambda p: p.row))
+
+
+def _validate(campaign: Campaign, rows: Iterator[tuple[int, list[str]]]
+              ) -> list[tuple[RespondentGroup, BallotContent]]:
+    """Every ballot of the rows, checked by the ballot validator; ImportInvalid names each bad row."""
     q = campaign.questionnaire_version.parsed
     groups = {g.code: g for g in campaign.groups}
     asked_of = {code: asked(q, code, sorted(t.code for t in group_targets(campaign, g)))
                 for code, g in groups.items()}
-    ballot_group: dict[str, str] = {}
-    seen: dict[tuple, int] = {}
-    #: ballot -> field name -> (values, row)
-    ballots_values: dict[str, dict[str, tuple[list[str], int]]] = {}
+    problems = _Problems()
+    read: dict[str, ImportedBallot] = {}
     row_number = 1
     try:
-        for row_number, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
+        for row_number, record in rows:
+            if not record:
                 continue
             if len(record) != len(COLUMNS):
-                fail(row_number, _l("%(n)d fields expected, %(m)d found", n=len(COLUMNS), m=len(record)))
+                problems.add(row_number, _l("%(n)d fields expected, %(m)d found", n=len(COLUMNS), m=len(record)))
                 continue
-            ballot, group, target, item_code, option = (record[index[c]].strip() for c in COLUMNS)
+            ballot, group, target, item_code, option = record
             if not CODE_RE.match(ballot):
-                fail(row_number, _l("ballot id %(v)r is not a code ([A-Za-z0-9_.-], at most 64)", v=_short(ballot)))
+                problems.add(row_number, _l("ballot id %(v)r is not a code ([A-Za-z0-9_.-], at most 64)",
+                                            v=shorten(ballot)))
                 continue
             if group not in groups:
-                fail(row_number, _l("unknown group %(v)r", v=_short(group)))
+                problems.add(row_number, _l("unknown group %(v)r", v=shorten(group)))
                 continue
-            if ballot_group.setdefault(ballot, group) != group:
-                fail(row_number, _l("ballot %(b)r appears in two groups (%(g1)s and %(g2)s)", b=_short(ballot),
-                                    g1=ballot_group[ballot], g2=_short(group)))
+            sheet = read.get(ballot)
+            if sheet is None:
+                sheet = read[ballot] = ImportedBallot(q, ballot, group, asked_of[group])
+            elif sheet.group_code != group:
+                problems.add(row_number, _l("ballot %(b)r appears in two groups (%(g1)s and %(g2)s)",
+                                            b=shorten(ballot), g1=sheet.group_code, g2=shorten(group)))
                 continue
-            try:
-                item = q.item(item_code)
-            except KeyError:
-                fail(row_number, _l("unknown item %(v)r", v=_short(item_code)))
-                continue
-            questions = asked_of[group]
-            if not questions.asks_item(item):
-                fail(row_number, _l("item %(i)s is not asked of group %(g)s", i=_short(item_code), g=_short(group)))
-                continue
-            if item.type == "text":
-                fail(row_number, _l("item %(i)s is a free-text item; free text is not imported", i=_short(item_code)))
-                continue
-            if item.per_target:
-                if not questions.asks_about(target):
-                    fail(row_number, _l("unknown target %(t)r for group %(g)s", t=_short(target), g=_short(group)) if target
-                         else _l("item %(i)s is asked per target: the target is missing", i=_short(item_code)))
-                    continue
-            elif target:
-                fail(row_number, _l("item %(i)s is asked once per ballot: leave the target empty", i=_short(item_code)))
-                continue
-            key = (ballot, target, item_code)
-            if key in seen:
-                fail(row_number, _l("ballot %(b)s answers item %(i)s for this target twice (first in row %(r)d)",
-                                    b=_short(ballot), i=_short(item_code), r=seen[key]))
-                continue
-            seen[key] = row_number
-            values = option.split() if item.type == "multiple" else ([option] if option else [])
-            ballots_values.setdefault(ballot, {})[field_name(item_code, target or None)] = (values, row_number)
+            refused = sheet.add(row_number, target, item_code, option)
+            if refused:
+                problems.add(row_number, refused)
     except csv.Error as error:
-        fail(row_number, _l("malformed CSV: %(why)s", why=str(error)))
-    contents: list[tuple[RespondentGroup, BallotContent]] = []
-    for ballot, fields in ballots_values.items():
-        group = groups[ballot_group[ballot]]
-        content, errors = validate(q, group.code, asked_of[group.code].targets,
-                                   {name: v for name, (v, _row) in fields.items()}, require_answers=False)
-        for name, message in errors.items():
-            fail(fields[name][1], _l("%(why)s (option %(v)r)", why=str(message), v=_short(" ".join(fields[name][0]))))
-        contents.append((group, content))
+        problems.add(row_number, _l("malformed CSV: %(why)s", why=str(error)))
+    contents = []
+    for sheet in read.values():
+        content, refused = sheet.finish()
+        for row, reason in refused:
+            problems.add(row, reason)
+        contents.append((groups[sheet.group_code], content))
     if not problems and not contents:
-        fail(1, _l("the file holds no ballot"))
+        problems.add(1, _l("the file holds no ballot"))
     if problems:
-        problems.sort(key=lambda p: p.row)
-        raise ImportInvalid(problems)
+        raise ImportInvalid(sorted(problems, key=lambda p: p.row))
+    return contents
+
+
+def _store(campaign: Campaign, contents: list[tuple[RespondentGroup, BallotContent]], sha: str, filename: str,
+           actor: str) -> dict[str, int]:
+    """Seal the checked ballots and record the import, in one transaction."""
     per_group: dict[str, int] = {}
     day = utcnow().date()
     try:

@@ -8,11 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..ballots import operations as ballots
-from ..ballots.slips import qr_svg, render_pdf
+from ..ballots.slips import qr_svg
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
 from ..models.paper import PaperBatch, PaperSheet
+from ..printing import html_to_pdf
 from .admission import PaperRefused
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -198,7 +199,7 @@ def batch_pdf(batch: PaperBatch, actor: str, matrix: bool = False) -> bytes:
     else:
         html = render_template("paper/sheets_print.html", campaign=campaign, group=batch.group, lay=lay,
                                sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS)
-    pdf = render_pdf(html)
+    pdf = html_to_pdf(html)
     batch.downloads += 1
     if batch.downloads > 1:
         audit.record("paper.reprint", f"paper_batch:{batch.id}", actor=actor, campaign=campaign.code,

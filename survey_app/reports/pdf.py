@@ -1,4 +1,4 @@
-"""A4 PDF feedback reports via WeasyPrint, one at a time or a whole campaign in parallel."""
+"""A4 PDF feedback reports (through printing.html_to_pdf), one at a time or a whole campaign in parallel."""
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -10,35 +10,16 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Campaign, Target
+from ..printing import REPORT_STYLESHEET, html_to_pdf
 from ..results.adapter import method_of, option_counts, results
 from .operations import build_report
-
-STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "report_print.css"
-_cache: dict = {}
-
-
-def _weasy():
-    """WeasyPrint and its font configuration, loaded once per process (it is slow to import)."""
-    if "css" not in _cache:
-        # heavy: weasyprint is loaded only when a PDF is made
-        from weasyprint import CSS, HTML
-        from weasyprint.text.fonts import FontConfiguration
-        fonts = FontConfiguration()
-        _cache.update(HTML=HTML, fonts=fonts, css=CSS(filename=str(STYLESHEET), font_config=fonts))
-    return _cache["HTML"], _cache["fonts"], _cache["css"]
-
-
-def html_to_pdf(html: str) -> bytes:
-    """A4 PDF bytes of a page written for print, with the reports' stylesheet and fonts."""
-    HTML, fonts, css = _weasy()
-    return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(stylesheets=[css], font_config=fonts)
 
 
 def render(report) -> bytes:
     """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
     with force_locale(report.locale):
         html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
-    return html_to_pdf(html)
+    return html_to_pdf(html, REPORT_STYLESHEET)
 
 
 def filename(report) -> str:

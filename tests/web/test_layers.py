@@ -59,8 +59,8 @@ def test_the_language_of_a_stored_pair_is_chosen_in_one_place():
 # -- who may import whom: read from the code with `ast`, imports inside functions included ----------
 
 #: modules every feature may use: the app's infrastructure, not a feature of its own
-SHARED = {"extensions", "models", "audit", "config", "errors", "i18n", "labels", "formtools", "paging", "routing",
-          "security", "clitools"}
+SHARED = {"extensions", "models", "audit", "config", "errors", "i18n", "labels", "formtools", "paging", "printing",
+          "routing", "security", "clitools"}
 #: what a feature may import besides itself and SHARED (features absent here are not limited by this test)
 MAY_IMPORT = {
     # the ballot box is the bottom floor: nothing after counting, nothing of the pages above it

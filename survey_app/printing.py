@@ -1,0 +1,39 @@
+"""One way to turn a page written for print into A4 PDF bytes: slips, posters, paper sheets,
+counting officers' sheets, minutes and feedback reports all go through `html_to_pdf`."""
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: the feedback reports' print stylesheet (also used by the officers' sheets)
+REPORT_STYLESHEET = "report_print.css"
+_cache: dict = {}
+
+
+def _weasy():
+    """WeasyPrint's HTML and CSS classes and one font configuration, loaded once per process."""
+    if "HTML" not in _cache:
+        # WeasyPrint is imported here, on the first PDF, not at module level: it pulls in Pango,
+        # cairo and fontconfig and takes 1–2 s (1.9 s measured here), which every gunicorn worker and every
+        # CLI command would otherwise pay at start-up although most never print anything.
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+        _cache.update(HTML=HTML, CSS=CSS, fonts=FontConfiguration())
+    return _cache["HTML"], _cache["CSS"], _cache["fonts"]
+
+
+def _stylesheet(name: str):
+    """A stylesheet of static/, parsed once per process."""
+    key = ("css", name)
+    if key not in _cache:
+        _HTML, CSS, fonts = _weasy()
+        _cache[key] = CSS(filename=str(STATIC / name), font_config=fonts)
+    return _cache[key]
+
+
+def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
+    """A4 PDF bytes of a page written for print. `stylesheet` names a file of static/ applied
+    over the page's own styles (the reports' one for reports and officers' sheets); without it
+    the page prints with its own styles only, as slips, posters and paper sheets do."""
+    HTML, _CSS, fonts = _weasy()
+    if stylesheet is None:
+        return HTML(string=html).write_pdf()
+    return HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=[_stylesheet(stylesheet)], font_config=fonts)
