@@ -29,7 +29,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
 
 run: $(STAMP) sysdeps translations

@@ -39,3 +39,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "error")
 preload_app = False
 #: behind a reverse proxy on the same machine only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Each worker would count rate limits on its own: say so when they are kept in memory."""
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if server.cfg.workers > 1 and storage.startswith("memory://"):
+        server.log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts failed codes "
+                           "and public ballots on its own; set it to redis://... to share the limits",
+                           server.cfg.workers)

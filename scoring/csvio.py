@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,50 +21,65 @@ MAX_HEADER = 1024
 COMMA, NEWLINE = ord(","), ord("\n")
 ALLOWED_IN_FILE = ALLOWED_BYTES.copy()
 ALLOWED_IN_FILE[[COMMA, NEWLINE]] = True
+#: the bytes a body may hold, for `bytes.translate` to delete: what is left is wrong
+ALLOWED_IN_FILE_BYTES = bytes(np.flatnonzero(ALLOWED_IN_FILE).tolist())
+#: zero bytes after the text, so that the last field can be read as whole 8-byte words
+PAD = MAX_CODE + 16
+#: chunks read at once (numpy runs without the interpreter's lock in its loops)
+THREADS = min(2, os.cpu_count() or 1)
 
 
 def read_answers_csv(cls: type[Answers], path: str | Path) -> Answers:
     name = str(path)
-    data = read_text_bytes(path, name)
+    data = read_text_bytes(path, name, pad=PAD)
+    size = len(data) - PAD
     begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data.find(b'"', begin) >= 0:
+    if data.find(b'"', begin, size) >= 0:
         # Codes never need quotes, but a spreadsheet may add them: take the slow, exact path.
-        return _read_quoted(cls, data[begin:], name)
-    if data.find(b"\r", begin) >= 0:
-        data, begin = data[begin:].replace(b"\r\n", b"\n"), 0
+        return _read_quoted(cls, data[begin:size], name)
+    if data.find(b"\r", begin, size) >= 0:
+        data = data[begin:size].replace(b"\r\n", b"\n") + bytes(PAD)
+        begin, size = 0, len(data) - PAD
 
-    header_end = data.find(b"\n", begin, begin + MAX_HEADER + 1)
-    if header_end < 0 and len(data) - begin > MAX_HEADER:
+    header_end = data.find(b"\n", begin, min(begin + MAX_HEADER + 1, size))
+    if header_end < 0 and size - begin > MAX_HEADER:
         raise InputError(f"the header row is longer than {MAX_HEADER} bytes: not an answers file "
                          f"(it starts {shown(bytes(data[begin:begin + 40]))})", file=name, row=1)
-    header = data[begin:] if header_end < 0 else data[begin:header_end]
+    header = data[begin:size] if header_end < 0 else data[begin:header_end]
     order = _column_order(bytes(header).decode("utf-8", "replace").split(","), name)
-    # A view, not a copy: the file may be hundreds of MB; only chunks are copied.
-    end = len(data)
+    end = size
     while end > begin and data[end - 1] == NEWLINE:
         end -= 1
-    body = memoryview(data)[header_end + 1:end] if header_end >= 0 else memoryview(b"")
+    start = header_end + 1 if header_end >= 0 else end
+    # The body ends with one newline: the byte after the last line becomes one if it is not.
+    if start < end:
+        data[end] = NEWLINE
+        end += 1
+    # The buffer is read in place through numpy views, a chunk of whole lines at a time.
+    bounds = []
+    while start < end:
+        stop = min(start + CHUNK_BYTES, end)
+        if stop < end:
+            stop = data.rfind(b"\n", start, stop) + 1 or data.find(b"\n", stop, end) + 1
+        bounds.append((start, stop))
+        start = stop
+    buf = np.frombuffer(data, dtype=np.uint8)
 
-    offset = header_end + 1  # where the body starts in data
-    tables = {c: {} for c in COLUMNS}
-    parts = {c: [] for c in COLUMNS}
-    row = 2
-    start = 0
-    while start < len(body):
-        end = min(start + CHUNK_BYTES, len(body))
-        if end < len(body):
-            end = (data.rfind(b"\n", offset + start, offset + end) + 1
-                   or data.find(b"\n", offset + end) + 1 or offset + len(body)) - offset
-        chunk = bytes(body[start:end])
-        if not chunk.endswith(b"\n"):
-            chunk += b"\n"
-        lines = _read_chunk(chunk, row, order, name, tables, parts)
-        row += lines
-        start = end
+    def first_row(k: int) -> int:  # only asked for when a message names a row
+        return 2 + sum(data.count(b"\n", a, b) for a, b in bounds[:k])
 
-    body.release()
-    del data  # before the columns are joined: the file is the largest thing in memory
-    return _assemble(cls, tables, parts, name)
+    def read(k: int) -> dict:
+        a, b = bounds[k]
+        return _read_chunk(data, buf, a, b, lambda: first_row(k), order, name)
+
+    if len(bounds) > 1 and THREADS > 1:
+        # numpy lets go of the interpreter in its loops: two chunks at once on two cores.
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            chunks = list(pool.map(read, range(len(bounds))))
+    else:
+        chunks = [read(k) for k in range(len(bounds))]
+    del buf, data  # before the columns are joined: the file is the largest thing in memory
+    return _assemble(cls, chunks, name)
 
 
 def _column_order(header: list[str], name: str) -> list[str]:
@@ -81,92 +98,128 @@ def _column_order(header: list[str], name: str) -> list[str]:
     return header
 
 
-def _read_chunk(chunk: bytes, first_row: int, order: list[str], name: str,
-                tables: dict[str, dict[str, int]], parts: dict[str, list[np.ndarray]]) -> int:
-    """Factorise the lines of one chunk into ``tables`` (code -> number) and ``parts``."""
-    # Padding lets every field be read as whole 8-byte words past its end.
-    buf = np.frombuffer(chunk + bytes(MAX_CODE + 8), dtype=np.uint8)
-    text = buf[:len(chunk)]
-    separators = np.flatnonzero((text == COMMA) | (text == NEWLINE))
-    is_newline = text[separators] == NEWLINE
-    n_lines = int(np.count_nonzero(is_newline))
+def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_row, order: list[str],
+                name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Factorise the lines of ``buf[begin:end]``: per column, (the distinct codes as rows of
+    8-byte words, each line's index among them). ``first_row()`` is the chunk's first row."""
+    text = buf[begin:end]
+    chunk = data[begin:end]
+    # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
+    # are the line and field found, after the lines' shape is checked as before.
+    wrong_bytes = bool(chunk.translate(None, ALLOWED_IN_FILE_BYTES))
+    # Past the byte check, the only bytes up to ',' are the separators.
+    separators = np.flatnonzero((text == COMMA) | (text == NEWLINE) if wrong_bytes else text <= COMMA)
     width = len(COLUMNS)
-    if len(separators) != width * n_lines or not is_newline[width - 1::width].all():
+    del chunk
+    n_lines = int(np.count_nonzero(text == NEWLINE))
+    if len(separators) != width * n_lines or not (text[separators[width - 1::width]] == NEWLINE).all():
+        is_newline = text[separators] == NEWLINE
         line_of = np.cumsum(is_newline) - is_newline
         commas = np.bincount(line_of[~is_newline], minlength=n_lines)
         bad = int(np.flatnonzero(commas != width - 1)[0])
-        reason = ("empty line" if commas[bad] == 0 and _line_is_empty(buf, separators, is_newline, bad)
+        reason = ("empty line" if commas[bad] == 0 and _line_is_empty(text, separators, is_newline, bad)
                   else f"expected {width} fields, found {commas[bad] + 1}")
-        raise InputError(reason, file=name, row=first_row + bad)
+        raise InputError(reason, file=name, row=first_row() + bad)
     ends = separators.reshape(n_lines, width)
-    if not ALLOWED_IN_FILE[text].all():
-        # One pass over the bytes; only on failure find the line and field.
-        at = int(np.flatnonzero(~ALLOWED_IN_FILE[text])[0])
-        line = int(np.searchsorted(ends[:, -1], at))
-        field = int(np.searchsorted(ends[line], at))
-        start = 0 if field == 0 and line == 0 else (
-            ends[line - 1, -1] + 1 if field == 0 else ends[line, field - 1] + 1)
-        raw = bytes(text[start:ends[line, field]])
-        if text[at] >= 0x80:
-            try:
-                bytes(text[start:ends[line, -1]]).decode("utf-8")
-            except UnicodeDecodeError:
-                raise not_utf8(name, first_row + line) from None
-        raise InputError(f"invalid {order[field]} code {shown(raw)} (1 to 64 of A-Z a-z 0-9 _ . -)",
-                         file=name, row=first_row + line, key=order[field])
-    starts = np.empty_like(ends)
-    starts[:, 1:] = ends[:, :-1] + 1
-    starts[0, 0] = 0
-    starts[1:, 0] = ends[:-1, -1] + 1
+    if wrong_bytes:
+        _refuse_bytes(text, ends, first_row(), order, name)
+    # Positions are relative to the chunk: the words are read from a view that starts there.
+    line_starts = np.empty(n_lines, dtype=ends.dtype)
+    line_starts[0] = 0
+    np.add(ends[:-1, -1], 1, out=line_starts[1:])
+    at_byte = np.ndarray(shape=(len(buf) - 7 - begin,), dtype="<u8", buffer=buf, offset=begin, strides=(1,))
+    out = {}
     for position, column in enumerate(order):
-        codes = _factorise_field(buf, starts[:, position], ends[:, position], column,
-                                 first_row, name, tables[column])
-        parts[column].append(codes)
-    return n_lines
+        starts = line_starts if position == 0 else ends[:, position - 1] + 1
+        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name)
+    return out
 
 
-def _line_is_empty(buf, separators, is_newline, line: int) -> bool:
+def _refuse_bytes(text: np.ndarray, ends: np.ndarray, first_row: int, order: list[str], name: str):
+    """The error for the first byte that no code may contain, naming its row and column."""
+    at = int(np.flatnonzero(~ALLOWED_IN_FILE[text])[0])
+    line = int(np.searchsorted(ends[:, -1], at))
+    field = int(np.searchsorted(ends[line], at))
+    start = 0 if field == 0 and line == 0 else (
+        ends[line - 1, -1] + 1 if field == 0 else ends[line, field - 1] + 1)
+    raw = bytes(text[start:ends[line, field]])
+    if text[at] >= 0x80:
+        try:
+            bytes(text[start:ends[line, -1]]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise not_utf8(name, first_row + line) from None
+    raise InputError(f"invalid {order[field]} code {shown(raw)} (1 to 64 of A-Z a-z 0-9 _ . -)",
+                     file=name, row=first_row + line, key=order[field])
+
+
+def _line_is_empty(text, separators, is_newline, line: int) -> bool:
     newlines = separators[is_newline]
     start = 0 if line == 0 else newlines[line - 1] + 1
     return newlines[line] == start
 
 
-def _factorise_field(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
-                     first_row: int, name: str, table: dict[str, int]) -> np.ndarray:
+def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
+                     first_row, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values as rows of little-endian 8-byte words, zero-padded; index per line).
+
+    ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view)."""
     lengths = ends - starts
     n = len(lengths)
-    if column != "option" and (lengths < 1).any():
+    if column != "option" and not lengths.all():
         bad = int(np.flatnonzero(lengths < 1)[0])
-        raise InputError(f"empty {column}", file=name, row=first_row + bad, key=column)
-    if (lengths > MAX_CODE).any():
+        raise InputError(f"empty {column}", file=name, row=first_row() + bad, key=column)
+    longest = int(lengths.max()) if n else 0
+    if longest > MAX_CODE:
         bad = int(np.flatnonzero(lengths > MAX_CODE)[0])
         raise InputError(f"{column} code longer than {MAX_CODE} characters",
-                         file=name, row=first_row + bad, key=column)
-    # Each field as zero-padded 8-byte words, read through an overlapping uint64 view of
-    # the buffer (element i = the 8 bytes from byte i): one gather per word, no byte loops.
-    n_words = -(-max(int(lengths.max()) if n else 0, 1) // 8)
-    at_byte = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+                         file=name, row=first_row() + bad, key=column)
+    # Each field as zero-padded 8-byte words, read through the overlapping view: one
+    # gather per word, no byte loops.
+    n_words = -(-max(longest, 1) // 8)
     words = np.empty((n, n_words), dtype=np.uint64)
     for k in range(n_words):
-        words[:, k] = at_byte[starts + 8 * k] & LOW_BYTES[np.clip(lengths - 8 * k, 0, 8)]
+        keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
+        np.bitwise_and(at_byte[starts + 8 * k], keep, out=words[:, k])
 
+    # A ballot's answers usually sit together: where runs are long, only the lines that
+    # start a run (where the value changes) are factorised.
+    sample = min(n, RUN_SAMPLE)
+    runs = sample > 1 and np.count_nonzero(words[1:sample, 0] != words[:sample - 1, 0]) * 4 < sample
+    if runs:
+        change = words[1:, 0] != words[:-1, 0]
+        for k in range(1, n_words):
+            change |= words[1:, k] != words[:-1, k]
+        heads = np.flatnonzero(change)
+        heads += 1
+        heads = np.concatenate(([0], heads))
+        words = words[heads]
     if n_words == 1:
-        representative, local_codes = _factorise_u64(words[:, 0])  # exact: bytes are the number
+        key = words[:, 0]  # exact: the bytes are the number
     else:
         key = words[:, 0].copy()
         for k in range(1, n_words):  # FNV-style mixing of the words, checked just below
             key *= np.uint64(1099511628211)
             key ^= words[:, k]
-        representative, local_codes = _factorise_u64(key)
-        if not np.array_equal(words[representative][local_codes], words):
-            # A hash collision (practically never): factorise the strings themselves.
-            _, representative, local_codes = np.unique(
-                words.view(f"S{8 * n_words}").ravel(), return_index=True, return_inverse=True)
-    strings = [bytes(buf[a:b]).decode("ascii")
-               for a, b in zip(starts[representative].tolist(), ends[representative].tolist())]
-    to_global = np.fromiter((table.setdefault(s, len(table)) for s in strings),
-                            dtype=np.int32, count=len(strings))
-    return to_global[local_codes]
+    representative, codes = _factorise_u64(key)
+    if n_words > 1 and not np.array_equal(words[representative][codes], words):
+        # A hash collision (practically never): factorise the words themselves.
+        _, representative, codes = np.unique(
+            np.ascontiguousarray(words).view(f"V{8 * n_words}").ravel(),
+            return_index=True, return_inverse=True)
+        codes = codes.reshape(-1)
+    dtype = np.int8 if len(representative) < 2**7 else np.int16 if len(representative) < 2**15 else np.int32
+    codes = codes.astype(dtype)
+    if runs:
+        codes = np.repeat(codes, np.diff(np.append(heads, n)))
+    return words[representative], codes
+
+
+#: lines looked at to choose between factorising runs or every line, and for a small table
+RUN_SAMPLE = 4096
+#: multipliers tried for the small tables' hash (odd 64-bit constants)
+MULTIPLIERS = np.random.default_rng(20261207).integers(0, 2**63, size=24, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+#: a table slot no key can fill: codes are ASCII, so no byte of a key is 0xFF
+EMPTY_SLOT = np.uint64(2**64 - 1)
 
 
 #: LOW_BYTES[k] keeps the first k bytes of a little-endian 8-byte word.
@@ -174,42 +227,78 @@ LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype
 
 
 def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of one occurrence per distinct key, code per key), cheap for runs and few values."""
+    """(index of one occurrence per distinct key, code per key): a small hash table for few
+    distinct values, the keys' order when each is distinct (a file sorted by ballot)."""
     n = len(key)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    # A ballot's answers usually sit together: factorise the run heads only.
-    breaks = np.flatnonzero(key[1:] != key[:-1]) + 1
-    heads = np.concatenate(([0], breaks))
-    head_keys = key[heads]
-    # Few distinct values (groups, targets, items, options): look them up in a small table.
-    probe = np.unique(head_keys[:4096])
-    position = np.minimum(np.searchsorted(probe, head_keys), len(probe) - 1)
-    if np.array_equal(probe[position], head_keys):
-        head_codes = position
+    # Few distinct values (groups, targets, items, options): look them up in a small table
+    # made from the first lines, with a multiplicative hash that puts each in a slot of its own.
+    probe, first = np.unique(key[:RUN_SAMPLE], return_index=True)
+    if len(probe) <= 256:
+        bits = int(len(probe)).bit_length() + 6
+        shift = np.uint64(64 - bits)
+        for multiplier in MULTIPLIERS:
+            slots = (probe * multiplier) >> shift
+            if len(np.unique(slots)) == len(probe):
+                table = np.full(1 << bits, EMPTY_SLOT, dtype=np.uint64)
+                table[slots] = probe
+                code_of_slot = np.zeros(1 << bits, dtype=np.int64)
+                code_of_slot[slots] = np.arange(len(probe))
+                slot = key * multiplier
+                slot >>= shift
+                if np.array_equal(table[slot], key):
+                    return first, code_of_slot[slot]
+                break
+    if len(probe) <= 1024:  # a binary search in the sorted table
+        position = np.minimum(np.searchsorted(probe, key), len(probe) - 1)
+        if np.array_equal(probe[position], key):
+            return first, position
+    ordered = np.sort(key)
+    if n < 2 or (ordered[1:] != ordered[:-1]).all():  # each key once: the runs are the values
+        return np.arange(n), np.arange(n)
+    _, representative, codes = np.unique(key, return_index=True, return_inverse=True)
+    return representative, codes.reshape(-1)
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows of little-endian words sorted in byte order, index per row)."""
+    n, n_words = rows.shape
+    if n == 0:
+        return rows, np.zeros(0, dtype=np.int64)
+    big = rows.byteswap()  # compared as numbers, big-endian words compare like their bytes
+    later = np.zeros(n - 1, dtype=bool)   # row i + 1 after row i
+    same = np.ones(n - 1, dtype=bool)
+    for k in range(n_words):
+        later |= same & (big[1:, k] > big[:-1, k])
+        same &= big[1:, k] == big[:-1, k]
+    if (later | same).all():  # already in order (a file sorted by ballot): no sort
+        order = None
+    elif n_words == 1:
+        order = np.argsort(big[:, 0], kind="stable")
     else:
-        _, head_codes = np.unique(head_keys, return_inverse=True)
-    n_codes = int(head_codes.max()) + 1
-    representative = np.empty(n_codes, dtype=np.int64)
-    representative[head_codes] = heads
-    lengths = np.diff(np.append(heads, n))
-    return representative, np.repeat(head_codes, lengths)
+        order = np.lexsort(big.T[::-1])
+    if order is not None:
+        big = big[order]
+        same = (big[1:] == big[:-1]).all(axis=1)
+    first = np.concatenate(([True], ~same))
+    index = np.cumsum(first) - 1
+    if order is not None:
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = index
+    else:
+        inverse = index
+    return big[first].byteswap(), inverse
 
 
-def _assemble(cls: type[Answers], tables, parts, name: str) -> Answers:
-    coded = {}
-    for column in COLUMNS:
-        strings = np.array(list(tables[column]), dtype=str) if tables[column] else np.empty(0, "<U1")
-        # The smallest integer type that holds the codes: 20M answers stay small.
-        dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
-        codes = np.concatenate(parts.pop(column) or [np.zeros(0, np.int32)], dtype=dtype,
-                               casting="unsafe")
-        # Sorted tables: ballot order is byte order (rule 2), and results never depend on
-        # the order in which codes were first seen.
-        order = np.argsort(strings, kind="stable")
-        rank = np.empty(len(order), dtype=dtype)
-        rank[order] = np.arange(len(order))
-        coded[column] = (strings[order], rank[codes] if len(codes) else codes)
+def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
+    parts = {column: [chunk.pop(column) for chunk in chunks] for column in COLUMNS}
+    chunks.clear()
+    if THREADS > 1:  # one column per thread: numpy's loops run without the interpreter's lock
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            coded = dict(zip(COLUMNS, pool.map(_join_column, (parts.pop(c) for c in COLUMNS))))
+    else:
+        coded = {column: _join_column(parts.pop(column)) for column in COLUMNS}
     options, option = coded["option"]
     option = option.astype(np.int16)
     if len(options) and options[0] == "":
@@ -219,6 +308,35 @@ def _assemble(cls: type[Answers], tables, parts, name: str) -> Answers:
                option_codes=options, ballot=coded["ballot"][1], group=coded["group"][1],
                target=coded["target"][1], item=coded["item"][1], option=option,
                source=name, first_row=2)
+
+
+def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(the column's sorted code table, each line's index in it) from the chunks' parts."""
+    n_words = max((rows.shape[1] for rows, _ in parts), default=1)
+    rows = np.zeros((sum(len(r) for r, _ in parts), n_words), dtype=np.uint64)
+    at = 0
+    for r, _ in parts:
+        rows[at:at + len(r), :r.shape[1]] = r
+        at += len(r)
+    table, inverse = _unique_rows(rows)
+    del rows
+    # Sorted tables: ballot order is byte order (rule 2), and results never depend on
+    # the order in which codes were first seen.
+    table = np.ascontiguousarray(table)
+    longest = int(np.count_nonzero(table.view(np.uint8).reshape(len(table), -1), axis=1).max()) \
+        if len(table) else 0
+    strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
+    # The smallest integer type that holds the codes: 20M answers stay small.
+    dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
+    inverse = inverse.astype(dtype)
+    codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
+    at = offset = 0
+    for r, c in parts:
+        np.take(inverse[offset:offset + len(r)], c, out=codes[at:at + len(c)])
+        at += len(c)
+        offset += len(r)
+    parts.clear()
+    return strings, codes
 
 
 def _read_quoted(cls: type[Answers], data: bytes, name: str) -> Answers:

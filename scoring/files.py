@@ -69,8 +69,12 @@ def nul_error(data, at: int, name: str) -> InputError:
 
 
 def read_text_bytes(path: str | Path, name: str, *, limit: int | None = None,
-                    what: str = "file") -> bytearray:
-    """The file's bytes, refused early if it is binary, UTF-16/32, or larger than ``limit``."""
+                    what: str = "file", pad: int = 0) -> bytearray:
+    """The file's bytes, refused early if it is binary, UTF-16/32, or larger than ``limit``.
+
+    With ``pad``, that many zero bytes follow the text in the same buffer (``len`` counts
+    them): a reader may then look a few bytes past the end without a copy of the file.
+    """
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -82,20 +86,32 @@ def read_text_bytes(path: str | Path, name: str, *, limit: int | None = None,
             at = head.find(0)
             if at >= 0:
                 raise nul_error(head, at, name)
-            data = bytearray(head)
+            # One buffer of the file's size, filled in place: no copy as it grows.
+            data = bytearray(max(size, len(head)) + pad)
+            data[:len(head)] = head
+            end = len(head)
             while True:
-                # Chunks are checked as they arrive: a NUL stops the reading there.
-                chunk = fh.read(CHUNK)
-                if not chunk:
+                room = len(data) - pad - end
+                if room:
+                    with memoryview(data) as view:
+                        got = fh.readinto(view[end:end + min(CHUNK, room)])
+                else:  # the file grew while it was read
+                    more = fh.read(CHUNK)
+                    got = len(more)
+                    data[end:end] = more
+                if not got:
                     break
-                at = chunk.find(0)
+                # Chunks are checked as they arrive: a NUL stops the reading there.
+                at = data.find(0, end, end + got)
                 if at >= 0:
-                    data += chunk[:at]
-                    raise nul_error(data, len(data), name)
-                data += chunk
-                if limit is not None and len(data) > limit:
+                    raise nul_error(data, at, name)
+                end += got
+                if limit is not None and end > limit:
                     raise InputError(f"the file has more than {limit} bytes, more than a {what} can have",
                                      file=name)
+            del data[end + pad:]
+            if pad:
+                data[end:] = bytes(pad)
             return data
     except FileNotFoundError:
         raise InputError("file not found", file=name) from None

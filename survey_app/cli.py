@@ -4,6 +4,7 @@ import sys
 
 import click
 import questionnaires
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from .admin.operations import LifecycleError, close_campaign, codes_csv, count_c
 from .auth.operations import AccountError, create_user
 from .ballots import keys, mixing
 from .ballots.operations import BallotLimit, issue_codes, revoke_unused
+from .ballots.slips import slips_pdf
 from .clitools import campaign_by_code, fail, output, prompt_passphrase
 from .designer.operations import save_questionnaire
 from .extensions import db
@@ -63,22 +65,34 @@ codes_cli = AppGroup("codes", help="Issue and revoke access codes.")
 @click.argument("group_code")
 @click.argument("count", type=click.IntRange(1, 100_000))
 @click.option("--out", type=click.Path(dir_okay=False), help="CSV file to write (default: standard output).")
-def codes_issue(campaign_code, group_code, count, out):
-    """Issue COUNT new codes for a group; the plain codes exist only in this output."""
+@click.option("--slips", type=click.Path(dir_okay=False), help="Also print the codes on slips into this PDF file.")
+def codes_issue(campaign_code, group_code, count, out, slips):
+    """Issue COUNT new codes for a group; the plain codes exist only in this output.
+
+    The codes are stored only once the CSV (and the slips) are written: a failure leaves
+    nothing issued."""
     campaign = campaign_by_code(campaign_code)
     group = campaign.group(group_code)
     if group is None or group.access != "code":
         fail(f"campaign {campaign_code!r} has no access-code group {group_code!r}")
     if campaign.status not in ("draft", "open"):
         fail(f"campaign {campaign_code!r} is {campaign.status}: codes can no longer be issued")
+
+    def deliver(plain):
+        if slips:
+            pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
+            with open(slips, "wb") as handle:
+                handle.write(pdf)
+        with output(out) as handle:
+            handle.write(codes_csv(campaign, group, plain))
     try:
-        plain = issue_codes(campaign, group, count)
+        issue_codes(campaign, group, count, deliver=deliver)
     except BallotLimit as limit:
         fail(f"a decision meeting has one code per member: {limit.left} more codes at most")
-    with output(out) as handle:
-        handle.write(codes_csv(campaign, group, plain))
     if out:
         click.echo(f"{count} codes written to {out}", err=True)
+    if slips:
+        click.echo(f"{count} slips printed to {slips}", err=True)
 
 
 @codes_cli.command("revoke")

@@ -47,8 +47,15 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "ACCESS_CODE_KEY": env.get("ACCESS_CODE_KEY") or generated["ACCESS_CODE_KEY"],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", "30 per hour"),
-        "DEVICE_BALLOT_LIMIT": int(env.get("DEVICE_BALLOT_LIMIT", "3")),
+        #: ballots through public links from one address: a ceiling above any hall on one Wi-Fi
+        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", "500 per hour"),
+        #: ballots a campaign from one device through a public link (a signed cookie)
+        "DEVICE_BALLOT_LIMIT": int(env.get("DEVICE_BALLOT_LIMIT", "1")),
+        #: refused access codes (unknown, used, withdrawn) from one address; right codes never count
+        "CODE_FAILURE_LIMIT": env.get("CODE_FAILURE_LIMIT", "60 per 10 minutes;500 per day"),
+        #: refused access codes from all addresses together (an unknown code names no campaign)
+        "CODE_FAILURE_SITE_LIMIT": env.get("CODE_FAILURE_SITE_LIMIT", "1000 per hour"),
+        #: staff sign-ins from one address
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

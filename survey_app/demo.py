@@ -1,4 +1,4 @@
-"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, four appraisal
+"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, five appraisal
 campaigns and a decision meeting of its discipline commission's standing committee.
 
 Every ballot goes through the same sealed ballot box and counting as real ones, and every
@@ -224,13 +224,26 @@ def load(echo=print, scale: float = 1.0) -> None:
     db.session.commit()
     operations.publish_campaign(sector)
 
-    # 2. Work-style appraisal of the leaders: closed and counted, not yet published.
+    # 2. Work-style appraisals of the leaders: last year's published (so that every leader,
+    # leader01 among them, has a report to read from the start), this year's closed and
+    # counted, not yet published (staff publish it).
+    work_groups = [("staff", "干部职工", "Staff", 0.5, "code", 0),
+                   ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.3, "code", 0),
+                   ("recipients", "服务对象", "Service recipients", 0.2, "code", 0)]
+    work_version = _version("work_style")
+    work_last = _campaign(
+        "work-2025", "work_style", "2025年度江川市领导干部作风评议", "Jiangchuan work-style appraisal of leaders 2025",
+        work_version, leaders, work_groups, now - timedelta(days=400), now - timedelta(days=385), "0871-12388")
+    _simulate(work_last, rng, {code: q - rng.gauss(0.15, 0.3) for code, q in quality.items()},
+              {"staff": int(60 * scale), "deputies": int(20 * scale), "recipients": int(16 * scale)},
+              now - timedelta(days=400), 14, {"staff", "deputies", "recipients"})
+    operations.close_campaign(work_last)
+    operations.count_campaign(work_last, COUNTING)
+    operations.publish_campaign(work_last)
+
     work = _campaign(
         "work-2026", "work_style", "2026年度江川市领导干部作风评议", "Jiangchuan work-style appraisal of leaders 2026",
-        _version("work_style"), leaders,
-        [("staff", "干部职工", "Staff", 0.5, "code", 0),
-         ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.3, "code", 0),
-         ("recipients", "服务对象", "Service recipients", 0.2, "code", 0)],
+        work_version, leaders, work_groups,
         now - timedelta(days=20), now - timedelta(days=2), "0871-12388")
     _simulate(work, rng, quality, {"staff": int(90 * scale), "deputies": int(30 * scale),
                                    "recipients": int(24 * scale)},
@@ -273,7 +286,7 @@ def load(echo=print, scale: float = 1.0) -> None:
             create_user(username, PASSWORD, role, name, target.id if target else None)
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 4 campaigns and a decision meeting "
+    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns and a decision meeting "
          f"({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))

@@ -133,6 +133,8 @@ def render_error(code: int, message, *, state: str | None = None, headers=None):
 
 def _http(error: HTTPException):
     code = error.code or 500
+    if code == 429 and getattr(error, "response", None) is not None:
+        return error.response  # a limit's own page (`respond.throttle`): keeps what was typed
     custom = error.description != type(error).description and code != 429
     message = error.description if custom else MESSAGES.get(code, error.name)
     # Keep what the protocol needs (Allow on a 405), not Werkzeug's content type.

@@ -31,7 +31,7 @@ LABELS: dict[str, dict[str, object]] = {
         "user.deactivate": _l("Account deactivated"),
         "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
-        "user.update": _l("Account edited"),
+        "user.update": _l("Account edited"), "campaign.reshare": _l("Counting officers changed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -40,7 +40,22 @@ LABELS: dict[str, dict[str, object]] = {
         "pdf": _l("PDF"), "members": _l("members"), "quorum": _l("quorum"), "version": _l("version"),
         "number": _l("number"), "n": _l("number"), "ballots": _l("ballots"), "username": _l("user"),
         "from": _l("copied from"), "created": _l("created"), "updated": _l("updated"),
+        "kind": _l("kind"), "questionnaire_version": _l("questionnaire version"), "weight": _l("weight"),
+        "access": _l("way of answering"), "before": _l("before"), "after": _l("after"),
+        "panel": _l("counting officers"), "by": _l("by"), "accounts": _l("accounts"), "groups": _l("groups"),
+        "campaigns": _l("campaigns"), "campaigns_before": _l("campaigns before"), "batch": _l("batch"),
+        "envelopes": _l("envelopes"), "officers": _l("counting officers"), "threshold": _l("officers needed"),
+        "position": _l("position"), "name": _l("name"), "user": _l("account"), "expected": _l("expected"),
+        "max_blank_share": _l("most blank sheets allowed"), "first": _l("first sheet"), "last": _l("last sheet"),
+        "times": _l("times"), "file_sha256": _l("file hash"), "slot": _l("entry"), "published": _l("published"),
+        "new_version": _l("new version"), "copied_from": _l("copied from"),
     },
+    #: what an audit entry is about: "group:12" reads "group 12"
+    "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
+                "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
+                "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
+                "questionnaire": _l("questionnaire"), "user": _l("account")},
+    "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
                "ballot": _l("Ballot"), "blank": _l("Blank"), "invalid": _l("Invalid"), "spoiled": _l("Spoiled"),
@@ -82,7 +97,57 @@ def label(kind: str, code, missing: str | None = None) -> str:
     return "—" if code is None else str(code)
 
 
+#: the details whose values are codes with words of their own (a username is never one of them)
+_WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
+           "before": "status", "after": "status"}
+
+
+def _value(value, key: str | None = None) -> str:
+    """One value of an audit entry in words: nested records as "name: value; …", lists joined,
+    yes / no, none as a dash, and the codes of a worded detail (status, role, kind…) in words."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return label("detail", value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{label('detail', k)}: {_value(v, k)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(f"({_value(v, key)})" if isinstance(v, dict) else _value(v, key) for v in value) or "—"
+    if isinstance(value, str) and key in _WORDED:
+        return label(_WORDED[key], value)
+    return str(value)
+
+
+def audit_details(details: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (what, words) lines: a change as "before → after" per field
+    that changed, never a raw dictionary."""
+    details = dict(details or {})
+    lines = []
+    before, after = details.pop("before", None), details.pop("after", None)
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in dict.fromkeys([*before, *after]):
+            if before.get(key) != after.get(key):
+                lines.append((label("detail", key), f"{_value(before.get(key), key)} → {_value(after.get(key), key)}"))
+    elif before is not None or after is not None:
+        lines.append((f"{label('detail', 'before')} → {label('detail', 'after')}",
+                      f"{_value(before, 'before')} → {_value(after, 'after')}"))
+    lines[:0] = [(label("detail", key), _value(value, key)) for key, value in details.items()]
+    return lines
+
+
+def audit_subject(subject: str | None) -> str:
+    """What an audit entry is about, in words: "group:12" reads "group 12"."""
+    kind, _, ident = (subject or "").partition(":")
+    if not ident:
+        return subject or "—"
+    return f"{label('subject', kind)} {ident}"
+
+
 def init_app(app) -> None:
+    app.add_template_global(audit_details, "audit_details")
+    app.add_template_global(audit_subject, "audit_subject")
     app.add_template_global(label, "label")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(partial(label, "kind"), "kind_label")

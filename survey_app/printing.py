@@ -1,5 +1,6 @@
-"""One way to turn a page written for print into A4 PDF bytes: slips, posters, paper sheets,
-counting officers' sheets, minutes and feedback reports all go through `html_to_pdf`."""
+"""One way to turn a page written for print into A4 PDF bytes: posters, paper sheets, counting
+officers' sheets, minutes and feedback reports all go through `html_to_pdf`; slips through
+`render_document`, so that every slip is found laid out before their codes are issued."""
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -37,3 +38,10 @@ def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
     if stylesheet is None:
         return HTML(string=html).write_pdf()
     return HTML(string=html, base_url=str(STATIC)).write_pdf(stylesheets=[_stylesheet(stylesheet)], font_config=fonts)
+
+
+def render_document(html: str):
+    """The laid-out WeasyPrint document of a page written for print, with its own styles: for a
+    caller that checks the layout (its pages, each page's anchors) before `document.write_pdf()`."""
+    HTML, _CSS, _fonts = _weasy()
+    return HTML(string=html).render()

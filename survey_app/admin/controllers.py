@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..ballots import counting
 from ..ballots import operations as ballots
 from ..ballots import signing
-from ..ballots.slips import poster_pdf, slips_pdf
+from ..ballots.slips import SlipsIncomplete, poster_pdf, slips_pdf
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
 from ..i18n import current_language, time_zone
@@ -277,22 +277,36 @@ def issue_codes(campaign_id: int):
     if form.validate_on_submit():
         group = load_group(campaign, form.group.data)
         try:
-            plain = ballots.issue_codes(campaign, group, form.count.data)
-        except ballots.BallotLimit as limit:
+            return _issued(campaign, group, form)
+        except ballots.BallotLimit as limit:  # a decision meeting: one code per member
             flash(_("A decision meeting has one code per member: %(n)d more codes at most.", n=limit.left), "error")
             return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-        filename = f"codes-{campaign.code}-{group.code}"
-        if form.format.data == "pdf":
-            pdf = slips_pdf(campaign, group, plain, current_app.config["PUBLIC_BASE_URL"])
-            return current_app.response_class(pdf, mimetype="application/pdf", headers={
-                "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
-        body = "\ufeff" + operations.codes_csv(campaign, group, plain)
-        return current_app.response_class(body, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
     for field, errors in form.errors.items():
         for error in errors:
             flash(f"{getattr(form, field).label.text}: {error}", "error")
     return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def _issued(campaign, group, form):
+    """The download of the codes just issued (slips or CSV); BallotLimit beyond a meeting's members."""
+    filename = f"codes-{campaign.code}-{group.code}"
+    if form.format.data == "pdf":
+        # one step: the codes are stored only once every one of them is on a rendered slip
+        base = current_app.config["PUBLIC_BASE_URL"]
+        try:
+            pdf = ballots.issue_codes(campaign, group, form.count.data,
+                                      deliver=lambda plain: slips_pdf(campaign, group, plain, base))
+        except SlipsIncomplete:
+            current_app.logger.exception("slips incomplete")
+            flash(_("The slips could not be printed, so no code was issued. Try again, or issue "
+                    "fewer codes at a time."), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        return current_app.response_class(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
+    plain = ballots.issue_codes(campaign, group, form.count.data)
+    body = "\ufeff" + operations.codes_csv(campaign, group, plain)
+    return current_app.response_class(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
 
 
 def poster(campaign_id: int, group_id: int):
@@ -351,7 +365,8 @@ def turnout(campaign_id: int):
     campaign = load_campaign(campaign_id)
     return jsonify({
         "groups": [{"code": t.group.code, "received": t.received, "expected": t.expected,
-                    "codes_issued": t.codes_issued, "codes_used": t.codes_used} for t in ballots.turnout(campaign)],
+                    "expected_basis": t.basis, "codes_issued": t.codes_issued, "codes_used": t.codes_used,
+                    "sheets_printed": t.sheets_printed} for t in ballots.turnout(campaign)],
         "days": [{"day": day.isoformat(), "group": group_id, "ballots": n}
                  for day, group_id, n in ballots.turnout_by_day(campaign)]})
 

@@ -1,5 +1,6 @@
 """Forms of the commission's pages."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
@@ -69,7 +70,7 @@ MAX_OFFICERS = 9
 
 class OfficerForm(Form):
     """One counting officer of a new panel: a name, optionally an account, and their own passphrase."""
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("of a person", "Name"), validators=[DataRequired(), Length(max=200)])
     account = SelectField(_l("Account (optional)"), coerce=int, default=0, validate_choice=True)
     passphrase = PasswordField(_l("Passphrase"), validators=[
         DataRequired(), Length(min=12, max=500, message=_l("At least %(min)d characters.", min=12))],
@@ -125,11 +126,21 @@ class ReshareForm(_PanelFields, FlaskForm):
                         validators=[_one_turn_each])
 
 
+#: slips one request renders (about 15 s on 2 cores, inside gunicorn's 60 s timeout)
+MAX_SLIPS_PER_PRINT = 2000
+
+
 class IssueCodesForm(FlaskForm):
     group = SelectField(_l("Group"), coerce=int, validate_choice=True)
     count = IntegerField(_l("Number of codes"), default=50, validators=[DataRequired(), NumberRange(1, 5000)])
     format = RadioField(_l("Download as"), default="csv",
                         choices=choices([("csv", _l("CSV list")), ("pdf", _l("Printable slips (PDF)"))]))
+
+    def validate_count(self, field):
+        # 2,000 slips render in well under gunicorn's timeout; a larger print run is several batches
+        if self.format.data == "pdf" and field.data and field.data > MAX_SLIPS_PER_PRINT:
+            raise ValidationError(_l("Print at most %(n)d slips at a time; issue several batches.",
+                                     n=MAX_SLIPS_PER_PRINT))
 
 
 class RevokeForm(FlaskForm):

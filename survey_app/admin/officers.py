@@ -79,16 +79,21 @@ def open_campaign(campaign_id: int):
     campaign = load_campaign(campaign_id)
     form = OpenForm()
     _prepare_panel(form, _rows_wanted(DEFAULT_OFFICERS))
+    problem = None
     if form.validate_on_submit():
         try:
             operations.open_campaign(campaign, _officers_from(form), form.threshold.data)
+        except operations.PanelRefused as error:
+            # shown on the form again, with the names and accounts as typed
+            problem = _("The campaign cannot be opened: %(reason)s", reason=error)
         except operations.LifecycleError as error:
             flash(_("The campaign cannot be opened: %(reason)s", reason=error), "error")
             return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-        flash(_("The campaign is open and its ballot box is sealed for its counting officers. Print each officer's sheet: without enough of their passphrases the ballots can never be counted."), "success")
-        return redirect(url_for("admin.officers", campaign_id=campaign.id))
+        else:
+            flash(_("The campaign is open and its ballot box is sealed for its counting officers. Print each officer's sheet: without enough of their passphrases the ballots can never be counted."), "success")
+            return redirect(url_for("admin.officers", campaign_id=campaign.id))
     return render_template("admin/open.html", form=form, campaign=campaign, max_officers=MAX_OFFICERS,
-                           rows=len(form.officers.entries)), (400 if form.errors else 200)
+                           rows=len(form.officers.entries), problem=problem), (400 if form.errors or problem else 200)
 
 
 def count_campaign(campaign_id: int):

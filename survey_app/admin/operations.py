@@ -20,6 +20,11 @@ class LifecycleError(Exception):
     """A transition that the campaign's state does not allow; the message says why."""
 
 
+class PanelRefused(LifecycleError):
+    """The panel of counting officers as given cannot be made (a name twice, a short passphrase…):
+    the form is shown again with what was typed."""
+
+
 def create_campaign(*, code: str, kind: str, title_zh: str, title_en: str, version: QuestionnaireVersion,
                     opens_at: datetime | None = None, closes_at: datetime | None = None,
                     min_group_size: int = 5, show_ranks: bool = True, hotline: str = "",
@@ -184,7 +189,7 @@ def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", thre
     try:
         keys.check_panel(officers, threshold, current_app.config["MIN_PASSPHRASE_LENGTH"])
     except keys.PanelError as error:
-        raise LifecycleError(str(error)) from None
+        raise PanelRefused(str(error)) from None
     sealed = keys.make_panel(officers, threshold, current_app.config["KDF_STRENGTH"])
     keys.store_panel(campaign, sealed)
     campaign.status = "open"

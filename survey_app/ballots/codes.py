@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 import nacl.exceptions
 import nacl.secret
@@ -29,7 +30,8 @@ def format_code(raw: str) -> str:
 
 def normalise(typed: str) -> str | None:
     """The canonical form of what a respondent typed, or None when it cannot be a code."""
-    cleaned = "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+    # NFKC: a Chinese keyboard's full-width letters and digits (ＡＢ３) are the ASCII ones
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", typed or "").upper() if ch.isalnum())
     if len(cleaned) != LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return format_code(cleaned)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
-from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope,
+from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
@@ -27,6 +28,7 @@ from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, asked, text_limit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CodeRefused(Exception):
@@ -54,7 +56,8 @@ def ballots_left(campaign: Campaign) -> int | None:
     all, codes withdrawn given back (None: a campaign without a fixed number of voters)."""
     if campaign.members is None:
         return None
-    return max(campaign.members - sum(row.expected for row in turnout(campaign)), 0)
+    handed_out = sum(row.codes_issued - row.codes_revoked + row.sheets_printed for row in turnout(campaign))
+    return max(campaign.members - handed_out, 0)
 
 
 def reserve_ballots(campaign: Campaign, n: int) -> None:
@@ -88,13 +91,21 @@ def find_code(typed: str) -> AccessCode:
     return code
 
 
-def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]:
+def issue_codes(campaign: Campaign, group: RespondentGroup, n: int, deliver: Callable[[list[str]], T] | None = None):
     """Make n fresh codes; the plain codes exist only in the return value.
 
-    A decision meeting gets at most one code (or sheet) per member: BallotLimit beyond."""
-    reserve_ballots(campaign, n)
-    batch = (db.session.execute(select(func.max(AccessCode.batch))
-                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
+    With `deliver` (which renders the slips, writes the file, ...) issuing is one step with
+    handing the codes out: `deliver(plain)` runs first, and the codes are stored only once
+    it has returned; whatever it raises leaves nothing issued. (Rendering before the
+    transaction opens also keeps the audit log's lock free while 2,000 slips are laid out.)
+    Returns the plain codes, or what `deliver` returned.
+
+    A decision meeting gets at most one code (or sheet) per member: BallotLimit beyond,
+    before anything is rendered, and again under the campaign's lock as the codes are stored.
+    """
+    left = ballots_left(campaign)
+    if left is not None and n > left:
+        raise BallotLimit(left)
     plain: list[str] = []
     seen: set[str] = set()
     while len(plain) < n:
@@ -103,12 +114,16 @@ def issue_codes(campaign: Campaign, group: RespondentGroup, n: int) -> list[str]
             continue
         seen.add(code)
         plain.append(code)
+    delivered = deliver(plain) if deliver is not None else plain
+    reserve_ballots(campaign, n)
+    batch = (db.session.execute(select(func.max(AccessCode.batch))
+                                .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
     db.session.add_all(AccessCode(campaign_id=campaign.id, group_id=group.id, code_hash=hash_code(c),
                                   batch=batch) for c in plain)
     audit.record("codes.issue", f"group:{group.id}", campaign=campaign.code, group=group.code,
                  count=n, batch=batch)
     db.session.commit()
-    return plain
+    return delivered
 
 
 def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
@@ -492,17 +507,35 @@ def _bulk_write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
 
 @dataclass
 class GroupTurnout:
+    """A group's turnout: ballots received against the people expected to answer, each counted once.
+
+    `RespondentGroup.expected` is the number of people in the group expected to answer,
+    however they answer (access code, public link or paper sheet); it is never added to the
+    codes issued or the sheets printed, which are ways of reaching the same people. Where it is
+    not set (0), what could come in stands for it: the codes still valid plus the paper sheets
+    printed; a public link without a number has no turnout rate.
+    """
     group: RespondentGroup
-    #: ballots received (envelopes sealed, counted or not)
+    #: ballots received (envelopes sealed, counted or not; paper ballots keyed included)
     received: int
     codes_issued: int
     codes_used: int
     codes_revoked: int
+    #: paper sheets numbered for the group
+    sheets_printed: int = 0
+
+    @property
+    def basis(self) -> str | None:
+        """"set" (the group's own number), "issued" (codes and sheets stand for it) or None."""
+        if self.group.expected:
+            return "set"
+        return "issued" if self.codes_issued - self.codes_revoked + self.sheets_printed > 0 else None
 
     @property
     def expected(self) -> int:
-        """Codes still valid plus the respondents planned otherwise (paper sheets printed, public invitees)."""
-        return self.codes_issued - self.codes_revoked + self.group.expected
+        if self.group.expected:
+            return self.group.expected
+        return self.codes_issued - self.codes_revoked + self.sheets_printed
 
     @property
     def rate(self) -> float | None:
@@ -518,11 +551,14 @@ def turnout(campaign: Campaign) -> list[GroupTurnout]:
             select(AccessCode.group_id, AccessCode.state, func.count())
             .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
         by_state.setdefault(group_id, {})[state] = n
+    sheets = dict(db.session.execute(
+        select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign.id)
+        .group_by(PaperSheet.group_id)).all())
     rows = []
     for group in campaign.groups:
         states = by_state.get(group.id, {})
         rows.append(GroupTurnout(group, int(received.get(group.id) or 0), sum(states.values()),
-                                 states.get("used", 0), states.get("revoked", 0)))
+                                 states.get("used", 0), states.get("revoked", 0), int(sheets.get(group.id) or 0)))
     return rows
 
 

@@ -3,6 +3,7 @@ from .audit import AuditEntry
 from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
                      ResultSigner, TurnoutDay)
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
+from .chart import DrawnChart
 from .code import AccessCode
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
@@ -10,7 +11,7 @@ from .user import User, UserCampaign
 
 __all__ = [
     "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "CountingOfficer",
-    "CountingPanel", "CountingRun",
+    "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",

@@ -74,8 +74,10 @@ class Campaign(db.Model):
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: when the envelopes were opened; results exist only afterwards
     counted_at: Mapped[datetime | None]
-    #: results frozen at publication, with the SHA-256 of their canonical JSON
-    published_results: Mapped[dict | None] = mapped_column(JSON)
+    #: results frozen at publication, with the SHA-256 of their canonical JSON; deferred:
+    #: half a megabyte at 100 targets, decoded once per process (`results.results`), not
+    #: every time a campaign is loaded to check who may see it
+    published_results: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     published_sha256: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[datetime | None]
     #: the exact method.json dictionary the published results were computed with
@@ -85,7 +87,8 @@ class Campaign(db.Model):
     published_bundle: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     has_bundle: Mapped[bool] = column_property(published_bundle.is_not(None))
     #: the last computed results and the state of the ballots they were computed from
-    results_cache: Mapped[dict | None] = mapped_column(JSON)
+    #: (deferred like the published results: with the option counts, a megabyte or more)
+    results_cache: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     results_cache_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: a decision meeting's deciding body, e.g. 市纪委常委会 (empty for other kinds)
@@ -191,7 +194,8 @@ class CampaignTarget(db.Model):
     matter_kind: Mapped[str] = mapped_column(String(24), default="ordinary")
 
     campaign: Mapped[Campaign] = relationship(back_populates="campaign_targets")
-    target: Mapped[Target] = relationship()
+    #: joined: a campaign's targets come with its list in one query, not one query each
+    target: Mapped[Target] = relationship(lazy="joined")
 
     def report(self, locale: str) -> str:
         return in_language(locale, self.report_zh, self.report_en or self.report_zh)

@@ -40,8 +40,9 @@ def paper_import(campaign_code, file):
 @click.argument("group_code")
 @click.argument("count", type=click.IntRange(1, 500))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
-def paper_print(campaign_code, group_code, count, out):
-    """Number COUNT new sheets for a group and write them as a PDF."""
+@click.option("--matrix", is_flag=True, help="Every target on one landscape sheet (targets as rows).")
+def paper_print(campaign_code, group_code, count, out, matrix):
+    """Number COUNT new sheets for a group and write them as a PDF (with a progress bar)."""
     campaign = _campaign(campaign_code)
     group = campaign.group(group_code)
     if group is None:
@@ -50,8 +51,11 @@ def paper_print(campaign_code, group_code, count, out):
         batch = sheets.print_batch(campaign, group, count, "cli")
     except PaperRefused as refusal:
         _fail(str(refusal.message))
+    click.echo("laying out the sheet…", err=True)
+    with click.progressbar(length=count, label="numbering the copies", file=sys.stderr) as bar:
+        pdf = sheets.batch_pdf(batch, "cli", matrix=matrix, progress=lambda done, total: bar.update(1))
     with open(out, "wb") as fh:
-        fh.write(sheets.batch_pdf(batch, "cli"))
+        fh.write(pdf)
     click.echo(f"sheets {sheets.sheet_label(batch.first_number)} to {sheets.sheet_label(batch.last_number)} "
                f"written to {out}")
 

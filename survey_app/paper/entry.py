@@ -92,7 +92,13 @@ def check_can_enter(sheet: PaperSheet, clerk: User) -> None:
         raise PaperRefused(_l("You have entered this sheet already. A second clerk must enter it."))
     if sheet.status in FINAL_STATES:
         raise PaperRefused(_l("This sheet has been dealt with already."))
-    if len(sheet.entries) >= 2 or sheet.status == "mismatch":
+    if sheet.status == "mismatch":
+        # a third clerk is not the way on: say who settles it, and how
+        raise PaperRefused(_l("The two entries of this sheet differ, so it goes to the third check: a member "
+                              "of the commission staff who entered neither compares both entries with the paper "
+                              "sheet and settles it (Paper ballots, this campaign, Third check). Hand the sheet to "
+                              "them; it is not entered a third time."))
+    if len(sheet.entries) >= 2:
         raise PaperRefused(_l("This sheet has been entered twice already."))
 
 

@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..ballots import operations as ballots
-from ..ballots.slips import qr_svg
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
 from ..models.paper import PaperBatch, PaperSheet
 from ..printing import html_to_pdf
+from . import stamping
 from .admission import PaperRefused
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -139,7 +139,9 @@ def layout(campaign: Campaign, group: RespondentGroup) -> Layout:
 # --------------------------------------------------------------------------- printing
 
 def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: str) -> PaperBatch:
-    """Number `count` new sheets for a group; they count toward the group's expected turnout."""
+    """Number `count` new sheets for a group. They reach the group's people and do not add to
+    its expected number; where none is set, turnout is measured against the sheets printed and
+    the codes issued (`ballots.operations.GroupTurnout`)."""
     if campaign.status not in ("draft", "open"):
         raise PaperRefused(_l("Sheets can be printed only before the campaign closes."))
     if group.campaign_id != campaign.id:
@@ -159,7 +161,6 @@ def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: s
     db.session.flush()
     db.session.add_all(PaperSheet(campaign_id=campaign.id, group_id=group.id, batch_id=batch.id, number=n)
                        for n in range(batch.first_number, batch.first_number + count))
-    group.expected = (group.expected or 0) + count
     audit.record("paper.print", f"group:{group.id}", actor=actor, campaign=campaign.code, group=group.code,
                  first=sheet_label(batch.first_number), last=sheet_label(batch.last_number), count=count)
     try:
@@ -173,33 +174,83 @@ def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: s
 
 #: the printable width of a landscape A4 matrix sheet (297 mm less margins), in mm
 MATRIX_WIDTH_MM = 277
+#: the matrix's number column; a cell's padding on each side and its (collapsed) borders; the
+#: space between two boxes; what is kept free in every cell against rounding
+MATRIX_NO_MM, MATRIX_PAD_MM, MATRIX_BORDER_MM, MATRIX_GAP_MM, MATRIX_SPARE_MM = 6.0, 0.5, 0.2, 0.5, 0.4
+#: a box is never bigger than this, nor smaller than something a pen can tick
+MATRIX_BOX_MAX_MM, MATRIX_BOX_MIN_MM = 4.0, 2.8
 
 
-def matrix_geometry(lay: "Layout") -> tuple[float, float]:
-    """(box size, name column width) in mm so that every item column fits across the page."""
+@dataclass(frozen=True)
+class MatrixGeometry:
+    """How the matrix sheet is drawn: box size, the widths of the columns and which items each
+    table holds (a long questionnaire on a long scale takes two or more tables, one under the
+    other, rather than boxes too small to tick)."""
+    box_mm: float
+    gap_mm: float
+    name_mm: float
+    col_mm: float
+    #: item positions (0-based) of each table, in order
+    bands: tuple[tuple[int, ...], ...]
+
+
+def matrix_geometry(lay: "Layout") -> MatrixGeometry:
+    """Box size, column widths and tables such that every box of every item lies inside its own
+    column: n boxes and their gaps fit a column's width less its padding and borders."""
     target_rows = [r for r in lay.rows if r.target is not None]
     items = target_rows[0].items if target_rows else []
-    boxes = sum(len(lay.choices(i)) for i in items) or 1
-    name_mm = 42.0 if len(items) <= 8 else 34.0
-    spare = MATRIX_WIDTH_MM - 6 - name_mm - 1.5 * len(items)
-    return round(max(2.4, min(3.6, spare / boxes - 0.35)), 2), name_mm
+    options = max((len(lay.choices(i)) for i in items), default=1)
+    for n_bands in range(1, max(1, len(items)) + 1):
+        per_band = -(-len(items) // n_bands) if items else 1
+        name_mm = 42.0 if per_band <= 8 else 34.0
+        col_mm = (MATRIX_WIDTH_MM - MATRIX_NO_MM - name_mm) / per_band
+        inner = col_mm - 2 * MATRIX_PAD_MM - MATRIX_BORDER_MM - MATRIX_SPARE_MM
+        box = min(MATRIX_BOX_MAX_MM, inner / options - MATRIX_GAP_MM)
+        if box >= MATRIX_BOX_MIN_MM or per_band == 1:
+            break
+    bands = tuple(tuple(range(i, min(i + per_band, len(items)))) for i in range(0, len(items), per_band))
+    return MatrixGeometry(round(box, 2), MATRIX_GAP_MM, name_mm, round(col_mm, 3), bands or ((),))
 
 
-def batch_pdf(batch: PaperBatch, actor: str, matrix: bool = False) -> bytes:
+#: where the sheet number and its QR code are stamped (the templates leave these places blank)
+BLOCK_SPOT = stamping.Spot(qr_right_mm=12, qr_top_mm=14, qr_size_mm=22, label_centre_mm=23,
+                           label_baseline_mm=40.5, label_pt=12, running_right_mm=12, running_baseline_mm=8.5,
+                           running_pt=9)
+MATRIX_SPOT = stamping.Spot(qr_right_mm=10, qr_top_mm=10, qr_size_mm=16, label_centre_mm=36.5,
+                            label_baseline_mm=19.4, label_pt=11, running_right_mm=10, running_baseline_mm=6.5,
+                            running_pt=8)
+
+
+def sheet_body_html(campaign: Campaign, group: RespondentGroup, matrix: bool = False) -> str:
+    """The HTML of one blank sheet of the group, without its number."""
+    lay = layout(campaign, group)
+    if matrix:
+        return render_template("paper/sheets_matrix_print.html", campaign=campaign, group=group, lay=lay,
+                               q=lay.questionnaire, LETTERS=LETTERS, geo=matrix_geometry(lay))
+    return render_template("paper/sheets_print.html", campaign=campaign, group=group, lay=lay,
+                           q=lay.questionnaire, LETTERS=LETTERS)
+
+
+def sheet_body_pdf(campaign: Campaign, group: RespondentGroup, matrix: bool = False) -> bytes:
+    """One blank sheet of the group, without its number: what every sheet of a batch shares."""
+    return html_to_pdf(sheet_body_html(campaign, group, matrix))
+
+
+def sheets_pdf(campaign: Campaign, group: RespondentGroup, numbers: list[int], matrix: bool = False,
+               progress=None) -> bytes:
+    """The PDF of the sheets numbered `numbers`: the sheet laid out once, each copy stamped with
+    its number and QR code (see `stamping`)."""
+    body = sheet_body_pdf(campaign, group, matrix)
+    return stamping.stamped_copies(body, MATRIX_SPOT if matrix else BLOCK_SPOT,
+                                   [(sheet_label(n), sheet_qr_text(campaign, n)) for n in numbers], progress)
+
+
+def batch_pdf(batch: PaperBatch, actor: str, matrix: bool = False, progress=None) -> bytes:
     """The PDF of a batch; producing it again is a reprint, which the audit log records.
     `matrix` prints every target on one landscape sheet (targets as rows, items as columns)."""
     campaign = db.session.get(Campaign, batch.campaign_id)
-    lay = layout(campaign, batch.group)
-    sheets = [{"label": sheet_label(n), "qr": qr_svg(sheet_qr_text(campaign, n), 4)}
-              for n in range(batch.first_number, batch.first_number + batch.count)]
-    if matrix:
-        box_mm, name_mm = matrix_geometry(lay)
-        html = render_template("paper/sheets_matrix_print.html", campaign=campaign, group=batch.group, lay=lay,
-                               sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS, box_mm=box_mm, name_mm=name_mm)
-    else:
-        html = render_template("paper/sheets_print.html", campaign=campaign, group=batch.group, lay=lay,
-                               sheets=sheets, q=lay.questionnaire, LETTERS=LETTERS)
-    pdf = html_to_pdf(html)
+    pdf = sheets_pdf(campaign, batch.group, list(range(batch.first_number, batch.first_number + batch.count)),
+                     matrix, progress)
     batch.downloads += 1
     if batch.downloads > 1:
         audit.record("paper.reprint", f"paper_batch:{batch.id}", actor=actor, campaign=campaign.code,

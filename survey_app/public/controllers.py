@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
+from ..results import adapter as results_adapter
 from ..results.decisions import view as decision_view
 from ..i18n import current_language
 from ..models import Campaign, Receipt
@@ -44,7 +45,8 @@ def campaign(code: str):
     tally = decision_view(campaign) if campaign.is_decision else None
     chart = (published_ranking_chart(campaign, current_language())
              if campaign.show_ranks and tally is None else None)
-    return render_template("public/campaign.html", campaign=campaign, results=campaign.published_results,
+    # The frozen results, decoded once per process (`results.results`), not at every view.
+    return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
                            tally=tally, targets=targets, groups=groups, locale=current_language(),
                            ranking_chart=chart)
 

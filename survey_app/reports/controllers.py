@@ -59,7 +59,7 @@ def report(campaign_id: int, target_id: int):
 
 def report_pdf(campaign_id: int, target_id: int):
     campaign, target = load_report(campaign_id, target_id)
-    r = operations.build_report(campaign, target, current_language())
+    r = operations.build_report(campaign, target, current_language(), for_print=True)
     body = pdf.render(r)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{pdf.filename(r)}"', "Cache-Control": "private, no-store"})
@@ -81,7 +81,8 @@ def dashboard(campaign_id: int):
         "reports/dashboard.html", campaign=campaign, results=data, targets=targets, alerts=alerts.alerts(data),
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
-        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()}))
+        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
+                                               campaign=campaign))
 
 
 def drilldown(campaign_id: int, target_id: int):

@@ -4,7 +4,6 @@ Everything here respects suppression: a group with fewer than `min_group_size` r
 for a target shows no figure, no answer distribution and no comment, and takes no part in
 the all-groups distribution shown beside the others.
 """
-import base64
 import random
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
-from . import charts
+from . import charts, drawn
 
 
 @dataclass
@@ -78,7 +77,7 @@ def trend(campaign: Campaign, target: Target, locale: str, entry: dict | None) -
         query = query.where(Campaign.published_at < campaign.published_at)
     points = []
     for earlier in db.session.execute(query.order_by(Campaign.published_at)).scalars():
-        past = entry_for(earlier.published_results, target.code)
+        past = entry_for(results(earlier), target.code)  # decoded once per process
         if past is not None:
             points.append({"label": earlier.title(locale), "code": earlier.code, "score": past.get("score"),
                            "ci95": past.get("ci95"), "grade": past.get("grade")})
@@ -102,7 +101,10 @@ class Report:
     options: list[dict]
     comments: list[str]
     trend: list[dict]
+    #: the charts as inline SVG elements, drawn once per change of the results (`drawn`)
     charts: dict[str, str] = field(default_factory=dict)
+    #: the rows the ranking chart shows, best first: its text alternative
+    ranking: list[dict] = field(default_factory=list)
     #: ballots counted in the campaign
     ballots: int = 0
 
@@ -115,8 +117,10 @@ class Report:
 
 
 def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict | None = None,
-                 method: dict | None = None, counts: dict | None = None, with_charts: bool = True) -> Report:
-    """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many."""
+                 method: dict | None = None, counts: dict | None = None, with_charts: bool = True,
+                 for_print: bool = False) -> Report:
+    """Gather one target's report; `data`, `method` and `counts` may be passed in when rendering many.
+    `for_print`: charts for the PDF (PNG, see `draw_charts`)."""
     data = results(campaign) if data is None else data
     method = method_of(campaign) if method is None else method
     q = campaign.questionnaire_version.parsed
@@ -164,67 +168,88 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
                     any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])))
     if with_charts and entry is not None:
-        report.charts = draw_charts(report, data)
+        report.charts = draw_charts(report, data, for_print=for_print)
     return report
 
 
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def results_source(campaign: Campaign) -> str:
+    """What names the results a chart is drawn from: the published digest, or the key the
+    results were kept under (read, not worked out again: a chart's own name is its content)."""
+    if campaign.published_sha256 is not None:  # (the results themselves stay unread)
+        return "published:" + campaign.published_sha256
+    return campaign.results_cache_key or f"counted:{campaign.counted_at}"
 
 
-def draw_charts(report: Report, data: dict | None = None) -> dict[str, str]:
-    """The report's charts as data URIs, labelled in the current locale."""
+def draw_charts(report: Report, data: dict | None = None, for_print: bool = False) -> dict[str, str]:
+    """The report's charts as inline SVG (PNG data URIs `for_print`: WeasyPrint lays SVG out
+    element by element, several times slower), labelled in the current locale, each drawn
+    once per change of what it shows (and kept for every app server: `drawn.chart`)."""
     out = {}
+    kind = "{}-png".format if for_print else "{}".format
+    source = results_source(report.campaign)
+    cid = report.campaign.id
     dims = report.dimensions
     if dims:
-        out["profile"] = _data_uri(charts.dimension_profile(
-            [d["name"] for d in dims], [d["score"] for d in dims], [d["mean"] for d in dims],
-            _("This report"), _("Campaign mean")))
+        out["profile"] = drawn.chart(cid, source, kind("profile"), charts.dimension_profile,
+                                     [d["name"] for d in dims], [d["score"] for d in dims],
+                                     [d["mean"] for d in dims], _("This report"), _("Campaign mean"), for_print)
     if report.items and report.visible_groups:
-        out["distribution"] = _data_uri(charts.distribution(
+        out["distribution"] = drawn.chart(
+            cid, source, kind("distribution"), charts.distribution,
             [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
             [[i.counts[o["code"]] for o in report.options] for i in report.items],
-            [o["dont_know"] for o in report.options], _("No answers")))
+            [o["dont_know"] for o in report.options], _("No answers"), for_print)
     if report.campaign.show_ranks:
         data = results(report.campaign) if data is None else data
         names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
-        ranking = ranking_chart(data, names, highlight=report.target.code)
+        ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign,
+                                bitmap=for_print)
         if ranking:
             out["ranking"] = ranking
+            report.ranking = ranking_rows(data, names, highlight=report.target.code)
     if len(report.trend) > 1:
-        out["trend"] = _data_uri(charts.trend(
+        out["trend"] = drawn.chart(
+            cid, source, kind("trend"), charts.trend,
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
             [(p["ci95"] or [None, None])[0] for p in report.trend],
-            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score")))
+            [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score"), for_print)
     return out
 
 
-def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None) -> str | None:
-    """The caterpillar plot of every scored target (data URI), labelled in the current locale."""
-    entries = [e for e in (data or {}).get("targets", []) if e.get("score") is not None and e.get("ci95")]
+def _ranked_entries(data: dict | None) -> list[dict]:
+    return [e for e in (data or {}).get("targets", []) if e.get("score") is not None and e.get("ci95")]
+
+
+def ranking_rows(data: dict | None, names: dict[str, str], highlight: str | None = None) -> list[dict]:
+    """What the ranking chart shows, best first, as rows of a table (its text alternative)."""
+    rows = [{"name": names.get(e["target"], e["target"]), "score": e["score"], "low": e["ci95"][0],
+             "high": e["ci95"][1], "rank": e.get("rank"), "reweighted": bool(e.get("reweighted")),
+             "highlight": e["target"] == highlight} for e in _ranked_entries(data)]
+    return sorted(rows, key=lambda row: -row["score"])
+
+
+def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None,
+                  campaign: Campaign | None = None, source: str | None = None, bitmap: bool = False) -> str | None:
+    """The caterpillar plot of every scored target (inline SVG), labelled in the current
+    locale; drawn once per change of the results when the campaign is given."""
+    entries = _ranked_entries(data)
     if len(entries) < 2:
         return None
     codes = [e["target"] for e in entries]
-    return _data_uri(charts.caterpillar(
-        [names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
-        [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
-        codes.index(highlight) if highlight in codes else None,
-        _("Score with its 95% CI"), _("scored without a group that had too few responses")))
-
-
-#: Drawn charts of published rankings by (results fingerprint, locale): published results never
-#: change, and the public page is the most visited one, so each is drawn once per process.
-_PUBLISHED_CHARTS: dict[tuple[str, str], str | None] = {}
+    args = ([names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
+            [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
+            codes.index(highlight) if highlight in codes else None,
+            _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
+    if campaign is None:
+        return charts.caterpillar(*args)
+    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
+                       "ranking-png" if bitmap else "ranking", charts.caterpillar, *args)
 
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:
-    key = (campaign.published_sha256 or "", locale)
-    if key not in _PUBLISHED_CHARTS:
-        if len(_PUBLISHED_CHARTS) > 64:
-            _PUBLISHED_CHARTS.clear()
-        _PUBLISHED_CHARTS[key] = ranking_chart(campaign.published_results,
-                                               {t.code: t.name(locale) for t in campaign.targets})
-    return _PUBLISHED_CHARTS[key]
+    """The public page's ranking chart: published results never change, so it is drawn once."""
+    return ranking_chart(results(campaign), {t.code: t.name(locale) for t in campaign.targets},
+                         campaign=campaign, source=results_source(campaign))
 
 
 def moderate(comment: Comment, status: str) -> None:

@@ -34,7 +34,8 @@ def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) 
     for target_id in target_ids:
         target = db.session.get(Target, target_id)
         with force_locale(locale):
-            report = build_report(campaign, target, locale, data=data, method=method, counts=counts)
+            report = build_report(campaign, target, locale, data=data, method=method, counts=counts,
+                                  for_print=True)
         path = out_dir / filename(report)
         path.write_bytes(render(report))
         written.append(path)

@@ -3,6 +3,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -16,7 +17,7 @@ from ..ballots.validation import asked, field_name, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget
-from . import operations
+from . import operations, throttle
 from .forms import CodeForm
 
 #: The session holds only which campaign and group the respondent is answering for and,
@@ -30,13 +31,19 @@ def _refused(reason: str, campaign: Campaign | None = None, status: int = 403):
     return render_template("respond/refused.html", reason=reason, campaign=campaign), status
 
 
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+# Only refused codes count (a hall of 200 shares one address): per address, and site-wide (see `throttle`).
+@limiter.limit(lambda: current_app.config["CODE_FAILURE_LIMIT"], methods=["POST"],
+               deduct_when=throttle.code_failed, on_breach=throttle.code_entry_refused)
+@limiter.limit(lambda: current_app.config["CODE_FAILURE_SITE_LIMIT"], methods=["POST"], key_func=throttle.site_key,
+               scope="codes-site", deduct_when=throttle.code_failed, on_breach=throttle.code_entry_refused)
 def enter():
     form = CodeForm()
     if form.validate_on_submit():
         try:
             code = ballots.find_code(form.code.data)
         except ballots.CodeRefused as refusal:
+            if refusal.reason != "malformed":  # a malformed code cannot match: it guesses nothing
+                throttle.note_failed_code()
             if refusal.reason in ("used", "revoked"):
                 return _refused(refusal.reason)
             form.code.errors.append(_("This code is not valid. Check it against your slip and try again."))
@@ -86,8 +93,10 @@ def _is_public() -> bool:
     return isinstance(state, dict) and "code" not in state
 
 
+# A ceiling per address above any hall; the device cookie is what holds one visitor back.
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"],
-               exempt_when=lambda: not _is_public() or request.form.get("action") != "submit")
+               exempt_when=lambda: not _is_public() or request.form.get("action") != "submit",
+               deduct_when=throttle.public_ballot_submitted, on_breach=throttle.public_ballot_refused)
 def questionnaire():
     current = _current()
     if current is None:
@@ -125,6 +134,7 @@ def questionnaire():
             session["receipt"] = {"r": receipt, "c": campaign.id}
             response = redirect(url_for("respond.done"))
             if "code" not in state:
+                g.public_ballot = True
                 response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), campaign),
                                     max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))

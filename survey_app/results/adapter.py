@@ -325,6 +325,12 @@ def results(campaign: Campaign) -> dict | None:
     """The campaign's results, or None before counting: as the counting officers signed them
     (`counted_results`, kept at counting), frozen once published. A campaign counted before
     results were kept at counting has them computed (and cached) as before."""
+    if campaign.published_sha256 is not None:  # decoded once per process, not per view
+        published = (campaign.id, "published", campaign.published_sha256)
+        if published not in _COMPUTED:
+            _remember(published, campaign.published_results)
+        if _COMPUTED.get(published) is not None:
+            return _COMPUTED[published]
     if campaign.published_results is not None:
         return campaign.published_results
     if campaign.counted_at is None:
@@ -339,8 +345,14 @@ def compute_results(campaign: Campaign) -> dict:
     the ballots, the method and the code); counting calls it once to keep what it signs."""
     memo = _memo()
     key = cache_key(campaign)
-    if campaign.results_cache_key == key and campaign.results_cache is not None:
-        return _results_only(campaign.results_cache)
+    kept = (campaign.id, "results", key)
+    if campaign.results_cache_key == key:
+        if kept in _COMPUTED:
+            return _COMPUTED[kept]
+        if campaign.results_cache is not None:
+            data = _results_only(campaign.results_cache)
+            _remember(kept, data)
+            return data
     if memo is not None and (campaign.id, key) in memo:
         return memo[(campaign.id, key)]
     data = compute(campaign)

@@ -2,11 +2,12 @@
 
 A zip of answers.csv (ballots shuffled, fresh random ids), method.json (the exact method
 of publication), results.json (the frozen results in the canonical bytes whose SHA-256 is
-published), targets.csv, receipts.txt, the method document, the scoring package's source and a
-bilingual README with the command that reproduces the hash. A decision meeting's bundle has
-its votes, its tally and `recount.py` instead of a method and the scoring package. A signed
-campaign's bundle also carries `signatures.json` (the officers' public keys and signatures)
-and `verify_signatures.py`, which checks them with PyNaCl alone.
+published), targets.csv, receipts.txt, the method document, the scoring package's source, requirements.txt
+(the packages it needs, pinned as installed) and a bilingual README with the commands that
+reproduce the hash in a fresh virtual environment. A decision meeting's bundle has its votes,
+its tally and `recount.py` (standard library only) instead of a method and the scoring
+package. A signed campaign's bundle also carries `signatures.json` (the officers' public keys
+and signatures) and `verify_signatures.py`, which checks them with PyNaCl alone.
 """
 import csv
 import io
@@ -15,6 +16,7 @@ import random
 import secrets
 import zipfile
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -45,12 +47,13 @@ README = """\
 - targets.csv        被评对象的代码与名称（results.json 中的 target 即此代码）。
 - receipts.txt       已计票选票的回执列表（已排序），可核对自己的选票是否被计入。
 - scoring-method.md  计分方法的完整说明（英文）。
-- scoring/           发布时所用的计分程序（Python 源代码，只依赖 numpy）。
+- scoring/           发布时所用的计分程序（Python 源代码，依赖 {packages_zh}）。
+- requirements.txt   计分程序所需的软件包及发布时的确切版本：{requirements}
 
 复核方法（需要 Python 3.11 或更新版本）。在解压后的本文件夹中执行：
 
     python3 -m venv venv
-    venv/bin/pip install "numpy>=1.26"
+    venv/bin/pip install {requirements}
     venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
     sha256sum results.json recomputed.json
 
@@ -74,12 +77,13 @@ every published number.
 - targets.csv        the codes and names of the targets (results.json names targets by code).
 - receipts.txt       the sorted receipts of the counted ballots: check that yours is there.
 - scoring-method.md  the scoring method, in full.
-- scoring/           the scoring program used at publication (Python source, needs only numpy).
+- scoring/           the scoring program used at publication (Python source; it needs {packages_en}).
+- requirements.txt   the packages it needs, at the exact versions that published: {requirements}
 
 To recompute (Python 3.11 or newer), inside the unpacked folder:
 
     python3 -m venv venv
-    venv/bin/pip install "numpy>=1.26"
+    venv/bin/pip install {requirements}
     venv/bin/python -m scoring answers.csv method.json --canonical -o recomputed.json
     sha256sum results.json recomputed.json
 
@@ -87,10 +91,24 @@ Both lines print {sha}.
 Without --canonical the output is indented for reading; the numbers are the same.
 """
 
+#: the third-party packages `scoring` imports; the bundle pins them at the versions installed
+SCORING_PACKAGES = ("numpy", "scipy")
+
+
+def requirements() -> list[str]:
+    """`name==version` of every package the scoring program needs, as installed where it published."""
+    return [f"{name}=={version(name)}" for name in SCORING_PACKAGES]
+
+
+def signing_pin() -> str:
+    """The one package `verify_signatures.py` needs, pinned at the version installed here."""
+    return f"pynacl=={version('pynacl')}"
+
+
 SIGNED = """
 中文：本结果由计票人在计票时签名（Ed25519）。签名与公钥见 signatures.json；核验签名：
 
-    venv/bin/pip install "pynacl>=1.5"
+    venv/bin/pip install {pynacl}
     venv/bin/python verify_signatures.py
 
 输出 OK 且退出状态为 0 即表示 results.json 正是计票人所签的结果。请将其中的公钥与计票人开票前
@@ -99,7 +117,7 @@ SIGNED = """
 English: the counting officers signed these results (Ed25519) when they counted. The
 signatures and public keys are in signatures.json; to check them:
 
-    venv/bin/pip install "pynacl>=1.5"
+    venv/bin/pip install {pynacl}
     venv/bin/python verify_signatures.py
 
 It prints OK and exits with status 0 when results.json is exactly what the officers signed.
@@ -133,7 +151,7 @@ DECISION_README = """\
 
     python3 recount.py
     python3 -m venv venv
-    venv/bin/pip install "pynacl>=1.5"
+    venv/bin/pip install {pynacl}
     venv/bin/python verify_signatures.py
 
 两个程序都输出 OK 即表示结果无误、未被改动。
@@ -161,7 +179,7 @@ To check, inside the unpacked folder:
 
     python3 recount.py
     python3 -m venv venv
-    venv/bin/pip install "pynacl>=1.5"
+    venv/bin/pip install {pynacl}
     venv/bin/python verify_signatures.py
 
 Both print OK when the results are right and unchanged.
@@ -250,13 +268,21 @@ def build(campaign: Campaign, method: dict | None, results: dict, sha256: str) -
     receipts = db.session.execute(select(Receipt.fingerprint).where(Receipt.campaign_id == campaign.id)
                                   .order_by(Receipt.fingerprint)).scalars().all()
     signed = signatures_json(campaign, sha256)
-    readme = DECISION_README if campaign.kind == "decision" else README
-    readme = readme.format(title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256)
-    readme += SIGNED if signed else UNSIGNED
+    if campaign.kind == "decision":
+        readme = DECISION_README.format(title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256,
+                                        pynacl=signing_pin())
+    else:
+        pins = requirements()
+        readme = README.format(title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256,
+                               requirements=" ".join(pins), packages_zh=" 和 ".join(SCORING_PACKAGES),
+                               packages_en=" and ".join(SCORING_PACKAGES))
+    readme += SIGNED.format(pynacl=signing_pin()) if signed else UNSIGNED
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         prefix = f"{campaign.code}/"
         z.writestr(prefix + "README.txt", readme)
+        if campaign.kind != "decision":
+            z.writestr(prefix + "requirements.txt", "".join(pin + "\n" for pin in requirements()))
         if signed:
             z.writestr(prefix + "signatures.json", json.dumps(signed, ensure_ascii=False, indent=2) + "\n")
             z.writestr(prefix + "verify_signatures.py", (SCRIPTS / "verify_signatures.py").read_bytes())

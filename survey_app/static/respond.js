@@ -69,8 +69,63 @@
     }
   }
 
-  // One target at a time, unless the form came back with errors (then show everything).
-  if (form && !document.querySelector(".question.has-error")) {
+  // Required items of a part of the form that have no answer yet: the same rule as the server's
+  // (which stays the judge; this only saves a round trip and a long scroll).
+  function unanswered(scope) {
+    return Array.prototype.filter.call(scope.querySelectorAll(".question[data-required]"), function (q) {
+      if (q.dataset.required === "write") {
+        var text = q.querySelector("textarea");
+        return !text || !text.value.trim();
+      }
+      return !q.querySelector("input:checked");
+    });
+  }
+
+  function clearError(q) {
+    Array.prototype.forEach.call(q.querySelectorAll("small.error"), function (e) { e.remove(); });
+    q.classList.remove("has-error");
+    var field = q.querySelector(".options, textarea");
+    if (field) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
+  }
+
+  // Each error beside its item, and the focus on the first one (under the sticky progress bar).
+  function markMissing(missing) {
+    missing.forEach(function (q) {
+      clearError(q);
+      var error = document.createElement("small");
+      error.className = "error";
+      error.id = "err-" + q.id.slice(2);
+      error.dataset.client = "1";
+      error.textContent = q.dataset.required === "write" ? form.dataset.msgWrite : form.dataset.msgChoose;
+      q.appendChild(error);
+      q.classList.add("has-error");
+      var field = q.querySelector(".options, textarea");
+      if (field) { field.setAttribute("aria-invalid", "true"); field.setAttribute("aria-describedby", error.id); }
+    });
+    if (missing.length) focusQuestion(missing[0]);
+  }
+
+  function focusQuestion(q) {
+    var input = q.querySelector("input:checked") || q.querySelector("input, textarea");
+    q.scrollIntoView({ block: "start" });
+    if (input) input.focus({ preventScroll: true });
+  }
+
+  if (form) {
+    // An answer given clears its error at once.
+    form.addEventListener("change", function (event) {
+      var q = event.target.closest && event.target.closest(".question");
+      if (q && unanswered(q.parentNode).indexOf(q) < 0) clearError(q);
+    });
+    form.addEventListener("input", function (event) {
+      var q = event.target.closest && event.target.closest(".question");
+      if (q && q.dataset.required === "write" && event.target.value.trim()) clearError(q);
+    });
+  }
+
+  // One target at a time; a form that came back with errors opens on the first of them.
+  var stepper = null;
+  if (form) {
     var steps = form.querySelectorAll(".target-card[data-step]");
     if (steps.length > 1) {
       form.classList.add("js-stepper");
@@ -84,9 +139,10 @@
       var prev = document.createElement("button");
       prev.type = "button"; prev.className = "secondary"; prev.textContent = form.dataset.labelPrev;
       var next = document.createElement("button");
-      next.type = "button"; next.textContent = form.dataset.labelNext;
+      next.type = "button"; next.className = "next"; next.textContent = form.dataset.labelNext;
       nav.appendChild(prev); nav.appendChild(next);
       steps[steps.length - 1].after(nav);
+      var submitRow = form.querySelector(".actions");
       // Some prefer the whole matrix on one page: one tap turns the stepper off.
       var all = document.createElement("button");
       all.type = "button"; all.className = "link show-all"; all.textContent = form.dataset.labelAll;
@@ -94,9 +150,16 @@
       all.addEventListener("click", function () {
         form.classList.remove("js-stepper");
         progress.remove(); nav.remove();
-        form.querySelector(".actions").hidden = false;
+        submitRow.hidden = false;
+        stepper = null;
       });
-      var submitRow = form.querySelector(".actions");
+      var stepKey = form.dataset.storageKey + ":step";
+      // The new target's name at the top of the screen, just below the sticky progress bar
+      // (scrolling to the sticky bar itself does nothing: it is always "in view").
+      var toTop = function (card) {
+        var top = card.getBoundingClientRect().top + window.pageYOffset - progress.offsetHeight - 8;
+        window.scrollTo(0, Math.max(0, top));
+      };
       var show = function (n, initial) {
         current = Math.max(0, Math.min(steps.length - 1, n));
         Array.prototype.forEach.call(steps, function (s, i) { s.classList.toggle("step-hidden", i !== current); });
@@ -106,20 +169,70 @@
         prev.disabled = current === 0;
         next.hidden = current === steps.length - 1;
         submitRow.hidden = current !== steps.length - 1;
-        // Bring the new target's name into view below the sticky progress bar.
-        if (!initial) progress.scrollIntoView({ block: "start" });
+        // The step survives a reload or a language switch, like the answers (this browser only).
+        if (storage()) storage().setItem(stepKey, String(current));
+        if (!initial) {
+          toTop(steps[current]);
+          var heading = steps[current].querySelector("h2");
+          if (heading) heading.focus({ preventScroll: true });
+        }
       };
       prev.addEventListener("click", function () { show(current - 1); });
-      next.addEventListener("click", function () { show(current + 1); });
-      // The step survives a reload or a language switch, like the answers (this browser only).
-      var stepKey = form.dataset.storageKey + ":step";
-      var savedStep = storage() ? parseInt(storage().getItem(stepKey) || "0", 10) : 0;
-      var shown = show;
-      show = function (n, initial) {
-        shown(n, initial);
-        if (storage()) storage().setItem(stepKey, String(current));
+      next.addEventListener("click", function () {
+        var missing = unanswered(steps[current]);
+        if (missing.length) { markMissing(missing); return; }
+        show(current + 1);
+      });
+      stepper = {
+        // show the step that holds an element (a question linked from the error list or the review)
+        reveal: function (el) {
+          for (var i = 0; i < steps.length; i++) {
+            if (steps[i].contains(el)) { if (i !== current) show(i, true); return; }
+          }
+        }
       };
+      var savedStep = storage() ? parseInt(storage().getItem(stepKey) || "0", 10) : 0;
       show(isNaN(savedStep) ? 0 : savedStep, true);
     }
+  }
+
+  // A question named by the address (#q-…, from the review's list) or by the error list: its step
+  // shown, the question below the sticky bar and its first answer focused.
+  function goTo(id) {
+    var q = id && document.getElementById(id);
+    if (!q || !q.classList.contains("question")) return false;
+    if (stepper) stepper.reveal(q);
+    focusQuestion(q);
+    return true;
+  }
+  if (form) {
+    var firstError = form.querySelector(".question.has-error");
+    var hash = window.location.hash.length > 1 ? decodeURIComponent(window.location.hash.slice(1)) : "";
+    if (firstError) {
+      goTo(firstError.id);
+    } else if (hash && goTo(hash)) {
+      // the browser's own jump to the #fragment comes after this script and takes the focus away
+      window.addEventListener("load", function () { setTimeout(function () { goTo(hash); }, 0); });
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("#error-summary a[href^='#q-']"), function (link) {
+      link.addEventListener("click", function (event) {
+        if (goTo(decodeURIComponent(link.getAttribute("href").slice(1)))) {
+          event.preventDefault();
+          history.replaceState(null, "", link.getAttribute("href"));
+        }
+      });
+    });
+    // Before the review, every required item once more (the stepper checks each step on Next;
+    // the one-page view and the last step are checked here).
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (button && button.value !== "review") return;
+      var missing = unanswered(form);
+      if (missing.length) {
+        event.preventDefault();
+        if (stepper) stepper.reveal(missing[0]);
+        markMissing(stepper ? unanswered(form.querySelector(".target-card:not(.step-hidden)")) : missing);
+      }
+    });
   }
 })();

@@ -162,3 +162,29 @@ def test_import_pulls_in_no_web_or_dataframe_library():
     assert not roots & {"flask", "sqlalchemy", "babel", "flask_babel", "pandas", "survey_app",
                         "questionnaires", "werkzeug", "jinja2"}
     assert "numpy" in roots
+
+
+@pytest.mark.parametrize("chunk", [200, 4096, 1 << 20])
+def test_read_csv_matches_from_columns_on_shuffled_rows(tmp_path, monkeypatch, chunk):
+    """Ballots scattered over chunks and out of order, a column with many distinct codes and
+    codes first seen far into the file: the fast reader codes them as `from_columns` does."""
+    import scoring.csvio
+    monkeypatch.setattr(scoring.csvio, "CHUNK_BYTES", chunk)
+    rng = np.random.default_rng(7)
+    n = 6000
+    ballot = [f"id{int(x):x}" if x % 3 else f"ballot-with-a-long-identifier-{int(x)}"
+              for x in rng.integers(0, 900, size=n)]
+    group = [("g1", "g2")[int(x) % 2] for x in rng.integers(0, 2, size=n)]
+    target = [f"t{int(x)}" for x in rng.integers(0, 400, size=n)]
+    item = [f"q{i % 7}" if i < 5000 else f"late{i % 3}" for i in range(n)]
+    option = [("A", "B", "", "DK")[int(x)] for x in rng.integers(0, 4, size=n)]
+    lines = ["target,option,ballot,item,group"] + [
+        f"{t},{o},{b},{i},{g}" for b, g, t, i, o in zip(ballot, group, target, item, option)]
+    path = tmp_path / "answers.csv"
+    path.write_text("\n".join(lines) + "\n")
+    read = scoring.Answers.read_csv(path)
+    made = scoring.Answers.from_columns(ballot=ballot, group=group, target=target, item=item, option=option)
+    for table in ("ballot_ids", "group_codes", "target_codes", "item_codes", "option_codes"):
+        assert list(getattr(read, table)) == list(getattr(made, table)), table
+    for column in ("ballot", "group", "target", "item", "option"):
+        assert np.array_equal(getattr(read, column), getattr(made, column)), column

@@ -1,6 +1,7 @@
 """The command line: each command works, and bad input exits 2 naming the file and the reason."""
 import csv
 import io
+import re
 
 import questionnaires
 from sqlalchemy import func, select
@@ -99,7 +100,9 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     assert "admin" in result.output
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
-        assert set(campaigns) == {"sector-2025", "sector-2026", "work-2026", "report-2026", "decision-2026-12"}
+        assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026",
+                                  "decision-2026-12"}
+        assert campaigns["work-2025"].status == "published"
         assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"
         assert campaigns["sector-2026"].published_results["ballots"] >= 300
@@ -113,6 +116,14 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
             ("ordinary", "passed"), ("especially_major", "not_passed"), ("personnel", "passed")]
         assert all(c.signatures_needed == 2 for c in campaigns.values() if c.counted_at)
     verified = runner.invoke(args=["audit", "verify"])
-    assert verified.exit_code == 0 and "results of 4 counted campaigns" in verified.output
+    assert verified.exit_code == 0 and "results of 5 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
+    # the demo's leader login has a report to read from the start (a fresh demo once showed none)
+    from survey_app.demo import PASSWORD as DEMO_PASSWORD
+    leader = app.test_client()
+    assert leader.post("/login", data={"username": "leader01", "password": DEMO_PASSWORD}).status_code == 302
+    index = leader.get("/reports/").get_data(as_text=True)
+    links = re.findall(r'href="(/reports/\d+/targets/\d+)"', index)
+    assert links, index[:2000]
+    assert leader.get(links[0]).status_code == 200

@@ -270,13 +270,13 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def test_0007_turns_decision_ballots_into_meetings(app):
-    """A decision ballot made under 0006 becomes a meeting: its especially major flag a matter
+def test_0008_turns_decision_ballots_into_meetings(app):
+    """A decision ballot made under 0007 becomes a meeting: its especially major flag a matter
     kind, its members the number the old rule counted (codes not withdrawn plus those planned);
     the downgrade gives the flag back."""
     with app.app_context():
         db.drop_all()
-        flask_migrate.upgrade(revision="0006")
+        flask_migrate.upgrade(revision="0007")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO questionnaires (id, code, kind, created_at) "
                               "VALUES (1, 'decision', 'decision', '2026-01-01')"))
@@ -303,7 +303,7 @@ def test_0007_turns_decision_ballots_into_meetings(app):
             members, quorum = conn.execute(text("SELECT members, quorum FROM campaigns WHERE id = 1")).one()
         assert [tuple(k) for k in kinds] == [(1, "especially_major"), (2, "ordinary")]
         assert (members, quorum) == (4, "more_than_half")  # 2 codes not withdrawn + 2 planned
-        flask_migrate.downgrade(revision="0006")
+        flask_migrate.downgrade(revision="0007")
         with db.engine.connect() as conn:
             flags = conn.execute(text("SELECT target_id, special_majority FROM campaign_targets "
                                       "ORDER BY target_id")).all()

@@ -227,3 +227,19 @@ def test_entry_refused_once_counted(app, paper_campaign, batch, clerks, as_user,
     assert count_rows(PaperEntry, PaperEntry.sheet_id != None) == 2  # noqa: E711  (only the first sheet's)
     response = as_user("clerk").get(sheet_url(paper_campaign, batch[1]))
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("lang, says", [("en", ("third check", "commission staff", "entered neither")),
+                                        ("zh_CN", ("复核", "纠风办工作人员", "未参与录入"))])
+def test_a_third_clerk_is_told_who_settles_a_mismatch(app, paper_campaign, batch, clerks, as_user, rows, lang, says):
+    """"Entered twice already" left a third clerk with a sheet and nobody to give it to."""
+    number = batch[2]
+    assert enter(as_user("clerk"), paper_campaign, number, rows("A")).status_code == 302
+    assert enter(as_user("clerk2"), paper_campaign, number, rows("B")).status_code == 302
+    third = as_user("clerk3")
+    third.set_cookie("lang", lang)
+    for response in (third.get(sheet_url(paper_campaign, number)),
+                     third.post(f"/paper/{paper_campaign}/enter", data={"number": sheets.sheet_label(number)})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert all(words in page for words in says), page[page.find("error"):][:600]

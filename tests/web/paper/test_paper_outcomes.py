@@ -88,7 +88,8 @@ def test_reconciliation_figures(app, paper_campaign, batch, clerks, as_user, row
     assert as_user("clerk").get(f"/paper/{paper_campaign}/reconciliation").status_code == 403
 
 
-def test_printing_counts_toward_expected_turnout(app, paper_campaign, users, as_user, count_rows):
+def test_printing_counts_toward_turnout_without_adding_to_the_expected_number(app, paper_campaign, users, as_user,
+                                                                              count_rows):
     staff = as_user("staff")
     with app.app_context():
         group_id = db.session.get(Campaign, paper_campaign).group("hall").id
@@ -97,9 +98,11 @@ def test_printing_counts_toward_expected_turnout(app, paper_campaign, users, as_
     response = staff.post(f"/paper/{paper_campaign}/print", data={"group": group_id, "count": "3"})
     assert count_rows(PaperSheet) == 10
     with app.app_context():
-        assert db.session.get(RespondentGroup, group_id).expected == 10
+        assert db.session.get(RespondentGroup, group_id).expected == 0  # sheets reach people; they add none
         numbers = list(db.session.execute(select(PaperSheet.number).order_by(PaperSheet.number)).scalars())
     assert numbers == list(range(1, 11))
+    hall = {g["code"]: g for g in staff.get(f"/admin/campaigns/{paper_campaign}/turnout.json").get_json()["groups"]}
+    assert (hall["hall"]["expected"], hall["hall"]["expected_basis"]) == (10, "issued")
     assert staff.post(f"/paper/{paper_campaign}/print", data={"group": group_id, "count": "0"}).status_code == 400
     assert as_user("clerk").post(f"/paper/{paper_campaign}/print",
                                  data={"group": group_id, "count": "5"}).status_code == 403

@@ -1,7 +1,7 @@
-"""Charts: PNG bytes drawn with the Figure API, Chinese labels rendered with a CJK font.
+"""Charts: inline SVG drawn with the Figure API, Chinese labels measured with a CJK font.
 
 pytest turns warnings into errors, so matplotlib's "Glyph ... missing from font" fails
-these tests if a Chinese label were drawn without Noto Sans CJK SC.
+these tests if a Chinese label were measured without Noto Sans CJK SC.
 """
 import io
 import sys
@@ -12,7 +12,12 @@ from matplotlib.figure import Figure
 
 from survey_app.reports import charts
 
-PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def is_svg(text: str) -> bool:
+    """One <svg> element, ready to be put inline in a page: no XML prologue, no metadata."""
+    return (text.startswith("<svg ") and text.endswith("</svg>") and text.count("<svg") == 1
+            and "<?xml" not in text and "<metadata" not in text and "font-family=" in text[:300])
 
 
 def test_the_cjk_font_is_found_when_matplotlibs_font_cache_predates_it(monkeypatch):
@@ -24,18 +29,29 @@ def test_the_cjk_font_is_found_when_matplotlibs_font_cache_predates_it(monkeypat
 
 
 def test_dimension_profile_in_chinese():
-    png = charts.dimension_profile(["依法办事", "规范收费", "清正廉洁"], [81.5, None, 90.0], [80.0, 85.0, None],
+    svg = charts.dimension_profile(["依法办事", "规范收费", "清正廉洁"], [81.5, None, 90.0], [80.0, 85.0, None],
                                    "本报告", "全体平均")
-    assert png.startswith(PNG)
+    assert is_svg(svg)
+    assert ">依法办事</text>" in svg and ">本报告</text>" in svg  # text stays text
+    # The labels fit: the axes start right of the widest label, measured in the CJK font.
+    assert charts.text_width("依法办事", 8.5) > 30
 
 
 def test_distribution_and_trend_in_chinese():
-    png = charts.distribution(["q02 依法履行职责，执法程序规范，不越权、不滥用职权", "q03 公正执法"],
+    svg = charts.distribution(["q02 依法履行职责，执法程序规范，不越权、不滥用职权", "q03 公正执法"],
                               ["满意", "基本满意", "不满意", "不了解"], [[5, 2, 1, 1], [0, 0, 0, 0]],
                               [False, False, False, True], "无回答")
-    assert png.startswith(PNG)
-    png = charts.trend(["2025年度行风评议", "2026年度行风评议"], [80.1, 84.2], [78.0, 82.0], [82.2, 86.4], "得分")
-    assert png.startswith(PNG)
+    assert is_svg(svg) and ">无回答</text>" in svg and ">56%</text>" in svg
+    svg = charts.trend(["2025年度行风评议", "2026年度行风评议"], [80.1, 84.2], [78.0, 82.0], [82.2, 86.4], "得分")
+    assert is_svg(svg) and ">84.2</text>" in svg
+
+
+def test_the_same_chart_gives_the_same_bytes_and_names_are_escaped():
+    args = (["A & <B>", "Cost $5 $x$"], [80.0, 70.0], [75.0, 65.0], [85.0, 75.0], [False, True], 0, "Score", "marked")
+    first, second = charts.caterpillar(*args), charts.caterpillar(*args)
+    assert first == second  # deterministic: a kept chart is the one a redraw would give
+    assert "A &amp; &lt;B&gt;" in first and "<B>" not in first
+    assert "Cost $5 $x$" in first  # a dollar sign is not a formula
 
 
 def test_a_font_without_chinese_glyphs_would_fail():

@@ -20,7 +20,8 @@ def test_staff_reads_a_counted_report_with_suppressed_group_hidden(app, login, c
     assert "public comment 1" not in html  # still pending
     assert "staff secret comment" not in html  # its group is suppressed for this target
     assert "not yet published" in html
-    assert 'src="data:image/png;base64,' in html
+    assert '<figure class="chart" role="img"' in html and "<svg " in html
+    assert "data:image/png" not in html  # vector charts, no inline bitmaps
 
 
 def test_report_in_chinese_by_default(app, login, counted_campaign, ids):

@@ -53,6 +53,55 @@ def test_code_typed_loosely_is_accepted(client, app, campaign_id):
     assert client.post("/answer", data={"code": loose}).status_code == 302
 
 
+@pytest.mark.parametrize("paste", [
+    lambda c: f"  {c}  ",                                   # pasted with spaces around it
+    lambda c: c.replace("-", " "),                           # as read aloud, in groups
+    lambda c: c.replace("-", ""),                            # all in one
+    lambda c: c.replace("-", "\u2013"),                     # a word processor's dash
+    lambda c: "".join(chr(ord(ch) + 0xFEE0) for ch in c),    # a Chinese keyboard's full-width form
+])
+def test_code_pasted_in_any_common_form_is_accepted(client, app, campaign_id, paste):
+    [code] = issue_codes(app, campaign_id)
+    assert client.post("/answer", data={"code": paste(code)}).status_code == 302
+
+
+def test_review_lists_only_the_unanswered_questions_each_a_way_back(client, app, campaign_id, full_answers):
+    [code] = issue_codes(app, campaign_id)
+    client.post("/answer", data={"code": code})
+    data = full_answers(app, campaign_id, "staff", "B")
+    blank = {name for name in _all_fields(app, campaign_id, "staff") if name not in data}
+    assert blank, "the optional comments are left blank"
+    page = client.post("/answer/questionnaire", data={**data, "action": "review"}).get_data(as_text=True)
+    assert 'id="review-form"' in page
+    missing = page.split('id="review-missing"')[1].split("</section>")[0]
+    linked = re.findall(r'formaction="/answer/questionnaire#q-([^"]+)"', missing)
+    assert sorted(linked) == sorted(blank) and linked
+    # the way back is an edit that keeps every answer and lands on the question
+    edit = client.post("/answer/questionnaire", data={**data, "action": "edit"}).get_data(as_text=True)
+    assert all(f'id="q-{name}"' in edit for name in linked)
+    kept = next(iter(k for k in data if k.startswith("t.")))
+    assert re.search(rf'name="{re.escape(kept)}" value="B" checked', edit)
+
+
+def test_review_with_every_question_answered_says_so(client, app, campaign_id, full_answers):
+    [code] = issue_codes(app, campaign_id)
+    client.post("/answer", data={"code": code})
+    data = full_answers(app, campaign_id, "staff", "A")
+    for name in _all_fields(app, campaign_id, "staff"):
+        data.setdefault(name, "some words")
+    page = client.post("/answer/questionnaire", data={**data, "action": "review"}).get_data(as_text=True)
+    assert 'id="review-form"' in page and "formaction" not in page
+
+
+def _all_fields(app, campaign_id, group):
+    from survey_app.ballots.validation import asked, field_name
+    from survey_app.models import Campaign
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        q = campaign.questionnaire_version.parsed
+        return [field_name(i.code, t) for i, t in asked(q, group, [t.code for t in campaign.targets])]
+
+
 @pytest.mark.parametrize("typed", ["", "XXXX-XXXX-XX", "not a code at all", "0" * 200])
 def test_wrong_code(client, campaign_id, typed):
     response = client.post("/answer", data={"code": typed})
@@ -106,7 +155,10 @@ def test_missing_answers_are_marked_and_kept(client, app, campaign_id, full_answ
     assert response.status_code == 400
     assert f'id="q-{missing}"' in page
     block = page.split(f'id="q-{missing}"')[1].split('class="question')[0]
-    assert 'role="alert"' in block
+    assert f'id="err-{missing}"' in block and f'aria-describedby="err-{missing}"' in block
+    # the list at the top names only what is missing, each a link to its question
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r'href="#q-([^"]+)"', summary) == [missing]
     # the other answers come back checked
     kept = sorted(data)[0]
     assert re.search(rf'name="{re.escape(kept)}" value="B" checked', page)

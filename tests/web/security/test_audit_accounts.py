@@ -87,11 +87,11 @@ def test_audit_page_filters_and_pages(app, world, client_as):
         assert response.status_code == (200 if allowed else 403), role
     client = client_as("auditor")
     page = client.get("/admin/audit?actor=filler").get_data(as_text=True)
-    assert page.count("<code>test.filler</code>") == 50 and "user.create" not in page.split("<tbody>")[1]
+    assert page.count('data-action="test.filler"') == 50 and "user.create" not in page.split("<tbody>")[1]
     page2 = client.get("/admin/audit?actor=filler&page=2").get_data(as_text=True)
-    assert page2.count("<code>test.filler</code>") == 10
+    assert page2.count('data-action="test.filler"') == 10
     page = client.get("/admin/audit?action=campaign").get_data(as_text=True)
-    assert "<code>campaign.publish</code>" in page and "<code>user.create</code>" not in page
+    assert 'data-action="campaign.publish"' in page and 'data-action="user.create"' not in page
     for junk in ("page=abc", "page=-1", "page=99999999999", "action=%25", "actor=" + "x" * 5000):
         assert client.get("/admin/audit?" + junk).status_code in (200, 404), junk
 
