@@ -6,9 +6,14 @@
 Each simulated respondent does what a phone does with a slip: GET the code page (CSRF token),
 POST the code, then POST the whole questionnaire (10 targets x 13 rating items). The script
 times the code entry and the submission (the write path) as two phases, reports rates and
-latency percentiles, checks that every
-acknowledged ballot is in the sealed box (mixed into it, or waiting in its inbox), and compares with the throughput of a trivial
-endpoint (`/health`) measured the same way in the same run.
+latency percentiles, checks that every acknowledged ballot is in the sealed box (mixed into
+it, or waiting in its inbox), and compares with two baselines measured the same way in the
+same run, by the same server: a trivial endpoint (`/health`), and a bare endpoint of the same
+stack that stores one 12 KB row and commits (`bench/collect_app.py`), the floor of a write.
+
+The workers are not recycled inside the timed window (`GUNICORN_MAX_REQUESTS=0` for this
+server; a restart costs a worker's start, measured here too: importing the platform and
+building its app in a fresh interpreter).
 """
 import argparse
 import os
@@ -79,7 +84,7 @@ with app.app_context():
 
 def _serve(env: dict, port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+                               f"127.0.0.1:{port}", "--log-level", "warning", "bench.collect_app:app"],
                               env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -125,6 +130,46 @@ def _run(fn, jobs, concurrency):
     return time.perf_counter() - start, results
 
 
+#: the bare endpoint's row: the size of a padded envelope of this campaign, in round figures
+BARE_ROW = 12 * 1024
+
+
+def _bare_insert(base: str, _i: int) -> tuple[float, bool]:
+    """The baseline of a write: one POST whose body is stored as one row, on a new connection
+    like a phone's submission."""
+    start = time.perf_counter()
+    with requests.Session() as s:
+        r = s.post(f"{base}/bench/insert", data=os.urandom(BARE_ROW), timeout=30,
+                   headers={"Content-Type": "application/octet-stream"})
+    return time.perf_counter() - start, r.status_code == 204
+
+
+WORKER_START = """
+import resource, sys, time
+t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
+from survey_app import create_app
+t1 = time.perf_counter()
+app = create_app()
+t2 = time.perf_counter()
+c2 = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
+heavy = [m for m in ("matplotlib", "weasyprint", "scipy", "numpy", "pandas", "nacl", "openpyxl", "qrcode") if m in sys.modules]
+print(t1 - t0, t2 - t1, c2 - c0, ",".join(heavy))
+"""
+
+
+def worker_start(env: dict, runs: int = 5) -> dict:
+    """What a gunicorn worker pays before its first request: `from survey_app import create_app`
+    and `create_app()` in a fresh interpreter (the interpreter's own start excluded); median of runs."""
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", WORKER_START], env=env, cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.split()
+        rows.append((float(out[0]), float(out[1]), float(out[2]), out[3] if len(out) > 3 else ""))
+    rows.sort(key=lambda r: r[0] + r[1])
+    middle = rows[len(rows) // 2]
+    return {"import": middle[0], "build": middle[1], "cpu": middle[2], "loaded": middle[3]}
+
+
 def _percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -142,14 +187,24 @@ def main(argv=None):
     admin, name, url = _database(args.database_url)
     instance = tempfile.mkdtemp(prefix="minping-bench-")
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": instance, "KDF_STRENGTH": "interactive",
-           "LOGIN_RATE_LIMIT": "1000000 per minute", "PUBLIC_RATE_LIMIT": "1000000 per minute"}
+           "LOGIN_RATE_LIMIT": "1000000 per minute", "PUBLIC_RATE_LIMIT": "1000000 per minute",
+           "GUNICORN_MAX_REQUESTS": "0"}
     server = None
     try:
         codes, form = _prepare(env, args.ballots)
+        start = worker_start(env)
+        bare_engine = create_engine(url)
+        with bare_engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bench_rows (id varchar(32) PRIMARY KEY, payload bytea NOT NULL)"))
         server = _serve(env, args.port, args.workers)
         base = f"http://127.0.0.1:{args.port}"
         _run(_health, [(base, i) for i in range(200)], args.concurrency)  # warm-up
+        _run(_bare_insert, [(base, i) for i in range(200)], args.concurrency)
         h_time, h_results = _run(_health, [(base, i) for i in range(args.ballots)], args.concurrency)
+        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency)
+        with bare_engine.connect() as conn:
+            inserted = conn.execute(text("SELECT count(*) FROM bench_rows")).scalar_one()
+        bare_engine.dispose()
         e_time, entered = _run(_enter, [(base, c) for c in codes], args.concurrency)
         sessions = []
         for _t, session, token in entered:
@@ -167,7 +222,9 @@ def main(argv=None):
         engine.dispose()
         latencies = [t for t, _ok in b_results]
         health_rate = args.ballots / h_time
+        insert_rate = args.ballots / i_time
         ballot_rate = len(sessions) / b_time
+        insert_latencies = [t for t, _ok in i_results]
         enter_latencies = [t for t, _s, _tok in entered]
         print(f"collect: {args.ballots} ballots ({len(form)} answers each), {args.concurrency} concurrent clients, "
               f"gunicorn {args.workers} workers, PostgreSQL")
@@ -180,9 +237,17 @@ def main(argv=None):
         print(f"  acknowledged {acknowledged}, stored envelopes {stored} ({boxed} mixed into the box, "
               f"{waiting} waiting in the inbox), codes burnt {used}"
               f"  -> {'every acknowledged ballot stored' if stored == acknowledged == used else 'MISMATCH'}")
+        print(f"  baseline bare insert (POST 12 KB row) {insert_rate:6.1f} rows/s          "
+              f"p50 {statistics.median(insert_latencies) * 1000:5.0f} ms   p95 {_percentile(insert_latencies, 95) * 1000:5.0f} ms"
+              f"   ({inserted} rows stored, {sum(ok for _t, ok in i_results)} acknowledged)")
         print(f"  baseline GET /health                {health_rate:8.1f} requests/s  "
               f"(ratio baseline / submission {health_rate / ballot_rate:.2f})")
-        return 0 if stored == acknowledged == used else 1
+        print(f"  RATIO submission / bare insert      {ballot_rate / insert_rate:8.2f}")
+        print(f"  worker start: import {start['import'] * 1000:.0f} ms + create_app {start['build'] * 1000:.0f} ms"
+              f" = {(start['import'] + start['build']) * 1000:.0f} ms wall, {start['cpu'] * 1000:.0f} ms CPU"
+              f" (median of 5; loaded: {start['loaded'] or 'none of the heavy ones'})")
+        print("  workers recycled inside the timed window: none (GUNICORN_MAX_REQUESTS=0)")
+        return 0 if stored == acknowledged == used and inserted >= args.ballots else 1
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

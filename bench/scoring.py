@@ -150,8 +150,9 @@ def score_pandas(data: dict, method: dict) -> dict:
     size = ballots.groupby(["target", "group"])["score"].transform("size")
     kept = ballots[~((size > 2 * k) & ((position < k) | (position >= size - k)))]
 
-    # Rule 7 and 9: group size and variance of ballot scores.
-    cells = kept.groupby(["target", "group"])["score"].agg(n="size", var="var")
+    # Rule 7: group size counts the respondents (scored ballots before trimming); 9: variance.
+    cells = kept.groupby(["target", "group"])["score"].agg(var="var")
+    cells = cells.join(ballots.groupby(["target", "group"]).size().rename("n"), how="outer")
 
     # Rule 4: cell statistics of the kept ballots' answers.
     answers = df.merge(kept[["ballot", "target"]], on=["ballot", "target"])
@@ -187,6 +188,28 @@ def score_pandas(data: dict, method: dict) -> dict:
     targets = used.groupby("target")[["wS", "wsat", "w"]].sum()
     targets["score"] = targets["wS"] / targets["w"]
     targets["satisfaction"] = targets["wsat"] / targets["w"]
+
+    # Rule R: a target missing a weighted group is adjusted by the mean difference between
+    # that group and the composite of its own groups over the targets that have them all.
+    S = used.pivot(index="target", columns="group", values="S")
+    weights = group_weight[group_weight > 0]
+    W = weights.sum()
+    for t in targets.index:
+        have = S.loc[t].dropna().index
+        missing = [g for g in weights.index if g not in have]
+        if not missing:
+            continue
+        w_have = group_weight.reindex(have)
+        adjustment, no_reference = 0.0, False
+        for g in missing:
+            refs = S.drop(index=t).dropna(subset=list(have) + [g])
+            if len(refs) < 2:
+                no_reference = True
+                continue
+            c_have = (refs[list(have)] * w_have.to_numpy()).sum(axis=1) / w_have.sum()
+            adjustment += weights[g] / W * (refs[g] - c_have).mean()
+        if not no_reference:
+            targets.loc[t, "score"] += adjustment
     return {"flagged": flagged,
             "score": targets["score"].to_dict(),
             "satisfaction": targets["satisfaction"].to_dict(),

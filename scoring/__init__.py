@@ -11,9 +11,18 @@ Bad input raises :class:`InputError`, which names the file, the row or the key.
 from __future__ import annotations
 
 from .answers import Answers
-from .engine import score
 from .errors import InputError
 from .method import Method
 from .output import canonical_json, dump_results
 
 __all__ = ["Answers", "InputError", "Method", "score", "dump_results", "canonical_json"]
+
+
+def __getattr__(name: str):
+    # The engine (and SciPy, for its t quantiles) is imported when first scored with, not by
+    # every process that only reads a method or writes canonical JSON: a web worker starts
+    # without it.
+    if name == "score":
+        from .engine import score
+        return score
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

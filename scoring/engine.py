@@ -14,7 +14,14 @@ Where the method's text leaves a choice, this is how it is read (and tested):
 - A group is used in rule 8 when it is not suppressed, has ``w_g > 0`` and a defined
   ``S(t,g)``; ``reweighted`` is true when some group with ``w_g > 0`` is not used.
 - Every per-group rate has a Wilson interval: ``satisfaction_ci95`` and
-  ``dissatisfaction_ci95``.
+  ``dissatisfaction_ci95``; a target's rates combine them (rule U4, MOVER).
+- A group's ``n`` counts its respondents (scored ballots before trimming, rule 7);
+  ``kept`` is the kept weight h. With share trimming (rule 2') every answer counts its
+  ballot's panel weight and the variances come from a delete-one jackknife.
+- The published score of a reweighted target carries rule R's adjustment; the rank band
+  (rule U5) uses the paired variance of each difference, through the ballots that rated
+  both targets. Grades and alerts carry their doubt (rule G), ranked targets their place
+  in the funnel (rule F).
 - The diagnostics use only the (target, group) cells that are shown: a suppressed
   group "shows no figures anywhere", so its ballots reach no alpha or ICC either.
   Cronbach's alpha takes one row per (ballot, target) with every item of the dimension
@@ -30,15 +37,18 @@ dimensions, groups and targets, and over the output.
 """
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import numpy as np
+from scipy import stats as _stats
 
 from .answers import Answers
 from .method import Method
 from .stats import cronbach_alpha, grouped_variance, icc1_icck
-from .uncertainty import (PRIOR_DF, rank_bands, rate_interval, t_quantile, welch_satterthwaite,
-                          winsorised_squares)
+from .uncertainty import (PRIOR_DF, Z, logit_interval, mover_interval, pair_variances, panel_weights,
+                          rank_bands, rate_interval, welch_satterthwaite, winsorised_squares)
 
 #: Ballot scores closer than this fraction of the largest |points| are a tie in rule 2,
 #: so that the order of rows (and thus of floating-point sums) cannot decide who is dropped.
@@ -46,6 +56,44 @@ TIE_RESOLUTION = 1e-9
 #: Significant digits at which a score meets a grade band, an alert threshold or the
 #: 2-decimal rounding of rule 13: far below any shown digit, far above float noise.
 COMPARE_DIGITS = 12
+
+
+class TargetArrays(NamedTuple):
+    """Every per-target array that rules 8 to 13, R, G, U4, U5 and F turn into results.json.
+
+    T targets, G groups, J items, D dimensions; rates come as (rate, low, high) triples.
+    """
+    composite: np.ndarray            # (T,) published score C(t), adjusted by rule R
+    composite_used: np.ndarray       # (T,) rule 8's composite over the groups used
+    se: np.ndarray                   # (T,)
+    df: np.ndarray                   # (T,)
+    ci_low: np.ndarray               # (T,)
+    ci_high: np.ndarray              # (T,)
+    share: np.ndarray                # (T, G) w_g / sum w over the groups used, 0 elsewhere
+    cell_variance: np.ndarray        # (T, G) V(t,g) of rule U2
+    cell_df: np.ndarray              # (T, G)
+    covariance: np.ndarray           # (G, T, T) rule U5's paired covariances
+    paired: np.ndarray               # (G, T, T) bool: some ballot of g rated both targets
+    adjustment: np.ndarray           # (T,) rule R
+    adjustment_variance: np.ndarray  # (T,)
+    adjustment_df: np.ndarray        # (T,)
+    no_reference: np.ndarray         # (T,) bool: reweighted with no reference, unranked
+    reweighted: np.ndarray           # (T,) bool
+    satisfaction: np.ndarray         # (T,)
+    satisfaction_ci95: tuple         # ((T,), (T,))
+    dissatisfaction: np.ndarray      # (T,)
+    dissatisfaction_ci95: tuple      # ((T,), (T,))
+    dimensions: np.ndarray           # (T, D)
+    respondents: np.ndarray          # (T, G) scored ballots, rule 7
+    kept: np.ndarray                 # (T, G) kept weight h(t,g)
+    suppressed: np.ndarray           # (T, G) bool
+    group_score: np.ndarray          # (T, G)
+    sat: tuple                       # (T, G) x 3
+    dis: tuple                       # (T, G) x 3
+    group_dimensions: np.ndarray     # (T, G, D)
+    item_n: np.ndarray               # (J, T, G)
+    item_mean: np.ndarray            # (J, T, G)
+    item_dk: np.ndarray              # (J, T, G)
 
 
 def score(answers: Answers, method: Method) -> dict:
@@ -178,18 +226,20 @@ class _Scoring:
 
     # -- rule 2: trimming -----------------------------------------------------------------
 
-    def trim(self, ballot_score: np.ndarray, scored: np.ndarray, cell: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """Kept responses, and each response's winsorising proxy (rule U1).
+    def trim(self, ballot_score: np.ndarray, scored: np.ndarray, cell: np.ndarray):
+        """Rule 2 or 2': each response's weight, its winsorising proxy (rule U1), and the cell order.
 
-        The proxy of a dropped response is the kept response next to it in the cell's
-        order (the k-th lowest or highest kept); every other response is its own proxy.
+        The weight is 1 for a kept ballot, 0 for a dropped or unscored one, and with share
+        trimming (rule 2') the panel weight of the ballot's place in its cell. The proxy of a
+        dropped response is the kept response next to it in the cell's order (the k-th
+        lowest or highest kept); every other response is its own proxy. The order (None
+        without trimming) is (responses in cell order, their cell sizes, their positions).
         """
-        kept = scored.copy()
+        weight = scored.astype(float)
         proxy = np.arange(len(scored))
-        k = self.m.trim
-        if k == 0 or not scored.any():
-            return kept, proxy
+        k, share = self.m.trim, self.m.trim_share
+        if (k == 0 and share == 0) or not scored.any():
+            return weight, proxy, None
         index = np.flatnonzero(scored)
         span = max((abs(o.points) for o in self.m.options if o.points is not None), default=1.0)
         tie_key = np.rint(ballot_score[index] / (TIE_RESOLUTION * (span or 1.0)))
@@ -213,25 +263,31 @@ class _Scoring:
         first = np.cumsum(size) - size
         position = np.arange(len(order)) - first[sorted_cell]
         n = size[sorted_cell]
+        if share > 0:
+            weight[index[order]] = panel_weights(n, position, self.m.min_group_size, share)
+            return weight, proxy, (index[order], n, position)
         low, high = (n > 2 * k) & (position < k), (n > 2 * k) & (position >= n - k)
         drop = low | high
-        kept[index[order[drop]]] = False
+        weight[index[order[drop]]] = 0.0
         start = first[sorted_cell]
         stand_in = np.where(low, start + k, np.where(high, start + n - k - 1, np.arange(len(order))))
         proxy[index[order]] = index[order[stand_in]]
-        return kept, proxy
+        return weight, proxy, (index[order], n, position)
 
     # -- rule 4: cell statistics --------------------------------------------------------
 
-    def histogram(self, kept: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """Answers per (item, cell, choice code) of the kept responses; shape (J, T*G, codes)."""
+    def histogram(self, kept: np.ndarray, cell: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+        """Answers per (item, cell, choice code) of the kept responses; shape (J, T*G, codes).
+
+        With ``weight``, each answer counts its response's weight (rule 2').
+        """
         n_codes = len(self.points)
         # Responses not kept go to an extra cell that is cut off afterwards: no masking pass.
         base = np.where(kept, cell, self.n_cells) * n_codes
         histogram = np.zeros((len(self.m.items), self.n_cells, n_codes))
         size = (self.n_cells + 1) * n_codes
         for j, row in self.rows():
-            counts = np.bincount(base + row, minlength=size)
+            counts = np.bincount(base + row, weights=weight, minlength=size)
             histogram[j] = counts[:self.n_cells * n_codes].reshape(self.n_cells, n_codes)
         return histogram
 
@@ -284,6 +340,152 @@ class _Scoring:
 
     # -- everything ---------------------------------------------------------------------
 
+    def jackknife(self, order, cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rule U1 with share trimming: delete-one jackknife values of S(t,g), sat and dis per response.
+
+        Deleting the ballot at place i of a cell of n leaves n - 1 ballots with the panel
+        weights of a cell of n - 1 (those below i keep their place, those above move down
+        one). e(i) = (n - 1) * (mean of the cell's S^(-i) - S^(-i)); likewise for the rates.
+        Prefix and suffix sums within each cell give every S^(-i) in one pass per item.
+        """
+        responses, n, position = order
+        R = len(self.s.response_ballot)
+        share, m = self.m.trim_share, self.m.min_group_size
+        below = np.where(position <= n - 2, panel_weights(n - 1, position, m, share), 0.0)
+        above = np.where(position >= 1, panel_weights(n - 1, np.maximum(position - 1, 0), m, share), 0.0)
+        start = np.arange(len(responses)) - position
+        end = start + n
+
+        def leave_one_out(x):
+            a = np.concatenate(([0.0], np.cumsum(below * x)))
+            b = np.concatenate(([0.0], np.cumsum(above * x)))
+            idx = np.arange(len(x))
+            return (a[idx] - a[start]) + (b[end] - b[idx + 1])
+
+        D = len(self.m.dimensions)
+        # Per dimension, the sums of rule 5 over its items, item by item (rows of length R).
+        dim_sum = np.zeros((D, len(responses)))
+        dim_weight = np.zeros((D, len(responses)))
+        for j, row in self.rows():
+            choice = row[responses]
+            denominator = leave_one_out(self.valid[choice].astype(float))
+            has = denominator > 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.where(has, leave_one_out(self.points0[choice]) / denominator, 0.0)
+            d = self.item_dimension[j]
+            dim_sum[d] += self.item_weight[j] * mean
+            dim_weight[d] += self.item_weight[j] * has
+        with np.errstate(divide="ignore", invalid="ignore"):
+            defined = dim_weight > 0
+            dims = np.where(defined, dim_sum / dim_weight, 0.0)
+            u = self.dimension_weight[:, None] * defined
+            loo = (dims * u).sum(axis=0) / u.sum(axis=0)
+        n_answers, n_sat, n_dis = self.response_counts()
+        x = leave_one_out(n_answers[responses])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loo_sat = leave_one_out(n_sat[responses]) / x
+            loo_dis = leave_one_out(n_dis[responses]) / x
+        sorted_cell = cell[responses]
+        out = []
+        for value in (loo, loo_sat, loo_dis):
+            value = np.where(np.isfinite(value) & (n > 1), value, np.nan)
+            ok = ~np.isnan(value)
+            total = np.bincount(sorted_cell, weights=np.where(ok, value, 0.0), minlength=self.n_cells)
+            count = np.bincount(sorted_cell, weights=ok.astype(float), minlength=self.n_cells)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                centre = total / count
+            e = np.where(ok, (n - 1) * (centre[sorted_cell] - value), 0.0)
+            full = np.zeros(R)
+            full[responses] = e
+            out.append(full)
+        return out[0], out[1], out[2]
+
+    def pair_covariance(self, deviation, scored, cell, used_cell, h) -> tuple[np.ndarray, np.ndarray]:
+        """Rule U5: (G, T, T) covariances of S(a,g) and S(b,g) through the ballots that rated both,
+        and (G, T, T) whether any ballot of g is scored for both.
+
+        Cov = sum over the ballots of g scored for a and b of d(i,a) d(i,b) / (h(a,g) h(b,g)),
+        d = the winsorised linearised value less its cell mean (rule U1); 0 where a cell is
+        not used.
+        """
+        from scipy import sparse
+
+        s, G, T = self.s, self.n_groups, self.n_targets
+        covariance = np.zeros((G, T, T))
+        paired = np.zeros((G, T, T), dtype=bool)
+        take = scored & np.append(used_cell, False)[np.where(scored, cell, self.n_cells)]
+        if not take.any():
+            return covariance, paired
+        ballot = s.response_ballot[take]
+        if np.bincount(ballot).max() < 2:  # every ballot rated one target: nothing is shared
+            return covariance, paired
+        target = s.response_target[take]
+        group = cell[take] % G
+        value = deviation[take]
+        for g in range(G):
+            mine = group == g
+            if not mine.any():
+                continue
+            matrix = sparse.csr_matrix((value[mine], (ballot[mine], target[mine])),
+                                       shape=(len(self.a.ballot_ids), T))
+            product = (matrix.T @ matrix).toarray()
+            present = sparse.csr_matrix((np.ones(int(mine.sum())), (ballot[mine], target[mine])),
+                                        shape=(len(self.a.ballot_ids), T))
+            paired[g] = (present.T @ present).toarray() > 0
+            hg = h.reshape(T, G)[:, g]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                covariance[g] = np.nan_to_num(product / np.outer(hg, hg))
+        return covariance, paired
+
+    def adjustments(self, group_score, used, composite) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rule R: the adjustment of a reweighted target for its missing groups.
+
+        For target t with used groups U and a missing group g (w_g > 0, not used), the
+        references are the other targets that use every group of U and g; d_r = S(r,g) -
+        C_U(r) (C_U: the composite over U alone). Delta_g = mean of d_r, s_g^2 their sample
+        variance. adjustment = sum_g (w_g / W) Delta_g, W the weight of all groups with
+        w > 0; its variance sum_g (w_g / W)^2 s_g^2 (1 + 1/R_g), df = min_g (R_g - 1). A
+        missing group that fewer than 2 other targets use is no part of the campaign's common
+        footing and is passed over; one that 2 or more use but with fewer than 2 references
+        leaves the target out of the ranking.
+        Returns (adjustment, variance, df, no_reference) per target.
+        """
+        T = self.n_targets
+        w = self.group_weight
+        adjustment = np.zeros(T)
+        variance = np.zeros(T)
+        df = np.full(T, np.inf)
+        no_reference = np.zeros(T, dtype=bool)
+        W = w[w > 0].sum()
+        cache = {}
+        for t in range(T):
+            if np.isnan(composite[t]):
+                continue
+            U = used[t]
+            missing = np.flatnonzero((w > 0) & ~U)
+            if not len(missing):
+                continue
+            wu = np.where(U, w, 0.0)
+            for g in missing.tolist():
+                if np.count_nonzero(used[:, g]) < 2:
+                    continue  # (t itself does not use g) too few targets have g: not the common footing
+                key = (U.tobytes(), g)
+                if key not in cache:
+                    refs = np.flatnonzero(used[:, g] & (used | ~U[None, :]).all(axis=1))
+                    c_u = (group_score[refs] * wu).sum(axis=1) / wu.sum() if len(refs) else np.zeros(0)
+                    cache[key] = group_score[refs, g] - c_u
+                d = cache[key]
+                if len(d) < 2:
+                    no_reference[t] = True
+                    continue
+                adjustment[t] += w[g] / W * float(d.mean())
+                variance[t] += (w[g] / W) ** 2 * float(d.var(ddof=1)) * (1 + 1 / len(d))
+                df[t] = min(df[t], len(d) - 1)
+        adjustment[no_reference] = 0.0
+        variance[no_reference] = 0.0
+        df[no_reference | np.isinf(df)] = np.inf
+        return adjustment, variance, df, no_reference
+
     def results(self) -> dict:
         m, s = self.m, self.s
         G, T, J = self.n_groups, self.n_targets, len(m.items)
@@ -294,32 +496,39 @@ class _Scoring:
         ballot_score, scored = self.ballot_scores(active)
         group_of_response = self.codes.group[s.group_of_ballot[s.response_ballot]]
         cell = s.response_target * G + group_of_response
-        kept, proxy = self.trim(ballot_score, scored, cell)
+        weight, proxy, order = self.trim(ballot_score, scored, cell)
+        kept = weight > 0
+        shared = m.trim_share > 0
 
-        # Rule 7: group size, suppression.
+        # Rule 7: group size (respondents, before trimming), suppression.
         kept_cell = np.where(kept, cell, self.n_cells)
-        n_ballots, mean_ballot, squares = grouped_variance(
+        scored_cell = np.where(scored, cell, self.n_cells)
+        respondents = np.bincount(scored_cell, minlength=self.n_cells + 1)[:-1]
+        _, mean_ballot, squares = grouped_variance(
             kept_cell, np.where(kept, ballot_score, 0.0), self.n_cells + 1)
-        n_ballots, mean_ballot, squares = n_ballots[:-1], mean_ballot[:-1], squares[:-1]
-        suppressed = n_ballots < m.min_group_size
+        mean_ballot, squares = mean_ballot[:-1], squares[:-1]
+        n_ballots = np.bincount(kept_cell, weights=weight, minlength=self.n_cells + 1)[:-1]
+        suppressed = respondents < m.min_group_size
 
-        # Rule 4: per (item, cell): n, mean, dk; rule 10's counts.
-        histogram = self.histogram(kept, cell)
+        # Rule 4: per (item, cell): n, mean, dk; rule 10's counts (weighted by rule 2').
+        histogram = self.histogram(kept, cell, weight if shared else None)
+        counts = self.histogram(kept, cell) if shared else histogram
         n_valid = histogram @ self.valid.astype(float)            # (J, cells)
         with np.errstate(divide="ignore", invalid="ignore"):
             item_mean = (histogram @ self.points0) / n_valid
-        dont_know = histogram @ self.dont_know.astype(float)
+        shown_valid = counts @ self.valid.astype(float)
+        dont_know = counts @ self.dont_know.astype(float)
         satisfied = (histogram @ self.satisfied.astype(float)).sum(axis=0)
         dissatisfied = (histogram @ self.dissatisfied.astype(float)).sum(axis=0)
         answered = n_valid.sum(axis=0)
 
-        # Rule 5: dimension scores per cell, over the items with n >= 1.
-        has = n_valid >= 1
-        weight = self.item_weight[:, None] * has                  # (J, cells)
+        # Rule 5: dimension scores per cell, over the items with answers.
+        has = n_valid > 0
+        weight_j = self.item_weight[:, None] * has                # (J, cells)
         one_hot = np.eye(len(m.dimensions))[self.item_dimension]  # (J, D)
-        dim_weight = weight.T @ one_hot                           # (cells, D)
+        dim_weight = weight_j.T @ one_hot                         # (cells, D)
         with np.errstate(divide="ignore", invalid="ignore"):
-            dim_score = (np.where(has, item_mean, 0.0) * weight).T @ one_hot / dim_weight
+            dim_score = (np.where(has, item_mean, 0.0) * weight_j).T @ one_hot / dim_weight
         dim_score[~(dim_weight > 0)] = np.nan
 
         # Rule 6: group score.
@@ -335,18 +544,21 @@ class _Scoring:
             dis_rate = dissatisfied / answered
 
         # Rules U1 and U2: linearised values of S(t,g) and of the rates, winsorised.
-        scored_cell = np.where(scored, cell, self.n_cells)
-        linear = self.linearised_scores(kept_cell, n_ballots, n_valid, item_mean, has, dim_weight, u)
-        score_squares = winsorised_squares(linear, proxy, scored_cell, self.n_cells)
         n_answers, n_satisfied, n_dissatisfied = self.response_counts()
-        rate_squares = []
-        for rate in (sat_rate, dis_rate):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                factor = np.append(np.nan_to_num(n_ballots / answered), 0.0)[kept_cell]
-            r = np.append(np.nan_to_num(rate), 0.0)[kept_cell]
-            counts = n_satisfied if rate is sat_rate else n_dissatisfied
-            rate_squares.append(winsorised_squares((counts - r * n_answers) * factor, proxy,
-                                                   scored_cell, self.n_cells))
+        if shared:
+            linear, sat_linear, dis_linear = self.jackknife(order, cell)
+            rate_linear = [sat_linear, dis_linear]
+        else:
+            linear = self.linearised_scores(kept_cell, n_ballots, n_valid, item_mean, has, dim_weight, u)
+            rate_linear = []
+            for rate, count in ((sat_rate, n_satisfied), (dis_rate, n_dissatisfied)):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    factor = np.append(np.nan_to_num(n_ballots / answered), 0.0)[kept_cell]
+                r = np.append(np.nan_to_num(rate), 0.0)[kept_cell]
+                rate_linear.append((count - r * n_answers) * factor)
+        score_squares, deviation = winsorised_squares(linear, proxy, scored_cell, self.n_cells,
+                                                      deviations=True)
+        rate_squares = [winsorised_squares(x, proxy, scored_cell, self.n_cells) for x in rate_linear]
         shown_cell = ~suppressed & ~np.isnan(group_score)
         cell_variance, cell_df = self.score_variance(score_squares, n_ballots, shown_cell)
         sat_n_eff = _effective_size(sat_rate, rate_squares[0], n_ballots, answered)
@@ -367,7 +579,7 @@ class _Scoring:
         share[~has_score] = 0.0
         weighted = lambda x: np.where(has_score, (np.where(used, by_target(x), 0.0) * share).sum(axis=1),
                                       np.nan)
-        composite = weighted(group_score)
+        composite_used = weighted(group_score)
         satisfaction = weighted(sat_rate)
         dissatisfaction = weighted(dis_rate)
         dims = dim_score.reshape(T, G, len(m.dimensions))
@@ -377,47 +589,57 @@ class _Scoring:
             target_dims = (np.where(dim_used, dims, 0.0) * dim_w).sum(axis=1) / dim_w.sum(axis=1)
         target_dims[~(dim_w.sum(axis=1) > 0)] = np.nan
 
-        # Rule U2: the composite's variance, its Welch-Satterthwaite df, the t interval.
+        # Rule R: a reweighted target's adjustment for its missing groups.
+        adjustment, adjustment_variance, adjustment_df, no_reference = self.adjustments(
+            by_target(group_score), used, composite_used)
+        composite = composite_used + adjustment
+
+        # Rule U2: the composite's variance, its Welch-Satterthwaite df, the logit interval.
         component = np.where(used, share ** 2 * np.nan_to_num(by_target(cell_variance)), 0.0)
         component_df = by_target(cell_df)
-        se = np.where(has_score, np.sqrt(component.sum(axis=1)), np.nan)
-        df = np.where(has_score, welch_satterthwaite(component, component_df, axis=1), np.nan)
+        all_parts = np.concatenate([component, adjustment_variance[:, None]], axis=1)
+        all_df = np.concatenate([component_df, adjustment_df[:, None]], axis=1)
+        se = np.where(has_score, np.sqrt(all_parts.sum(axis=1)), np.nan)
+        df = np.where(has_score, welch_satterthwaite(all_parts, all_df, axis=1), np.nan)
         low_points, high_points = self.points_range()
-        with np.errstate(invalid="ignore"):
-            half = t_quantile(np.nan_to_num(df)) * se
-        ci_low = np.clip(composite - half, low_points, high_points)
-        ci_high = np.clip(composite + half, low_points, high_points)
-        # Rule U4: the target's rates, on the effective sizes of its groups.
-        target_rates = []
-        for rate, n_eff in ((satisfaction, sat_n_eff), (dissatisfaction, dis_n_eff)):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                parts = np.where(used, share ** 2 / by_target(n_eff), 0.0)
-                n_eff_t = 1.0 / parts.sum(axis=1)
-            rate_df = welch_satterthwaite(parts, by_target(n_ballots - 1), axis=1)
-            low_t, high_t = rate_interval(np.where(has_score, rate, np.nan), n_eff_t, np.nan_to_num(rate_df))
-            target_rates.append((low_t, high_t))
+        ci_low, ci_high = logit_interval(composite, se, df, low_points, high_points)
+        # Rule U4: the target's rates from each group's own interval (MOVER).
+        target_rates = [mover_interval(np.where(has_score, satisfaction, np.nan), share,
+                                       by_target(sat_rate), by_target(sat_low), by_target(sat_high)),
+                        mover_interval(np.where(has_score, dissatisfaction, np.nan), share,
+                                       by_target(dis_rate), by_target(dis_low), by_target(dis_high))]
+
+        # Rule U5's paired covariances, through the ballots that rated two targets.
+        covariance, paired = self.pair_covariance(deviation, scored, cell, used.reshape(-1), n_ballots)
 
         # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
         shown = kept & ~np.append(suppressed, True)[kept_cell]
-        diagnostics = self.diagnostics(shown, cell, n_ballots, mean_ballot,
-                                       squares, suppressed)
+        diagnostics = self.diagnostics(shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
+                                       mean_ballot, squares, suppressed)
 
         n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
+        arrays = TargetArrays(
+            composite=composite, composite_used=composite_used, se=se, df=df, ci_low=ci_low,
+            ci_high=ci_high, share=share, cell_variance=by_target(np.nan_to_num(cell_variance)),
+            cell_df=component_df, covariance=covariance, paired=paired, adjustment=adjustment,
+            adjustment_variance=adjustment_variance, adjustment_df=adjustment_df,
+            no_reference=no_reference, reweighted=reweighted, satisfaction=satisfaction,
+            satisfaction_ci95=target_rates[0], dissatisfaction=dissatisfaction,
+            dissatisfaction_ci95=target_rates[1], dimensions=target_dims,
+            respondents=by_target(respondents), kept=by_target(n_ballots),
+            suppressed=by_target(suppressed), group_score=by_target(group_score),
+            sat=(by_target(sat_rate), by_target(sat_low), by_target(sat_high)),
+            dis=(by_target(dis_rate), by_target(dis_low), by_target(dis_high)),
+            group_dimensions=dims, item_n=shown_valid.reshape(J, T, G),
+            item_mean=item_mean.reshape(J, T, G), item_dk=dont_know.reshape(J, T, G))
+        targets, funnel = self.target_list(arrays)
         return {
             "method_sha256": m.sha256,
             "ballots": s.n_ballots,
             "flagged_straightline": int(flagged.sum()),
             "excluded": n_excluded,
-            "targets": self.target_list(
-                composite=composite, se=se, df=df, ci=(ci_low, ci_high), component=component,
-                component_df=component_df, target_rates=target_rates, reweighted=reweighted, satisfaction=satisfaction,
-                dissatisfaction=dissatisfaction, target_dims=target_dims,
-                n_ballots=by_target(n_ballots), suppressed=by_target(suppressed),
-                group_score=by_target(group_score), sat=(by_target(sat_rate), by_target(sat_low),
-                                                         by_target(sat_high)),
-                dis=(by_target(dis_rate), by_target(dis_low), by_target(dis_high)),
-                dims=dims, n_valid=n_valid.reshape(J, T, G), item_mean=item_mean.reshape(J, T, G),
-                dont_know=dont_know.reshape(J, T, G)),
+            "funnel": funnel,
+            "targets": targets,
             "diagnostics": diagnostics,
         }
 
@@ -470,62 +692,72 @@ class _Scoring:
             }
         return result
 
-    # -- rules 11 to 13 and the results.json layout ------------------------------------
+    # -- rules 11 to 13, G, F and the results.json layout --------------------------------
 
-    def target_list(self, *, composite, se, df, ci, component, component_df, target_rates, reweighted, satisfaction, dissatisfaction,
-                    target_dims, n_ballots, suppressed, group_score, sat, dis, dims,
-                    n_valid, item_mean, dont_know) -> list[dict]:
+    def target_list(self, x: TargetArrays) -> tuple[list[dict], dict]:
         m = self.m
         codes = self.a.target_codes.tolist()
-        scored = [t for t in range(self.n_targets) if not np.isnan(composite[t])]
-        shown = {t: _rounded(composite[t]) for t in scored}
-        ranked = sorted(scored, key=lambda t: (-shown[t], codes[t].encode()))
+        scored = [t for t in range(self.n_targets) if not np.isnan(x.composite[t])]
+        rankable = [t for t in scored if not x.no_reference[t]]
+        shown = {t: _rounded(x.composite[t]) for t in scored}
+        ranked = sorted(rankable, key=lambda t: (-shown[t], codes[t].encode()))
+        unranked_scored = sorted((t for t in scored if x.no_reference[t]), key=lambda t: codes[t].encode())
         rank = {}
         for position, t in enumerate(ranked):
             previous = ranked[position - 1] if position else None
             same = previous is not None and shown[previous] == shown[t]
             rank[t] = rank[previous] if same else position + 1
-        # Rule U5 over the ranked targets, in rank order.
-        best, worst = rank_bands(composite[ranked], component[ranked], component_df[ranked],
+        # Rule U5 over the ranked targets, in rank order, with paired variances.
+        pick = np.array(ranked, dtype=np.int64)
+        pair_variance, pair_df = pair_variances(
+            x.share[pick], x.cell_variance[pick], x.cell_df[pick],
+            x.covariance[:, pick][:, :, pick], x.paired[:, pick][:, :, pick], x.adjustment_variance[pick], x.adjustment_df[pick])
+        best, worst = rank_bands(x.composite[pick], pair_variance, pair_df,
                                  np.array([rank[t] for t in ranked], dtype=np.int64))
         band = {t: [int(b), int(w)] for t, b, w in zip(ranked, best.tolist(), worst.tolist())}
-        unscored = sorted((t for t in range(self.n_targets) if t not in rank),
+        # Rule F: the funnel around the mean of the ranked targets' scores.
+        centre = float(np.mean(x.composite[pick])) if len(ranked) else None
+        unscored = sorted((t for t in range(self.n_targets) if np.isnan(x.composite[t])),
                           key=lambda t: codes[t].encode())
 
-        L = lambda x: x.tolist()
-        composite_, se_, sat_, dis_ = L(composite), L(se), L(satisfaction), L(dissatisfaction)
-        target_dims_, n_, supp_, gs_ = L(target_dims), L(n_ballots), L(suppressed), L(group_score)
-        sat_rate, sat_low, sat_high = map(L, sat)
-        dis_rate, dis_low, dis_high = map(L, dis)
-        dims_, n_valid_, mean_, dk_ = L(dims), L(n_valid), L(item_mean), L(dont_know)
-        reweighted_ = L(reweighted)
-        df_, ci_low, ci_high = L(df), L(ci[0]), L(ci[1])
-        (sat_t_low, sat_t_high), (dis_t_low, dis_t_high) = [tuple(map(L, pair)) for pair in target_rates]
-        item_codes = [x.code for x in m.items]
-        dim_codes = [x.code for x in m.dimensions]
+        L = lambda a: a.tolist()
+        composite_, used_, se_, sat_, dis_ = (L(x.composite), L(x.composite_used), L(x.se),
+                                              L(x.satisfaction), L(x.dissatisfaction))
+        adjust_, adjust_var_ = L(x.adjustment), L(x.adjustment_variance)
+        target_dims_, n_, kept_, supp_, gs_ = (L(x.dimensions), L(x.respondents), L(x.kept),
+                                               L(x.suppressed), L(x.group_score))
+        sat_rate, sat_low, sat_high = map(L, x.sat)
+        dis_rate, dis_low, dis_high = map(L, x.dis)
+        dims_, n_valid_, mean_, dk_ = L(x.group_dimensions), L(x.item_n), L(x.item_mean), L(x.item_dk)
+        reweighted_ = L(x.reweighted)
+        df_, ci_low, ci_high = L(x.df), L(x.ci_low), L(x.ci_high)
+        sat_t_low, sat_t_high = map(L, x.satisfaction_ci95)
+        dis_t_low, dis_t_high = map(L, x.dissatisfaction_ci95)
+        item_codes = [i.code for i in m.items]
+        dim_codes = [d.code for d in m.dimensions]
 
         out = []
-        for t in ranked + unscored:
+        for t in ranked + unranked_scored + unscored:
             c = composite_[t]
-            has = t in rank
+            has = not np.isnan(x.composite[t])
             groups = {}
             for g, group in enumerate(m.groups):
                 if supp_[t][g]:
                     groups[group.code] = {"n": int(n_[t][g]), "suppressed": True}
                     continue
                 groups[group.code] = {
-                    "n": int(n_[t][g]), "suppressed": False,
+                    "n": int(n_[t][g]), "kept": float(kept_[t][g]), "suppressed": False,
                     "score": _number(gs_[t][g]),
                     "satisfaction": _number(sat_rate[t][g]),
                     "satisfaction_ci95": _pair(sat_low[t][g], sat_high[t][g]),
                     "dissatisfaction": _number(dis_rate[t][g]),
                     "dissatisfaction_ci95": _pair(dis_low[t][g], dis_high[t][g]),
                     "dimensions": {d: _number(dims_[t][g][k]) for k, d in enumerate(dim_codes)},
-                    "items": {code: {"n": int(n_valid_[j][t][g]), "mean": _number(mean_[j][t][g]),
-                                     "dk": int(dk_[j][t][g])}
+                    "items": {code: {"n": int(round(n_valid_[j][t][g])), "mean": _number(mean_[j][t][g]),
+                                     "dk": int(round(dk_[j][t][g]))}
                               for j, code in enumerate(item_codes)},
                 }
-            out.append({
+            entry = {
                 "target": codes[t],
                 "score": c if has else None,
                 "ci95": [ci_low[t], ci_high[t]] if has else None,
@@ -533,9 +765,16 @@ class _Scoring:
                 "ci95_df": df_[t] if has else None,
                 "rank": rank.get(t),
                 "rank_ci95": band.get(t),
+                "unranked": "no_reference" if has and t not in rank else None,
                 "grade": self.grade(c) if has else None,
+                "grade_range": None, "grade_status": None,
                 "alert": self.alert(dis_[t]) if has else None,
+                "alert_range": None, "alert_status": None,
                 "reweighted": bool(reweighted_[t]),
+                "score_reweighted": used_[t] if has and reweighted_[t] else None,
+                "adjustment": adjust_[t] if has and reweighted_[t] else None,
+                "adjustment_se": math.sqrt(adjust_var_[t]) if has and reweighted_[t] else None,
+                "funnel": None, "funnel_alert": None,
                 "satisfaction": sat_[t] if has else None,
                 "satisfaction_ci95": _pair(sat_t_low[t], sat_t_high[t]) if has else None,
                 "dissatisfaction": dis_[t] if has else None,
@@ -543,8 +782,23 @@ class _Scoring:
                 "dimensions": {d: (_number(target_dims_[t][k]) if has else None)
                                for k, d in enumerate(dim_codes)},
                 "groups": groups,
-            })
-        return out
+            }
+            if has:
+                # Rule G: the grade and the alert with their doubt.
+                low_grade, high_grade = self.grade(ci_low[t]), self.grade(ci_high[t])
+                entry["grade_range"] = [low_grade, high_grade]
+                entry["grade_status"] = "certain" if low_grade == high_grade else "borderline"
+                low_alert, high_alert = self.alert(dis_t_low[t]), self.alert(dis_t_high[t])
+                entry["alert_range"] = [low_alert, high_alert]
+                entry["alert_status"] = "certain" if low_alert == high_alert else "borderline"
+            if t in rank:
+                position, alert = _funnel(c, se_[t], centre, m.funnel_alerts)
+                entry["funnel"] = position
+                entry["funnel_alert"] = alert
+            out.append(entry)
+        funnel = {"mean": centre, "z95": FUNNEL_Z[0.95], "z998": FUNNEL_Z[0.998],
+                  "alerts": m.funnel_alerts}
+        return out, funnel
 
     def grade(self, c: float) -> str | None:
         """Rule 12: the first band, highest ``min`` first, that the score reaches."""
@@ -562,6 +816,29 @@ class _Scoring:
         if d >= self.m.prevention:
             return "prevention"
         return "none"
+
+
+#: The normal points of the funnel's 95% and 99.8% limits (rule F).
+FUNNEL_Z = {0.95: Z, 0.998: float(_stats.norm.ppf(0.999))}
+
+
+def _funnel(score: float, se: float, centre: float, alerts: float | None) -> tuple[str, str | None]:
+    """Rule F: where a ranked target lies in the funnel, and its funnel alert when they are on."""
+    z = (score - centre) / se if se > 0 else (0.0 if score == centre else math.copysign(math.inf, score - centre))
+    if z > FUNNEL_Z[0.998]:
+        position = "above_998"
+    elif z > FUNNEL_Z[0.95]:
+        position = "above_95"
+    elif z < -FUNNEL_Z[0.998]:
+        position = "below_998"
+    elif z < -FUNNEL_Z[0.95]:
+        position = "below_95"
+    else:
+        position = "within"
+    if alerts is None:
+        return position, None
+    limit = FUNNEL_Z[alerts]
+    return position, ("high" if z > limit else "low" if z < -limit else "none")
 
 
 def _effective_size(rate, squares, h, answered) -> np.ndarray:

@@ -19,6 +19,8 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 DEFAULTS: dict[str, Any] = {
     "min_group_size": 5,
     "trim": 0,
+    "trim_share": 0,
+    "funnel_alerts": None,
     "straightline_min_answers": 10,
     "exclude_flagged": False,
 }
@@ -88,6 +90,11 @@ class Method:
     warning: float
     min_group_size: int
     trim: int
+    #: Rule 2' (share trimming): the share set aside at each end of a panel of
+    #: ``min_group_size`` respondents; 0 = off.
+    trim_share: float
+    #: Rule F: the funnel limit (0.95 or 0.998) beyond which a target gets a funnel alert; None = off.
+    funnel_alerts: float | None
     straightline_min_answers: int
     exclude_flagged: bool
     sha256: str
@@ -320,6 +327,15 @@ class _Validator:
         settings = {**DEFAULTS, **{k: d[k] for k in DEFAULTS if k in d}}
         m.min_group_size = self.integer(settings["min_group_size"], "min_group_size", 1)
         m.trim = self.integer(settings["trim"], "trim", 0)
+        m.trim_share = self.number(settings["trim_share"], "trim_share")
+        if not 0 <= m.trim_share < 0.5:
+            self.fail("trim_share", f"must be at least 0 and below 0.5, not {shown(settings['trim_share'])[1:-1]}")
+        if m.trim and m.trim_share:
+            self.fail("trim_share", "give either trim (a count of ballots) or trim_share (a share), not both")
+        funnel = settings["funnel_alerts"]
+        if funnel is not None and (isinstance(funnel, bool) or funnel not in (0.95, 0.998)):
+            self.fail("funnel_alerts", f"must be null, 0.95 or 0.998, not {shown(funnel)}")
+        m.funnel_alerts = None if funnel is None else float(funnel)
         m.straightline_min_answers = self.integer(
             settings["straightline_min_answers"], "straightline_min_answers", 1)
         if not isinstance(settings["exclude_flagged"], bool):

@@ -3,6 +3,7 @@ import logging
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from . import config
@@ -20,10 +21,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The features load when an app is built, not when `survey_app` is imported: a counting
     # or PDF worker that needs one module does not pay for every blueprint.
     from . import errors, i18n, labels, routing, security
-    from .extensions import babel, csrf, db, limiter, login, migrate
+    from .extensions import babel, csrf, db, init_migrations, limiter, login
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    if test_config is not None or click.get_current_context(silent=True) is not None:
+        init_migrations(app)  # `flask db …`, tests and tools; not a web worker
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -35,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .accounts.blueprint import bp as accounts_bp
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
+    from .commitments.blueprint import bp as commitments_bp
     from .designer.blueprint import bp as designer_bp
     from .meetings.blueprint import bp as meetings_bp
     from .paper.blueprint import bp as paper_bp
@@ -42,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .reports.blueprint import bp as reports_bp
     from .respond.blueprint import bp as respond_bp
     for blueprint in (public_bp, respond_bp, auth_bp, admin_bp, reports_bp, paper_bp, accounts_bp, designer_bp,
-                      meetings_bp):
+                      commitments_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
     i18n.init_app(app)

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import audit, backup, demo
+from . import audit, backup, demo, moving
 from .admin.operations import LifecycleError, close_campaign, codes_csv, count_campaign, open_campaign
 from .auth.operations import AccountError, create_user
 from .ballots import keys, mixing
@@ -313,4 +313,5 @@ def init_app(app) -> None:
         app.cli.add_command(command)
     paper_cli.init_app(app)
     backup.init_app(app)
+    moving.init_app(app)
     meetings_cli.init_app(app)

@@ -30,17 +30,22 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_driver_url(database_url: str) -> str:
+    """A database URL as SQLAlchemy takes it: PostgreSQL through psycopg 3."""
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return database_url
+
+
 def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
     """Settings from the environment; secrets come from `instance/` unless set or `secrets_given`."""
     env = os.environ
     generated = {"SECRET_KEY": None, "ACCESS_CODE_KEY": None}
     if not secrets_given and (not env.get("SECRET_KEY") or not env.get("ACCESS_CODE_KEY")):
         generated = _instance_secrets(instance_path)
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'minping.sqlite3'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://"):]
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    database_url = database_driver_url(env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'minping.sqlite3'}")
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or generated["SECRET_KEY"],
         #: keys the HMAC under which access codes are stored
@@ -61,9 +66,11 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         #: "moderate" (about 1 s, production) or "interactive" (fast, for tests)
         "KDF_STRENGTH": env.get("KDF_STRENGTH", "moderate"),
-        #: k: the mixer moves envelopes from the inbox into the box in batches of at least k
+        #: k: at most k - 1 envelopes wait pairable with their codes; the mixer moves envelopes
+        #: from the inbox into the box in batches of at least k
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
-        "MIX_EVERY": int(env.get("MIX_EVERY", "60")),
+        #: a published commitment with no reviewed progress for this many days is flagged as stale
+        "COMMITMENT_STALE_DAYS": int(env.get("COMMITMENT_STALE_DAYS", "90")),
     }
 
 
@@ -84,4 +91,6 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": False,
     "MIN_PASSPHRASE_LENGTH": 12,
+    #: the largest evidence file (PDF or image) a progress entry takes
+    "COMMITMENT_ATTACHMENT_MAX": 5 * 1024 * 1024,
 }

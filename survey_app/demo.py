@@ -16,6 +16,7 @@ from .auth.operations import create_user
 from .ballots import operations as ballots
 from .ballots.keys import Officer
 from .ballots.validation import BallotContent, asked
+from .commitments import demo as commitments_demo
 from .designer.operations import save_questionnaire
 from .extensions import db
 from .meetings.operations import Matter, Setup, create_meeting
@@ -284,10 +285,12 @@ def load(echo=print, scale: float = 1.0) -> None:
                                          ("unit01", "leader", units[0].name_zh, units[0])]:
         if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none() is None:
             create_user(username, PASSWORD, role, name, target.id if target else None)
+    # 4. A year of public commitments of five leaders (亮诺 · 践诺).
+    promised = commitments_demo.load(leaders, now.date())
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo("Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns and a decision meeting "
-         f"({meeting.code}: 9 members, 3 matters, counted, signed and published).")
+    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments "
+         f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))
     echo(f"  counting officers of the demo campaigns ({THRESHOLD} of {len(OFFICERS)} open the box): "

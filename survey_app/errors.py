@@ -148,12 +148,39 @@ def _csrf(_error: CSRFError):
     return render_error(400, _l("The form expired or was sent twice. Go back, reload the page and try again."))
 
 
+def unless_read_only(write) -> bool:
+    """Run `write()` and commit; on a database that accepts no changes, drop them and return False.
+
+    For writes that only keep a record of reading (a login, a logout, a failed attempt):
+    staff can still log in and read while the database is read-only. Any other failure is
+    raised as usual."""
+    try:
+        write()
+        db.session.commit()
+        return True
+    except sa_exc.DBAPIError as error:
+        if outage(error) != "read_only":
+            _forget_session()
+            if database_state() != "read_only":
+                raise
+        _forget_session()
+        log.warning("database read_only: a record of reading was not written")
+        return False
+
+
 def _database(error: sa_exc.SQLAlchemyError):
     state = outage(error)
     if state is None:
         raise error  # a bug, not an outage: the 500 handler logs it
-    log.warning("database %s: %s %s", state, request.method, request.endpoint)
     _forget_session()
+    # The words of the error are not always the state: a SQLite folder that takes no new file
+    # says it cannot open the database, a read-only server may drop the connection. The page
+    # names what /health would say now, unless that sees nothing wrong (e.g. a full disk).
+    if state in ("unavailable", "read_only"):  # a busy pool would make the probe wait too
+        probed = database_state()
+        if probed != "ok":
+            state = probed
+    log.warning("database %s: %s %s", state, request.method, request.endpoint, exc_info=error)
     # The user was loaded from the database that just failed: draw the page for an anonymous visitor.
     g._login_user = login.anonymous_user()
     return render_error(503, OUTAGES[state], state=state, headers={"Retry-After": str(RETRY_AFTER)})
@@ -167,7 +194,24 @@ def _internal(error: InternalServerError):
     return render_error(500, MESSAGES[500])
 
 
+def _end_session(_error=None) -> None:
+    """The request's session is closed after its response is made; if the database went away
+    in between, closing it fails, and the response (a stored ballot's redirect, a page) must
+    still go out instead of the server's bare 500. The dead connection is thrown away."""
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the response is made; nothing of it depends on this
+        log.warning("database connection lost while the request ended", exc_info=False)
+        try:
+            db.session.registry.clear()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 def init_app(app) -> None:
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse); Flask-SQLAlchemy's then finds no session left to close.
+    app.teardown_appcontext(_end_session)
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(sa_exc.DBAPIError, _database)

@@ -32,6 +32,11 @@ LABELS: dict[str, dict[str, object]] = {
         "user.locked": _l("Account locked"), "user.login": _l("Logged in"), "user.logout": _l("Logged out"),
         "user.password": _l("Password changed"), "user.reset_password": _l("Temporary password set"),
         "user.update": _l("Account edited"), "campaign.reshare": _l("Counting officers changed"),
+        "commitment.create": _l("Commitment entered"), "commitment.edit": _l("Commitment edited"),
+        "commitment.submit": _l("Commitment submitted for approval"),
+        "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
+        "commitment.status": _l("Commitment status changed"), "commitments.import": _l("Commitments imported"),
+        "progress.add": _l("Progress reported"), "progress.review": _l("Progress reviewed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -49,12 +54,15 @@ LABELS: dict[str, dict[str, object]] = {
         "max_blank_share": _l("most blank sheets allowed"), "first": _l("first sheet"), "last": _l("last sheet"),
         "times": _l("times"), "file_sha256": _l("file hash"), "slot": _l("entry"), "published": _l("published"),
         "new_version": _l("new version"), "copied_from": _l("copied from"),
+        "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
+        "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
                 "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
                 "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
-                "questionnaire": _l("questionnaire"), "user": _l("account")},
+                "questionnaire": _l("questionnaire"), "user": _l("account"),
+                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry")},
     "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
@@ -76,7 +84,66 @@ LABELS: dict[str, dict[str, object]] = {
     #: the engine's grade and alert codes
     "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
     "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
+    #: why a scored target is left out of the ranking (the engine's `unranked`)
+    "unranked": {"no_reference": _l("not ranked: a weighted group had too few responses and too few "
+                                    "other targets have that group to adjust for it")},
+    #: where a target lies in the funnel plot (the engine's `funnel`)
+    "funnel": {"above_998": _l("above the upper limit (99.8%)"), "above_95": _l("above the upper limit (95%)"),
+               "within": _l("within the limits"), "below_95": _l("below the lower limit (95%)"),
+               "below_998": _l("below the lower limit (99.8%)")},
+    #: public commitments (亮诺 · 践诺)
+    "commitment_category": {"economy": _l("Economic development"), "livelihood": _l("People's livelihood"),
+                            "environment": _l("Environment"), "governance": _l("Governance and services"),
+                            "integrity": _l("Integrity"), "other": _l("Other")},
+    "commitment_status": {"in_progress": _l("In progress"), "kept": _l("Kept"), "stalled": _l("Stalled"),
+                          "broken": _l("Broken"), "withdrawn": _l("Withdrawn")},
+    "commitment_state": {"draft": _l("Draft"), "submitted": _l("Waiting for approval"),
+                         "published": _l("Published")},
+    "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
+                        "rejected": _l("Rejected")},
+    "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
 }
+
+
+def published_grade(entry: dict | None) -> str:
+    """The grade as published, with its doubt (rule G): "Good", or "Good–Excellent" when the
+    score's 95% interval crosses a grade boundary; "" without a grade."""
+    if not entry or not entry.get("grade"):
+        return ""
+    low, high = entry.get("grade_range") or (None, None)
+    if entry.get("grade_status") == "borderline" and low and high:
+        return f"{label('grade', low)}–{label('grade', high)}"
+    return label("grade", entry["grade"])
+
+
+def published_alert(entry: dict | None) -> str:
+    """The alert as published, with its doubt (rule G): "Prevention", or "None (borderline:
+    Prevention?)" when the dissatisfaction interval crosses a threshold; "" without an alert."""
+    if not entry or not entry.get("alert"):
+        return ""
+    alert = entry["alert"]
+    words = label("alert", alert)
+    low, high = entry.get("alert_range") or (None, None)
+    if entry.get("alert_status") == "borderline" and low and high:
+        other = high if high != alert else low
+        return str(_l("%(alert)s (borderline: %(other)s?)", alert=words, other=label("alert", other)))
+    return words
+
+
+def adjustment_note(entry: dict | None) -> str:
+    """A reweighted target's mark in words: which way and how far rule R moved its score."""
+    if not entry or not entry.get("reweighted"):
+        return ""
+    if entry.get("unranked"):
+        return label("unranked", entry["unranked"])
+    adjustment = entry.get("adjustment")
+    if adjustment is None:
+        return ""
+    if not adjustment:
+        return str(_l("scored without a weighted group that had too few responses; too few other targets "
+                      "have that group either, so the score is not adjusted for it"))
+    return str(_l("scored without a weighted group that had too few responses; adjusted by %(points)s "
+                  "points for it", points=f"{adjustment:+.1f}"))
 
 
 def in_language(locale: str, zh: str, en: str) -> str:
@@ -149,6 +216,9 @@ def init_app(app) -> None:
     app.add_template_global(audit_details, "audit_details")
     app.add_template_global(audit_subject, "audit_subject")
     app.add_template_global(label, "label")
+    app.add_template_global(published_grade, "published_grade")
+    app.add_template_global(published_alert, "published_alert")
+    app.add_template_global(adjustment_note, "adjustment_note")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(partial(label, "kind"), "kind_label")
     app.add_template_global(partial(label, "role"), "role_label")

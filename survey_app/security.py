@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login
-from .models import Campaign, CampaignTarget, CountingOfficer, RespondentGroup, User
+from .models import Campaign, CampaignTarget, Commitment, CountingOfficer, ProgressEntry, RespondentGroup, Target, User
 
 PUBLIC = "public"
 ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
@@ -30,6 +30,10 @@ AUDIT_READERS = frozenset({"admin", "auditor"})
 #: a counting officer's account reads its own sheets (the view refuses another's)
 OFFICER_SHEET = frozenset({"admin", "staff", "auditor", "officer"})
 OFFICER = frozenset({"officer"})
+#: public commitments: staff and auditors read all in scope, a leader their own target's
+COMMITMENT_READERS = frozenset({"admin", "staff", "auditor", "leader"})
+#: enter commitments and progress: staff, and a leader for their own target (drafts only)
+COMMITMENT_WRITERS = frozenset({"admin", "staff", "leader"})
 #: roles that campaign scopes can limit (an account of another role has none)
 SCOPED_ROLES = ("staff", "clerk", "auditor")
 
@@ -128,6 +132,22 @@ ENDPOINTS: dict[str, object] = {
     "accounts.activate": ADMIN,
     "accounts.reset_password": ADMIN,
     "accounts.audit_log": AUDIT_READERS,
+    "commitments.board": COMMITMENT_READERS,
+    "commitments.new": COMMITMENT_WRITERS,
+    "commitments.commitment": COMMITMENT_READERS,
+    "commitments.edit": COMMITMENT_WRITERS,
+    "commitments.submit": COMMITMENT_WRITERS,
+    "commitments.publish": STAFF_WRITE,
+    "commitments.send_back": STAFF_WRITE,
+    "commitments.status": STAFF_WRITE,
+    "commitments.progress_new": COMMITMENT_WRITERS,
+    "commitments.review": STAFF_WRITE,
+    "commitments.attachment": COMMITMENT_READERS,
+    "commitments.import_commitments": STAFF_WRITE,
+    # published commitments and reviewed progress only: the views ask nothing else of the database
+    "commitments.public_index": PUBLIC,
+    "commitments.public_target": PUBLIC,
+    "commitments.public_attachment": PUBLIC,
     "meetings.new": STAFF_WRITE,
     "meetings.edit": STAFF_WRITE,
     "meetings.minutes": STAFF_READ,
@@ -202,6 +222,20 @@ ACTIONS: dict[str, frozenset] = {
     "own_sheets.read": OFFICER,
     "accounts.manage": ADMIN,
     "audit.read": AUDIT_READERS,
+    #: the board of commitments (a leader's shows only their own target's)
+    "commitments.read": COMMITMENT_READERS,
+    #: import commitments for any target in scope
+    "commitments.manage": STAFF_WRITE,
+    #: on a Target: enter a new commitment for it (a leader only for their own)
+    "commitment.new": COMMITMENT_WRITERS,
+    #: on a Commitment or ProgressEntry: read it, drafts and pending progress included
+    "commitment.read": COMMITMENT_READERS,
+    #: on a Commitment: change its words, deadline, announcement, category; a leader only a draft of their own
+    "commitment.edit": COMMITMENT_WRITERS,
+    #: on a Commitment: report progress (a leader on their own target's)
+    "commitment.progress": COMMITMENT_WRITERS,
+    #: on a Commitment or ProgressEntry: publish, send back, set the status, review progress
+    "commitment.manage": STAFF_WRITE,
 }
 
 
@@ -209,7 +243,8 @@ def can(action: str, obj=None, user=None) -> bool:
     """Whether `user` (the one logged in by default) may do `action`, on `obj` when given.
 
     `obj` is a Campaign, a CampaignTarget or a CountingOfficer; its campaign's scope and the
-    leader's rule of `campaign_allowed` apply. Templates call it as `can('campaign.write', campaign)`.
+    leader's rule of `campaign_allowed` apply. On a Target, Commitment or ProgressEntry the
+    target's rule of `target_allowed` applies, and a leader edits only a draft. Templates call it as `can('campaign.write', campaign)`.
     """
     user = current_user if user is None else user
     if user is None or not user.is_authenticated:
@@ -226,12 +261,38 @@ def can(action: str, obj=None, user=None) -> bool:
         if user.role in OFFICER:
             return obj.user_id == user.id
         return campaign_allowed(user, db.session.get(Campaign, obj.campaign_id))
+    if isinstance(obj, ProgressEntry):
+        obj = obj.commitment
+    if isinstance(obj, Target):
+        return target_allowed(user, obj.id)
+    if isinstance(obj, Commitment):
+        if action == "commitment.edit" and user.role == "leader" and obj.state != "draft":
+            return False
+        return target_allowed(user, obj.target_id)
     raise TypeError(f"no access rule for {type(obj).__name__}")
 
 
 def allowed_campaigns(action: str, campaigns, user=None) -> list:
     """The campaigns among `campaigns` on which `user` may do `action`, in their order: how lists apply scopes."""
     return [campaign for campaign in campaigns if can(action, campaign, user)]
+
+
+def commitment_target_ids(user) -> set[int] | None:
+    """The targets whose commitments `user` reaches; None means all. A leader reaches their own
+    target; a scoped account the targets of its campaigns."""
+    if user.role == "leader":
+        return {user.target_id} if user.target_id is not None else set()
+    scope = scoped_campaign_ids(user)
+    if scope is None:
+        return None
+    return set(db.session.execute(select(CampaignTarget.target_id)
+                                  .where(CampaignTarget.campaign_id.in_(scope))).scalars())
+
+
+def target_allowed(user, target_id: int) -> bool:
+    """Whether `user` reaches the commitments of a target (see `commitment_target_ids`)."""
+    reached = commitment_target_ids(user)
+    return reached is None or target_id in reached
 
 
 def load_campaign(campaign_id: int):
@@ -264,6 +325,14 @@ def object_allowed(user, args: dict) -> bool:
         group = db.session.get(RespondentGroup, args["group_id"])
         if group is not None:
             campaigns.append((group.campaign, target_id))
+    commitment = None
+    if "progress_id" in args:
+        entry = db.session.get(ProgressEntry, args["progress_id"])
+        commitment = entry.commitment if entry is not None else None
+    if "commitment_id" in args:
+        commitment = db.session.get(Commitment, args["commitment_id"])
+    if commitment is not None and not target_allowed(user, commitment.target_id):
+        return False
     if isinstance(args.get("code"), str):
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()
         if campaign is not None:

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from .. import audit
@@ -53,6 +52,8 @@ class RowProblem:
 
 
 def _cells_from_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # imported where a workbook is read, not by every worker at start
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
@@ -87,6 +88,13 @@ def _cells_from_csv(data: bytes) -> list[list[str]]:
         return rows
     except csv.Error as error:
         raise ValueError(str(_l("The CSV file cannot be read: %(reason)s", reason=str(error)))) from error
+
+
+def read_cells(data: bytes, filename: str) -> list[list[str]]:
+    """The non-empty rows of a CSV or XLSX file as stripped strings, or a ValueError saying why
+    the file cannot be read: this import's reader, shared with the commitments import."""
+    cells = _cells_from_xlsx(data) if filename.lower().endswith(".xlsx") else _cells_from_csv(data)
+    return [row for row in cells if any(row)]
 
 
 def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowProblem]]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..errors import unless_read_only
 from ..extensions import db
 from ..models import Campaign, Target, User, UserCampaign
 from ..models._types import utcnow
@@ -96,21 +97,31 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     if user.locked_until and user.locked_until > now:
         return None, "locked"
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-            audit.record("user.locked", f"user:{user.id}", actor="system", username=username)
-        db.session.commit()
-        return None, ("locked" if user.locked_until and user.locked_until > now else "invalid")
-    user.failed_logins, user.locked_until = 0, None
-    audit.record("user.login", f"user:{user.id}", actor=username)
-    db.session.commit()
+        locked = user.failed_logins + 1 >= MAX_FAILURES
+
+        def count_the_failure():
+            if locked:
+                user.locked_until, user.failed_logins = now + LOCK_FOR, 0
+                audit.record("user.locked", f"user:{user.id}", actor="system", username=username)
+            else:
+                user.failed_logins += 1
+
+        # On a read-only database the failure cannot be counted; the login rate limit still holds.
+        unless_read_only(count_the_failure)
+        return None, ("locked" if locked else "invalid")
+    user_id = user.id
+
+    def record_the_login():
+        user.failed_logins, user.locked_until = 0, None
+        audit.record("user.login", f"user:{user.id}", actor=username)
+
+    if not unless_read_only(record_the_login):  # staff can log in and read; the login is not recorded
+        user = db.session.get(User, user_id)
     return user, None
 
 
 def record_logout(user: User) -> None:
-    audit.record("user.logout", f"user:{user.id}", actor=user.username)
-    db.session.commit()
+    unless_read_only(lambda: audit.record("user.logout", f"user:{user.id}", actor=user.username))
 
 
 def change_password(user: User, new_password: str) -> None:

@@ -2,14 +2,17 @@
 
 A submission writes its envelope into the inbox in the transaction that burns the code, so
 for a while the two share that transaction's traces: PostgreSQL stamps both rows with the
-same `xmin`, SQLite's WAL holds both pages in one commit. The mixer ends that: once a
-campaign's inbox holds at least 2k envelopes (k = `MIX_BATCH`), it moves all but k of them,
-chosen at random, into the box in random order, and writes the k it keeps back into the inbox
-under fresh ids, in random order, all in one transaction of its own. Every envelope thus
-leaves the inbox in a batch of at least k, and the k kept back make sure the last batch at
-closing (everything left) has at least k too, with nothing to merge or rewrite later.
-Before a campaign's first batch, the inbox is rewritten (nothing moved) at every submission
-from the k-th on, so that at no time more than k - 1 fresh envelopes carry their code's traces.
+same `xmin`, SQLite's WAL holds both pages in one commit. The mixer ends that: it writes
+the envelopes waiting for a campaign back under fresh ids, in random order, marked `mixed`,
+and once 2k wait (k = `MIX_BATCH`) moves all but k of them, chosen at random, into the box
+in random order. Every envelope thus leaves the inbox in a batch of at least k, and the k
+kept back make sure the last batch at closing (everything left) has at least k too.
+
+A mix is due when k of a campaign's envelopes wait unmixed (k - 1 on SQLite, see
+`threshold`), and the submission that brings them runs it in its own transaction
+(`admit`): every writer of the inbox takes one lock first (`lock_inbox`) and counts under
+it, so the count misses nothing in flight, and at no moment more than k - 1 envelopes of a
+campaign share a code's traces, however many submissions arrive together.
 
 The mixer leaves no trace of the rows it removes:
 - PostgreSQL: the inbox is emptied with `TRUNCATE` (transactional, and it gives the table
@@ -27,6 +30,7 @@ sealed half of its key and the counting officers' sealed shares the same way
 import logging
 import secrets
 import time
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
@@ -38,7 +42,7 @@ from ..models._types import random_id
 
 log = logging.getLogger(__name__)
 
-#: Key of the PostgreSQL advisory lock that lets one mixer run at a time.
+#: Key of the PostgreSQL advisory lock that every writer of the inbox holds until its commit.
 _MIX_LOCK = 0x6D6978  # "mix"
 
 
@@ -70,45 +74,85 @@ def waiting(campaign_id: int) -> int:
                               .where(InboxEnvelope.campaign_id == campaign_id)).scalar_one()
 
 
-def _boxed(run, campaign_id: int) -> bool:
-    """Whether the campaign has had a batch mixed into its box (then k envelopes are kept back)."""
-    return bool(run(select(select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).scalar())
+def threshold(k: int, postgres: bool) -> int:
+    """How many unmixed envelopes of a campaign (the arriving one included) make a mix due.
+
+    PostgreSQL: k. The submission that brings the k-th mixes in its own transaction, so its
+    code's `xmin` marks at least k envelopes (those k, and any kept back), never one: at
+    most k - 1 are pairable. SQLite: k - 1. There the arriving envelope's bytes are new in
+    the mixing commit's WAL frames until the checkpoint that follows that commit, beside the
+    k - 2 waiting before it: again at most k - 1."""
+    return max(1, k if postgres else k - 1)
 
 
-def _to_move(n: int, k: int, boxed: bool, every: int) -> int | None:
-    """How many of n waiting envelopes to move into the box; None when no mix is due.
+def lock_inbox() -> None:
+    """Take the inbox writers' lock until the caller's transaction ends.
 
-    Before a campaign's first batch: a rewrite (nothing moved) from k waiting on, the first
-    batch at 2k. After it, k envelopes wait kept back from the last mix, and the next mix
-    is due once `every` (MIX_EVERY, at least k) more have arrived."""
-    if not boxed:
-        if n >= 2 * k:
-            return n - k
-        return 0 if n >= k else None  # before the first batch: rewrite the inbox, move nothing
-    return n - k if n >= k + max(every, k) else None
-
-
-def due(campaign_id: int) -> bool:
-    """Whether a mix is due for the campaign; cheap enough to ask inside every submission."""
-    n, boxed = db.session.execute(select(
-        select(func.count()).select_from(InboxEnvelope)
-        .where(InboxEnvelope.campaign_id == campaign_id).scalar_subquery(),
-        select(Envelope.id).where(Envelope.campaign_id == campaign_id).exists())).one()
-    config = current_app.config
-    return _to_move(n, config["MIX_BATCH"], bool(boxed), config["MIX_EVERY"]) is not None
+    Every writer of the inbox takes it before touching the inbox (submissions after burning
+    their code, paper entries, the mixer), so a submission's count of unmixed envelopes sees
+    every other envelope that will ever be committed before its own, and no mix waits for a
+    writer that waits for it. PostgreSQL: an advisory lock; SQLite: its own write lock, which
+    the caller's first write (the burnt code, the turnout tick) already holds."""
+    if _dialect() == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIX_LOCK})
 
 
-def mix_if_due(campaign_id: int, is_due: bool | None = None) -> int:
-    """After a commit that put envelopes into the inbox: mix when due; never fails the caller.
+def lock_expression():
+    """PostgreSQL: the inbox writers' lock as an SQL expression, for the RETURNING clause of a
+    writer's first statement (then it costs no round trip of its own, and is taken once that
+    statement's row is locked, as `lock_inbox` would be after it); None on SQLite."""
+    if _dialect() != "postgresql":
+        return None
+    return func.pg_advisory_xact_lock(_MIX_LOCK)
 
-    `is_due` is `due()` asked before that commit (a submission asks in its own transaction,
-    which saves a round trip to the database).
-    """
+
+def unmixed_expression(campaign_id: int):
+    """How many envelopes of the campaign wait unmixed, as a scalar subquery: a writer that
+    holds the inbox's lock can ask it in the RETURNING clause of its next statement."""
+    return (select(func.count()).select_from(InboxEnvelope)
+            .where(InboxEnvelope.campaign_id == campaign_id, InboxEnvelope.mixed.is_(False)).scalar_subquery())
+
+
+def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed: int | None = None) -> bool:
+    """Put one envelope into the inbox in the caller's transaction, which holds `lock_inbox`;
+    when it makes `threshold` envelopes of its campaign waiting unmixed, that transaction
+    mixes, and the arriving envelope is written only by the mix, shuffled among the others
+    (never before them: until the box is written, a copy of the files would show it alone
+    beside its code's `xmin`). `unmixed` is `unmixed_expression` asked under the lock, if the
+    caller has it. Returns whether it mixed (then call `scrub_files` after the commit)."""
+    conn = db.session.connection()
+    arriving = SimpleNamespace(id=random_id(), campaign_id=campaign_id, group_id=group_id, sealed=sealed,
+                               receipt=receipt)
+    if unmixed is None:
+        unmixed = conn.execute(select(unmixed_expression(campaign_id))).scalar_one()
+    postgres = _dialect() == "postgresql"
+    if unmixed + 1 >= threshold(current_app.config["MIX_BATCH"], postgres):
+        _mix(conn, postgres, arriving=arriving)
+        return True
+    conn.execute(insert(InboxEnvelope), [{**vars(arriving), "mixed": False}])
+    return False
+
+
+def waiting_unmixed(campaign_id: int) -> int:
+    return db.session.execute(select(func.count()).select_from(InboxEnvelope).where(
+        InboxEnvelope.campaign_id == campaign_id, InboxEnvelope.mixed.is_(False))).scalar_one()
+
+
+def _to_move(n: int, k: int) -> int:
+    """How many of a due campaign's n waiting envelopes go into the box: all but k once 2k
+    wait (every batch has at least k, and the k kept back make the last one at closing at
+    least k too); before that none, the inbox is only rewritten."""
+    return n - k if n >= 2 * k else 0
+
+
+def mix_if_due(campaign_id: int) -> int:
+    """After a commit that put envelopes into the inbox outside `admit` (paper sheets and
+    imports): mix when due; never fails the caller."""
     try:
-        if is_due is None:
-            is_due = due(campaign_id)
-            db.session.rollback()  # end the read transaction before the mixer takes its locks
-        if not is_due:
+        k = current_app.config["MIX_BATCH"]
+        due = waiting_unmixed(campaign_id) >= threshold(k, _dialect() == "postgresql")
+        db.session.rollback()  # end the read transaction before the mixer takes its locks
+        if not due:
             return 0
         return mix(wait=False)
     except Exception:  # the ballot is in; the next submission or `flask campaign mix` mixes
@@ -118,22 +162,18 @@ def mix_if_due(campaign_id: int, is_due: bool | None = None) -> int:
 
 
 def mix(final: int | None = None, wait: bool = True) -> int:
-    """Move due inbox envelopes into the box; returns how many were moved.
+    """Move due inbox envelopes into the box, in a transaction of its own; returns how many were moved.
 
-    A campaign is due when its inbox holds at least 2k envelopes; `final` (a campaign id, at
-    closing and counting) moves all of that campaign's envelopes whatever their number.
-    `wait=False` gives up at once when another mixer runs (it will do the work).
+    A campaign is due when `threshold` of its envelopes wait unmixed; `final` (a campaign
+    id, at closing and counting) moves all of that campaign's envelopes whatever their
+    number. `wait=False` gives up at once when another writer holds the inbox.
     """
-    k = current_app.config["MIX_BATCH"]
-    rng = secrets.SystemRandom()
     postgres = _dialect() == "postgresql"
-    moved = 0
     with db.engine.connect() as conn:
         if postgres:
             # The mix's commit need not wait for its WAL to reach the disk: lost in a crash,
             # the whole mix is undone and every envelope is back in the inbox (no submission
             # was acknowledged on it: a later commit flushes the WAL up to and past the mix).
-            # The inbox's lock is then held for the writing only, not for an fsync.
             conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
             got = conn.execute(text(f"SELECT {lock}(:k)"), {"k": _MIX_LOCK}).scalar()
@@ -144,79 +184,97 @@ def mix(final: int | None = None, wait: bool = True) -> int:
             # BEGIN IMMEDIATE takes SQLite's write lock now, so two mixers queue instead of
             # both reading the same inbox; the driver's own BEGIN is deferred.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        counts = dict(conn.execute(select(InboxEnvelope.campaign_id, func.count())
-                                   .group_by(InboxEnvelope.campaign_id)).all())
-        every = current_app.config["MIX_EVERY"]
-        plan = {c: n if c == final else _to_move(n, k, _boxed(conn.execute, c), every)
-                for c, n in counts.items() if n >= k or c == final}
-        due = {c for c, move in plan.items() if move is not None}
-        if not due:
+        moved = _mix(conn, postgres, final)
+        if moved is None:
             owed = not postgres and _rebuild_owed(conn)
             conn.rollback()
             if owed:  # a count could not rebuild the file: this mix does
                 scrub_files(attempts=3, wait_ms=300)
             return 0
-        columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed,
-                   InboxEnvelope.receipt)
-        if postgres:
-            # Read and box without blocking anyone; then lock the inbox only for what needs it.
-            rows = conn.execute(select(*columns)).all()
-        else:
-            rows = conn.execute(select(*columns).where(InboxEnvelope.campaign_id.in_(due))).all()
-        to_box, to_inbox = [], []
-        by_campaign: dict[int, list] = {}
-        for row in rows:
-            by_campaign.setdefault(row.campaign_id, []).append(row)
-        for campaign_id, group in by_campaign.items():
-            rng.shuffle(group)
-            if campaign_id == final:
-                to_box += group
-            elif campaign_id in due:
-                # Rows that arrived after the count above are kept back too.
-                keep = len(group) - plan[campaign_id] if plan[campaign_id] else len(group)
-                to_box += group[keep:]
-                to_inbox += group[:keep]
-            else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
-                to_inbox += group
-        rng.shuffle(to_box)
-        if postgres:
-            for campaign_id in {r.campaign_id for r in to_box}:
-                prepare_box(campaign_id, conn)
-            _write(conn, Envelope, to_box)
-            # Waits for submissions in flight and holds new ones back until the commit: from
-            # here on only the inbox's own rewrite. Envelopes committed since the read above
-            # are kept back with the others (a mix has no deadline for them).
-            conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
-            seen = {r.id for r in rows}
-            late = [i for i in conn.execute(select(InboxEnvelope.id)).scalars() if i not in seen]
-            if late:
-                arrived = conn.execute(select(*columns).where(InboxEnvelope.id.in_(late))).all()
-                closing = [r for r in arrived if r.campaign_id == final]  # the last batch takes all
-                rng.shuffle(closing)
-                _write(conn, Envelope, closing)
-                to_box += closing
-                to_inbox += [r for r in arrived if r.campaign_id != final]
-            conn.execute(text("TRUNCATE envelope_inbox"))
-            rng.shuffle(to_inbox)
-            _write(conn, InboxEnvelope, to_inbox)
-        else:
-            conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
-            rng.shuffle(to_inbox)
-            for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
-                _write(conn, model, batch)
-        moved = len(to_box)
         conn.commit()
     # Within a request: a short wait; counting, and the next mix, try again if readers were busy.
     scrub_files(attempts=3, wait_ms=300)
     return moved
 
 
+def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int | None:
+    """The mix itself, in `conn`'s transaction, which holds the inbox writers' lock; returns
+    how many envelopes went into the box, or None when no campaign was due. `arriving` is an
+    envelope not yet written, which the mix writes with the others of its campaign."""
+    k = current_app.config["MIX_BATCH"]
+    rng = secrets.SystemRandom()
+    due_at = threshold(k, postgres)
+    counts = {c: (n, unmixed) for c, n, unmixed in conn.execute(
+        select(InboxEnvelope.campaign_id, func.count(), func.count().filter(InboxEnvelope.mixed.is_(False)))
+        .group_by(InboxEnvelope.campaign_id)).all()}
+    if arriving is not None:
+        n, unmixed = counts.get(arriving.campaign_id, (0, 0))
+        counts[arriving.campaign_id] = (n + 1, unmixed + 1)
+    plan = {c: n if c == final else _to_move(n, k) for c, (n, unmixed) in counts.items()
+            if c == final or unmixed >= due_at}
+    if not plan:
+        return None
+    due = set(plan)
+    columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed,
+               InboxEnvelope.receipt)
+    if postgres:
+        # Read and box without blocking readers; then lock the inbox only for what needs it.
+        rows = conn.execute(select(*columns)).all()
+    else:
+        rows = conn.execute(select(*columns).where(InboxEnvelope.campaign_id.in_(due))).all()
+    if arriving is not None:
+        rows.append(arriving)
+    to_box, to_inbox = [], []
+    by_campaign: dict[int, list] = {}
+    for row in rows:
+        by_campaign.setdefault(row.campaign_id, []).append(row)
+    for campaign_id, group in by_campaign.items():
+        rng.shuffle(group)
+        if campaign_id == final:
+            to_box += group
+        elif campaign_id in due:
+            # Rows that arrived after the count above are kept back too.
+            keep = len(group) - plan[campaign_id]
+            to_box += group[keep:]
+            to_inbox += group[:keep]
+        else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
+            to_inbox += group
+    rng.shuffle(to_box)
+    if postgres:
+        for campaign_id in {r.campaign_id for r in to_box}:
+            prepare_box(campaign_id, conn)
+        _write(conn, Envelope, to_box)
+        # From here on only the inbox's own rewrite. Every writer of the inbox holds the
+        # writers' lock (`lock_inbox`), so none is in flight; the exclusive lock is for
+        # readers and for a writer that did not take it (the rows are then kept back too).
+        conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
+        seen = {r.id for r in rows}
+        late = [i for i in conn.execute(select(InboxEnvelope.id)).scalars() if i not in seen]
+        if late:
+            arrived = conn.execute(select(*columns).where(InboxEnvelope.id.in_(late))).all()
+            closing = [r for r in arrived if r.campaign_id == final]  # the last batch takes all
+            rng.shuffle(closing)
+            _write(conn, Envelope, closing)
+            to_box += closing
+            to_inbox += [r for r in arrived if r.campaign_id != final]
+        conn.execute(text("TRUNCATE envelope_inbox"))
+        rng.shuffle(to_inbox)
+        _write(conn, InboxEnvelope, to_inbox)
+    else:
+        conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
+        rng.shuffle(to_inbox)
+        for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
+            _write(conn, model, batch)
+    return len(to_box)
+
+
 def _write(conn, model, batch: list) -> None:
     """Rows written in list order (one multi-row INSERT, or executemany), with fresh ids, so
     the physical order is the shuffled one; the forensic tests check it."""
     if batch:
+        mixed = {"mixed": True} if model is InboxEnvelope else {}
         conn.execute(insert(model), [{"id": random_id(), "campaign_id": r.campaign_id, "group_id": r.group_id,
-                                      "sealed": r.sealed, "receipt": r.receipt} for r in batch])
+                                      "sealed": r.sealed, "receipt": r.receipt, **mixed} for r in batch])
 
 
 def destroy_box(campaign_id: int) -> None:

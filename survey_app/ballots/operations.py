@@ -135,13 +135,18 @@ def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
     return result.rowcount
 
 
-def _tick_turnout(campaign_id: int, group_id: int, day) -> None:
+def _tick_turnout(campaign_id: int, group_id: int, day, returning=None):
+    """One more ballot of the group on that day; returns the scalar `returning` asks, if any
+    (a submission asks its count of unmixed envelopes in the same round trip)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(TurnoutDay).values(campaign_id=campaign_id, group_id=group_id, day=day, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "group_id", "day"],
                                       set_={"count": TurnoutDay.count + 1})
-    db.session.execute(stmt)
+    if returning is None:
+        db.session.execute(stmt)
+        return None
+    return db.session.execute(stmt.returning(returning)).scalar_one()
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -173,7 +178,9 @@ def envelope_size(campaign: Campaign) -> int:
 
 
 def _received_size(campaign_id: int) -> int | None:
-    """The padded size of the campaign's envelopes received so far, or None before the first."""
+    """The padded size of the campaign's envelopes received so far, or None before the first.
+
+    It reads the inbox: a submission asks it only under the inbox writers' lock (`submit`)."""
     for model in (InboxEnvelope, Envelope):
         length = db.session.execute(select(func.length(model.sealed)).where(model.campaign_id == campaign_id)
                                     .limit(1)).scalar()
@@ -222,35 +229,50 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
            code: str | None = None, now: datetime | None = None) -> str:
     """Seal one ballot into the inbox; burn the code in the same transaction. Returns the receipt.
 
-    Once committed, the inbox is mixed into the box if enough envelopes wait.
+    When the campaign would then have k envelopes waiting unmixed, that transaction mixes
+    the inbox too (`mixing.admit`): no more than k - 1 ever share a submission's traces.
     """
     now = now or utcnow()
     if not campaign.accepts_ballots(now):
         raise CodeRefused("closed")
-    sealed = _seal(campaign, group, content)
-    campaign_id = campaign.id  # read before the commit expires it
+    # Sealed before any lock is taken, unless the envelope size is still to be read from the
+    # inbox: a submission's transaction must not hold a lock on the inbox while it waits for
+    # the inbox writers' lock (a mixer holding that one waits for it).
+    sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
     try:
+        # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
+        # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
+        # RETURNING clause, saving a round trip).
         if code is not None:
             normal = codes.normalise(code)
-            burnt = normal is not None and db.session.execute(
-                update(AccessCode)
-                .where(AccessCode.code_hash == hash_code(normal), AccessCode.campaign_id == campaign.id,
-                       AccessCode.group_id == group.id, AccessCode.state == "unused")
-                .values(state="used")).rowcount == 1
+            burn = (update(AccessCode)
+                    .where(AccessCode.code_hash == hash_code(normal or ""), AccessCode.campaign_id == campaign.id,
+                           AccessCode.group_id == group.id, AccessCode.state == "unused")
+                    .values(state="used"))
+            lock = mixing.lock_expression()
+            if normal is None:
+                burnt = False
+            elif lock is None:
+                burnt = db.session.execute(burn).rowcount == 1
+            else:
+                burnt = len(db.session.execute(burn.returning(lock)).all()) == 1
             if not burnt:
                 db.session.rollback()
                 find_code(code)  # says why
                 raise CodeRefused("used")
-        envelope = _inboxed(campaign.id, group.id, sealed)
-        receipt = envelope.receipt
-        _tick_turnout(campaign.id, group.id, now.date())
-        db.session.flush()
-        mix_due = mixing.due(campaign.id)
+        else:
+            mixing.lock_inbox()
+        if sealed is None:
+            sealed = _seal(campaign, group, content)
+        receipt = sealing.fingerprint(sealed)
+        unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning=mixing.unmixed_expression(campaign.id))
+        mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    mixing.mix_if_due(campaign_id, mix_due)
+    if mixed:
+        mixing.scrub_files(attempts=3, wait_ms=300)
     return receipt
 
 
@@ -262,17 +284,12 @@ def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotCont
     commit. `content=None` ticks turnout only (a blank, spoiled or invalid sheet: it was
     handed in, and it is never scored).
     """
+    mixing.lock_inbox()
     if content is not None:
-        _inboxed(campaign.id, group.id, _seal(campaign, group, content))
+        sealed = _seal(campaign, group, content)
+        db.session.add(InboxEnvelope(campaign_id=campaign.id, group_id=group.id, sealed=sealed,
+                                     receipt=sealing.fingerprint(sealed)))
     _tick_turnout(campaign.id, group.id, day)
-
-
-def _inboxed(campaign_id: int, group_id: int, sealed: bytes) -> InboxEnvelope:
-    """An envelope added to the inbox in the caller's transaction, with its receipt."""
-    envelope = InboxEnvelope(campaign_id=campaign_id, group_id=group_id, sealed=sealed,
-                             receipt=sealing.fingerprint(sealed))
-    db.session.add(envelope)
-    return envelope
 
 
 def destroy_box(campaign: Campaign) -> None:

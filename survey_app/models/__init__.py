@@ -5,14 +5,15 @@ from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRu
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .chart import DrawnChart
 from .code import AccessCode
+from .commitment import Commitment, ProgressEntry
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "CountingOfficer",
+    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
-    "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet",
+    "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

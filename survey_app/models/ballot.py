@@ -10,7 +10,7 @@ drop a campaign's envelopes with their file instead of leaving dead tuples behin
 """
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -36,6 +36,9 @@ class InboxEnvelope(db.Model):
     #: the receipt the respondent was shown (`sealing.fingerprint` of `sealed`, so it tells
     #: nothing the envelope does not): counting lists the receipts from here, in SQL
     receipt: Mapped[str] = mapped_column(String(19))
+    #: written by a mix (under a fresh id, in its transaction): no longer shares a submission's
+    #: traces; a submission mixes when its campaign would have k envelopes not yet mixed
+    mixed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self):
         return f"<InboxEnvelope {self.id[:8]} c={self.campaign_id}>"

@@ -10,7 +10,7 @@ from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
 from ..paging import page_of
-from ..reports.operations import published_ranking_chart
+from ..reports.operations import published_funnel_chart, published_ranking_chart
 
 
 def index():
@@ -43,12 +43,13 @@ def campaign(code: str):
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
     tally = decision_view(campaign) if campaign.is_decision else None
-    chart = (published_ranking_chart(campaign, current_language())
-             if campaign.show_ranks and tally is None else None)
+    ranked = campaign.show_ranks and tally is None
+    chart = published_ranking_chart(campaign, current_language()) if ranked else None
+    funnel = published_funnel_chart(campaign, current_language()) if ranked else None
     # The frozen results, decoded once per process (`results.results`), not at every view.
     return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
                            tally=tally, targets=targets, groups=groups, locale=current_language(),
-                           ranking_chart=chart)
+                           ranking_chart=chart, funnel_chart=funnel)
 
 
 def bundle(code: str):

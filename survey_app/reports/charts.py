@@ -16,11 +16,13 @@ import textwrap
 from contextlib import contextmanager
 
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
+from scipy import stats
 
 matplotlib.use("Agg")
 
@@ -297,4 +299,49 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         if any(marked):
             ax.text(1.0, 1.01, "* " + marked_label, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=7, color="#5f6670")
+        return _png_uri(fig) if bitmap else _svg(fig)
+
+
+def funnel(labels: list[str], scores: list[float], se: list[float], mean: float, marked: list[bool],
+           highlight: int | None, score_label: str, precision_label: str, mean_label: str,
+           limit_labels: tuple[str, str], bitmap: bool = False) -> str:
+    """Every ranked target's score against its precision 1/se, with 95% and 99.8% limits (a funnel plot).
+
+    The limits are mean -+ 1.96/x and mean -+ 3.09/x around the campaign ``mean`` (rule F of
+    the method); targets beyond the 99.8% limits are named (at most 12), and the highlighted one. ``marked`` and ``highlight`` as in
+    :func:`caterpillar`.
+    """
+    z95, z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
+    precision = [1.0 / s if s and s > 0 else None for s in se]
+    points = [(k, p) for k, p in enumerate(precision) if p is not None]
+    with _style():
+        fig = Figure(figsize=(6.4, 3.6))
+        ax = fig.add_subplot()
+        if points:
+            top = max(p for _, p in points) * 1.08
+            bottom = min(p for _, p in points) * 0.85
+            x = np.linspace(bottom, top, 200)
+            for z, style, name in ((z95, "--", limit_labels[0]), (z998, "-", limit_labels[1])):
+                ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
+                ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
+            ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
+            named = 0
+            for k, p in points:
+                colour = RED if k == highlight else BLUE
+                ax.scatter([p], [scores[k]], s=30 if k == highlight else 22, zorder=3,
+                           color="white" if marked[k] else colour, edgecolors=colour, linewidths=1.2)
+                outside = abs(scores[k] - mean) * p > z998
+                if (outside and named < 12) or k == highlight:
+                    named += 1
+                    ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
+                                xytext=(4, 3), textcoords="offset points", fontsize=7,
+                                color=RED if k == highlight else "#2b3038")
+            span = max([abs(scores[k] - mean) for k, _ in points] + [z998 / bottom])
+            ax.set_ylim(max(0, mean - span * 1.1), min(100, mean + span * 1.1))
+            ax.set_xlim(bottom, top)
+        ax.set_xlabel(precision_label)
+        ax.set_ylabel(score_label)
+        ax.grid(color="#e3e6ea", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
         return _png_uri(fig) if bitmap else _svg(fig)

@@ -11,7 +11,7 @@ from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..paging import page_of
 from ..results import adapter, alerts
 from ..security import allowed_campaigns, can, load_campaign
-from . import exports, operations, pdf
+from . import operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
 
@@ -82,7 +82,9 @@ def dashboard(campaign_id: int):
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
         ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
-                                               campaign=campaign))
+                                               campaign=campaign),
+        funnel_chart=operations.funnel_chart(data, {code: t.name(locale) for code, t in targets.items()},
+                                             campaign=campaign))
 
 
 def drilldown(campaign_id: int, target_id: int):
@@ -168,6 +170,7 @@ def moderate(campaign_id: int, comment_id: str):
 
 def export_xlsx(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    from . import exports  # openpyxl: imported where a workbook is written
     body = exports.to_xlsx(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.xlsx"'})
@@ -175,6 +178,7 @@ def export_xlsx(campaign_id: int):
 
 def export_csv(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    from . import exports
     body = exports.to_csv(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})

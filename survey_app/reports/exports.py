@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from ..labels import label
+from ..labels import adjustment_note, label, published_alert, published_grade
 from ..models import Campaign
 
 
@@ -22,6 +22,11 @@ def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[
     for group in campaign.groups:
         header += [_("%(group)s score", group=group.name(locale)), _("%(group)s n", group=group.name(locale))]
         formats += ["0.00", "0"]
+    # Rules G, R and F of the method, after the groups so that earlier columns keep their places.
+    header += [_("Grade as published"), _("Grade certain"), _("Alert as published"), _("Alert certain"),
+               _("Dissatisfied 95% CI low"), _("Dissatisfied 95% CI high"), _("Adjustment for a missing group"),
+               _("Note on the rank"), _("Funnel")]
+    formats += ["@", "@", "@", "@", "0.0%", "0.0%", "+0.00;-0.00;0.00", "@", "@"]
     rows = []
     for entry in data["targets"]:
         ci = entry.get("ci95") or [None, None]
@@ -30,13 +35,18 @@ def table(campaign: Campaign, data: dict, locale: str) -> tuple[list[str], list[
                ci[0], ci[1], label("grade", entry.get("grade"), ""), label("alert", entry.get("alert"), ""),
                entry.get("satisfaction"),
                entry.get("dissatisfaction"), _("yes") if entry.get("reweighted") else "", band[0], band[1]]
+        dis_ci = entry.get("dissatisfaction_ci95") or [None, None]
+        status = lambda key: "" if entry.get(key) is None else (_("yes") if entry[key] == "certain" else _("no"))
+        doubt = [published_grade(entry), status("grade_status"), published_alert(entry), status("alert_status"),
+                 dis_ci[0], dis_ci[1], entry.get("adjustment"), adjustment_note(entry),
+                 label("funnel", entry.get("funnel"), "")]
         for group in campaign.groups:
             cell = entry.get("groups", {}).get(group.code)
             if not cell or cell.get("suppressed"):
                 row += [None, _("fewer than %(n)d", n=campaign.min_group_size) if cell else None]
             else:
                 row += [cell.get("score"), cell.get("n")]
-        rows.append(row)
+        rows.append(row + doubt)
     return header, rows, formats
 
 

@@ -7,14 +7,16 @@ the all-groups distribution shown beside the others.
 import random
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..commitments import operations as commitments
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
-from . import charts, drawn
+from . import drawn
 
 
 @dataclass
@@ -80,10 +82,12 @@ def trend(campaign: Campaign, target: Target, locale: str, entry: dict | None) -
         past = entry_for(results(earlier), target.code)  # decoded once per process
         if past is not None:
             points.append({"label": earlier.title(locale), "code": earlier.code, "score": past.get("score"),
-                           "ci95": past.get("ci95"), "grade": past.get("grade")})
+                           "ci95": past.get("ci95"), "grade": past.get("grade"),
+                           "grade_range": past.get("grade_range"), "grade_status": past.get("grade_status")})
     if entry is not None:
         points.append({"label": campaign.title(locale), "code": campaign.code, "score": entry.get("score"),
-                       "ci95": entry.get("ci95"), "grade": entry.get("grade"), "current": True})
+                       "ci95": entry.get("ci95"), "grade": entry.get("grade"), "grade_range": entry.get("grade_range"),
+                       "grade_status": entry.get("grade_status"), "current": True})
     return points
 
 
@@ -105,11 +109,15 @@ class Report:
     charts: dict[str, str] = field(default_factory=dict)
     #: the rows the ranking chart shows, best first: its text alternative
     ranking: list[dict] = field(default_factory=list)
+    #: the rows the funnel plot shows, most precise first: its text alternative
+    funnel: list[dict] = field(default_factory=list)
     #: ballots counted in the campaign
     ballots: int = 0
 
     #: whether some ranked target of the campaign is reweighted (the chart marks it)
     any_reweighted: bool = False
+    #: the target's published commitments with their reviewed progress (commitments.operations.report_rows)
+    commitments: list[dict] = field(default_factory=list)
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -166,7 +174,9 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     groups=groups, dimensions=dimensions, items=items, options=options,
                     comments=published_comments(campaign, target, visible) if entry else [],
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
-                    any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])))
+                    any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])),
+                    commitments=commitments.report_rows(target.id, commitments.today(),
+                                                        current_app.config["COMMITMENT_STALE_DAYS"]))
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
@@ -180,6 +190,12 @@ def results_source(campaign: Campaign) -> str:
     return campaign.results_cache_key or f"counted:{campaign.counted_at}"
 
 
+def _charts():
+    """matplotlib: imported where a chart is drawn, not by every web worker at its start."""
+    from . import charts
+    return charts
+
+
 def draw_charts(report: Report, data: dict | None = None, for_print: bool = False) -> dict[str, str]:
     """The report's charts as inline SVG (PNG data URIs `for_print`: WeasyPrint lays SVG out
     element by element, several times slower), labelled in the current locale, each drawn
@@ -190,12 +206,12 @@ def draw_charts(report: Report, data: dict | None = None, for_print: bool = Fals
     cid = report.campaign.id
     dims = report.dimensions
     if dims:
-        out["profile"] = drawn.chart(cid, source, kind("profile"), charts.dimension_profile,
+        out["profile"] = drawn.chart(cid, source, kind("profile"), _charts().dimension_profile,
                                      [d["name"] for d in dims], [d["score"] for d in dims],
                                      [d["mean"] for d in dims], _("This report"), _("Campaign mean"), for_print)
     if report.items and report.visible_groups:
         out["distribution"] = drawn.chart(
-            cid, source, kind("distribution"), charts.distribution,
+            cid, source, kind("distribution"), _charts().distribution,
             [f"{i.code} {i.text}" for i in report.items], [o["label"] for o in report.options],
             [[i.counts[o["code"]] for o in report.options] for i in report.items],
             [o["dont_know"] for o in report.options], _("No answers"), for_print)
@@ -207,9 +223,14 @@ def draw_charts(report: Report, data: dict | None = None, for_print: bool = Fals
         if ranking:
             out["ranking"] = ranking
             report.ranking = ranking_rows(data, names, highlight=report.target.code)
+        funnel = funnel_chart(data, names, highlight=report.target.code, campaign=report.campaign,
+                              bitmap=for_print)
+        if funnel:
+            out["funnel"] = funnel
+            report.funnel = funnel_rows(data, names, highlight=report.target.code)
     if len(report.trend) > 1:
         out["trend"] = drawn.chart(
-            cid, source, kind("trend"), charts.trend,
+            cid, source, kind("trend"), _charts().trend,
             [p["label"] for p in report.trend], [p["score"] for p in report.trend],
             [(p["ci95"] or [None, None])[0] for p in report.trend],
             [(p["ci95"] or [None, None])[1] for p in report.trend], _("Score"), for_print)
@@ -241,9 +262,47 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
             codes.index(highlight) if highlight in codes else None,
             _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
     if campaign is None:
-        return charts.caterpillar(*args)
+        return _charts().caterpillar(*args)
     return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
-                       "ranking-png" if bitmap else "ranking", charts.caterpillar, *args)
+                       "ranking-png" if bitmap else "ranking", _charts().caterpillar, *args)
+
+
+def _funnel_entries(data: dict | None) -> list[dict]:
+    return [e for e in (data or {}).get("targets", []) if e.get("rank") and e.get("se")]
+
+
+def funnel_rows(data: dict | None, names: dict[str, str], highlight: str | None = None) -> list[dict]:
+    """What the funnel plot shows, most precise first, as rows of a table (its text alternative)."""
+    rows = [{"name": names.get(e["target"], e["target"]), "score": e["score"], "precision": 1 / e["se"],
+             "funnel": e.get("funnel"), "reweighted": bool(e.get("reweighted")),
+             "highlight": e["target"] == highlight} for e in _funnel_entries(data)]
+    return sorted(rows, key=lambda row: -row["precision"])
+
+
+def funnel_chart(data: dict | None, names: dict[str, str], highlight: str | None = None,
+                 campaign: Campaign | None = None, source: str | None = None, bitmap: bool = False) -> str | None:
+    """The funnel plot of every ranked target (rule F of the method; inline SVG), labelled in the
+    current locale; drawn once per change of the results when the campaign is given."""
+    funnel = (data or {}).get("funnel") or {}
+    entries = _funnel_entries(data)
+    if len(entries) < 2 or funnel.get("mean") is None:
+        return None
+    codes = [e["target"] for e in entries]
+    args = ([names.get(c, c) for c in codes], [e["score"] for e in entries], [e["se"] for e in entries],
+            funnel["mean"], [bool(e.get("reweighted")) for e in entries],
+            codes.index(highlight) if highlight in codes else None,
+            _("Score"), _("Precision (1 / standard error)"), _("Campaign mean"),
+            (_("limits at 95%"), _("limits at 99.8%")), bitmap)
+    if campaign is None:
+        return _charts().funnel(*args)
+    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
+                       "funnel-png" if bitmap else "funnel", _charts().funnel, *args)
+
+
+def published_funnel_chart(campaign: Campaign, locale: str) -> str | None:
+    """The public page's funnel plot: published results never change, so it is drawn once."""
+    return funnel_chart(results(campaign), {t.code: t.name(locale) for t in campaign.targets},
+                        campaign=campaign, source=results_source(campaign))
 
 
 def published_ranking_chart(campaign: Campaign, locale: str) -> str | None:

@@ -61,7 +61,7 @@ def _work(campaign_id: int, target_ids: list[int], locale: str, out_dir: str) ->
 
 def worker_config(app) -> dict:
     keys = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "ACCESS_CODE_KEY", "KDF_STRENGTH", "RATELIMIT_STORAGE_URI",
-            "LANGUAGES", "BABEL_TRANSLATION_DIRECTORIES", "PUBLIC_BASE_URL")
+            "LANGUAGES", "BABEL_TRANSLATION_DIRECTORIES", "PUBLIC_BASE_URL", "COMMITMENT_STALE_DAYS")
     return {k: app.config[k] for k in keys if k in app.config}
 
 

@@ -108,13 +108,17 @@ def questionnaire():
         session.pop(SESSION_KEY, None)
         return _refused(refusal, campaign)
     q = campaign.questionnaire_version.parsed
-    cts = operations.targets_for(campaign, group)
-    codes = [ct.target.code for ct in cts]
+    codes = operations.target_codes(campaign, group)
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
     action = request.form.get("action", "review")
-    page = {"campaign": campaign, "group": group, "q": q, "asked": asked(q, group.code, cts), "values": values,
-            "field_name": field_name, "locale": current_language(), "storage_key": f"ballot-{campaign.id}-{group.id}"}
+
+    def page() -> dict:  # what the pages show; a ballot that goes in needs none of it
+        cts = operations.targets_for(campaign, group)
+        return {"campaign": campaign, "group": group, "q": q, "asked": asked(q, group.code, cts), "values": values,
+                "field_name": field_name, "locale": current_language(),
+                "storage_key": f"ballot-{campaign.id}-{group.id}"}
+
     if request.method == "POST" and action != "edit":
         content, errors = validate(q, group.code, codes, values)
         if not errors and action == "submit":
@@ -131,17 +135,17 @@ def questionnaire():
                 session.pop(SESSION_KEY, None)
                 return _refused(refusal.reason if refusal.reason in ("used", "revoked") else "closed", campaign)
             session.pop(SESSION_KEY, None)
-            session["receipt"] = {"r": receipt, "c": campaign.id}
+            session["receipt"] = {"r": receipt, "c": state["c"]}  # not campaign.id: the commit expired it
             response = redirect(url_for("respond.done"))
             if "code" not in state:
                 g.public_ballot = True
-                response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), campaign),
+                response.set_cookie(DEVICE_COOKIE, operations.device_counts_after_ballot(_device_counts(), state["c"]),
                                     max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
             return response
         if not errors:
-            return render_template("respond/review.html", **page)
-    return render_template("respond/questionnaire.html", errors=errors, **page), (400 if errors else 200)
+            return render_template("respond/review.html", **page())
+    return render_template("respond/questionnaire.html", errors=errors, **page()), (400 if errors else 200)
 
 
 def done():

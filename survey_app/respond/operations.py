@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..ballots.codes import normalise, unwrap, wrap
 from ..ballots.validation import targets_asked
 from ..extensions import db
-from ..models import Campaign, CampaignTarget, RespondentGroup
+from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup
 from ..models._types import utcnow
 
 
@@ -39,7 +39,9 @@ def answering_group(campaign_id, group_id) -> RespondentGroup | None:
     (this runs on every answer page); None when the group is not the campaign's."""
     group = db.session.execute(
         select(RespondentGroup).where(RespondentGroup.id == group_id)
-        .options(joinedload(RespondentGroup.campaign).joinedload(Campaign.questionnaire_version))
+        # The definition is read only when its parse is not kept yet (`QuestionnaireVersion.parsed`).
+        .options(joinedload(RespondentGroup.campaign).joinedload(Campaign.questionnaire_version)
+                 .defer(QuestionnaireVersion.definition))
     ).scalar_one_or_none()
     if group is None or group.campaign_id != campaign_id:
         return None
@@ -52,6 +54,21 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
                                .where(CampaignTarget.campaign_id == campaign.id)
                                .order_by(CampaignTarget.position)).scalars().all()
     return targets_asked(links, group.code)
+
+
+#: the codes of the targets a group appraises, by (campaign, group, the campaign's box key):
+#: fixed once a campaign is open (its key is new at every opening), asked at every submission
+_ASKED: dict[tuple, list[str]] = {}
+
+
+def target_codes(campaign: Campaign, group: RespondentGroup) -> list[str]:
+    """The codes of the targets this group appraises, in the campaign's order."""
+    if campaign.status != "open" or campaign.public_key is None:
+        return [ct.target.code for ct in targets_for(campaign, group)]
+    key = (campaign.id, group.id, campaign.public_key)
+    if key not in _ASKED:
+        _ASKED[key] = [ct.target.code for ct in targets_for(campaign, group)]
+    return _ASKED[key]
 
 
 def _code_key() -> bytes:
@@ -88,8 +105,8 @@ def device_limit_reached(counts: dict, campaign: Campaign) -> bool:
     return counts.get(str(campaign.id), 0) >= current_app.config["DEVICE_BALLOT_LIMIT"]
 
 
-def device_counts_after_ballot(counts: dict, campaign: Campaign) -> str:
+def device_counts_after_ballot(counts: dict, campaign_id: int) -> str:
     """The signed cookie value with one more ballot given on this device for the campaign."""
     counts = dict(counts)
-    counts[str(campaign.id)] = counts.get(str(campaign.id), 0) + 1
+    counts[str(campaign_id)] = counts.get(str(campaign_id), 0) + 1
     return _device_signer().dumps(counts)

@@ -7,8 +7,11 @@ RAISED = ("warning", "prevention")
 
 
 def alerts(data: dict) -> list[dict]:
-    """The results' target entries with an alert raised, in the results' order."""
-    return [t for t in data["targets"] if t.get("alert") in RAISED]
+    """The results' target entries with an alert raised, one whose dissatisfaction interval
+    crosses a threshold (rule G: "borderline"), or a funnel alert (rule F, when the method
+    turns them on), in the results' order."""
+    return [t for t in data["targets"] if t.get("alert") in RAISED or t.get("alert_status") == "borderline"
+            or t.get("funnel_alert") in ("low", "high")]
 
 
 def without_straightliners(campaign: Campaign, data: dict) -> tuple[dict | None, list[dict]]:

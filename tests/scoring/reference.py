@@ -1,8 +1,9 @@
-"""A second, plain-Python implementation of the uncertainty rules U1 to U6, written from the text of
-docs/scoring-method.md with loops and dictionaries, to check the vectorised engine against.
+"""A second, plain-Python implementation of the uncertainty rules of docs/scoring-method.md (U1 to U5,
+2', R, G and F), written from the text with loops and dictionaries, to check the vectorised engine
+against.
 
 It takes the rows of conftest.answer_columns and a method dictionary, and assumes valid input
-without straight-lining exclusion.
+without straight-lining exclusion. Binomial coefficients are exact integers (math.comb).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from scipy import stats
 
 LEVEL = 0.95
 Z = stats.norm.ppf(0.975)
+Z998 = stats.norm.ppf(0.999)
 
 
 def t975(df):
@@ -46,6 +48,32 @@ def rate_interval(p, n_eff, df):
     return wilson(p, n_eff * (Z / t975(df)) ** 2)
 
 
+def panel_weight(n, l, m, share):
+    """Rule 2': the weight of the ballot at 0-based place l of n, panels of m, share set aside."""
+    if share <= 0 or n < m:
+        return 1.0
+    cut = share * m
+    total = 0.0
+    for r in range(m):
+        psi = max(0.0, min(r + 1, m - cut) - max(r, cut)) / (m * (1 - 2 * share))
+        if psi > 0 and r <= l and m - 1 - r <= n - 1 - l:
+            total += psi * math.comb(l, r) * math.comb(n - 1 - l, m - 1 - r) / math.comb(n - 1, m - 1)
+    return m * total
+
+
+def grade_of(c, grades):
+    c = float(f"{c:.12g}")
+    for g in sorted(grades, key=lambda g: -g["min"]):
+        if c >= g["min"]:
+            return g["code"]
+    return None
+
+
+def alert_of(d, alerts):
+    d = float(f"{d:.12g}")
+    return "warning" if d >= alerts["warning"] else "prevention" if d >= alerts["prevention"] else "none"
+
+
 def uncertainty(ballots, method):
     points = {o["code"]: o["points"] for o in method["scale"]["options"]}
     valid_points = [p for p in points.values() if p is not None]
@@ -55,79 +83,122 @@ def uncertainty(ballots, method):
     group_weight = {x["code"]: x["weight"] for x in method["groups"]}
     sat_codes, dis_codes = set(method["scale"]["satisfied"]), set(method["scale"]["dissatisfied"])
     k = method.get("trim", 0)
+    share = method.get("trim_share", 0)
     min_n = method.get("min_group_size", 5)
+    is_valid = lambda o: bool(o) and points.get(o) is not None
+
+    def group_score(rows):
+        """Rules 4-6 on [(weight, answers)]: the weighted item means, dimensions, S (None if undefined)."""
+        num, den = defaultdict(float), defaultdict(float)
+        for wgt, answers in rows:
+            for j, o in answers.items():
+                if is_valid(o):
+                    num[j] += wgt * points[o]
+                    den[j] += wgt
+        mean = {j: num[j] / den[j] for j in den if den[j] > 0}
+        dims = {}
+        for j in mean:
+            dims.setdefault(items[j]["dimension"], []).append(j)
+        top = bottom = 0.0
+        c = {}
+        for d, members in dims.items():
+            a_total = sum(items[j]["weight"] for j in members)
+            if a_total <= 0:
+                continue
+            top += dim_weight[d] * sum(items[j]["weight"] * mean[j] for j in members) / a_total
+            bottom += dim_weight[d]
+        if bottom <= 0:
+            return None, mean, {}
+        for d, members in dims.items():
+            a_total = sum(items[j]["weight"] for j in members)
+            for j in members:
+                c[j] = dim_weight[d] / bottom * items[j]["weight"] / a_total
+        return top / bottom, mean, c
+
+    def rate(rows, codes):
+        y = sum(wgt * sum(1 for j, o in a.items() if o in codes and j in items) for wgt, a in rows)
+        x = sum(wgt * sum(1 for o in a.values() if is_valid(o)) for wgt, a in rows)
+        return y / x if x > 0 else None
+
+    def squares(values):
+        m = sum(values) / len(values)
+        return sum((v - m) ** 2 for v in values), [v - m for v in values]
 
     # Rule 1: scored responses per cell.
     cells = defaultdict(list)  # (t, g) -> [(ballot id, score, answers)]
     for ballot, group, target, answers in ballots:
         num = den = 0.0
         for j, o in answers.items():
-            if o and points.get(o) is not None:
+            if is_valid(o):
                 num += items[j]["weight"] * points[o]
                 den += items[j]["weight"]
         if den > 0:
             cells[(target, group)].append((ballot, num / den, answers))
 
-    out = {}
     per_cell = {}
     for (t, g), rows in cells.items():
         n = len(rows)
-        # Rule 2 with proxies: ascending score, ties by id; dropped lows stand in as the k-th.
         order = sorted(rows, key=lambda r: (round(r[1] / (1e-9 * max(abs(p) for p in valid_points))),
                                             r[0].encode()))
-        if k and n > 2 * k:
-            kept = order[k:n - k]
-            proxy = [kept[0]] * k + kept + [kept[-1]] * k
+        if share > 0:
+            weights = [panel_weight(n, l, min_n, share) for l in range(n)]
+        elif k and n > 2 * k:
+            weights = [0.0] * k + [1.0] * (n - 2 * k) + [0.0] * k
         else:
-            kept, proxy = order, order
-        h = len(kept)
-        # Rule 4-6 on kept ballots.
-        valid = defaultdict(list)
-        for _, _, answers in kept:
-            for j, o in answers.items():
-                if o and points.get(o) is not None:
-                    valid[j].append(points[o])
-        mean = {j: sum(v) / len(v) for j, v in valid.items()}
-        dims = {}
-        for j in mean:
-            dims.setdefault(items[j]["dimension"], []).append(j)
-        u_total = sum(dim_weight[d] for d in dims)
-        c = {}
-        for d, members in dims.items():
-            a_total = sum(items[j]["weight"] for j in members)
-            for j in members:
-                c[j] = dim_weight[d] / u_total * items[j]["weight"] / a_total
-        S = sum(c[j] * mean[j] for j in c)
+            weights = [1.0] * n
+        H = sum(weights)
+        weighted = [(wgt, r[2]) for wgt, r in zip(weights, order)]
+        S, mean, c = group_score(weighted)
+        X = sum(wgt * sum(1 for o in a.values() if is_valid(o)) for wgt, a in weighted)
+        rates = {name: rate(weighted, codes) for name, codes in (("sat", sat_codes), ("dis", dis_codes))}
 
-        def e(answers):
-            total = 0.0
-            for j, o in answers.items():
-                if j in c and o and points.get(o) is not None:
-                    total += c[j] * h / len(valid[j]) * (points[o] - mean[j])
-            return total
+        if share > 0:
+            # Rule U1 with share trimming: delete-one jackknife over the cell's order.
+            def jackknife(statistic):
+                values = []
+                for i in range(n):
+                    rest = [r for l, r in enumerate(order) if l != i]
+                    rows_i = [(panel_weight(n - 1, l, min_n, share), r[2]) for l, r in enumerate(rest)]
+                    values.append(statistic(rows_i) if n > 1 else None)
+                ok = [v for v in values if v is not None]
+                centre = sum(ok) / len(ok) if ok else 0.0
+                return [(n - 1) * (centre - v) if v is not None else 0.0 for v in values]
+            e_score = jackknife(lambda rows_i: group_score(rows_i)[0])
+            e_rates = {name: jackknife(lambda rows_i, codes=codes: rate(rows_i, codes))
+                       for name, codes in (("sat", sat_codes), ("dis", dis_codes))}
+        else:
+            kept_index = [l for l in range(n) if weights[l] > 0]
+            proxy = [min(max(l, kept_index[0]), kept_index[-1]) for l in range(n)]
+            h = len(kept_index)
 
-        def squares(values):
-            m = sum(values) / len(values)
-            return sum((v - m) ** 2 for v in values)
-
-        ss = squares([e(r[2]) for r in proxy])
-        answers_total = sum(len(v) for v in valid.values())
-        rates = {}
-        for name, codes in (("sat", sat_codes), ("dis", dis_codes)):
-            y = lambda a: sum(1 for j, o in a.items() if o in codes and j in items)
-            x = lambda a: sum(1 for j, o in a.items() if o and points.get(o) is not None)
-            r = sum(y(a) for _, _, a in kept) / answers_total
-            z = [(y(a) - r * x(a)) * h / answers_total for _, _, a in proxy]
-            var = squares(z) / (h * (h - 1)) if h >= 2 else math.nan
-            if r in (0.0, 1.0) or h < 2:
-                n_eff = h
+            def e_of(answers):
+                return sum(c[j] * h / sum(1 for wgt, a in weighted if wgt > 0 and is_valid(a.get(j)))
+                           * (points[o] - mean[j]) for j, o in answers.items() if j in c and is_valid(o))
+            e_kept = {l: e_of(order[l][2]) for l in kept_index}
+            e_score = [e_kept[proxy[l]] for l in range(n)]
+            e_rates = {}
+            for name, codes in (("sat", sat_codes), ("dis", dis_codes)):
+                r = rates[name]
+                z = {l: (sum(1 for j, o in order[l][2].items() if o in codes and j in items)
+                         - r * sum(1 for o in order[l][2].values() if is_valid(o))) * h / X
+                     for l in kept_index}
+                e_rates[name] = [z[proxy[l]] for l in range(n)]
+        ss, dev = squares(e_score)
+        rate_out = {}
+        for name in ("sat", "dis"):
+            r = rates[name]
+            ssr, _ = squares(e_rates[name])
+            var = ssr / (H * (H - 1)) if H >= 2 else math.nan
+            if r in (0.0, 1.0) or not H >= 2:
+                n_eff = H
             else:
-                n_eff = min(max(r * (1 - r) / var, h), answers_total) if var > 0 else answers_total
-            rates[name] = (r, n_eff, rate_interval(r, n_eff, h - 1))
-        per_cell[(t, g)] = dict(h=h, S=S, ss=ss, rates=rates)
+                n_eff = min(max(r * (1 - r) / var, H), X) if var > 0 else X
+            rate_out[name] = (r, n_eff, rate_interval(r, n_eff, H - 1))
+        per_cell[(t, g)] = dict(n=n, h=H, S=S, ss=ss, rates=rate_out,
+                                dev={r[0]: d for r, d in zip(order, dev)})
 
-    # Rule U2's prior per group: pooled over shown cells.
-    shown = {key: v for key, v in per_cell.items() if v["h"] >= min_n}
+    # Rule 7 by respondents; rule U2's prior per group: pooled over shown cells.
+    shown = {key: v for key, v in per_cell.items() if v["n"] >= min_n and v["S"] is not None}
     pooled = {}
     for g in group_weight:
         ss = sum(v["ss"] for (t, gg), v in shown.items() if gg == g)
@@ -137,38 +208,77 @@ def uncertainty(ballots, method):
     fallback = sum(v["ss"] for v in shown.values()) / all_df if all_df > 0 else 0.0
     if not fallback > 0:
         fallback = ((hi - lo) / 4) ** 2
+    for (t, g), v in shown.items():
+        q0 = pooled[g] if pooled[g] is not None else fallback
+        v["V"] = (v["ss"] + q0) / (v["h"] * v["h"])
 
     targets = sorted({t for t, _ in per_cell})
+    used = {t: [g for g in group_weight if (t, g) in shown and group_weight[g] > 0] for t in targets}
+    W = sum(w for w in group_weight.values() if w > 0)
+
+    def c_over(t, groups):
+        total = sum(group_weight[g] for g in groups)
+        return sum(group_weight[g] / total * shown[(t, g)]["S"] for g in groups)
+
+    out = {}
     for t in targets:
-        used = [g for g in group_weight if (t, g) in shown and group_weight[g] > 0]
-        if not used:
+        U = used[t]
+        if not U:
             continue
-        wt = sum(group_weight[g] for g in used)
-        C = sum(group_weight[g] / wt * shown[(t, g)]["S"] for g in used)
-        parts = []
-        for g in used:
-            v = shown[(t, g)]
-            q0 = pooled[g] if pooled[g] is not None else fallback
-            var = (v["ss"] + q0) / v["h"] / v["h"]
-            parts.append(((group_weight[g] / wt) ** 2 * var, v["h"]))
+        wt = sum(group_weight[g] for g in U)
+        shares = {g: group_weight[g] / wt for g in U}
+        C_used = c_over(t, U)
+        # Rule R.
+        adjustment = adj_var = 0.0
+        adj_df = math.inf
+        no_reference = False
+        for g in group_weight:
+            if group_weight[g] <= 0 or g in U:
+                continue
+            if sum(1 for r in targets if r != t and g in used[r]) < 2:
+                continue
+            d = [shown[(r, g)]["S"] - c_over(r, U) for r in targets
+                 if r != t and g in used[r] and all(x in used[r] for x in U)]
+            if len(d) < 2:
+                no_reference = True
+                continue
+            mean_d = sum(d) / len(d)
+            adjustment += group_weight[g] / W * mean_d
+            adj_var += (group_weight[g] / W) ** 2 * sum((x - mean_d) ** 2 for x in d) / (len(d) - 1) * (1 + 1 / len(d))
+            adj_df = min(adj_df, len(d) - 1)
+        if no_reference:
+            adjustment = adj_var = 0.0
+        C = C_used + adjustment
+        parts = [(shares[g] ** 2 * shown[(t, g)]["V"], shown[(t, g)]["h"]) for g in U]
+        parts.append((adj_var, adj_df))
         se = math.sqrt(sum(p for p, _ in parts))
         df = ws(parts)
-        half = t975(df) * se
+        # Rule U2's logit interval.
+        x = (C - lo) / (hi - lo)
+        if 0 < x < 1:
+            spread = t975(df) * se / ((hi - lo) * x * (1 - x))
+            ell = math.log(x / (1 - x))
+            ci = (lo + (hi - lo) / (1 + math.exp(-(ell - spread))), lo + (hi - lo) / (1 + math.exp(-(ell + spread))))
+        else:
+            half = t975(df) * se
+            ci = (min(max(C - half, lo), hi), min(max(C + half, lo), hi))
+        # Rule U4: MOVER over the groups' own intervals.
         target_rates = {}
         for name in ("sat", "dis"):
-            r = sum(group_weight[g] / wt * shown[(t, g)]["rates"][name][0] for g in used)
-            comp = [((group_weight[g] / wt) ** 2 / shown[(t, g)]["rates"][name][1], shown[(t, g)]["h"] - 1)
-                    for g in used]
-            n_eff = 1 / sum(p for p, _ in comp)
-            target_rates[name] = rate_interval(r, n_eff, ws(comp))
-        out[t] = dict(score=C, se=se, df=df, parts=parts,
-                      ci95=(min(max(C - half, lo), hi), min(max(C + half, lo), hi)),
-                      sat_ci95=target_rates["sat"], dis_ci95=target_rates["dis"],
-                      groups={g: per_cell[(t, g)]["rates"] for g in group_weight
-                              if (t, g) in shown})
+            r = sum(shares[g] * shown[(t, g)]["rates"][name][0] for g in U)
+            down = sum(shares[g] ** 2 * (shown[(t, g)]["rates"][name][0] - shown[(t, g)]["rates"][name][2][0]) ** 2 for g in U)
+            up = sum(shares[g] ** 2 * (shown[(t, g)]["rates"][name][2][1] - shown[(t, g)]["rates"][name][0]) ** 2 for g in U)
+            target_rates[name] = (r, (max(0.0, r - math.sqrt(down)), min(1.0, r + math.sqrt(up))))
+        out[t] = dict(score=C, score_used=C_used, adjustment=adjustment, se=se, df=df, ci95=ci, shares=shares,
+                      adj_var=adj_var, adj_df=adj_df, no_reference=no_reference,
+                      sat_ci95=target_rates["sat"][1], dis_ci95=target_rates["dis"][1],
+                      grade_range=(grade_of(ci[0], method["grades"]), grade_of(ci[1], method["grades"])),
+                      alert_range=(alert_of(target_rates["dis"][1][0], method["alerts"]),
+                                   alert_of(target_rates["dis"][1][1], method["alerts"])),
+                      groups={g: per_cell[(t, g)]["rates"] for g in group_weight if (t, g) in shown})
 
-    # Rule U5: rank bands with Holm per target.
-    ranked = sorted(out, key=lambda t: -round(out[t]["score"], 2))
+    # Rule U5: rank bands with paired variances and Holm per target.
+    ranked = sorted((t for t in out if not out[t]["no_reference"]), key=lambda t: -round(out[t]["score"], 2))
     N = len(ranked)
     for a in ranked:
         tests = []
@@ -176,8 +286,27 @@ def uncertainty(ballots, method):
             if b == a:
                 continue
             d = out[b]["score"] - out[a]["score"]
-            var = out[a]["se"] ** 2 + out[b]["se"] ** 2
-            df = ws(out[a]["parts"] + out[b]["parts"])
+            parts = []
+            for g in group_weight:
+                sa, sb = out[a]["shares"].get(g, 0.0), out[b]["shares"].get(g, 0.0)
+                if sa == 0 and sb == 0:
+                    continue
+                va = shown[(a, g)]["V"] if sa else 0.0
+                vb = shown[(b, g)]["V"] if sb else 0.0
+                cov = 0.0
+                if sa and sb:
+                    da, db = shown[(a, g)]["dev"], shown[(b, g)]["dev"]
+                    cov = sum(da[i] * db[i] for i in da if i in db) / (shown[(a, g)]["h"] * shown[(b, g)]["h"])
+                    if any(i in db for i in da):
+                        df_g = min(shown[(a, g)]["h"], shown[(b, g)]["h"])
+                    else:
+                        df_g = ws([(sa * sa * va, shown[(a, g)]["h"]), (sb * sb * vb, shown[(b, g)]["h"])])
+                else:
+                    df_g = shown[(a, g)]["h"] if sa else shown[(b, g)]["h"]
+                parts.append((max(0.0, sa * sa * va + sb * sb * vb - 2 * sa * sb * cov), df_g))
+            parts += [(out[a]["adj_var"], out[a]["adj_df"]), (out[b]["adj_var"], out[b]["adj_df"])]
+            var = sum(p for p, _ in parts)
+            df = ws(parts)
             if var > 0 and df > 0:
                 p = 2 * stats.t.sf(abs(d) / math.sqrt(var), df)
             else:
@@ -192,4 +321,13 @@ def uncertainty(ballots, method):
             worse += d < 0
         rank = 1 + sum(1 for b in ranked if round(out[b]["score"], 2) > round(out[a]["score"], 2))
         out[a]["rank_ci95"] = (min(1 + better, rank), max(N - worse, rank))
+    # Rule F.
+    centre = sum(out[t]["score"] for t in ranked) / N if N else None
+    for t in ranked:
+        z = (out[t]["score"] - centre) / out[t]["se"]
+        out[t]["funnel"] = ("above_998" if z > Z998 else "above_95" if z > Z else "below_998" if z < -Z998
+                            else "below_95" if z < -Z else "within")
+    for t in out:
+        out[t].setdefault("rank_ci95", None)
+        out[t].setdefault("funnel", None)
     return out

@@ -1,4 +1,4 @@
-"""Worked examples A and B of scoring-method.md, number by number."""
+"""Worked examples A to H of scoring-method.md, number by number."""
 from __future__ import annotations
 
 import math
@@ -114,7 +114,7 @@ def test_a_t1_composite(example_a):
     assert t1["alert"] == "prevention"
     assert t1["grade"] == "fair"
     assert t1["rank"] == 2
-    assert t1["reweighted"] is False
+    assert t1["reweighted"] is False and t1["adjustment"] is None
 
 
 def test_a_t2(example_a):
@@ -131,7 +131,10 @@ def test_a_t2(example_a):
     assert t2["score"] == pytest.approx(80.0)
     assert t2["reweighted"] is True
     assert t2["grade"] == "good"
-    assert t2["rank"] == 1
+    # rule R: public is missing, but only one other target (T1) has it: not the common
+    # footing, so no adjustment and T2 stays ranked
+    assert t2["rank"] == 1 and t2["unranked"] is None
+    assert t2["adjustment"] == 0.0 and t2["score_reweighted"] == pytest.approx(80.0)
     assert t2["dimensions"] == pytest.approx({"work": 85.0, "integrity": 70.0})
 
 
@@ -147,7 +150,8 @@ def test_b_trimming_ties():
     # lowest tie b5, b6 at 40: b5 (smaller id) goes; highest tie b1, b10 at 100: b10
     # (larger id) goes; kept b1 100, b3 80, b4 60, b6 40: (100+80+60+40)/4 = 70
     assert t["score"] == pytest.approx(70.0)
-    assert t["groups"]["public"]["n"] == 4
+    # n counts the 6 respondents (rule 7), kept the 4 ballots left
+    assert t["groups"]["public"]["n"] == 6 and t["groups"]["public"]["kept"] == 4
     # dissatisfied: b6's D, 1 of 4
     assert t["dissatisfaction"] == pytest.approx(0.25)
     assert t["groups"]["public"]["items"]["q"] == {"n": 4, "mean": 70.0, "dk": 0}
@@ -179,9 +183,17 @@ def test_a_t1_interval(example_a):
     df = (a_public + a_staff) ** 2 / (a_public ** 2 / 5 + a_staff ** 2 / 3)
     assert t1["se"] == pytest.approx(se, rel=1e-12) and round(se, 5) == 8.14787
     assert t1["ci95_df"] == pytest.approx(df, rel=1e-12) and round(df, 5) == 6.66485
-    half = stats.t.ppf(0.975, df) * se
-    assert t1["ci95"] == pytest.approx([t1["score"] - half, t1["score"] + half], rel=1e-12)
-    assert [round(x, 4) for x in t1["ci95"]] == [55.4463, 94.3759]
+    # U2 on the logit scale: x = (74.911 - 40)/60 = 0.58185, logit(x) -+ t * se / (60 x (1 - x))
+    x = (t1["score"] - 40) / 60
+    spread = stats.t.ppf(0.975, df) * se / (60 * x * (1 - x))
+    assert round(spread, 5) == 1.33339
+    expit = lambda v: 1 / (1 + math.exp(-v))
+    logit = math.log(x / (1 - x))
+    assert t1["ci95"] == pytest.approx([40 + 60 * expit(logit - spread), 40 + 60 * expit(logit + spread)],
+                                       rel=1e-12)
+    assert [round(v, 4) for v in t1["ci95"]] == [56.101, 90.4446]
+    # rule G: the interval reaches from "poor" to "excellent"
+    assert t1["grade_range"] == ["poor", "excellent"] and t1["grade_status"] == "borderline"
     assert t1["rank_ci95"] == [1, 2] and by_code(example_a, "T2")["rank_ci95"] == [1, 2]
 
 
@@ -197,6 +209,20 @@ def test_a_t1_public_satisfaction_interval(example_a):
     assert [round(x, 6) for x in public["satisfaction_ci95"]] == [0.140257, 0.915948]
 
 
+def test_a_t1_target_satisfaction_interval_mover(example_a):
+    """U4: the target's interval from each group's own interval."""
+    t1 = by_code(example_a, "T1")
+    public, staff = t1["groups"]["public"], t1["groups"]["staff"]
+    r = 0.6 * 8 / 14 + 0.4 * 6 / 9
+    low = r - math.sqrt(0.36 * (8 / 14 - public["satisfaction_ci95"][0]) ** 2
+                        + 0.16 * (6 / 9 - staff["satisfaction_ci95"][0]) ** 2)
+    high = r + math.sqrt(0.36 * (public["satisfaction_ci95"][1] - 8 / 14) ** 2
+                         + 0.16 * (staff["satisfaction_ci95"][1] - 6 / 9) ** 2)
+    assert t1["satisfaction_ci95"] == pytest.approx([low, high], rel=1e-12)
+    assert [round(x, 6) for x in staff["satisfaction_ci95"]] == [0.112225, 0.969365]
+    assert [round(x, 6) for x in t1["satisfaction_ci95"]] == [0.268771, 0.849086]
+
+
 def test_c_rank_bands(columns):
     method = dict(EXAMPLE_A_METHOD, items=[{"code": "q", "dimension": "work", "weight": 1}],
                   dimensions=[{"code": "work", "weight": 1}], groups=[{"code": "public", "weight": 1}])
@@ -209,7 +235,12 @@ def test_c_rank_bands(columns):
     assert [t[c]["se"] for c in ("t1", "t2", "t3")] == pytest.approx([25.6 ** .5, 51.2 ** .5, 19.2 ** .5],
                                                                       rel=1e-12)
     assert [t[c]["ci95_df"] for c in ("t1", "t2", "t3")] == pytest.approx([5, 5, 5])
-    assert [round(x, 4) for x in t["t1"]["ci95"]] == [78.9938, 100.0]
+    # t1's logit interval: x = 52/60, logit(x) -+ t_5 * se / (60 x (1 - x))
+    x = 52 / 60
+    spread = stats.t.ppf(0.975, 5) * 25.6 ** .5 / (60 * x * (1 - x))
+    expit = lambda v: 1 / (1 + math.exp(-v))
+    assert t["t1"]["ci95"] == pytest.approx([40 + 60 * expit(math.log(x / (1 - x)) + s * spread) for s in (-1, 1)])
+    assert [round(v, 4) for v in t["t1"]["ci95"]] == [69.9386, 98.6183]
 
     def p(d, v1, v2):
         df = (v1 + v2) ** 2 / (v1 ** 2 / 5 + v2 ** 2 / 5)
@@ -227,7 +258,8 @@ def test_d_trimming_winsorises(columns):
     ballots = {"b1": "A", "b2": "B", "b3": "B", "b4": "C", "b5": "D"}
     rows = [(b, "public", "t", {"q": o}) for b, o in ballots.items()]
     t = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(method))["targets"][0]
-    assert t["score"] == pytest.approx(220 / 3) and t["groups"]["public"]["n"] == 3
+    assert t["score"] == pytest.approx(220 / 3) and t["groups"]["public"]["kept"] == 3
+    assert t["groups"]["public"]["n"] == 5
     # winsorised e: 20/3 (b1 as b3), 20/3, 20/3, -40/3, -40/3 (b5 as b4): SS = 480
     winsorised = [20 / 3, 20 / 3, 20 / 3, -40 / 3, -40 / 3]
     mean = sum(winsorised) / 5
@@ -235,3 +267,87 @@ def test_d_trimming_winsorises(columns):
     assert ss == pytest.approx(480)
     assert t["se"] == pytest.approx(math.sqrt((ss + ss / 2) / 9), rel=1e-12)
     assert round(t["se"], 5) == 8.94427 and t["ci95_df"] == 3
+
+
+# -- examples E to H: rules 2', R, U5 (paired), G and F ----------------------------------------
+
+ONE_ITEM = dict(EXAMPLE_A_METHOD, items=[{"code": "q", "dimension": "work", "weight": 1}],
+                dimensions=[{"code": "work", "weight": 1}], groups=[{"code": "public", "weight": 1}])
+
+
+def test_e_share_trimming(columns):
+    """Rule 2' and U1's jackknife: six ballots, share 0.2 of a panel of 5 (one of each end)."""
+    method = dict(ONE_ITEM, trim_share=0.2, min_group_size=5)
+    rows = [(b, "public", "t", {"q": o}) for b, o in zip(("b1", "b2", "b3", "b4", "b5", "b6"), "DDCBAA")]
+    t = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(method))["targets"][0]
+    # weights of places 0..5 for n = 6, m = 5: 0, 4/3, 5/3, 5/3, 4/3, 0 (they sum to 6)
+    # S = (40*4/3 + 60*5/3 + 80*5/3 + 100*4/3)/6 = 70
+    assert t["score"] == pytest.approx(70.0)
+    assert t["groups"]["public"]["n"] == 6 and t["groups"]["public"]["kept"] == pytest.approx(6.0)
+    # delete-one: five ballots are one panel, the middle three: 80, 80, 73.33, 66.67, 60, 60;
+    # mean 70; e = 5 (70 - S^(-i)) = -50, -50, -16.67, 16.67, 50, 50; SS = 10555.56
+    ss = 4 * 2500 + 2 * (50 / 3) ** 2
+    q0 = ss / 5
+    assert t["se"] == pytest.approx(math.sqrt((ss + q0) / 36), rel=1e-12)
+    assert round(t["se"], 4) == 18.7577 and t["ci95_df"] == pytest.approx(6)
+
+
+def test_f_reweighted_target_adjusted(columns):
+    """Rule R: T3 lacks staff; R1 and R2 have both groups and are its references."""
+    method = dict(ONE_ITEM, groups=[{"code": "public", "weight": 0.6}, {"code": "staff", "weight": 0.4}],
+                  min_group_size=2)
+    rows = []
+    for t, group, options in (("R1", "public", "AAB"), ("R1", "staff", "BC"), ("R2", "public", "BBC"),
+                              ("R2", "staff", "CC"), ("T3", "public", "ABB"), ("T3", "staff", "A")):
+        rows += [(f"{t}{group}{i}", group, t, {"q": o}) for i, o in enumerate(options)]
+    results = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(method))
+    t3 = next(x for x in results["targets"] if x["target"] == "T3")
+    # d(R1) = 70 - 93.33 = -23.33, d(R2) = 60 - 73.33 = -13.33: Delta = -18.33, s^2 = 50
+    # adjustment = 0.4 * -18.33 = -7.33; C = 86.67 - 7.33 = 79.33
+    assert t3["reweighted"] is True and t3["score_reweighted"] == pytest.approx(260 / 3)
+    assert t3["adjustment"] == pytest.approx(-0.4 * 55 / 3)
+    assert t3["score"] == pytest.approx(260 / 3 - 22 / 3)
+    # its variance 0.4^2 * 50 * (1 + 1/2) = 12, with df 2 - 1 = 1
+    assert t3["adjustment_se"] == pytest.approx(math.sqrt(12))
+    assert t3["rank"] is not None and t3["unranked"] is None
+
+
+def test_g_paired_rank_band(columns):
+    """Rule U5: the same five ballots rate both targets; the paired variance separates them."""
+    rows = []
+    for i, (a, b) in enumerate(zip("AABBC", "BBCCD")):
+        rows += [(f"b{i}", "public", "t1", {"q": a}), (f"b{i}", "public", "t2", {"q": b})]
+    results = scoring.score(scoring.Answers.from_columns(**columns(rows)), scoring.Method.from_dict(ONE_ITEM))
+    t = {x["target"]: x for x in results["targets"]}
+    # e = 16, 16, -4, -4, -24 for both: SS 1120 each, their cross-products 1120;
+    # q0 = 2240/8 = 280; V = (1120 + 280)/25 = 56; Cov = 1120/25 = 44.8
+    # Var(D) = 56 + 56 - 2 * 44.8 = 22.4 (independent: 112), df min(5, 5) = 5
+    assert t["t1"]["se"] ** 2 == pytest.approx(56)
+    p = 2 * stats.t.sf(20 / math.sqrt(22.4), 5)
+    assert round(p, 5) == 0.00828 and p <= 0.05
+    assert t["t1"]["rank_ci95"] == [1, 1] and t["t2"]["rank_ci95"] == [2, 2]
+    # as if independent the bands would overlap
+    assert 2 * stats.t.sf(20 / math.sqrt(112), 8) > 0.05
+
+
+def test_h_grade_alert_doubt_and_funnel(example_a, columns):
+    """Rules G and F on examples A and C."""
+    t1 = by_code(example_a, "T1")
+    # ci95 [56.10, 90.44] reaches from poor (< 60) to excellent (>= 90)
+    assert t1["grade"] == "fair" and t1["grade_range"] == ["poor", "excellent"]
+    assert t1["grade_status"] == "borderline"
+    # dissatisfaction interval [0.024, 0.630] crosses both thresholds
+    assert [round(x, 3) for x in t1["dissatisfaction_ci95"]] == [0.024, 0.63]
+    assert t1["alert_range"] == ["none", "warning"] and t1["alert_status"] == "borderline"
+    rows = []
+    for t, options in (("t1", "AAABB"), ("t2", "ABBCC"), ("t3", "CDDDD")):
+        rows += [(f"{t}b{i}", "public", t, {"q": o}) for i, o in enumerate(options)]
+    results = scoring.score(scoring.Answers.from_columns(**columns(rows)),
+                            scoring.Method.from_dict(dict(ONE_ITEM, funnel_alerts=0.998)))
+    t = {x["target"]: x for x in results["targets"]}
+    # mean of 92, 76, 44 = 70.667; z = 21.33/5.06 = 4.22, 5.33/7.16 = 0.75, -26.67/4.38 = -6.09
+    assert results["funnel"]["mean"] == pytest.approx(212 / 3)
+    assert [t[c]["funnel"] for c in ("t1", "t2", "t3")] == ["above_998", "within", "below_998"]
+    assert [t[c]["funnel_alert"] for c in ("t1", "t2", "t3")] == ["high", "none", "low"]
+    # near the bottom of the scale the logit interval of t3 (44) reaches up to 75.6
+    assert t["t1"]["grade_range"] == ["fair", "excellent"] and t["t3"]["grade_range"] == ["poor", "fair"]

@@ -43,14 +43,16 @@ def test_rule2_ties_are_broken_by_ballot_id(score_ballots, pick):
                            items=[{"code": "q1", "dimension": "d"},
                                   {"code": "q2", "dimension": "d"}], trim=1), "t")
     items = t["groups"]["public"]["items"]
-    assert t["groups"]["public"]["n"] == 1
+    # n counts the respondents (rule 7), kept the ballots left after trimming
+    assert t["groups"]["public"]["n"] == 3 and t["groups"]["public"]["kept"] == 1
     assert items["q1"]["mean"] == 60.0 and items["q2"]["mean"] == 100.0
 
 
 @pytest.mark.parametrize("n_ballots, trim, kept", [(4, 2, 4), (5, 2, 1), (2, 1, 2), (3, 1, 1)])
 def test_rule2_nothing_is_dropped_when_n_at_most_2k(score_ballots, pick, n_ballots, trim, kept):
     ballots = [(f"b{i}", "public", "t", {"q1": "ABCD"[i % 4]}) for i in range(n_ballots)]
-    assert pick(score_ballots(ballots, trim=trim), "t")["groups"]["public"]["n"] == kept
+    group = pick(score_ballots(ballots, trim=trim), "t")["groups"]["public"]
+    assert group["kept"] == kept and group["n"] == n_ballots
 
 
 def test_rule2_trims_within_each_target_and_group(score_ballots, pick):
@@ -217,9 +219,12 @@ def test_rule9_interval_of_a_group_of_one(score_ballots, pick):
     se = math.sqrt(225 + 50)
     df = 275 ** 2 / (225 ** 2 / 2 + 50 ** 2 / 1)
     assert t["se"] == pytest.approx(se) and t["ci95_df"] == pytest.approx(df)
-    # C = 80; 80 -+ t*16.58 reaches beyond the scale: clipped to [40, 100], never zero width
-    assert stats.t.ppf(0.975, df) * se > 40
-    assert t["ci95"] == [40.0, 100.0]
+    # C = 80: x = (80 - 40)/60 = 2/3 on the scale; the interval is taken on the logit of x,
+    # logit(2/3) -+ t * se / (60 * 2/9), and mapped back: inside the scale, never zero width
+    spread = stats.t.ppf(0.975, df) * se / (60 * 2 / 9)
+    expit = lambda v: 1 / (1 + math.exp(-v))
+    assert t["ci95"] == pytest.approx([40 + 60 * expit(math.log(2) - spread), 40 + 60 * expit(math.log(2) + spread)])
+    assert 40 < t["ci95"][0] < 50 and 99 < t["ci95"][1] < 100
 
 
 def test_unanimous_group_gets_a_width(score_ballots, pick):
@@ -252,11 +257,15 @@ def test_rule10_satisfaction_and_its_interval(score_ballots, pick):
     n_star = 6 * (1.959963984540054 / stats.t.ppf(0.975, 5)) ** 2
     assert public["satisfaction_ci95"] == pytest.approx(wilson(0.5, n_star))
     assert public["dissatisfaction_ci95"] == pytest.approx(wilson(2 / 6, n_star))
-    # target: (3*0.5 + 1*1.0)/4 = 0.625; staff has one ballot (df 0), so the target's is [0, 1]
+    # target: (3*0.5 + 1*1.0)/4 = 0.625; staff has one ballot (df 0), so its own interval is
+    # [0, 1]; the target's (rule U4, MOVER) adds the groups' own distances, weighted:
+    # low = r - sqrt((3/4)^2 (0.5 - l_pub)^2 + (1/4)^2 (1 - 0)^2), high = r + sqrt((3/4)^2 (u_pub - 0.5)^2 + 0)
     assert t["satisfaction"] == pytest.approx(0.625)
     assert t["dissatisfaction"] == pytest.approx(3 / 4 * 2 / 6)
-    assert t["satisfaction_ci95"] == [0.0, 1.0]
     assert t["groups"]["staff"]["satisfaction_ci95"] == [0.0, 1.0]
+    low_pub, high_pub = wilson(0.5, n_star)
+    assert t["satisfaction_ci95"] == pytest.approx(
+        [0.625 - math.sqrt((0.75 * (0.5 - low_pub)) ** 2 + 0.25 ** 2), 0.625 + 0.75 * (high_pub - 0.5)])
 
 
 def test_rates_count_the_ballot_not_the_answer(score_ballots, pick):

@@ -33,6 +33,25 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
 
 
+def _wait_for_app(port: int, process: subprocess.Popen, seconds: float = 180) -> None:
+    """Until a worker answers: the master listens before its workers have built the app
+    (seconds on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/health")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+        finally:
+            conn.close()
+    raise RuntimeError(f"no worker answered on port {port} after {seconds} s")
+
+
 @contextlib.contextmanager
 def redis_server():
     """The URI of a Redis of this test's own (no persistence), or None when redis-server is missing."""
@@ -61,6 +80,7 @@ def gunicorn(database_url: str, workers: int = 2, **settings):
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_for(port, process)
+        _wait_for_app(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -77,7 +97,7 @@ def enter_code(base: str, code: str, lang: str = "zh_CN") -> tuple[int, dict, st
     """A phone enters `code` on /answer: the form first (its CSRF token and session cookie), then the POST.
     Returns the POST's status, headers and body."""
     host, port = base.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
     try:
         conn.request("GET", "/answer", headers={"Cookie": f"lang={lang}"})
         form = conn.getresponse()
@@ -104,7 +124,7 @@ class Phone:
 
     def request(self, method: str, path: str, fields: list[tuple[str, str]] | None = None):
         from urllib.parse import urlencode
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
         try:
             headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
             body = None

@@ -185,3 +185,93 @@ def test_database_unreachable_answers_503_everywhere(tmp_path, lang):
     health = client.get("/health")
     assert health.status_code == 503 and json.loads(health.data) == {"status": "unavailable",
                                                                         "database": "unavailable"}
+
+
+# -- a read-only database: staff still log in and read; every message names /health's state -------
+
+@pytest.fixture
+def read_only(app, backend):
+    """Turn the database read-only for every new connection (PostgreSQL: the database's
+    default_transaction_read_only, as a standby or a full-disk guard would have it; SQLite:
+    query_only), and back."""
+    state = {"on": False}
+
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    def set_read_only(on: bool):
+        if on == state["on"]:
+            return
+        state["on"] = on
+        with app.app_context():
+            if backend == "postgresql":
+                name = db.engine.url.database
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("SET default_transaction_read_only = off")
+                    conn.exec_driver_sql(f'ALTER DATABASE "{name}" {"SET default_transaction_read_only = on" if on else "RESET default_transaction_read_only"}')
+            elif on:
+                event.listen(db.engine, "connect", on_connect)
+            else:
+                event.remove(db.engine, "connect", on_connect)
+            db.session.remove()
+            db.engine.dispose()
+
+    yield set_read_only
+    set_read_only(False)
+
+
+def test_staff_log_in_and_read_on_a_read_only_database(app, campaign_id, users, read_only, full_answers):
+    from survey_app.errors import OUTAGES
+    from survey_app.models import AuditEntry, User
+    client, ballot = start_public_ballot(app, campaign_id, full_answers, "en")
+    with app.app_context():
+        entries = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    read_only(True)
+    health = client.get("/health")
+    assert health.status_code == 503 and health.json == {"status": "unavailable", "database": "read_only"}
+    # A wrong password is refused as usual (the failure cannot be counted), the right one logs in.
+    wrong = client.post("/login", data={"username": "staff", "password": "not-the-password"})
+    assert wrong.status_code == 400 and "Wrong user name or password" in wrong.get_data(as_text=True)
+    staff = app.test_client()
+    staff.set_cookie("lang", "en")
+    assert staff.post("/login", data={"username": "staff", "password": users}).status_code == 302
+    assert staff.get("/admin/").status_code == 200
+    assert staff.get(f"/admin/campaigns/{campaign_id}").status_code == 200
+    # What needs a write answers 503 naming the state /health reports, in the page and its words.
+    refused = client.post("/answer/questionnaire", data=ballot)
+    body = page(refused, 503, "en")
+    assert 'data-state="read_only"' in body and str(OUTAGES["read_only"]) in body
+    assert staff.post("/logout").status_code == 302
+    read_only(False)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == entries
+        assert db.session.execute(select(User.failed_logins).where(User.username == "staff")).scalar_one() == 0
+    assert envelope_count(app) == 0
+    again = client.post("/answer/questionnaire", data=ballot)
+    assert again.status_code == 302 and envelope_count(app) == 1
+
+
+def test_the_response_goes_out_when_the_database_goes_away_as_the_request_ends(app, campaign_id, full_answers,
+                                                                               monkeypatch):
+    """Closing the request's session on a connection the server has just dropped fails after
+    the response is made: the stored ballot's redirect still goes out, not a bare 500."""
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.orm import Session
+    client, ballot = start_public_ballot(app, campaign_id, full_answers, "en")
+    real_close, failures = Session.close, []
+
+    def close_on_a_dead_connection(self):
+        real_close(self)
+        if not failures:
+            failures.append(1)
+            raise sa_exc.OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"),
+                                          connection_invalidated=True)
+
+    monkeypatch.setattr(Session, "close", close_on_a_dead_connection)
+    response = client.post("/answer/questionnaire", data=ballot)
+    assert failures and response.status_code == 302 and response.headers["Location"].endswith("/answer/done")
+    monkeypatch.undo()
+    assert envelope_count(app) == 1
+    assert client.get("/answer/done").status_code == 200

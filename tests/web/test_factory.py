@@ -81,3 +81,21 @@ def test_language_switch_refuses_open_redirect(client):
 def test_browser_language_is_followed(client):
     assert "民主评议" in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert "Democratic appraisal" in client.get("/", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
+
+
+def test_a_web_worker_starts_without_the_heavy_libraries(tmp_path):
+    """What gunicorn's worker builds (`wsgi.py`) imports no chart, PDF, spreadsheet,
+    statistics or migration library: each is imported where it is used, so a worker starts
+    fast (`bench.collect` times it). The command line still has `flask db`."""
+    import subprocess
+    import os
+    heavy = ("matplotlib", "weasyprint", "scipy", "openpyxl", "alembic", "flask_migrate", "pandas")
+    script = ("import sys, wsgi; print(','.join(m for m in %r if m in sys.modules))" % (heavy,))
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "", f"imported at start: {loaded}"
+    commands = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "--help"], cwd=root, env=env,
+                              capture_output=True, text=True)
+    assert commands.returncode == 0 and "upgrade" in commands.stdout

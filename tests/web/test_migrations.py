@@ -3,7 +3,7 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, literal_column, text
 
 from survey_app.extensions import db
 
@@ -196,8 +196,6 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     WITHOUT ROWID) are the same bytes after 0006, each with the receipt its respondent was
     shown, and after 0006's downgrade; counted, they give the results of what was submitted
     and the receipts of every envelope."""
-    from types import SimpleNamespace
-
     from survey_app.results import adapter
     from survey_app.ballots import mixing, sealing
     from survey_app.ballots import operations as ballots
@@ -206,12 +204,13 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     from .conftest import PASSPHRASE
     from .ballots.test_counting import assert_same, independent_results, submit_random
 
-    def old_inboxed(campaign_id, group_id, sealed):  # what 0005's code wrote (the receipt goes with 0006's downgrade)
+    def old_admit(campaign_id, group_id, sealed, receipt, _unmixed=None):  # what 0005's code wrote, and no mix
+        # (written under the models as they are; the receipt goes with 0006's downgrade)
         db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt) "
                                 "VALUES (:i, :c, :g, :s, '')"),
                            {"i": f"{len(sent):032x}", "c": campaign_id, "g": group_id, "s": sealed})
         sent.append(sealed)
-        return SimpleNamespace(receipt=sealing.fingerprint(sealed))
+        return False
 
     def stored(table, receipt=False):
         with db.engine.connect() as conn:
@@ -232,7 +231,8 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     # Opened and voted in under the models as they are (the ORM writes every column they have),
     # then taken down to 0005 with its envelopes, as 0005 would have held them.
     cid = make_campaign(code="box6", min_group_size=1)
-    monkeypatch.setattr(ballots, "_inboxed", old_inboxed)
+    monkeypatch.setattr(mixing, "admit", old_admit)
+    monkeypatch.setattr(mixing, "unmixed_expression", lambda _campaign_id: literal_column("0"))  # no `mixed` yet
     monkeypatch.setattr(mixing, "mix", lambda *a, **k: 0)
     long_form = submit_random(app, cid, 30)
     with app.app_context():
@@ -270,13 +270,13 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def test_0008_turns_decision_ballots_into_meetings(app):
-    """A decision ballot made under 0007 becomes a meeting: its especially major flag a matter
+def test_0010_turns_decision_ballots_into_meetings(app):
+    """A decision ballot made under 0009 becomes a meeting: its especially major flag a matter
     kind, its members the number the old rule counted (codes not withdrawn plus those planned);
     the downgrade gives the flag back."""
     with app.app_context():
         db.drop_all()
-        flask_migrate.upgrade(revision="0007")
+        flask_migrate.upgrade(revision="0009c")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO questionnaires (id, code, kind, created_at) "
                               "VALUES (1, 'decision', 'decision', '2026-01-01')"))
@@ -303,7 +303,7 @@ def test_0008_turns_decision_ballots_into_meetings(app):
             members, quorum = conn.execute(text("SELECT members, quorum FROM campaigns WHERE id = 1")).one()
         assert [tuple(k) for k in kinds] == [(1, "especially_major"), (2, "ordinary")]
         assert (members, quorum) == (4, "more_than_half")  # 2 codes not withdrawn + 2 planned
-        flask_migrate.downgrade(revision="0007")
+        flask_migrate.downgrade(revision="0009c")
         with db.engine.connect() as conn:
             flags = conn.execute(text("SELECT target_id, special_majority FROM campaign_targets "
                                       "ORDER BY target_id")).all()

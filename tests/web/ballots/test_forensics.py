@@ -27,20 +27,12 @@ from survey_app.models import AccessCode, Campaign, CountingOfficer, CountingPan
 from tests.web.helpers import PASSPHRASE
 
 K = 20
-#: MIX_EVERY: after the first batch, a mix every M envelopes (more than K, to test both rules)
-M = 40
 N = 240
 
-pytestmark = pytest.mark.parametrize("app", [{"MIX_BATCH": K, "MIX_EVERY": M}], indirect=True)
+pytestmark = pytest.mark.parametrize("app", [{"MIX_BATCH": K}], indirect=True)
 
-
-def fresh_limit(app) -> int:
-    """How many fresh envelopes may wait linkable to their codes: fewer than K before the
-    campaign's first batch, fewer than M after it."""
-    with app.app_context():
-        boxed = db.session.execute(select(func.count()).select_from(Envelope)).scalar_one()
-        db.session.rollback()
-    return M if boxed else K
+#: What the README states: at any moment, at most k - 1 envelopes can be paired with their codes.
+PAIRABLE_AT_MOST = K - 1
 
 
 # --- a small reader of the SQLite file format (https://www.sqlite.org/fileformat2.html) ------
@@ -280,36 +272,52 @@ def check_batches(scenario: Scenario):
 # --- SQLite ------------------------------------------------------------------------------------
 
 def test_sqlite_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothing_after_counting(
-        app, backend, campaign_id, full_answers, tmp_path):
+        app, backend, campaign_id, full_answers, tmp_path, monkeypatch):
     if backend != "sqlite":
         pytest.skip("the SQLite file format")
+    from survey_app.ballots import mixing
     path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     wal = Path(str(path) + "-wal")
-    linkable_seen = []
+    linkable_seen, at_mix = [], []
+    current = {}
 
-    def watch(scenario, i):
-        """After each submission, replay the WAL as an attacker: a commit that writes an
-        access-code page and newly shows an envelope pairs that code with that envelope."""
+    def linked_now() -> int:
+        """Replay the WAL as an attacker: a commit that writes an access-code page and newly
+        shows an envelope pairs that code with that envelope."""
         with app.app_context():
             sealed = list(db.session.execute(select(InboxEnvelope.sealed)).scalars())
             sealed += list(db.session.execute(select(Envelope.sealed)).scalars())
+            db.session.rollback()
         heads = {s[:16] for s in sealed}
         # Envelopes already in the main file are not new, whichever page a B-tree balance moves them to.
         known = found_heads(path.read_bytes(), heads)
         linked = set()
         for commit in wal_commits(wal.read_bytes() if wal.exists() else b""):
-            touches_codes = any(any(h in page for h in scenario.code_hashes[:i + 1]) for _n, page in commit)
+            touches_codes = any(any(h in page for h in current["hashes"]) for _n, page in commit)
             new = found_heads(b"".join(page for _n, page in commit), heads) - known
             known |= new
             if touches_codes:
                 linked |= new
-        linkable_seen.append(len(linked))
-        # Only envelopes that arrived since the last mix can be paired with a code.
-        assert len(linked) < fresh_limit(app), (i, len(linked))
+        return len(linked)
+
+    real_scrub = mixing.scrub_files
+
+    def scrub_watched(*args, **kwargs):
+        """The moment the bound is tightest: a mix is committed, its checkpoint not yet run."""
+        at_mix.append(linked_now())
+        return real_scrub(*args, **kwargs)
+
+    monkeypatch.setattr(mixing, "scrub_files", scrub_watched)
+
+    def watch(scenario, i):
+        current["hashes"] = scenario.code_hashes
+        linkable_seen.append(linked_now())
 
     scenario = Scenario(app, campaign_id, full_answers, watch)
-    assert max(linkable_seen) >= 1, "the WAL reader sees a fresh envelope beside its code"
-    print(f"at most {max(linkable_seen)} envelopes pairable with a code through the WAL")
+    print(f"at most {max(linkable_seen)} envelopes pairable with a code through the WAL after a submission, "
+          f"{max(at_mix)} at a mix before its checkpoint")
+    # Only envelopes that arrived since the last mix can be paired with a code: never more than stated.
+    assert max(linkable_seen + at_mix) == PAIRABLE_AT_MOST, (linkable_seen, at_mix)
     scenario.close()
     check_batches(scenario)
     envelopes = scenario.box()
@@ -367,6 +375,17 @@ def _raw_pages(conn) -> bytes:
                     for name, blocks in relations for block in range(blocks))
 
 
+def pairable_through_xmin(session, k: int = K) -> int:
+    """Envelopes (inbox or box) that a burnt code's `xmin` narrows to fewer than K: the
+    submission's transaction wrote the code and fewer than K envelopes (a mixing submission
+    writes its code with the whole mix)."""
+    return session.execute(text(
+        "WITH e AS (SELECT xmin FROM envelope_inbox UNION ALL SELECT xmin FROM envelopes), "
+        "classes AS (SELECT xmin::text AS x, count(*) AS n FROM e GROUP BY xmin::text) "
+        "SELECT coalesce(sum(c.n), 0) FROM classes c WHERE c.n < :k "
+        "AND c.x IN (SELECT xmin::text FROM access_codes WHERE state = 'used')"), {"k": k}).scalar_one()
+
+
 def test_postgresql_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothing_after_counting(
         app, backend, campaign_id, full_answers, tmp_path):
     if backend != "postgresql":
@@ -377,17 +396,13 @@ def test_postgresql_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothin
 
     def watch(scenario, i):
         with app.app_context():
-            linked = db.session.execute(text(
-                "SELECT count(*) FROM envelope_inbox e JOIN access_codes a ON a.xmin = e.xmin "
-                "WHERE a.state = 'used'")).scalar_one()
-            boxed = db.session.execute(text(
-                "SELECT count(*) FROM envelopes e JOIN access_codes a ON a.xmin = e.xmin")).scalar_one()
+            linked = pairable_through_xmin(db.session)
             db.session.rollback()
         linkable_seen.append(linked)
-        assert boxed == 0 and linked < fresh_limit(app), (i, linked)
+        assert linked <= PAIRABLE_AT_MOST, (i, linked)
 
     scenario = Scenario(app, campaign_id, full_answers, watch)
-    assert max(linkable_seen) >= 1, "the xmin join sees a fresh envelope beside its code"
+    assert max(linkable_seen) == PAIRABLE_AT_MOST, "the xmin join sees the fresh envelopes beside their codes"
     print(f"at most {max(linkable_seen)} envelopes pairable with a code through xmin")
     scenario.close()
     check_batches(scenario)
@@ -404,9 +419,9 @@ def test_postgresql_files_link_no_code_to_fewer_than_k_envelopes_and_keep_nothin
     assert sorted(map(frozenset, classes.values()), key=min) == sorted(
         map(frozenset, scenario.batches.values()), key=min), "xmin shows the batches and nothing finer"
     assert min(len(c) for c in classes.values()) >= K
-    # A code used in transaction x can only be in a batch mixed after x: at least k candidates.
+    # A code used in transaction x can only be in a batch mixed by x or after it: at least k candidates.
     for x in used:
-        assert sum(len(c) for m, c in classes.items() if m > x) >= K
+        assert sum(len(c) for m, c in classes.items() if m >= x) >= K
     ctid = {envelopes[bytes(s)]: tuple(map(int, c.strip("()").split(","))) for _x, c, s in rows}
     assert_unrelated(*within_batches(scenario.batches, ctid), what="box ctid within a batch")
 

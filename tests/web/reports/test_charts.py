@@ -76,3 +76,16 @@ def test_charts_never_use_pyplot():
 ])
 def test_shorten(label, width, expected):
     assert charts.shorten(label, width) == expected
+
+
+def test_funnel_plot_in_chinese_names_the_targets_beyond_the_outer_limits():
+    """Rule F: score against precision 1/se with limits mean -+ 1.96/x and -+ 3.09/x; a target
+    with no standard error (an undefined precision) is left out rather than drawn at infinity."""
+    names = ["公安局", "教育局", "卫生健康委员会", "交通运输局"]
+    args = (names, [95.0, 80.5, 79.0, 60.0], [1.0, 2.0, 0.0, 1.5], 80.0, [False, True, False, False], 1,
+            "得分", "精确度（1 / 标准误）", "测评活动平均", ("95%控制线", "99.8%控制线"))
+    svg = charts.funnel(*args)
+    assert is_svg(svg)
+    # named: 公安局 (z = 15 > 3.09) and 交通运输局 (z = -13.3), and the highlighted 教育局; not 卫生健康委员会 (no se)
+    assert "公安局" in svg and "交通运输局" in svg and "教育局" in svg and "卫生健康委员会" not in svg
+    assert charts.funnel(*args, bitmap=True).startswith("data:image/png;base64,")

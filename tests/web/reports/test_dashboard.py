@@ -108,3 +108,38 @@ def test_csv_export(app, login, counted_campaign):
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:4] == ["Rank", "Code", "Target", "Score"]
     assert len(rows) == 4 and {r[1] for r in rows[1:]} == {"rep-t1", "rep-t2", "rep-t3"}
+
+
+def test_dashboard_shows_the_funnel_plot_and_the_grades_doubt(app, login, counted_campaign):
+    """Issue 30: the funnel plot beside the caterpillar chart, with how to read it; a grade whose
+    interval crosses a grade line is published as a range."""
+    from survey_app.results import adapter as results_adapter
+    from survey_app.labels import published_grade
+    from survey_app.models import Campaign
+    client = login("staff")
+    client.set_cookie("lang", "en")
+    html = client.get(f"/reports/{counted_campaign}/dashboard").get_data(as_text=True)
+    assert 'class="chart-pair"' in html and 'class="funnel-figure"' in html
+    assert "Funnel plot: each dot is a target" in html
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        data = results_adapter.results(db.session.get(Campaign, counted_campaign))
+        doubtful = [t for t in data["targets"] if t["grade_status"] == "borderline"]
+        assert doubtful, "the small fixture campaign has wide intervals"
+        words = published_grade(doubtful[0])
+    assert "–" in words and words in html and 'class="grade-doubt"' in html
+
+
+def test_exports_carry_the_published_grade_and_alert_with_their_doubt(app, login, counted_campaign):
+    client = login("staff")
+    client.set_cookie("lang", "en")
+    body = client.get(f"/reports/{counted_campaign}/results.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    header = rows[0]
+    for column in ("Grade as published", "Grade certain", "Alert as published", "Alert certain",
+                   "Adjustment for a missing group", "Funnel"):
+        assert column in header, column
+    grade, certain = header.index("Grade as published"), header.index("Grade certain")
+    for row in rows[1:]:
+        assert row[certain] in ("yes", "no")
+        # a grade that is not certain is written as a range of two grades
+        assert ("–" in row[grade]) == (row[certain] == "no")

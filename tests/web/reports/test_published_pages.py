@@ -69,3 +69,17 @@ def test_public_page_names_the_canonical_form_and_the_command(app, client, publi
     assert f'<code class="fingerprint">{sha}</code>' in html
     assert "--canonical" in html and "sha256sum results.json" in html and "keys sorted" in html
     assert 'id="public-ranking"' in html and "stack" in html and 'data-label="Score"' in html
+
+
+def test_public_page_shows_the_funnel_plot_and_the_grades_as_published(app, client, published_campaign):
+    """Issue 30: the funnel plot beside the caterpillar chart, with a sentence on how to read it,
+    and each grade with its doubt."""
+    from survey_app.labels import published_grade
+    from survey_app.models import Campaign
+    client.set_cookie("lang", "en")
+    html = client.get("/results/rep").get_data(as_text=True)
+    assert 'class="funnel-figure"' in html and "Funnel plot: each dot is a target" in html
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        targets = db.session.get(Campaign, published_campaign).published_results["targets"]
+        words = [published_grade(t) for t in targets if t.get("grade")]
+    assert words and all(w in html for w in words)

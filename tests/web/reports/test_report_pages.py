@@ -114,3 +114,17 @@ def test_scoped_staff_cannot_read_other_campaigns(app, client, counted_campaign,
     t1 = ids(counted_campaign)[0]
     assert client.get(f"/reports/{counted_campaign}/targets/{t1}").status_code == 403
     assert client.get(f"/reports/{counted_campaign}/dashboard").status_code == 403
+
+
+def test_report_page_and_pdf_show_the_funnel_plot_and_the_grades_doubt(app, login, counted_campaign, ids):
+    """Issue 30: a report (page and PDF) has the funnel plot beside the caterpillar chart, with how
+    to read it, and says when its grade is not certain."""
+    client = login("staff")
+    client.set_cookie("lang", "en")
+    target = ids(counted_campaign)[0]
+    html = client.get(f"/reports/{counted_campaign}/targets/{target}").get_data(as_text=True)
+    assert "Funnel plot: each dot is a target" in html and html.count('class="chart"') >= 3
+    assert "of the funnel." in html
+    response = client.get(f"/reports/{counted_campaign}/targets/{target}.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Funnel plot" in " ".join(text.split())

@@ -240,9 +240,9 @@ def test_respondent_state_without_the_web(app, make_campaign):
         sealed = operations.seal_code(code.lower())
         assert code not in sealed and operations.unseal_code(sealed) == normalise(code)
         assert operations.unseal_code("not sealed by this server") is None
-        once = operations.device_counts_after_ballot({}, campaign)
+        once = operations.device_counts_after_ballot({}, campaign.id)
         counts = operations.device_counts(once)
         assert counts == {str(cid): 1} and not operations.device_limit_reached(counts, campaign)
         assert operations.device_limit_reached(operations.device_counts(
-            operations.device_counts_after_ballot(counts, campaign)), campaign)
+            operations.device_counts_after_ballot(counts, campaign.id)), campaign)
         assert operations.device_counts(once + "x") == {} and operations.device_counts(None) == {}

@@ -25,6 +25,13 @@ EXPECTED = {
     "own_sheets.read": {"officer"},
     "accounts.manage": {"admin"},
     "audit.read": {"admin", "auditor"},
+    "commitments.read": {"admin", "staff", "auditor", "leader"},
+    "commitments.manage": {"admin", "staff"},
+    "commitment.new": {"admin", "staff", "leader"},
+    "commitment.read": {"admin", "staff", "auditor", "leader"},
+    "commitment.edit": {"admin", "staff", "leader"},
+    "commitment.progress": {"admin", "staff", "leader"},
+    "commitment.manage": {"admin", "staff"},
 }
 USERNAMES = {"admin": "admin", "staff": "staff", "clerk": "clerk", "auditor": "auditor", "officer": "officer",
              "leader": "leader"}
@@ -99,6 +106,46 @@ def test_objects_apply_scopes_and_the_leader_rule(app, world):
     with app.app_context():
         wrong = [case for case in OBJECT_CASES
                  if security.can(case[1], _object(world, case[2]), user=_user(case[0])) is not case[3]]
+    assert not wrong
+
+
+#: (user name, action, whose commitment: "a" of target_a in campaign A, "b" of target_b in B, its state, allowed)
+COMMITMENT_CASES = [
+    ("leader", "commitment.read", "a", "published", True),
+    ("leader", "commitment.edit", "a", "draft", True),
+    ("leader", "commitment.edit", "a", "submitted", False),  # the leader edits only a draft
+    ("leader", "commitment.edit", "a", "published", False),
+    ("leader", "commitment.progress", "a", "published", True),
+    ("leader", "commitment.manage", "a", "submitted", False),
+    ("leader", "commitment.read", "b", "published", False),
+    ("leader", "commitment.edit", "b", "draft", False),
+    ("leader", "commitment.progress", "b", "published", False),
+    ("staff-a", "commitment.manage", "a", "submitted", True),
+    ("staff-a", "commitment.read", "b", "published", False),
+    ("staff-a", "commitment.manage", "b", "submitted", False),
+    ("staff", "commitment.manage", "b", "submitted", True),
+    ("staff", "commitment.edit", "b", "published", True),
+    ("auditor", "commitment.read", "b", "draft", True),
+    ("auditor", "commitment.manage", "b", "submitted", False),
+    ("clerk", "commitment.read", "a", "published", False),
+]
+
+
+def test_commitments_follow_the_target_scope_and_the_leader_rule(app, world):
+    from datetime import date
+
+    from survey_app.models import Commitment, ProgressEntry
+    with app.app_context():
+        wrong = []
+        for username, action, whose, state, allowed in COMMITMENT_CASES:
+            commitment = Commitment(target_id=world["target_" + whose], text_zh="x", deadline=date(2026, 1, 1),
+                                    state=state)
+            entry = ProgressEntry(commitment=commitment, on=date(2026, 1, 1), done="x")
+            user = _user(username)
+            for obj in (commitment, entry):
+                if security.can(action, obj, user=user) is not allowed:
+                    wrong.append((username, action, whose, state, type(obj).__name__))
+        db.session.rollback()
     assert not wrong
 
 

@@ -1,7 +1,7 @@
 """Decision meetings in their own words, and results signed by the counting officers
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009c
 Create Date: 2026-12-07 06:00:00
 
 A campaign gets a decision meeting's body, members (N, and their names when the body
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009c'
 branch_labels = None
 depends_on = None
 
