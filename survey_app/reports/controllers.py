@@ -178,7 +178,7 @@ def export_xlsx(campaign_id: int):
 
 def export_csv(campaign_id: int):
     campaign = load_campaign(campaign_id)
-    from . import exports
+    from . import exports  # openpyxl: imported where a file is written
     body = exports.to_csv(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})
