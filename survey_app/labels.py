@@ -11,7 +11,8 @@ LABELS: dict[str, dict[str, object]] = {
                   "text": _l("Free text")},
     "action": {
         "campaign.close": _l("Campaign closed"), "campaign.count": _l("Ballots counted"),
-        "campaign.create": _l("Campaign created"), "campaign.edit": _l("Campaign edited"),
+        "campaign.create": _l("Campaign created"), "meeting.create": _l("Decision meeting set up"),
+        "meeting.edit": _l("Decision meeting edited"), "campaign.edit": _l("Campaign edited"),
         "campaign.open": _l("Campaign opened"), "campaign.publish": _l("Results published"),
         "campaign.targets": _l("Targets chosen"), "campaign.copy": _l("Set-up copied"),
         "codes.issue": _l("Access codes issued"), "codes.revoke": _l("Access codes withdrawn"),
@@ -42,7 +43,7 @@ LABELS: dict[str, dict[str, object]] = {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
         "actor": _l("by"), "sheet": _l("sheet"), "outcome": _l("outcome"), "group": _l("group"),
         "count": _l("number"), "status": _l("status"), "role": _l("role"), "results_sha256": _l("results hash"),
-        "pdf": _l("PDF"), "special_majority": _l("two-thirds rule"), "version": _l("version"),
+        "pdf": _l("PDF"), "members": _l("members"), "quorum": _l("quorum"), "version": _l("version"),
         "number": _l("number"), "n": _l("number"), "ballots": _l("ballots"), "username": _l("user"),
         "from": _l("copied from"), "created": _l("created"), "updated": _l("updated"),
         "kind": _l("kind"), "questionnaire_version": _l("questionnaire version"), "weight": _l("weight"),
@@ -74,8 +75,14 @@ LABELS: dict[str, dict[str, object]] = {
     #: appraisal kinds of campaigns and questionnaires, in the order forms offer them
     "kind": {"work_style": _l("Work-style appraisal"), "sector_style": _l("Sector-style appraisal"),
              "integrity_report": _l("Integrity-report evaluation"),
-             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision ballot")},
+             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision meeting")},
     "target_kind": {"leader": _l("Leader"), "unit": _l("Unit"), "matter": _l("Matter put to a vote")},
+    #: a decision meeting's matters and quorums (`models.campaign.MATTER_KINDS`, `QUORUMS`) and outcomes
+    "matter_kind": {"ordinary": _l("Ordinary matter"), "especially_major": _l("Especially major matter"),
+                    "personnel": _l("Personnel matter")},
+    "quorum": {"more_than_half": _l("More than half of the members"), "two_thirds": _l("Two thirds of the members"),
+               "three_quarters": _l("Three quarters of the members"), "all": _l("All members")},
+    "outcome": {"passed": _l("Passed"), "not_passed": _l("Not passed"), "not_decided": _l("Not decided (no quorum)")},
     #: the engine's grade and alert codes
     "grade": {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair"), "poor": _l("Poor")},
     "alert": {"warning": _l("Warning"), "prevention": _l("Prevention"), "none": _l("None")},
