@@ -16,7 +16,7 @@ from ..commitments import operations as commitments
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
-from . import charts, drawn
+from . import drawn
 
 
 @dataclass
