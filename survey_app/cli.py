@@ -12,14 +12,16 @@ from . import audit, backup, demo, moving
 from .admin.operations import LifecycleError, close_campaign, codes_csv, count_campaign, open_campaign
 from .auth.operations import AccountError, create_user
 from .ballots import keys, mixing
-from .ballots.operations import issue_codes, revoke_unused
+from .ballots.operations import BallotLimit, issue_codes, revoke_unused
 from .ballots.slips import slips_pdf
 from .clitools import campaign_by_code, fail, output, prompt_passphrase
 from .designer.operations import save_questionnaire
 from .extensions import db
 from .models import Campaign, Target
 from .paper import cli as paper_cli
-from .results import adapter
+from .meetings import cli as meetings_cli
+from .meetings import minutes
+from .results import adapter, signatures
 
 
 questionnaire_cli = AppGroup("questionnaire", help="Validate and import questionnaires.")
@@ -83,7 +85,10 @@ def codes_issue(campaign_code, group_code, count, out, slips):
                 handle.write(pdf)
         with output(out) as handle:
             handle.write(codes_csv(campaign, group, plain))
-    issue_codes(campaign, group, count, deliver=deliver)
+    try:
+        issue_codes(campaign, group, count, deliver=deliver)
+    except BallotLimit as limit:
+        fail(f"a decision meeting has one code per member: {limit.left} more codes at most")
     if out:
         click.echo(f"{count} codes written to {out}", err=True)
     if slips:
@@ -212,6 +217,26 @@ def campaign_count(campaign_code, passphrases):
     click.echo(f"{n} envelopes opened and counted")
 
 
+@campaign_cli.command("minutes")
+@click.argument("campaign_code")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), required=True, help="PDF file to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def campaign_minutes(campaign_code, out, lang):
+    """Write the minutes (表决记录) of a counted decision meeting as an A4 PDF."""
+    campaign = campaign_by_code(campaign_code)
+    if campaign.kind != "decision":
+        fail(f"campaign {campaign_code!r} is not a decision meeting")
+    if campaign.counted_at is None:
+        fail(f"campaign {campaign_code!r} has not been counted yet: the minutes exist once it is")
+    data = minutes.pdf(campaign, lang)
+    try:
+        with open(out, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        fail(f"{out}: {error.strerror}")
+    click.echo(f"minutes written to {out}")
+
+
 @campaign_cli.command("mix")
 def campaign_mix():
     """Mix waiting envelopes into the ballot boxes now (submissions also do it when due)."""
@@ -259,13 +284,17 @@ audit_cli = AppGroup("audit", help="The audit log.")
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Check the hash chain; exit status 1 when an entry was edited or deleted."""
+    """Check the hash chain and every counted campaign's results against their hash and the
+    counting officers' signatures; exit status 1 when anything was edited or deleted."""
     problems = audit.verify()
-    for problem in problems:
+    results_problems, signed, unsigned = signatures.verify_all()
+    for problem in problems + results_problems:
         click.echo(problem, err=True)
-    if problems:
+    if problems or results_problems:
         sys.exit(1)
     click.echo("audit log intact")
+    click.echo(f"results of {signed} counted campaigns match their hash and their officers' signatures"
+               + (f"; {unsigned} counted before results were signed (unsigned)" if unsigned else ""))
 
 
 @click.command("demo")
@@ -285,3 +314,4 @@ def init_app(app) -> None:
     paper_cli.init_app(app)
     backup.init_app(app)
     moving.init_app(app)
+    meetings_cli.init_app(app)

@@ -1,6 +1,8 @@
-"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders and three campaigns.
+"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, five appraisal
+campaigns and a decision meeting of its discipline commission's standing committee.
 
-Every ballot goes through the same sealed ballot box and counting as real ones.
+Every ballot goes through the same sealed ballot box and counting as real ones, and every
+count is signed by the demo's counting officers.
 """
 import random
 from datetime import datetime, timedelta
@@ -17,6 +19,7 @@ from .ballots.validation import BallotContent, asked
 from .commitments import demo as commitments_demo
 from .designer.operations import save_questionnaire
 from .extensions import db
+from .meetings.operations import Matter, Setup, create_meeting
 from .models import Campaign, Comment, Target, User
 from .models._types import utcnow
 
@@ -138,6 +141,47 @@ def _panel() -> list:
     return [Officer(name, passphrase, accounts.get(login)) for login, name, passphrase in OFFICERS]
 
 
+#: the decision meeting's committee: 9 named members
+COMMITTEE = ["周正清", "吴守廉", "郑明德", "冯立新", "陈思远", "褚国强", "卫东方", "蒋文华", "沈志诚"]
+#: (kind, 中文, English, votes: agree / disagree / abstain among the first 7 of the 8 members who vote; one
+#: member stays away and the eighth casts a blank ballot)
+MATTERS = [
+    ("ordinary", "关于开展2027年度作风行风评议工作的方案", "Plan for the 2027 work-style and sector-style appraisal",
+     (6, 1, 0)),
+    ("especially_major", "关于市纪委监委派驻机构改革的实施意见", "Reform of the commission's resident supervision offices",
+     (5, 2, 0)),
+    ("personnel", "关于拟任命王守正同志为第一纪检监察室主任的议题",
+     "Appointment of Wang Shouzheng as director of the first discipline inspection office", (6, 0, 1)),
+]
+
+
+def _decision_meeting(now: datetime) -> Campaign:
+    """The commission's standing committee decides three matters of three kinds, by secret ballot."""
+    setup = Setup("江川市纪委常委会重大事项表决（2026年第12次会议）",
+                  "Jiangchuan discipline commission standing committee: vote on major matters (12th meeting of 2026)",
+                  "江川市纪委常委会", "Standing Committee of the Jiangchuan Discipline Inspection Commission",
+                  len(COMMITTEE), tuple(COMMITTEE), tuple(Matter(zh, en, kind) for kind, zh, en, _v in MATTERS),
+                  opens_at=now - timedelta(days=1, hours=2), closes_at=now - timedelta(days=1, hours=1))
+    meeting = create_meeting("decision-2026-12", setup)
+    operations.open_campaign(meeting, _panel(), THRESHOLD)
+    group = meeting.group("members")
+    codes = ballots.issue_codes(meeting, group, len(COMMITTEE))
+    voting = len(COMMITTEE) - 1  # one member is away
+    for member in range(voting):
+        content = BallotContent()
+        for ct, (_kind, _zh, _en, (agree, disagree, _abstain)) in zip(meeting.campaign_targets, MATTERS):
+            # The last of those who vote casts a blank ballot: it counts as voting, never as agreement.
+            if member == voting - 1:
+                continue
+            vote = "agree" if member < agree else "disagree" if member < agree + disagree else "abstain"
+            content.answers.append((ct.target.code, "q01", vote))
+        ballots.submit(meeting, group, content, code=codes[member], now=now - timedelta(days=1, hours=1, minutes=30))
+    operations.close_campaign(meeting)
+    operations.count_campaign(meeting, COUNTING)
+    operations.publish_campaign(meeting)
+    return meeting
+
+
 def load(echo=print, scale: float = 1.0) -> None:
     rng = random.Random(20261128)
     for login, name, _passphrase in OFFICERS:
@@ -162,7 +206,7 @@ def load(echo=print, scale: float = 1.0) -> None:
                                         "deputies": int(30 * scale), "supervisors": max(5, int(8 * scale))},
               now - timedelta(days=420), 28, {"recipients", "deputies", "supervisors"})
     operations.close_campaign(last_year)
-    ballots.count(last_year, COUNTING)
+    operations.count_campaign(last_year, COUNTING)
     operations.publish_campaign(last_year)
 
     # 1. Sector-style appraisal of the departments: counted and published.
@@ -174,7 +218,7 @@ def load(echo=print, scale: float = 1.0) -> None:
              "supervisors": max(4, int(6 * scale))}
     _simulate(sector, rng, quality, sizes, now - timedelta(days=60), 28, {"recipients", "deputies", "supervisors"})
     operations.close_campaign(sector)
-    ballots.count(sector, COUNTING)
+    operations.count_campaign(sector, COUNTING)
     comments = db.session.execute(select(Comment).where(Comment.campaign_id == sector.id)).scalars().all()
     for i, comment in enumerate(comments):
         comment.status = "published" if i % 3 else "pending"
@@ -195,7 +239,7 @@ def load(echo=print, scale: float = 1.0) -> None:
               {"staff": int(60 * scale), "deputies": int(20 * scale), "recipients": int(16 * scale)},
               now - timedelta(days=400), 14, {"staff", "deputies", "recipients"})
     operations.close_campaign(work_last)
-    ballots.count(work_last, COUNTING)
+    operations.count_campaign(work_last, COUNTING)
     operations.publish_campaign(work_last)
 
     work = _campaign(
@@ -206,7 +250,7 @@ def load(echo=print, scale: float = 1.0) -> None:
                                    "recipients": int(24 * scale)},
               now - timedelta(days=20), 16, {"staff", "deputies", "recipients"})
     operations.close_campaign(work)
-    ballots.count(work, COUNTING)
+    operations.count_campaign(work, COUNTING)
 
     # 3. Evaluation of published duty-and-integrity reports: open now.
     integrity = _campaign(
@@ -232,6 +276,9 @@ def load(echo=print, scale: float = 1.0) -> None:
               now - timedelta(days=3), 3, {"staff"})
     sample = ballots.issue_codes(integrity, integrity.group("staff"), 5)
 
+    # 4. A decision meeting: the standing committee (9 members) votes on three matters.
+    meeting = _decision_meeting(now)
+
     for username, role, name, target in [("admin", "admin", "系统管理员", None), ("staff", "staff", "纠风办 李明", None),
                                          ("clerk", "clerk", "录入员 张华", None), ("auditor", "auditor", "审计 赵敏", None),
                                          ("leader01", "leader", leaders[0].name_zh, leaders[0]),
@@ -242,7 +289,8 @@ def load(echo=print, scale: float = 1.0) -> None:
     promised = commitments_demo.load(leaders, now.date())
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments.")
+    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments "
+         f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))
     echo(f"  counting officers of the demo campaigns ({THRESHOLD} of {len(OFFICERS)} open the box): "

@@ -28,5 +28,5 @@ def init_migrations(app) -> None:
     migrates, and importing Alembic was a sixth of its start."""
     if "migrate" in app.extensions:
         return
-    from flask_migrate import Migrate
+    from flask_migrate import Migrate  # Alembic: for an app that may migrate, not every web worker's start
     Migrate(app, db, directory=str(Path(__file__).parent / "migrations"))

@@ -38,6 +38,20 @@ def time_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 
 
+def to_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the campaigns' time zone as the naive UTC every model keeps."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=time_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(utc: datetime | None) -> datetime | None:
+    """A stored naive UTC time in the campaigns' time zone, for a form's field."""
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(time_zone()).replace(tzinfo=None)
+
+
 def zone_label() -> str:
     zone = time_zone()
     return _("Beijing time") if zone.key in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else zone.key

@@ -21,6 +21,7 @@ from .clitools import fail as _fail
 from .config import database_driver_url
 from .extensions import db
 from .models import Campaign, CountingRun
+from .models._types import utcnow
 
 #: rows fetched and written at a time (an envelope is about 12 KB)
 CHUNK = 500
@@ -35,8 +36,7 @@ class MoveError(Exception):
 
 def _counts_running(conn) -> list[str]:
     """Codes of the campaigns being counted right now (a run not yet counted, still alive)."""
-    from .ballots.counting import _stale_after
-    from .models._types import utcnow
+    from .ballots.counting import _stale_after  # the one rule of a live count, counting's own
     return list(conn.execute(
         select(Campaign.code).join(CountingRun, CountingRun.campaign_id == Campaign.id)
         .where(Campaign.counted_at.is_(None), CountingRun.updated_at >= utcnow() - _stale_after())).scalars())
@@ -52,7 +52,7 @@ def _rows_in(engine) -> list[str]:
 
 def _target_app(url: str):
     """The same application on the target database (same keys: codes stay valid)."""
-    from . import create_app
+    from . import create_app  # the factory imports this module (through the commands)
     config = {key: current_app.config[key] for key in ("SECRET_KEY", "ACCESS_CODE_KEY", "KDF_STRENGTH")}
     return create_app({**config, "SQLALCHEMY_DATABASE_URI": url})
 
@@ -106,7 +106,7 @@ def move_to(target_url: str, echo=lambda message: None) -> dict[str, int]:
             running = _counts_running(src)
             if running:
                 raise MoveError(f"a count is running ({', '.join(running)}): move once it is done")
-            import flask_migrate
+            import flask_migrate  # Alembic: the command line's, not a web worker's
             app = _target_app(target_url)
             with app.app_context():
                 flask_migrate.upgrade(directory=str(current_app.extensions["migrate"].directory))

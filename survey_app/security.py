@@ -148,6 +148,9 @@ ENDPOINTS: dict[str, object] = {
     "commitments.public_index": PUBLIC,
     "commitments.public_target": PUBLIC,
     "commitments.public_attachment": PUBLIC,
+    "meetings.new": STAFF_WRITE,
+    "meetings.edit": STAFF_WRITE,
+    "meetings.minutes": STAFF_READ,
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..ballots import counting
 from ..ballots import operations as ballots
+from ..ballots import signing
 from ..ballots.slips import SlipsIncomplete, poster_pdf, slips_pdf
 from ..extensions import db
 from ..formtools import ConfirmForm, choices
@@ -33,7 +34,7 @@ from ..models import (
     RespondentGroup,
     Target,
 )
-from ..results import adapter, decisions
+from ..results import adapter, decisions, signatures
 from ..security import allowed_campaigns, load_campaign
 from . import operations
 from . import imports
@@ -59,6 +60,12 @@ def _to_local(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
     return utc.replace(tzinfo=timezone.utc).astimezone(time_zone()).replace(tzinfo=None)
+
+
+def _not_a_meeting(campaign) -> None:
+    """409 for a decision meeting: its members and matters are set on its own page (`meetings`)."""
+    if campaign.is_decision:
+        abort(409, description=_("A decision meeting's members and matters are set on the meeting's own page, and only before voting opens."))
 
 
 def visible_campaigns():
@@ -116,6 +123,8 @@ def campaign_edit(campaign_id: int):
     campaign = load_campaign(campaign_id)
     if campaign.status == "published":
         abort(409, description=_("A published campaign cannot change."))
+    if campaign.is_decision and campaign.status == "draft":
+        return redirect(url_for("meetings.edit", campaign_id=campaign.id))
     form = CampaignForm(obj=campaign)
     form.questionnaire_version.choices = _version_choices() or choices([(campaign.questionnaire_version_id, "")])
     if request.method == "GET":
@@ -142,11 +151,12 @@ def campaign(campaign_id: int):
     return render_template("admin/campaign.html", campaign=campaign, turnout=ballots.turnout(campaign),
                            days=ballots.turnout_by_day(campaign), issue=issue, revoke=revoke,
                            confirm=ConfirmForm(), locale=current_language(),
-                           public_base=current_app.config["PUBLIC_BASE_URL"])
+                           public_base=current_app.config["PUBLIC_BASE_URL"], ballots_left=ballots.ballots_left(campaign))
 
 
 def group_new(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    _not_a_meeting(campaign)
     if campaign.status != "draft":
         abort(409, description=_("Groups are fixed once the campaign is open."))
     form = GroupForm()
@@ -165,12 +175,16 @@ def group_new(campaign_id: int):
 def group_edit(campaign_id: int, group_id: int):
     campaign = load_campaign(campaign_id)
     group = load_group(campaign, group_id)
+    _not_a_meeting(campaign)
     if campaign.status == "published":
         abort(409, description=_("A published campaign cannot change."))
     form = GroupEditForm(obj=group)
     if form.validate_on_submit():
-        operations.update_group(group, name_zh=form.name_zh.data, name_en=form.name_en.data,
-                                weight=form.weight.data, expected=form.expected.data)
+        try:
+            operations.update_group(group, name_zh=form.name_zh.data, name_en=form.name_en.data,
+                                    weight=form.weight.data, expected=form.expected.data)
+        except operations.LifecycleError as error:
+            abort(409, description=str(error))
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     return render_template("admin/group_form.html", form=form, campaign=campaign, group=group), \
@@ -179,6 +193,7 @@ def group_edit(campaign_id: int, group_id: int):
 
 def targets(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    _not_a_meeting(campaign)
     form = TargetForm(prefix="new")
     all_targets = db.session.execute(select(Target).order_by(Target.kind, Target.code)).scalars().all()
     if request.method == "POST":
@@ -261,28 +276,37 @@ def issue_codes(campaign_id: int):
         abort(409, description=_("Codes can no longer be issued: the campaign is closed."))
     if form.validate_on_submit():
         group = load_group(campaign, form.group.data)
-        filename = f"codes-{campaign.code}-{group.code}"
-        if form.format.data == "pdf":
-            # one step: the codes are stored only once every one of them is on a rendered slip
-            base = current_app.config["PUBLIC_BASE_URL"]
-            try:
-                pdf = ballots.issue_codes(campaign, group, form.count.data,
-                                          deliver=lambda plain: slips_pdf(campaign, group, plain, base))
-            except SlipsIncomplete:
-                current_app.logger.exception("slips incomplete")
-                flash(_("The slips could not be printed, so no code was issued. Try again, or issue "
-                        "fewer codes at a time."), "error")
-                return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-            return current_app.response_class(pdf, mimetype="application/pdf", headers={
-                "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
-        plain = ballots.issue_codes(campaign, group, form.count.data)
-        body = "\ufeff" + operations.codes_csv(campaign, group, plain)
-        return current_app.response_class(body, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
+        try:
+            return _issued(campaign, group, form)
+        except ballots.BallotLimit as limit:  # a decision meeting: one code per member
+            flash(_("A decision meeting has one code per member: %(n)d more codes at most.", n=limit.left), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     for field, errors in form.errors.items():
         for error in errors:
             flash(f"{getattr(form, field).label.text}: {error}", "error")
     return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def _issued(campaign, group, form):
+    """The download of the codes just issued (slips or CSV); BallotLimit beyond a meeting's members."""
+    filename = f"codes-{campaign.code}-{group.code}"
+    if form.format.data == "pdf":
+        # one step: the codes are stored only once every one of them is on a rendered slip
+        base = current_app.config["PUBLIC_BASE_URL"]
+        try:
+            pdf = ballots.issue_codes(campaign, group, form.count.data,
+                                      deliver=lambda plain: slips_pdf(campaign, group, plain, base))
+        except SlipsIncomplete:
+            current_app.logger.exception("slips incomplete")
+            flash(_("The slips could not be printed, so no code was issued. Try again, or issue "
+                    "fewer codes at a time."), "error")
+            return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+        return current_app.response_class(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{filename}.pdf"', "Cache-Control": "no-store"})
+    plain = ballots.issue_codes(campaign, group, form.count.data)
+    body = "\ufeff" + operations.codes_csv(campaign, group, plain)
+    return current_app.response_class(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}.csv"', "Cache-Control": "no-store"})
 
 
 def poster(campaign_id: int, group_id: int):
@@ -298,6 +322,7 @@ def poster(campaign_id: int, group_id: int):
 def target_report(campaign_id: int, campaign_target_id: int):
     """The duty-and-integrity report respondents read beside the items."""
     campaign = load_campaign(campaign_id)
+    _not_a_meeting(campaign)
     ct = db.session.get(CampaignTarget, campaign_target_id)
     if ct is None or ct.campaign_id != campaign.id:
         abort(404)
@@ -312,9 +337,12 @@ def target_report(campaign_id: int, campaign_target_id: int):
                 form.report_pdf.errors.append(_("This file is not a PDF."))
                 return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
                                        locale=current_language()), 400
-        operations.save_target_report(ct, report_zh=form.report_zh.data or "", report_en=form.report_en.data or "",
-                                      special_majority=form.special_majority.data, pdf=pdf,
-                                      remove_pdf=form.remove_pdf.data)
+        try:
+            operations.save_target_report(ct, report_zh=form.report_zh.data or "",
+                                          report_en=form.report_en.data or "", pdf=pdf,
+                                          remove_pdf=form.remove_pdf.data)
+        except operations.LifecycleError as error:
+            abort(409, description=str(error))
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     return render_template("admin/target_report.html", form=form, campaign=campaign, ct=ct,
@@ -345,11 +373,15 @@ def turnout(campaign_id: int):
 
 def results(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    signed = {"signers": signatures.signers(campaign), "signature_state": signatures.state(campaign),
+              "fingerprint": signing.fingerprint}
+    if campaign.is_decision:  # a vote is decided by its tally: no score, grade, rank or interval
+        return render_template("meetings/results.html", campaign=campaign, tally=decisions.view(campaign),
+                               locale=current_language(), **signed)
     data = adapter.results(campaign)
     targets = {t.code: t for t in campaign.targets}
-    decision = decisions.decision_tally(campaign) if campaign.kind == "decision" and data else None
-    return render_template("admin/results.html", campaign=campaign, results=data, targets=targets, decision=decision,
-                           q=campaign.questionnaire_version.parsed, locale=current_language())
+    return render_template("admin/results.html", campaign=campaign, results=data, targets=targets,
+                           q=campaign.questionnaire_version.parsed, locale=current_language(), **signed)
 
 
 def method_json(campaign_id: int):
@@ -367,6 +399,7 @@ def import_targets(campaign_id: int):
     """Upload → preview with problems by row → confirm. The checked rows travel signed in the
     confirmation form, so what is applied is exactly what was previewed."""
     campaign = load_campaign(campaign_id)
+    _not_a_meeting(campaign)
     if campaign.status != "draft":
         abort(409, description=_("Targets are fixed once the campaign is open."))
     form = TargetImportForm()
@@ -406,6 +439,7 @@ def import_targets(campaign_id: int):
 
 def copy_setup(campaign_id: int):
     campaign = load_campaign(campaign_id)
+    _not_a_meeting(campaign)
     if campaign.status != "draft":
         abort(409, description=_("Only a draft campaign takes a copied set-up."))
     form = CopySetupForm()

@@ -5,11 +5,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
-from ..formtools import YearRange, choices, kind_choices, upload_field
+from ..formtools import CODE, YearRange, choices, kind_choices, upload_field
 from ..labels import LABELS
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-CODE = Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Letters, digits, '_', '.' and '-' only (at most 64)."))
 
 
 class CampaignForm(FlaskForm):
@@ -30,6 +29,13 @@ class CampaignForm(FlaskForm):
     def validate_closes_at(self, field):
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(_l("The campaign must close after it opens."))
+
+    def validate_kind(self, field):
+        # A decision meeting has members, matters and quorums of its own: its own form sets them.
+        if field.data == "decision" and field.object_data != "decision":
+            raise ValidationError(_l("A decision meeting is set up with “New decision meeting”."))
+        if field.object_data == "decision" and field.data != "decision":
+            raise ValidationError(_l("A decision meeting stays a decision meeting."))
 
 
 class GroupForm(FlaskForm):
@@ -147,7 +153,6 @@ class TargetReportForm(FlaskForm):
     report_en = TextAreaField(_l("Duty-and-integrity report (English)"), validators=[Length(max=50_000)])
     report_pdf = FileField(_l("Report as PDF (optional)"), validators=[FileAllowed(["pdf"], _l("A .pdf file, please."))])
     remove_pdf = BooleanField(_l("Remove the PDF"))
-    special_majority = BooleanField(_l("Especially major matter: passes only with two thirds of all members"))
 
 
 class TargetImportForm(FlaskForm):

@@ -127,6 +127,9 @@ def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowP
             errors.append(_l("code “%(code)s”: letters, digits, '_', '.' and '-' only (at most 64).", code=code))
         elif code in seen_codes:
             errors.append(_l("code %(code)s is also on line %(line)d.", code=code, line=seen_codes[code]))
+        elif code in existing and existing[code].kind == "matter":
+            # A matter's words belong to its decision meeting (fixed once voting opens).
+            errors.append(_l("code %(code)s is a matter of a decision meeting, not a leader or a unit.", code=code))
         kind = value.get("kind", "").lower()
         kind = {"领导": "leader", "领导干部": "leader", "单位": "unit", "部门": "unit"}.get(kind, kind)
         if kind not in ("leader", "unit"):

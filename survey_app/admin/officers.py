@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..ballots import keys
+from ..ballots import keys, signing
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Campaign, CountingOfficer, User
@@ -183,13 +183,15 @@ def _sheet(campaign_id: int, position: int):
 def officer_sheet(campaign_id: int, position: int):
     campaign, officer, panel, n = _sheet(campaign_id, position)
     return render_template("admin/officer_sheet.html", campaign=campaign, officer=officer, panel=panel, n=n,
-                           locale=current_language())
+                           locale=current_language(), verify_key=keys.verify_key(campaign, position),
+                           fingerprint=signing.fingerprint)
 
 
 def officer_sheet_pdf(campaign_id: int, position: int):
     campaign, officer, panel, n = _sheet(campaign_id, position)
     html = render_template("admin/officer_sheet_pdf.html", campaign=campaign, officer=officer, panel=panel, n=n,
-                           locale=current_language())
+                           locale=current_language(), verify_key=keys.verify_key(campaign, position),
+                           fingerprint=signing.fingerprint)
     name = f"{campaign.code}-officer-{officer.position}-{current_language()}.pdf"
     return Response(html_to_pdf(html, REPORT_STYLESHEET), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})

@@ -13,7 +13,7 @@ from ..ballots import operations as ballots
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
-from ..results import publication
+from ..results import publication, signatures
 
 
 class LifecycleError(Exception):
@@ -47,6 +47,8 @@ def add_group(campaign: Campaign, *, code: str, name_zh: str, name_en: str, weig
               access: str = "code", expected: int = 0) -> RespondentGroup:
     if campaign.status != "draft":
         raise LifecycleError(_l("groups are fixed once the campaign is open"))
+    if campaign.kind == "decision":
+        raise LifecycleError(_l("a decision meeting's only voters are its members"))
     group = RespondentGroup(campaign=campaign, code=code, name_zh=name_zh, name_en=name_en,
                             weight=weight, access=access, expected=expected,
                             public_token=secrets.token_urlsafe(12) if access == "public" else None,
@@ -60,8 +62,17 @@ def add_group(campaign: Campaign, *, code: str, name_zh: str, name_en: str, weig
 
 
 def update_group(group: RespondentGroup, *, name_zh: str, name_en: str, weight: float, expected: int) -> None:
-    if group.campaign.status == "published":
+    """A group's names, weight and expected turnout. The weight is fixed once the ballots are
+    counted (the officers signed the results it gave); a decision meeting's members are fixed
+    once its box is sealed."""
+    campaign = group.campaign
+    if campaign.status == "published":
         raise LifecycleError(_l("a published campaign cannot change"))
+    if campaign.kind == "decision" and campaign.frozen:
+        raise LifecycleError(_l("The members, the matters and their kinds are fixed once voting opens: "
+                                "the ballot box is sealed."))
+    if campaign.counted_at is not None and weight != group.weight:
+        raise LifecycleError(_l("a group's weight is fixed once the ballots are counted"))
     before = {"weight": group.weight, "expected": group.expected}
     group.name_zh, group.name_en, group.weight, group.expected = name_zh, name_en, weight, expected
     audit.record("group.update", f"group:{group.id}", before=before,
@@ -126,23 +137,22 @@ def edit_campaign(campaign: Campaign, *, title_zh: str, title_en: str, hotline: 
     db.session.commit()
 
 
-def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str, special_majority: bool,
+def save_target_report(ct: CampaignTarget, *, report_zh: str, report_en: str,
                        pdf: bytes | None = None, remove_pdf: bool = False) -> None:
-    """The duty-and-integrity report of a target in a campaign: its texts, its PDF (replaced by `pdf`,
-    or removed), and for a decision its special majority."""
+    """The duty-and-integrity report of a target in a campaign: its texts and its PDF (replaced by
+    `pdf`, or removed). A decision meeting's matters have no report (`meetings`)."""
     campaign = ct.campaign
     if campaign.status not in ("draft", "open"):
         raise LifecycleError(_l("Reports can change only before the campaign closes."))
+    if campaign.kind == "decision":
+        raise LifecycleError(_l("a decision meeting's matters are set on the meeting's own page"))
     ct.report_zh, ct.report_en = report_zh, report_en
-    if campaign.kind == "decision" and campaign.status == "draft":
-        # The rule a matter is decided by is fixed before anyone votes.
-        ct.special_majority = special_majority
     if remove_pdf:
         ct.report_pdf = None
     elif pdf is not None:
         ct.report_pdf = pdf
     audit.record("target.report", f"campaign_target:{ct.id}", campaign=campaign.code, target=ct.target.code,
-                 pdf=ct.report_pdf is not None, special_majority=ct.special_majority)
+                 pdf=ct.report_pdf is not None)
     db.session.commit()
 
 
@@ -158,8 +168,10 @@ def codes_csv(campaign: Campaign, group: RespondentGroup, codes: list[str]) -> s
 
 
 def _panel_audit(sealed) -> dict:
-    return {"threshold": sealed.threshold, "officers": [{"position": o.position, "name": o.name, "user": o.user_id}
-                                                         for o in sealed.officers]}
+    """The panel for the audit log; its public signing keys there are what `audit verify` checks the stored ones against."""
+    return {"threshold": sealed.threshold, "officers": [
+        {"position": o.position, "name": o.name, "user": o.user_id,
+         **({"public_key": o.verify_key.hex()} if o.verify_key else {})} for o in sealed.officers]}
 
 
 def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", threshold: int = 1) -> None:
@@ -235,7 +247,7 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
     if campaign.counted_at is not None:
         raise LifecycleError(_l("the ballot box has been counted and its key destroyed"))
     try:
-        return ballots.count(campaign, passphrases, progress=progress)
+        return ballots.count(campaign, passphrases, progress=progress, sign=signatures.sign_counted)
     except ballots.CountRunning:
         raise LifecycleError(_l("this ballot box is being counted right now; wait for that count to end")) from None
     except mixing.BoxNotEmptied:
@@ -246,11 +258,14 @@ def count_campaign(campaign: Campaign, passphrases, progress=None) -> int:
 
 
 def publish_campaign(campaign: Campaign) -> None:
-    """Freeze the results with their hash and open them to the public and to each leader."""
+    """Freeze the results the officers signed, with their hash, and open them to the public and to each leader."""
     if campaign.status != "closed" or campaign.counted_at is None:
         raise LifecycleError(_l("only a closed and counted campaign can be published"))
+    try:
+        publication.freeze(campaign)
+    except publication.NotAsSigned:
+        raise LifecycleError(_l("the results differ from those the counting officers signed: nothing was published")) from None
     campaign.status, campaign.published_at = "published", utcnow()
-    publication.freeze(campaign)
     audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
                  results_sha256=campaign.published_sha256)
     db.session.commit()

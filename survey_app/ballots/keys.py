@@ -7,6 +7,11 @@ nothing of it; each officer's share is sealed under argon2id of that officer's o
 passphrase, with a salt of their own. The panel secret, the shares and the passphrases exist
 only in memory, while a campaign opens, re-shares or is counted; the database holds the
 sealed key and the sealed shares, and counting destroys both (`mixing.destroy_box`).
+
+Each officer also gets an Ed25519 signing key (`signing`), its seed sealed under the same
+passphrase-derived key as their share; its public half is kept in `result_signers` for
+good. Counting unlocks the k officers' seeds with their shares (`unlock`), they sign the
+results, and the seeds go with the shares.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,11 +26,11 @@ from Crypto.Protocol.SecretSharing import Shamir
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from nacl.public import PrivateKey
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from ..extensions import db
-from ..models import Campaign, CountingOfficer, CountingPanel
-from . import mixing, sealing
+from ..models import Campaign, CountingOfficer, CountingPanel, ResultSigner
+from . import mixing, sealing, signing
 
 #: the largest panel: enough for any commission's counting meeting, few enough for one screen
 MAX_OFFICERS = 9
@@ -80,6 +85,10 @@ class SealedOfficer:
     salt: bytes
     opslimit: int
     memlimit: int
+    #: the Ed25519 seed under the same key as the share; None for a box sealed before signing
+    sealed_signing_key: bytes | None = None
+    #: its public half (kept in `result_signers`)
+    verify_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -132,8 +141,10 @@ def seal_panel(private: PrivateKey, officers: list[Officer], threshold: int,
     for position, (officer, (index, share)) in enumerate(zip(officers, shares), start=1):
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
         box = nacl.secret.SecretBox(sealing._derive(officer.passphrase, salt, opslimit, memlimit))
+        signer = signing.new_key()
         sealed.append(SealedOfficer(position, officer.name.strip(), officer.user_id, index,
-                                    bytes(box.encrypt(share)), salt, opslimit, memlimit))
+                                    bytes(box.encrypt(share)), salt, opslimit, memlimit,
+                                    bytes(box.encrypt(bytes(signer))), bytes(signer.verify_key)))
     return SealedPanel(bytes(private.public_key), threshold, bytes(_panel_box(secret).encrypt(bytes(private))),
                        tuple(sealed))
 
@@ -143,16 +154,31 @@ def make_panel(officers: list[Officer], threshold: int, strength: str = "moderat
     return seal_panel(PrivateKey.generate(), officers, threshold, strength)
 
 
-def open_share(officer: SealedOfficer, passphrase: str) -> bytes:
+def _open(officer: SealedOfficer, passphrase: str) -> tuple[bytes, bytes | None]:
+    """The officer's share and signing seed (None if they have none), from their passphrase."""
     box = nacl.secret.SecretBox(sealing._derive(passphrase, officer.salt, officer.opslimit, officer.memlimit))
     try:
-        return box.decrypt(officer.sealed_share)
+        share = box.decrypt(officer.sealed_share)
+        seed = box.decrypt(officer.sealed_signing_key) if officer.sealed_signing_key else None
     except nacl.exceptions.CryptoError:
         raise WrongOfficerPassphrase(officer.position, officer.name) from None
+    return share, seed
 
 
-def recover(panel: SealedPanel, passphrases: Mapping[int, str]) -> PrivateKey:
-    """The private key from k officers' passphrases (position -> passphrase).
+def open_share(officer: SealedOfficer, passphrase: str) -> bytes:
+    return _open(officer, passphrase)[0]
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What k officers' passphrases open: the box's private key and their signing seeds."""
+    private: PrivateKey
+    #: position -> Ed25519 seed, for the officers who have one
+    seeds: dict
+
+
+def unlock(panel: SealedPanel, passphrases: Mapping[int, str]) -> Unlocked:
+    """The private key and the signing seeds of the officers whose passphrases are given.
 
     Raises TooFewOfficers before anything is derived, UnknownOfficer, or
     WrongOfficerPassphrase naming the first officer whose passphrase fails.
@@ -161,14 +187,21 @@ def recover(panel: SealedPanel, passphrases: Mapping[int, str]) -> PrivateKey:
     if len(given) < panel.threshold:
         raise TooFewOfficers(panel.threshold, len(given))
     chosen = [(panel.officer(position), passphrase) for position, passphrase in sorted(given.items())]
-    shares = [(officer.share_index, open_share(officer, passphrase)) for officer, passphrase in chosen]
+    opened = [(officer, *_open(officer, passphrase)) for officer, passphrase in chosen]
+    shares = [(officer.share_index, share) for officer, share, _seed in opened]
+    seeds = {officer.position: seed for officer, _share, seed in opened if seed is not None}
     if panel.sealed_private_key is None:  # a box sealed before panels: the one share is the key
-        return PrivateKey(shares[0][1])
+        return Unlocked(PrivateKey(shares[0][1]), seeds)
     secret = Shamir.combine(shares[:panel.threshold])
     try:
-        return PrivateKey(_panel_box(secret).decrypt(panel.sealed_private_key))
+        return Unlocked(PrivateKey(_panel_box(secret).decrypt(panel.sealed_private_key)), seeds)
     except nacl.exceptions.CryptoError:  # authentic shares always combine; kept for safety
         raise sealing.WrongPassphrase() from None
+
+
+def recover(panel: SealedPanel, passphrases: Mapping[int, str]) -> PrivateKey:
+    """The private key from k officers' passphrases (position -> passphrase); see `unlock`."""
+    return unlock(panel, passphrases).private
 
 
 # --- the panel in the database ------------------------------------------------------------
@@ -181,7 +214,7 @@ def load_panel(campaign: Campaign) -> SealedPanel:
                               .order_by(CountingOfficer.position)).scalars()
     return SealedPanel(campaign.public_key, stored.threshold, stored.sealed_private_key, tuple(
         SealedOfficer(o.position, o.name, o.user_id, o.share_index, o.sealed_share, o.kdf_salt,
-                      o.kdf_opslimit, o.kdf_memlimit) for o in rows))
+                      o.kdf_opslimit, o.kdf_memlimit, o.sealed_signing_key) for o in rows))
 
 
 def officers(campaign: Campaign) -> list[CountingOfficer]:
@@ -197,7 +230,8 @@ def panel(campaign: Campaign) -> CountingPanel | None:
 def _officer_rows(campaign_id: int, sealed: SealedPanel) -> list[dict]:
     return [{"campaign_id": campaign_id, "position": o.position, "name": o.name, "user_id": o.user_id,
              "share_index": o.share_index, "sealed_share": o.sealed_share, "kdf_salt": o.salt,
-             "kdf_opslimit": o.opslimit, "kdf_memlimit": o.memlimit} for o in sealed.officers]
+             "kdf_opslimit": o.opslimit, "kdf_memlimit": o.memlimit, "sealed_signing_key": o.sealed_signing_key}
+            for o in sealed.officers]
 
 
 def store_panel(campaign: Campaign, sealed: SealedPanel) -> None:
@@ -206,6 +240,12 @@ def store_panel(campaign: Campaign, sealed: SealedPanel) -> None:
     db.session.execute(insert(CountingPanel), [{"campaign_id": campaign.id, "threshold": sealed.threshold,
                                                 "sealed_private_key": sealed.sealed_private_key}])
     db.session.execute(insert(CountingOfficer), _officer_rows(campaign.id, sealed))
+    # The public signing keys: those of a previous panel (re-shared) sign nothing any more.
+    db.session.execute(delete(ResultSigner).where(ResultSigner.campaign_id == campaign.id))
+    signers = [{"campaign_id": campaign.id, "position": o.position, "name": o.name, "verify_key": o.verify_key}
+               for o in sealed.officers if o.verify_key is not None]
+    if signers:
+        db.session.execute(insert(ResultSigner), signers)
     mixing.prepare_box(campaign.id)
 
 
@@ -264,3 +304,15 @@ def destroy_panel(campaign_id: int) -> None:
     """Remove the campaign's panel and officers' shares, leaving no dead tuple (caller commits)."""
     mixing.rewrite_without(CountingOfficer, campaign_id)
     mixing.rewrite_without(CountingPanel, campaign_id)
+
+
+def signers(campaign: Campaign) -> list[ResultSigner]:
+    """The campaign's officers' public signing keys (and signatures once counted), in their order."""
+    return list(db.session.execute(select(ResultSigner).where(ResultSigner.campaign_id == campaign.id)
+                                   .order_by(ResultSigner.position)).scalars())
+
+
+def verify_key(campaign: Campaign, position: int) -> bytes | None:
+    """The public signing key of the officer at `position` (printed on their sheet), or None."""
+    row = db.session.get(ResultSigner, (campaign.id, position))
+    return row.verify_key if row is not None else None

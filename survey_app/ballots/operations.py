@@ -43,6 +43,36 @@ class NotCounted(Exception):
     pass
 
 
+class BallotLimit(Exception):
+    """More codes or paper sheets than a decision meeting has members; `left` says how many remain."""
+
+    def __init__(self, left: int):
+        super().__init__(f"{left} left")
+        self.left = left
+
+
+def ballots_left(campaign: Campaign) -> int | None:
+    """How many more codes or paper sheets a decision meeting may hand out: one per member in
+    all, codes withdrawn given back (None: a campaign without a fixed number of voters)."""
+    if campaign.members is None:
+        return None
+    handed_out = sum(row.codes_issued - row.codes_revoked + row.sheets_printed for row in turnout(campaign))
+    return max(campaign.members - handed_out, 0)
+
+
+def reserve_ballots(campaign: Campaign, n: int) -> None:
+    """BallotLimit unless n more codes or sheets fit (in the caller's transaction, which issues them).
+
+    The campaign's row is locked first (PostgreSQL), so two secretaries issuing at the same
+    moment cannot both take the last places; SQLite's single writer does the same."""
+    if campaign.members is None:
+        return
+    db.session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+    left = ballots_left(campaign)
+    if n > left:
+        raise BallotLimit(left)
+
+
 def hash_code(code: str) -> str:
     return codes.code_hash(current_app.config["ACCESS_CODE_KEY"], code)
 
@@ -69,7 +99,13 @@ def issue_codes(campaign: Campaign, group: RespondentGroup, n: int, deliver: Cal
     it has returned; whatever it raises leaves nothing issued. (Rendering before the
     transaction opens also keeps the audit log's lock free while 2,000 slips are laid out.)
     Returns the plain codes, or what `deliver` returned.
+
+    A decision meeting gets at most one code (or sheet) per member: BallotLimit beyond,
+    before anything is rendered, and again under the campaign's lock as the codes are stored.
     """
+    left = ballots_left(campaign)
+    if left is not None and n > left:
+        raise BallotLimit(left)
     plain: list[str] = []
     seen: set[str] = set()
     while len(plain) < n:
@@ -79,6 +115,7 @@ def issue_codes(campaign: Campaign, group: RespondentGroup, n: int, deliver: Cal
         seen.add(code)
         plain.append(code)
     delivered = deliver(plain) if deliver is not None else plain
+    reserve_ballots(campaign, n)
     batch = (db.session.execute(select(func.max(AccessCode.batch))
                                 .where(AccessCode.group_id == group.id)).scalar() or 0) + 1
     db.session.add_all(AccessCode(campaign_id=campaign.id, group_id=group.id, code_hash=hash_code(c),
@@ -265,7 +302,8 @@ def destroy_box(campaign: Campaign) -> None:
 
 
 def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
-          progress: Callable[[int, int], None] | None = None) -> int:
+          progress: Callable[[int, int], None] | None = None,
+          sign: "Callable[[Campaign, dict[int, bytes], int], None] | None" = None) -> int:
     """Open every envelope of the campaign into plain ballots, in random order.
 
     `passphrases` are k counting officers' (officer position -> passphrase; a bare string
@@ -279,6 +317,11 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     and the officers' shares are destroyed (`destroy_box`): a failure anywhere leaves
     nothing counted and the box as it was.
     `progress(done, total)` is called as envelopes are opened and ballots stored.
+    `sign(campaign, seeds, k)` is called in the counting transaction once the ballots are
+    stored and `counted_at` set, before the officers' shares and signing seeds are
+    destroyed: the k officers' seeds (position -> Ed25519 seed; empty for a box sealed
+    before signing) sign the results there (`results.signatures.sign_counted`); if it
+    raises, nothing is counted.
     """
     passphrases = keys.as_positions(campaign, passphrases)
     campaign_id = campaign.id
@@ -290,12 +333,13 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     panel = keys.load_panel(campaign)
     with counting.Openers(packing.campaign_layout(campaign), expected=_received(campaign_id)) as openers, \
             ThreadPoolExecutor(max_workers=1) as unlocking:
-        private = unlocking.submit(keys.recover, panel, passphrases)
+        unlocked = unlocking.submit(keys.unlock, panel, passphrases)
         # Who took part, for the audit log (names and positions, never a passphrase).
         officers = keys.took_part(campaign, passphrases)
         counting.start_run(campaign_id)
         try:
-            total = _count(campaign, lambda: _unlocked(private, unlocking), officers, progress, openers)
+            total = _count(campaign, lambda: _unlocked(unlocked, unlocking), officers, progress, openers,
+                           lambda seeds: sign(campaign, seeds, panel.threshold) if sign else None)
         except BaseException:
             db.session.rollback()
             counting.end_run(campaign_id)
@@ -310,10 +354,10 @@ def count(campaign: Campaign, passphrases: "str | Mapping[int, str]",
     return total
 
 
-def _unlocked(private: Future, unlocking: ThreadPoolExecutor):
-    """The private key once derived; the thread is gone then (a pool started later forks)."""
+def _unlocked(unlocked: Future, unlocking: ThreadPoolExecutor) -> keys.Unlocked:
+    """The private key and signing seeds once derived; the thread is gone then (a pool started later forks)."""
     try:
-        return private.result()
+        return unlocked.result()
     finally:
         unlocking.shutdown(wait=True)
 
@@ -324,7 +368,8 @@ def _received(campaign_id: int) -> int:
                                   .where(TurnoutDay.campaign_id == campaign_id)).scalar_one())
 
 
-def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress, openers: counting.Openers) -> int:
+def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress, openers: counting.Openers,
+           sign: Callable[[dict], None]) -> int:
     config = current_app.config
     campaign_id = campaign.id
     mixing.mix(final=campaign_id)
@@ -379,7 +424,8 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
             _list_receipts(campaign_id)
             listed = True
 
-    for part in counting.open_box(openers, unlock(), campaign_id, ids, reading,
+    unlocked = unlock()
+    for part in counting.open_box(openers, unlocked.private, campaign_id, ids, reading,
                                   meanwhile=list_receipts if writing else None):
         counting.shuffle(part)
         opened += len(part)
@@ -415,8 +461,10 @@ def _count(campaign: Campaign, unlock: Callable, officers: list[dict], progress,
                                               .where(Envelope.campaign_id == campaign_id)).scalar_one() != total:
         raise mixing.BoxNotEmptied()
     campaign.counted_at = utcnow()
+    db.session.flush()
+    sign(unlocked.seeds)
     audit.record("campaign.count", f"campaign:{campaign_id}", campaign=campaign.code, envelopes=total,
-                 officers=officers)
+                 officers=officers, results_sha256=campaign.results_sha256)
     db.session.flush()
     destroy_box(campaign)
     db.session.commit()

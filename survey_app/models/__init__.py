@@ -1,7 +1,7 @@
 """The database models, one module per aggregate."""
 from .audit import AuditEntry
 from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
-                     TurnoutDay)
+                     ResultSigner, TurnoutDay)
 from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .chart import DrawnChart
 from .code import AccessCode
@@ -14,6 +14,6 @@ __all__ = [
     "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
-    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "Target",
+    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

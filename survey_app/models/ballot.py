@@ -195,6 +195,31 @@ class CountingOfficer(db.Model):
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_opslimit: Mapped[int]
     kdf_memlimit: Mapped[int]
+    #: the officer's Ed25519 signing seed, encrypted (SecretBox) under the same key as the share;
+    #: None for an officer of a box sealed before results were signed
+    sealed_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     def __repr__(self):
         return f"<CountingOfficer c={self.campaign_id} #{self.position} {self.name!r}>"
+
+
+class ResultSigner(db.Model):
+    """A counting officer's public signing key, and once counted their signature of the results.
+
+    Made with the panel (the key printed on the officer's sheet before voting starts) and
+    kept for good: the panel's shares go at counting, the public keys and signatures stay so
+    that anyone can check the results against them (`ballots.signing`).
+    """
+    __tablename__ = "result_signers"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    #: the officer's place on the panel, as on their sheet
+    position: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: the Ed25519 public key (32 bytes)
+    verify_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the officer's signature (64 bytes) of `signing.message(campaign)`; None unless they counted
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    def __repr__(self):
+        return f"<ResultSigner c={self.campaign_id} #{self.position} signed={self.signature is not None}>"

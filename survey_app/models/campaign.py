@@ -11,6 +11,10 @@ from ._types import utcnow
 #: The lifecycle; counting happens while closed and is recorded by `counted_at`.
 STATUSES = ("draft", "open", "closed", "published")
 KINDS = ("work_style", "sector_style", "integrity_report", "integrity_assessment", "decision")
+#: what a matter of a decision meeting is, fixed at creation: it sets the majority and the quorum it needs
+MATTER_KINDS = ("ordinary", "especially_major", "personnel")
+#: quorums a decision meeting can require of its members (`results.decisions.quorum_needed`)
+QUORUMS = ("more_than_half", "two_thirds", "three_quarters", "all")
 
 
 class Target(db.Model):
@@ -87,6 +91,24 @@ class Campaign(db.Model):
     results_cache: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     results_cache_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: a decision meeting's deciding body, e.g. 市纪委常委会 (empty for other kinds)
+    body_zh: Mapped[str] = mapped_column(String(200), default="")
+    body_en: Mapped[str] = mapped_column(String(200), default="")
+    #: a decision meeting's members, N: every majority and quorum is computed on it, never on codes or turnout
+    members: Mapped[int | None]
+    #: the members' names when the body names them (then N is their number); None when only counted
+    member_names: Mapped[list | None] = mapped_column(JSON)
+    #: a decision meeting's quorum (one of QUORUMS) for ordinary and especially major matters ...
+    quorum: Mapped[str] = mapped_column(String(16), default="more_than_half")
+    #: ... and for personnel matters (appointments and removals)
+    personnel_quorum: Mapped[str] = mapped_column(String(16), default="two_thirds")
+    #: the results as computed when the box was counted, which the counting officers signed;
+    #: publication freezes exactly these (None for campaigns counted before signing existed)
+    counted_results: Mapped[dict | None] = mapped_column(JSON)
+    #: SHA-256 of `counted_results`' canonical JSON: what the officers' signatures are over
+    results_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: k of the panel that counted: how many officers' signatures the results need (None: unsigned)
+    signatures_needed: Mapped[int | None]
 
     questionnaire_version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
     groups: Mapped[list["RespondentGroup"]] = relationship(
@@ -103,6 +125,18 @@ class Campaign(db.Model):
 
     def group(self, code: str) -> "RespondentGroup | None":
         return next((g for g in self.groups if g.code == code), None)
+
+    def body(self, locale: str) -> str:
+        return in_language(locale, self.body_zh, self.body_en)
+
+    @property
+    def is_decision(self) -> bool:
+        return self.kind == "decision"
+
+    @property
+    def frozen(self) -> bool:
+        """Whether what decides a result is fixed: from the moment the box is sealed (the campaign opens)."""
+        return self.status != "draft"
 
     def accepts_ballots(self, now: datetime) -> bool:
         return (self.status == "open" and (self.opens_at is None or self.opens_at <= now)
@@ -155,8 +189,9 @@ class CampaignTarget(db.Model):
     report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: groups that appraise this target; empty means all
     group_codes: Mapped[list] = mapped_column(JSON, default=list)
-    #: in a decision ballot: an especially major matter needs two thirds of all members, not a majority
-    special_majority: Mapped[bool] = mapped_column(default=False)
+    #: in a decision meeting, one of MATTER_KINDS: an especially major matter needs two thirds of
+    #: all members, a personnel matter the personnel quorum; fixed once the box is sealed
+    matter_kind: Mapped[str] = mapped_column(String(24), default="ordinary")
 
     campaign: Mapped[Campaign] = relationship(back_populates="campaign_targets")
     #: joined: a campaign's targets come with its list in one query, not one query each

@@ -56,8 +56,11 @@ def import_answers(campaign: Campaign, data: bytes, filename: str, actor: str) -
 
 
 def _refuse_unless_open(campaign: Campaign, data: bytes) -> None:
-    """Refused before reading: a box that takes no paper now (not open, counted, being counted),
-    or a file too large."""
+    """Refused before reading: a decision meeting (one numbered sheet per member, never a file),
+    a box that takes no paper now (not open, counted, being counted), or a file too large."""
+    if campaign.is_decision:
+        raise ImportInvalid([ImportProblem(1, str(_l("a decision meeting takes one numbered sheet per member: "
+                                                     "enter its sheets one by one, not as a file")))])
     if not accepts_paper(campaign):
         raise ImportInvalid([ImportProblem(1, str(_l("the campaign no longer takes ballots: it is not open, "
                                                      "or its ballot box has been counted")))])

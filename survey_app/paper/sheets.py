@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..ballots import operations as ballots
 from ..ballots.validation import asked, targets_asked
 from ..extensions import db
 from ..models import Campaign, RespondentGroup, Target
@@ -147,6 +148,11 @@ def print_batch(campaign: Campaign, group: RespondentGroup, count: int, actor: s
         raise PaperRefused(_l("There is no such group in this campaign."), 404)
     if not 1 <= count <= MAX_BATCH:
         raise PaperRefused(_l("Print between 1 and %(n)d sheets at a time.", n=MAX_BATCH), 400)
+    try:
+        ballots.reserve_ballots(campaign, count)
+    except ballots.BallotLimit as limit:
+        raise PaperRefused(_l("A decision meeting has one ballot per member: %(n)d more codes or sheets at most.",
+                              n=limit.left)) from None
     last = db.session.execute(select(func.max(PaperSheet.number))
                               .where(PaperSheet.campaign_id == campaign.id)).scalar() or 0
     batch = PaperBatch(campaign_id=campaign.id, group_id=group.id, first_number=last + 1, count=count,

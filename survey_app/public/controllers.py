@@ -5,7 +5,7 @@ from ..ballots.sealing import in_fours
 from ..errors import RETRY_AFTER, database_state
 from ..extensions import db
 from ..results import adapter as results_adapter
-from ..results.decisions import decision_tally
+from ..results.decisions import view as decision_view
 from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
@@ -42,13 +42,13 @@ def campaign(code: str):
     campaign = _published(code)
     targets = {t.code: t for t in campaign.targets}
     groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
-    decision = decision_tally(campaign) if campaign.kind == "decision" else None
-    ranked = campaign.show_ranks and decision is None
+    tally = decision_view(campaign) if campaign.is_decision else None
+    ranked = campaign.show_ranks and tally is None
     chart = published_ranking_chart(campaign, current_language()) if ranked else None
     funnel = published_funnel_chart(campaign, current_language()) if ranked else None
     # The frozen results, decoded once per process (`results.results`), not at every view.
     return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
-                           decision=decision, targets=targets, groups=groups, locale=current_language(),
+                           tally=tally, targets=targets, groups=groups, locale=current_language(),
                            ranking_chart=chart, funnel_chart=funnel)
 
 

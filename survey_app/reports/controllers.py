@@ -16,6 +16,8 @@ from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
 
 def _counted(campaign: Campaign) -> dict:
+    if campaign.kind == "decision":  # its result is the tally of the vote (admin results, minutes)
+        abort(404, description=_("A decision meeting has no scores, reports or rankings: its result is the tally of the vote."))
     data = adapter.results(campaign)
     if data is None:
         abort(404, description=_("There are no results before the ballot box is opened and counted."))
@@ -44,6 +46,7 @@ def index():
         query = select(Campaign).where(Campaign.counted_at.is_not(None)).order_by(Campaign.created_at.desc())
     else:
         query = select(Campaign).where(Campaign.status == "published").order_by(Campaign.published_at.desc())
+    query = query.where(Campaign.kind != "decision")  # a vote has a tally, no report
     campaigns = allowed_campaigns("report.read", db.session.execute(query).scalars())
     return render_template("reports/index.html", campaigns=campaigns, locale=current_language())
 
@@ -175,7 +178,7 @@ def export_xlsx(campaign_id: int):
 
 def export_csv(campaign_id: int):
     campaign = load_campaign(campaign_id)
-    from . import exports
+    from . import exports  # openpyxl: imported where a file is written
     body = exports.to_csv(campaign, _counted(campaign), current_language())
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{campaign.code}-results.csv"'})

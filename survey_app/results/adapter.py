@@ -322,7 +322,9 @@ def _store(campaign: Campaign, data: dict, key: str) -> None:
 
 
 def results(campaign: Campaign) -> dict | None:
-    """The campaign's results, or None before counting; frozen once published."""
+    """The campaign's results, or None before counting: as the counting officers signed them
+    (`counted_results`, kept at counting), frozen once published. A campaign counted before
+    results were kept at counting has them computed (and cached) as before."""
     if campaign.published_sha256 is not None:  # decoded once per process, not per view
         published = (campaign.id, "published", campaign.published_sha256)
         if published not in _COMPUTED:
@@ -333,6 +335,14 @@ def results(campaign: Campaign) -> dict | None:
         return campaign.published_results
     if campaign.counted_at is None:
         return None
+    if campaign.counted_results is not None:
+        return campaign.counted_results
+    return compute_results(campaign)
+
+
+def compute_results(campaign: Campaign) -> dict:
+    """Score the counted campaign's ballots now, or take them from the cache (whose key names
+    the ballots, the method and the code); counting calls it once to keep what it signs."""
     memo = _memo()
     key = cache_key(campaign)
     kept = (campaign.id, "results", key)

@@ -4,10 +4,14 @@ A zip of answers.csv (ballots shuffled, fresh random ids), method.json (the exac
 of publication), results.json (the frozen results in the canonical bytes whose SHA-256 is
 published), targets.csv, receipts.txt, the method document, the scoring package's source, requirements.txt
 (the packages it needs, pinned as installed) and a bilingual README with the commands that
-reproduce the hash in a fresh virtual environment.
+reproduce the hash in a fresh virtual environment. A decision meeting's bundle has its votes,
+its tally and `recount.py` (standard library only) instead of a method and the scoring
+package. A signed campaign's bundle also carries `signatures.json` (the officers' public keys
+and signatures) and `verify_signatures.py`, which checks them with PyNaCl alone.
 """
 import csv
 import io
+import json
 import random
 import secrets
 import zipfile
@@ -21,6 +25,7 @@ from scoring import canonical_json
 from scoring.answers import COLUMNS
 from sqlalchemy import select
 
+from ..ballots import keys, signing
 from ..extensions import db
 from ..models import Campaign, Receipt
 from .adapter import coded_answers, packed_ballots
@@ -95,6 +100,95 @@ def requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in SCORING_PACKAGES]
 
 
+def signing_pin() -> str:
+    """The one package `verify_signatures.py` needs, pinned at the version installed here."""
+    return f"pynacl=={version('pynacl')}"
+
+
+SIGNED = """
+中文：本结果由计票人在计票时签名（Ed25519）。签名与公钥见 signatures.json；核验签名：
+
+    venv/bin/pip install {pynacl}
+    venv/bin/python verify_signatures.py
+
+输出 OK 且退出状态为 0 即表示 results.json 正是计票人所签的结果。请将其中的公钥与计票人开票前
+收到的计票人单上印的公钥逐一核对。
+
+English: the counting officers signed these results (Ed25519) when they counted. The
+signatures and public keys are in signatures.json; to check them:
+
+    venv/bin/pip install {pynacl}
+    venv/bin/python verify_signatures.py
+
+It prints OK and exits with status 0 when results.json is exactly what the officers signed.
+Compare the public keys it prints with those on the officers' sheets, printed before voting.
+"""
+
+UNSIGNED = """
+中文：本测评的票箱在结果签名功能上线前封存，结果未经计票人签名（unsigned）。
+English: this campaign's ballot box was sealed before results were signed: its results are unsigned.
+"""
+
+DECISION_README = """\
+{title_zh} / {title_en}
+=====================================================================
+
+中文
+----
+本压缩包是本次重大事项表决公开发布的全部结果数据，任何人都可以据此复核每一项议题的表决结果。
+
+- answers.csv        每张表决票对每项议题的表决（每行一项：ballot,group,target,item,option；
+                     option 为 agree 同意 / disagree 不同意 / abstain 弃权）。表决票顺序已随机打乱，
+                     ballot 是新生成的随机编号，不能追溯到任何表决人或表决码。未表决的议题不出现。
+- results.json       发布的表决结果（规范形式）；其 SHA-256 即公布的结果指纹：{sha}
+- targets.csv        议题的代码与名称（results.json 中的 matter 即此代码）。
+- receipts.txt       已计票表决票的回执列表（每张票一行，空白票也在内）。
+- recount.py         复核程序：按全体成员人数 N 重新计算每项议题的票数、法定人数与表决结果，并与
+                     results.json 逐项比对（只需 Python 3.11 或更新版本，无需安装任何软件包）。
+- signatures.json, verify_signatures.py  计票人的签名与核验程序（需要 PyNaCl）。
+
+复核方法，在解压后的本文件夹中执行：
+
+    python3 recount.py
+    python3 -m venv venv
+    venv/bin/pip install {pynacl}
+    venv/bin/python verify_signatures.py
+
+两个程序都输出 OK 即表示结果无误、未被改动。
+需要的软件包：PyNaCl（仅用于核验签名）。
+
+English
+-------
+This archive holds the published results of the decision meeting and everything needed to
+check every matter's outcome.
+
+- answers.csv        each ballot's vote on each matter, one per row (ballot,group,target,item,
+                     option; option is agree, disagree or abstain). Ballots are shuffled and carry
+                     fresh random ids: nothing links them to a member or a code. A matter left
+                     blank has no row.
+- results.json       the published tally in canonical form, whose SHA-256 is the published
+                     fingerprint: {sha}
+- targets.csv        the codes and names of the matters (results.json's "matter").
+- receipts.txt       the receipts of the counted ballots, one per ballot, blank ones included.
+- recount.py         recounts every matter on N, all members of the body: votes, quorum and
+                     outcome, compared with results.json (Python 3.11 or newer, no package).
+- signatures.json, verify_signatures.py  the counting officers' signatures and their check
+                     (needs PyNaCl).
+
+To check, inside the unpacked folder:
+
+    python3 recount.py
+    python3 -m venv venv
+    venv/bin/pip install {pynacl}
+    venv/bin/python verify_signatures.py
+
+Both print OK when the results are right and unchanged.
+Packages needed: PyNaCl (for the signatures only).
+"""
+
+#: the bundle's own programs: the recount of a decision meeting and the signature check
+SCRIPTS = Path(__file__).resolve().parent / "bundle_scripts"
+
 #: the method document and the scoring package, as shipped with this platform
 ROOT = Path(__file__).resolve().parents[2]
 SCORING = Path(scoring.__file__).resolve().parent
@@ -157,28 +251,59 @@ def answers_csv(campaign: Campaign, rng: random.Random | None = None) -> str:
     return "".join(answers_csv_parts(campaign, rng))
 
 
-def build(campaign: Campaign, method: dict, results: dict, sha256: str) -> bytes:
-    """The zip bytes; `method` and `results` are exactly those frozen at publication."""
+def signatures_json(campaign: Campaign, sha256: str) -> dict | None:
+    """What `verify_signatures.py` reads: the officers' public keys and signatures (None: unsigned)."""
+    if not campaign.signatures_needed:
+        return None
+    return {"domain": signing.DOMAIN, "campaign": campaign.code, "results_sha256": sha256,
+            "threshold": campaign.signatures_needed,
+            "officers": [{"position": s.position, "name": s.name, "public_key": bytes(s.verify_key).hex(),
+                          "signature": bytes(s.signature).hex() if s.signature else None}
+                         for s in keys.signers(campaign)]}
+
+
+def build(campaign: Campaign, method: dict | None, results: dict, sha256: str) -> bytes:
+    """The zip bytes; `method` and `results` are exactly those frozen at publication (a
+    decision meeting has no method: its rule is in recount.py and results.json)."""
     receipts = db.session.execute(select(Receipt.fingerprint).where(Receipt.campaign_id == campaign.id)
                                   .order_by(Receipt.fingerprint)).scalars().all()
+    signed = signatures_json(campaign, sha256)
+    if campaign.kind == "decision":
+        readme = DECISION_README.format(title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256,
+                                        pynacl=signing_pin())
+    else:
+        pins = requirements()
+        readme = README.format(title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256,
+                               requirements=" ".join(pins), packages_zh=" 和 ".join(SCORING_PACKAGES),
+                               packages_en=" and ".join(SCORING_PACKAGES))
+    readme += SIGNED.format(pynacl=signing_pin()) if signed else UNSIGNED
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         prefix = f"{campaign.code}/"
-        pins = requirements()
-        z.writestr(prefix + "README.txt", README.format(
-            title_zh=campaign.title_zh, title_en=campaign.title_en, sha=sha256, requirements=" ".join(pins),
-            packages_zh=" 和 ".join(SCORING_PACKAGES), packages_en=" and ".join(SCORING_PACKAGES)))
-        z.writestr(prefix + "requirements.txt", "".join(pin + "\n" for pin in pins))
+        z.writestr(prefix + "README.txt", readme)
+        if campaign.kind != "decision":
+            z.writestr(prefix + "requirements.txt", "".join(pin + "\n" for pin in requirements()))
+        if signed:
+            z.writestr(prefix + "signatures.json", json.dumps(signed, ensure_ascii=False, indent=2) + "\n")
+            z.writestr(prefix + "verify_signatures.py", (SCRIPTS / "verify_signatures.py").read_bytes())
         with z.open(prefix + "answers.csv", "w", force_zip64=True) as answers:
             for part in answers_csv_parts(campaign):
                 answers.write(part.encode("utf-8"))
-        # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
-        z.writestr(prefix + "method.json", canonical_json(method))
         # The canonical bytes, so that `sha256sum results.json` prints the published hash.
         z.writestr(prefix + "results.json", canonical_json(results))
         z.writestr(prefix + "targets.csv", targets_csv(campaign))
         z.writestr(prefix + "receipts.txt", "".join(r + "\n" for r in receipts))
+        if campaign.kind == "decision":
+            z.writestr(prefix + "recount.py", (SCRIPTS / "recount.py").read_bytes())
+            return _closed(z, out)
+        # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
+        z.writestr(prefix + "method.json", canonical_json(method))
         z.writestr(prefix + "scoring-method.md", method_document())
         for source in sorted(SCORING.glob("*.py")):
             z.writestr(prefix + "scoring/" + source.name, source.read_bytes())
+    return out.getvalue()
+
+
+def _closed(z: zipfile.ZipFile, out: io.BytesIO) -> bytes:
+    z.close()
     return out.getvalue()

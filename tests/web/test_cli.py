@@ -100,13 +100,23 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     assert "admin" in result.output
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
-        assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026"}
+        assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026",
+                                  "decision-2026-12"}
         assert campaigns["work-2025"].status == "published"
         assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"
         assert campaigns["sector-2026"].published_results["ballots"] >= 300
         assert campaigns["work-2026"].counted_at is not None
         assert campaigns["report-2026"].status == "open"
+        # the standing committee's meeting: 9 members, three matters of three kinds, counted and published
+        meeting = campaigns["decision-2026-12"]
+        tally = meeting.published_results
+        assert (meeting.status, tally["members"], tally["voted"]) == ("published", 9, 8)
+        assert [(m["kind"], m["outcome"]) for m in tally["matters"]] == [
+            ("ordinary", "passed"), ("especially_major", "not_passed"), ("personnel", "passed")]
+        assert all(c.signatures_needed == 2 for c in campaigns.values() if c.counted_at)
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0 and "results of 5 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
     # the demo's leader login has a report to read from the start (a fresh demo once showed none)

@@ -11,7 +11,8 @@ import survey_app
 
 PACKAGE = Path(survey_app.__file__).parent
 CONTROLLERS = sorted(PACKAGE.glob("*/controllers.py")) + [PACKAGE / "admin" / "officers.py"]
-CLI_MODULES = [PACKAGE / "cli.py", PACKAGE / "backup.py", PACKAGE / "moving.py", PACKAGE / "paper" / "cli.py", PACKAGE / "reports" / "cli.py"]
+CLI_MODULES = [PACKAGE / "cli.py", PACKAGE / "backup.py", PACKAGE / "moving.py", PACKAGE / "paper" / "cli.py",
+               PACKAGE / "reports" / "cli.py", PACKAGE / "meetings" / "cli.py"]
 
 #: what only an operation does: change rows, write the audit log, commit or roll back
 STATE_CHANGES = re.compile(r"\bsession\.(commit|rollback|add|add_all|delete|flush)\(|\baudit\.record\(")

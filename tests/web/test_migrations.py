@@ -74,19 +74,24 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
 
     with app.app_context():
         db.drop_all()
-        flask_migrate.upgrade(revision="0003")
-    # Made as a draft: opening would seal its box for a counting panel, a table 0003 does not
+        flask_migrate.upgrade()
+    # Made as a draft under the models as they are (the ORM writes every column they have), then
+    # taken down to 0003: opening would seal its box for a counting panel, a table 0003 does not
     # have yet; the campaign is then closed as 0003 would have it (ballots, counted_at below).
     cid = make_campaign(code="old", status="draft", n_targets=4, min_group_size=1)
+    with app.app_context():  # what the rows below need, read while the models match the schema
+        campaign = db.session.get(Campaign, cid)
+        q, version_id = campaign.questionnaire_version.parsed, campaign.questionnaire_version_id
+        targets = {t.code: t.id for t in campaign.targets}
+        groups = {g.code: g.id for g in campaign.groups}
+        method_json = adapter.method_dict(campaign)
+        db.session.remove()
+        flask_migrate.downgrade(revision="0003")
     rng = random.Random(4)
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(text("UPDATE campaigns SET status = 'closed', opens_at = '2026-02-01 08:00:00', "
                               "closes_at = '2026-02-20 18:00:00' WHERE id = :c"), {"c": cid})
-        campaign = db.session.get(Campaign, cid)
-        q = campaign.questionnaire_version.parsed
-        targets = {t.code: t.id for t in campaign.targets}
-        groups = {g.code: g.id for g in campaign.groups}
         scale = [o.code for o in q.scale.options]
         long_form, stored = [], set()
         with db.engine.begin() as conn:
@@ -94,7 +99,7 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
                 ballot_id, group = f"{rng.getrandbits(128):032x}", rng.choice(sorted(groups))
                 conn.execute(text("INSERT INTO ballots (id, campaign_id, group_id, questionnaire_version_id) "
                                   "VALUES (:i, :c, :g, :v)"),
-                             {"i": ballot_id, "c": cid, "g": groups[group], "v": campaign.questionnaire_version_id})
+                             {"i": ballot_id, "c": cid, "g": groups[group], "v": version_id})
                 for item in q.items():
                     for target in (sorted(targets) if item.per_target else [None]):
                         if item.type == "text" or rng.random() < 0.15:  # some left unanswered
@@ -109,7 +114,7 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
                             long_form.append((ballot_id, group, target, item.code, option))
             conn.execute(text("UPDATE campaigns SET counted_at = '2026-03-01 10:00:00' WHERE id = :c"), {"c": cid})
         columns = dict(zip(scoring.answers.COLUMNS, zip(*long_form)))
-        method = scoring.Method.from_dict(adapter.method_dict(campaign), source="method.json")
+        method = scoring.Method.from_dict(method_json, source="method.json")
         before = scoring.score(scoring.Answers.from_columns(**columns), method)
         db.session.remove()
 
@@ -200,8 +205,9 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     from .ballots.test_counting import assert_same, independent_results, submit_random
 
     def old_admit(campaign_id, group_id, sealed, receipt, _unmixed=None):  # what 0005's code wrote, and no mix
-        db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed) "
-                                "VALUES (:i, :c, :g, :s)"),
+        # (written under the models as they are; the receipt goes with 0006's downgrade)
+        db.session.execute(text("INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt) "
+                                "VALUES (:i, :c, :g, :s, '')"),
                            {"i": f"{len(sent):032x}", "c": campaign_id, "g": group_id, "s": sealed})
         sent.append(sealed)
         return False
@@ -221,13 +227,17 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     sent = []
     with app.app_context():
         db.drop_all()
-        flask_migrate.upgrade(revision="0005")
+        flask_migrate.upgrade()
+    # Opened and voted in under the models as they are (the ORM writes every column they have),
+    # then taken down to 0005 with its envelopes, as 0005 would have held them.
     cid = make_campaign(code="box6", min_group_size=1)
     monkeypatch.setattr(mixing, "admit", old_admit)
     monkeypatch.setattr(mixing, "unmixed_expression", lambda _campaign_id: literal_column("0"))  # no `mixed` yet
     monkeypatch.setattr(mixing, "mix", lambda *a, **k: 0)
     long_form = submit_random(app, cid, 30)
     with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="0005")
         with db.engine.begin() as conn:  # as 0005's mixer left it: a batch in the box, the rest waiting
             moved = [r[0] for r in conn.execute(text("SELECT id FROM envelope_inbox ORDER BY id LIMIT 20"))]
             for envelope_id in moved:
@@ -255,6 +265,49 @@ def test_0006_gives_every_envelope_its_receipt_and_sqlite_a_rowid_box(app, make_
     assert_same(got, independent_results(app, cid, long_form))
     with app.app_context():
         db.session.remove()
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_0010_turns_decision_ballots_into_meetings(app):
+    """A decision ballot made under 0009 becomes a meeting: its especially major flag a matter
+    kind, its members the number the old rule counted (codes not withdrawn plus those planned);
+    the downgrade gives the flag back."""
+    with app.app_context():
+        db.drop_all()
+        flask_migrate.upgrade(revision="0009c")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO questionnaires (id, code, kind, created_at) "
+                              "VALUES (1, 'decision', 'decision', '2026-01-01')"))
+            conn.execute(text("INSERT INTO questionnaire_versions (id, questionnaire_id, number, status, definition) "
+                              "VALUES (1, 1, 1, 'published', '{}')"))
+            conn.execute(text(
+                "INSERT INTO campaigns (id, code, kind, title_zh, title_en, questionnaire_version_id, status, "
+                "min_group_size, trim, show_ranks, hotline, contact, created_at) VALUES (1, 'vote', 'decision', 't', "
+                "'t', 1, 'open', 5, 0, true, '', '', '2026-01-01')"))
+            conn.execute(text("INSERT INTO respondent_groups (id, campaign_id, code, name_zh, name_en, weight, access, "
+                              "expected, position) VALUES (1, 1, 'members', 'm', 'm', 1, 'code', 2, 0)"))
+            for i, state in enumerate(("unused", "used", "revoked"), start=1):
+                conn.execute(text("INSERT INTO access_codes (id, campaign_id, group_id, code_hash, state, batch) "
+                                  "VALUES (:i, 1, 1, :h, :s, 1)"), {"i": i, "h": f"{i:064x}", "s": state})
+            for i, special in ((1, True), (2, False)):
+                conn.execute(text("INSERT INTO targets (id, code, kind, name_zh, name_en, post_zh, post_en) "
+                                  "VALUES (:i, :c, 'matter', 'm', 'm', '', '')"), {"i": i, "c": f"m{i}"})
+                conn.execute(text("INSERT INTO campaign_targets (id, campaign_id, target_id, position, report_zh, "
+                                  "report_en, group_codes, special_majority) VALUES (:i, 1, :i, :i, '', '', '[]', :s)"),
+                             {"i": i, "s": special})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            kinds = conn.execute(text("SELECT target_id, matter_kind FROM campaign_targets ORDER BY target_id")).all()
+            members, quorum = conn.execute(text("SELECT members, quorum FROM campaigns WHERE id = 1")).one()
+        assert [tuple(k) for k in kinds] == [(1, "especially_major"), (2, "ordinary")]
+        assert (members, quorum) == (4, "more_than_half")  # 2 codes not withdrawn + 2 planned
+        flask_migrate.downgrade(revision="0009c")
+        with db.engine.connect() as conn:
+            flags = conn.execute(text("SELECT target_id, special_majority FROM campaign_targets "
+                                      "ORDER BY target_id")).all()
+        assert [(t, bool(s)) for t, s in flags] == [(1, True), (2, False)]
         flask_migrate.downgrade(revision="base")
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -45,7 +45,7 @@ def _counts(engine) -> dict[str, int]:
 
 
 def _results(campaign_code: str) -> dict:
-    from survey_app import results as adapter
+    from survey_app.results import adapter
     campaign = db.session.execute(select(Campaign).where(Campaign.code == campaign_code)).scalar_one()
     close_campaign(campaign)
     opened = ballots.count(campaign, demo.COUNTING)

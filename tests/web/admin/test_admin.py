@@ -164,7 +164,7 @@ def test_campaign_settings_change_through_operations_without_the_web(app, make_c
                                  closes_at=None, kind=campaign.kind, opens_at=None,
                                  version_id=campaign.questionnaire_version_id, min_group_size=3, show_ranks=False)
         ct = campaign.campaign_targets[-1]
-        operations.save_target_report(ct, report_zh="述职", report_en="Report", special_majority=False,
+        operations.save_target_report(ct, report_zh="述职", report_en="Report",
                                       pdf=b"%PDF-1.4 report")
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
@@ -176,7 +176,7 @@ def test_campaign_settings_change_through_operations_without_the_web(app, make_c
         entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(3)).scalars().all()
         assert [e.action for e in reversed(entries)] == ["campaign.targets", "campaign.edit", "target.report"]
         assert {e.actor for e in entries} == {"cli"}
-        operations.save_target_report(ct, report_zh="", report_en="", special_majority=False, remove_pdf=True)
+        operations.save_target_report(ct, report_zh="", report_en="", remove_pdf=True)
         assert db.session.get(Campaign, cid).campaign_targets[-1].report_pdf is None
         operations.open_campaign(campaign, PASSPHRASE)
         # once open, what respondents answer and how it is scored stay as they were

@@ -1,0 +1,233 @@
+"""A decision meeting end to end: one code per member, secret votes, the rule on N, quorum, the words on its pages."""
+import pytest
+from sqlalchemy import select
+
+from survey_app.ballots import operations as ballots
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Campaign
+
+from tests.web.meetings.conftest import close_and_count, vote
+
+
+def _tally(app, campaign_id) -> dict:
+    with app.app_context():
+        return db.session.get(Campaign, campaign_id).counted_results
+
+
+def _rows(tally) -> dict:
+    return {row["kind"]: row for row in tally["matters"]}
+
+
+@pytest.mark.parametrize("members, ordinary, especially_major", [(6, 4, 4), (7, 4, 5), (8, 5, 6), (9, 5, 6)])
+def test_the_rule_is_computed_on_the_members(app, make_meeting, members, ordinary, especially_major):
+    """Every member votes: the ordinary matter gets exactly its majority, the especially major
+    one one vote short of two thirds, the personnel matter one short of a majority."""
+    cid, codes = make_meeting(members=members)
+    assert len(codes) == members
+    for i, code in enumerate(codes):
+        vote(app, cid, code, ["agree" if i < ordinary else "disagree",
+                              "agree" if i < especially_major - 1 else "abstain",
+                              "agree" if i < ordinary - 1 else None])
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    rows = _rows(tally)
+    assert (tally["members"], tally["voted"], tally["not_voted"]) == (members, members, 0)
+    assert rows["ordinary"]["votes_needed"] == rows["personnel"]["votes_needed"] == ordinary
+    assert rows["especially_major"]["votes_needed"] == especially_major
+    assert (rows["ordinary"]["agree"], rows["ordinary"]["disagree"], rows["ordinary"]["outcome"]) == \
+        (ordinary, members - ordinary, "passed")
+    assert (rows["especially_major"]["agree"], rows["especially_major"]["abstain"]) == \
+        (especially_major - 1, members - especially_major + 1)
+    assert rows["especially_major"]["outcome"] == "not_passed"
+    assert (rows["personnel"]["agree"], rows["personnel"]["blank"], rows["personnel"]["outcome"]) == \
+        (ordinary - 1, members - ordinary + 1, "not_passed")
+
+
+@pytest.mark.parametrize("voting, outcomes", [
+    # 9 members: more than half is 5, two thirds (personnel) is 6
+    (5, {"ordinary": "passed", "especially_major": "not_passed", "personnel": "not_decided"}),
+    (4, {"ordinary": "not_decided", "especially_major": "not_decided", "personnel": "not_decided"}),
+    (6, {"ordinary": "passed", "especially_major": "passed", "personnel": "passed"}),
+])
+def test_quorum_exactly_met_or_missed(app, make_meeting, voting, outcomes):
+    cid, codes = make_meeting(members=9)
+    for code in codes[:voting]:
+        vote(app, cid, code, ["agree", "agree", "agree"])
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    assert (tally["voted"], tally["not_voted"]) == (voting, 9 - voting)
+    assert {kind: row["outcome"] for kind, row in _rows(tally).items()} == outcomes
+    assert {kind: row["quorum_needed"] for kind, row in _rows(tally).items()} == \
+        {"ordinary": 5, "especially_major": 5, "personnel": 6}
+
+
+def test_the_quorum_is_configurable(app, make_meeting):
+    cid, codes = make_meeting(members=8, quorum="all", personnel_quorum="three_quarters")
+    for code in codes[:6]:
+        vote(app, cid, code, ["agree", "agree", "agree"])
+    close_and_count(app, cid)
+    rows = _rows(_tally(app, cid))
+    assert rows["ordinary"]["outcome"] == "not_decided" and rows["ordinary"]["quorum_needed"] == 8
+    assert rows["personnel"]["outcome"] == "passed" and rows["personnel"]["quorum_needed"] == 6
+
+
+def test_abstentions_and_blank_ballots_count_as_voting_not_as_agreeing(app, make_meeting):
+    cid, codes = make_meeting(members=7)
+    for code in codes[:4]:
+        vote(app, cid, code, ["agree", "agree", "abstain"])
+    vote(app, cid, codes[4], ["abstain", "disagree", None])
+    vote(app, cid, codes[5], [None, None, None])  # a blank ballot
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    rows = _rows(tally)
+    assert tally["voted"] == 6 and tally["not_voted"] == 1
+    assert (rows["ordinary"]["agree"], rows["ordinary"]["abstain"], rows["ordinary"]["blank"]) == (4, 1, 1)
+    assert rows["ordinary"]["outcome"] == "passed"                 # 4 of 7
+    assert rows["especially_major"]["outcome"] == "not_passed"     # 4 < 5 (two thirds of 7)
+    # personnel: 6 voted of 7 meets two thirds (5); nobody agreed
+    assert (rows["personnel"]["abstain"], rows["personnel"]["blank"], rows["personnel"]["outcome"]) == \
+        (4, 2, "not_passed")
+
+
+def test_a_second_vote_is_refused(app, client, make_meeting):
+    cid, codes = make_meeting(members=6)
+    vote(app, cid, codes[0], ["agree", "agree", "agree"])
+    with pytest.raises(ballots.CodeRefused) as refused:
+        vote(app, cid, codes[0], ["disagree", "disagree", "disagree"])
+    assert refused.value.reason == "used"
+    page = client.post("/answer", data={"code": codes[0]}, follow_redirects=True)
+    assert 'data-reason="used"' in page.get_data(as_text=True)
+    with app.app_context():
+        assert ballots.turnout(db.session.get(Campaign, cid))[0].received == 1
+
+
+def test_one_code_per_member(app, make_meeting, login, runner):
+    cid, codes = make_meeting(members=6)
+    staff = login("staff")
+    with app.app_context():
+        group_id = db.session.get(Campaign, cid).group("members").id
+    r = staff.post(f"/admin/campaigns/{cid}/codes", data={"group": group_id, "count": 1, "format": "csv"})
+    assert r.status_code == 302
+    assert "one code per member" in staff.get(r.headers["Location"]).get_data(as_text=True)
+    result = runner.invoke(args=["codes", "issue", "vote", "members", "1"])
+    assert result.exit_code == 2 and "one code per member" in result.output
+    r = staff.post(f"/paper/{cid}/print", data={"group": group_id, "count": 1})
+    assert r.status_code == 409 and "one ballot per member" in r.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.execute(select(AccessCode).where(AccessCode.campaign_id == cid)).scalars().all()) == 6
+        assert ballots.ballots_left(db.session.get(Campaign, cid)) == 0
+    # A withdrawn code gives its place back: a member who lost a slip gets a new one.
+    staff.post(f"/admin/campaigns/{cid}/codes/revoke", data={"group": group_id, "confirm": "y"})
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert ballots.ballots_left(campaign) == 6
+        assert len(ballots.issue_codes(campaign, campaign.group("members"), 6)) == 6
+        with pytest.raises(ballots.BallotLimit):
+            ballots.issue_codes(campaign, campaign.group("members"), 1)
+
+
+def test_the_member_reads_votes_and_matters_not_targets(app, client, make_meeting):
+    cid, codes = make_meeting(members=6)
+    client.set_cookie("lang", "zh_CN")
+    client.post("/answer", data={"code": codes[0]})
+    page = client.get("/answer/questionnaire").get_data(as_text=True)
+    assert "表决人" in page and "议题" in page and "同意" in page and "弃权" in page
+    assert "被评对象" not in page and "参评身份" not in page
+    client.set_cookie("lang", "en")
+    page = client.get("/answer/questionnaire").get_data(as_text=True)
+    assert "Matter 1" in page and "Especially major matter" in page and "You vote as a member of" in page
+    assert "Target" not in page and "You answer as" not in page
+    with app.app_context():
+        fields = [f"t.{ct.target.code}.q01" for ct in db.session.get(Campaign, cid).campaign_targets]
+    # On a phone every matter needs a vote (abstaining is one); only a paper sheet can be left blank.
+    refused = client.post("/answer/questionnaire", data={"action": "review"})
+    assert refused.status_code == 400 and "Please choose an answer" in refused.get_data(as_text=True)
+    review = client.post("/answer/questionnaire", data={"action": "review", **dict.fromkeys(fields, "abstain")})
+    page = review.get_data(as_text=True)
+    assert "Review your votes" in page and "Cast my vote" in page and "Abstain" in page
+
+
+def test_no_score_grade_rank_interval_or_alert_for_a_matter(app, make_meeting, login, client):
+    from survey_app.admin import operations
+    cid, codes = make_meeting(members=6)
+    for code in codes[:5]:
+        vote(app, cid, code, ["agree", "disagree", "abstain"])
+    close_and_count(app, cid)
+    staff = login("staff")
+    page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
+    assert 'id="decision-table"' in page and 'data-result="passed"' in page and 'data-result="not_passed"' in page
+    for word in ("Score", "Rank", "interval", "Grade", "Alert", "Satisf", "Prevention", "Warning"):
+        assert word not in page, word
+    with app.app_context():
+        matter_id = db.session.get(Campaign, cid).campaign_targets[0].target_id
+    for path in ("dashboard", "results.csv", "results.xlsx", f"targets/{matter_id}", f"targets/{matter_id}.pdf"):
+        assert staff.get(f"/reports/{cid}/{path}").status_code == 404, path
+    assert "/reports/%d/" % cid not in staff.get("/reports/").get_data(as_text=True)
+    with app.app_context():
+        operations.publish_campaign(db.session.get(Campaign, cid))
+        published = db.session.get(Campaign, cid).published_results
+    assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "not_voted", "matters"}
+    assert all(set(row) == {"matter", "name", "kind", "agree", "disagree", "abstain", "blank", "votes_needed",
+                            "quorum", "quorum_needed", "quorum_met", "outcome"} for row in published["matters"])
+    client.set_cookie("lang", "zh_CN")
+    public = client.get("/results/vote").get_data(as_text=True)
+    assert "议题" in public and "表决" in public and "通过" in public
+    for word in ("被评对象", "得分", "排名", "等次", "预警", "区间"):
+        assert word not in public, word
+
+
+def test_the_published_bundle_recounts_and_verifies_with_nothing_else(app, make_meeting, tmp_path):
+    import io
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    from survey_app.admin import operations
+    cid, codes = make_meeting(members=7)
+    for code in codes[:5]:
+        vote(app, cid, code, ["agree", "agree", "disagree"])
+    vote(app, cid, codes[5], [None, None, None])
+    close_and_count(app, cid)
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.publish_campaign(campaign)
+        zipfile.ZipFile(io.BytesIO(campaign.published_bundle)).extractall(tmp_path)
+    folder = tmp_path / "vote"
+    assert {p.name for p in folder.iterdir()} == {"README.txt", "answers.csv", "results.json", "targets.csv",
+                                                  "receipts.txt", "recount.py", "signatures.json",
+                                                  "verify_signatures.py"}
+    assert "PyNaCl" in (folder / "README.txt").read_text(encoding="utf-8")
+
+    def run(script):
+        return subprocess.run([sys.executable, "-I", script], cwd=folder, capture_output=True, text=True)
+
+    recount = run("recount.py")
+    assert recount.returncode == 0 and "OK" in recount.stdout, recount.stdout + recount.stderr
+    assert run("verify_signatures.py").returncode == 0
+    # a tally changed in results.json: the recount and the signatures both disagree
+    tally = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert tally["matters"][2]["outcome"] == "not_passed"
+    tally["matters"][2]["outcome"] = "passed"
+    from scoring import canonical_json
+    (folder / "results.json").write_bytes(canonical_json(tally))
+    assert run("recount.py").returncode == 1 and run("verify_signatures.py").returncode == 1
+
+
+def test_a_meeting_set_up_on_the_command_line(app, runner):
+    args = ["meeting", "create", "cli-vote", "--title-zh", "表决", "--title-en", "Vote", "--body-zh", "市纪委常委会",
+            "--members", "3", "--member", "甲", "--member", "乙", "--member", "丙",
+            "--matter", "ordinary:议题一:One", "--matter", "personnel:议题二"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        campaign = db.session.execute(select(Campaign).where(Campaign.code == "cli-vote")).scalar_one()
+        assert (campaign.kind, campaign.members, campaign.member_names) == ("decision", 3, ["甲", "乙", "丙"])
+        assert [(ct.target.name_en, ct.matter_kind) for ct in campaign.campaign_targets] == \
+            [("One", "ordinary"), ("议题二", "personnel")]
+    for bad, says in ((["--matter", "urgent:议题"], "KIND"), (["--members", "4"], "name every member or none")):
+        result = runner.invoke(args=["meeting", "create", "bad", "--title-zh", "t", "--title-en", "t", "--body-zh", "b",
+                                     "--members", "3", "--member", "甲", "--member", "乙", "--member", "丙",
+                                     "--matter", "ordinary:议题一", *bad])
+        assert result.exit_code == 2 and says in result.output, result.output
+    assert runner.invoke(args=args).exit_code == 2  # the code is taken
