@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, object]] = {
         "source": _l("moved from"), "rows": _l("rows"),
         "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
         "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
+        "public_key": _l("public signing key"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),

@@ -128,4 +128,4 @@ def page_text_of(html: str) -> str:
 def test_campaign_open_in_the_audit_log_names_its_officers_readably(app, login, campaign_id):
     text = page_text_of(zh(login("admin")).get(AUDIT).get_data(as_text=True))
     assert "开启测评活动" in text
-    assert "开箱所需人数: 1" in text and "(序号: 1; 姓名: Counting officer; 账户: —)" in text
+    assert "开箱所需人数: 1" in text and "(序号: 1; 姓名: Counting officer; 账户: —; 签名公钥: " in text
