@@ -169,7 +169,7 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status"}
+           "before": "status", "after": "status", "state": "status", "previous": "status"}
 
 
 def _value(value, key: str | None = None) -> str:
