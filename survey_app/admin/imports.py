@@ -97,30 +97,40 @@ def read_cells(data: bytes, filename: str) -> list[list[str]]:
     return [row for row in cells if any(row)]
 
 
-def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowProblem]]:
-    """Every row checked; nothing is written. Problems name the file's line (the header is line 1)."""
+def read_table(data: bytes, filename: str, columns: tuple[str, ...], required: tuple[str, ...]
+               ) -> tuple[list[dict[str, str]], list[RowProblem]]:
+    """The file's rows as {column: text} from line 2 on, or the one problem that stops reading it
+    (too large, unreadable, empty, a required column missing, too many rows). Shared by the
+    targets and the commitments imports."""
     if len(data) > MAX_BYTES:
         return [], [RowProblem(0, str(_l("The file is larger than %(n)d MB.", n=MAX_BYTES // (1024 * 1024))))]
     try:
-        cells = _cells_from_xlsx(data) if filename.lower().endswith(".xlsx") else _cells_from_csv(data)
+        cells = read_cells(data, filename)
     except ValueError as error:
         return [], [RowProblem(0, str(error))]
-    cells = [row for row in cells if any(row)]
     if not cells:
         return [], [RowProblem(1, str(_l("The file is empty: the first row names the columns.")))]
     header = [h.strip().lower() for h in cells[0]]
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         return [], [RowProblem(1, str(_l("Columns missing: %(cols)s. The columns are: %(all)s.",
-                                         cols=", ".join(missing), all=", ".join(COLUMNS))))]
+                                         cols=", ".join(missing), all=", ".join(columns))))]
     if len(cells) - 1 > MAX_ROWS:
         return [], [RowProblem(0, str(_l("At most %(n)d rows at a time.", n=MAX_ROWS)))]
-    index = {name: header.index(name) for name in COLUMNS if name in header}
+    index = {name: header.index(name) for name in columns if name in header}
+    return [{name: (raw[i] if i < len(raw) else "") for name, i in index.items()} for raw in cells[1:]], []
+
+
+def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowProblem]]:
+    """Every row checked; nothing is written. Problems name the file's line (the header is line 1)."""
+    values, stop = read_table(data, filename, COLUMNS, REQUIRED)
+    if stop:
+        return [], stop
     existing = {t.code: t for t in db.session.execute(select(Target)).scalars()}
     users = {u.username.lower(): u for u in db.session.execute(select(User)).scalars()}
     rows, problems, seen_codes, seen_accounts = [], [], {}, {}
-    for line, raw in enumerate(cells[1:], start=2):
-        value = {name: (raw[i] if i < len(raw) else "") for name, i in index.items()}
+    codes_in_file = {v["code"] for v in values if v.get("code")}  # a unit may come later in the file
+    for line, value in enumerate(values, start=2):
         errors = []
         code = value.get("code", "")
         if not CODE.match(code):
@@ -141,8 +151,7 @@ def read_targets(data: bytes, filename: str) -> tuple[list[TargetRow], list[RowP
             if len(value.get(name, "")) > limit:
                 errors.append(_l("%(column)s is longer than %(n)d characters.", column=name, n=limit))
         unit = value.get("unit", "")
-        if unit and unit not in existing and unit not in seen_codes and unit not in {
-                v[index["code"]] for v in cells[1:] if len(v) > index["code"]}:
+        if unit and unit not in existing and unit not in seen_codes and unit not in codes_in_file:
             errors.append(_l("unit %(code)s is neither in the file nor a known target.", code=unit))
         account = value.get("account", "")
         account_action = ""

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..admin.imports import MAX_BYTES, MAX_ROWS, RowProblem, read_cells
+from ..admin.imports import RowProblem, read_table
 from ..extensions import db
 from ..models import Commitment, Target
 from ..models._types import utcnow
@@ -52,28 +52,14 @@ def _date(value: str) -> date | None:
 def read_commitments(data: bytes, filename: str, user) -> tuple[list[CommitmentRow], list[RowProblem]]:
     """Every row checked against the targets `user` reaches; nothing is written. Problems name the
     file's line (the header is line 1)."""
-    if len(data) > MAX_BYTES:
-        return [], [RowProblem(0, str(_l("The file is larger than %(n)d MB.", n=MAX_BYTES // (1024 * 1024))))]
-    try:
-        cells = read_cells(data, filename)
-    except ValueError as error:
-        return [], [RowProblem(0, str(error))]
-    if not cells:
-        return [], [RowProblem(1, str(_l("The file is empty: the first row names the columns.")))]
-    header = [h.strip().lower() for h in cells[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [RowProblem(1, str(_l("Columns missing: %(cols)s. The columns are: %(all)s.",
-                                         cols=", ".join(missing), all=", ".join(COLUMNS))))]
-    if len(cells) - 1 > MAX_ROWS:
-        return [], [RowProblem(0, str(_l("At most %(n)d rows at a time.", n=MAX_ROWS)))]
-    index = {name: header.index(name) for name in COLUMNS if name in header}
+    values, stop = read_table(data, filename, COLUMNS, REQUIRED)
+    if stop:
+        return [], stop
     reached = commitment_target_ids(user)
     targets = {t.code: t for t in db.session.execute(select(Target)).scalars()
                if t.kind in ("leader", "unit") and (reached is None or t.id in reached)}
     rows, problems = [], []
-    for line, raw in enumerate(cells[1:], start=2):
-        value = {name: (raw[i] if i < len(raw) else "") for name, i in index.items()}
+    for line, value in enumerate(values, start=2):
         errors = []
         if value["target"] not in targets:
             errors.append(_l("target “%(code)s” is not a leader or unit you may enter commitments for.",
