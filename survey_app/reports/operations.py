@@ -182,6 +182,25 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
     return report
 
 
+@dataclass
+class ReportPage:
+    """What a report page reads on every view, beside its kept figures (`fragments.report_figures`)."""
+    campaign: Campaign
+    target: Target
+    locale: str
+    commitments: list[dict]
+    comments: list[str]
+
+
+def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
+    """The parts of a report page that change without new results: the published comments (of the
+    groups the kept figures show, shuffled on every view) and the commitments with their progress."""
+    return ReportPage(campaign=campaign, target=target, locale=locale,
+                      commitments=commitments.report_rows(target.id, commitments.today(),
+                                                          current_app.config["COMMITMENT_STALE_DAYS"]),
+                      comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
+
+
 def results_source(campaign: Campaign) -> str:
     """What names the results a chart is drawn from: the published digest, or the key the
     results were kept under (read, not worked out again: a chart's own name is its content)."""
