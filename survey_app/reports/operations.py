@@ -282,8 +282,12 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
             _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
     if campaign is None:
         return _charts().caterpillar(*args)
-    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
-                       "ranking-png" if bitmap else "ranking", _charts().caterpillar, *args)
+    source = source if source is not None else results_source(campaign)
+    if bitmap:  # drawn once for every report of these results: only the report's row is pasted in
+        layers = drawn.chart(campaign.id, source, "ranking-layers", _charts().ranking_layers,
+                             *args[:5], *args[6:8])
+        return _charts().marked_ranking(layers, args[5])
+    return drawn.chart(campaign.id, source, "ranking", _charts().caterpillar, *args)
 
 
 def _funnel_entries(data: dict | None) -> list[dict]:
