@@ -11,6 +11,7 @@ Charts are drawn once per change of what they show and kept (`reports.drawn`).
 """
 import base64
 import io
+import json
 import re
 import textwrap
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
+from PIL import Image
 from scipy import stats
 
 matplotlib.use("Agg")
@@ -319,7 +321,6 @@ def ranking_layers(labels: list[str], scores: list[float], low: list[float], hig
     the PNG with no row highlighted, the PNG with every row highlighted, each row's band of
     pixels (best first) and the targets' order (indices of `labels`, best first). A report's
     chart is the first with its own row's band taken from the second (`marked_ranking`)."""
-    import json
     args = (labels, scores, low, high, marked, None, score_label, marked_label, True)
     bands: list = []
     plain = caterpillar(*args, bands=bands)
@@ -334,9 +335,6 @@ _layers: dict = {}
 def marked_ranking(layers_json: str, highlight: int | None) -> str:
     """A report's ranking chart for print (PNG data URI) from `ranking_layers`: its row pasted
     from the highlighted drawing over the plain one, the images decoded once per process."""
-    import json
-
-    from PIL import Image
     if layers_json not in _layers:
         if len(_layers) > 8:
             _layers.clear()
