@@ -231,3 +231,21 @@ def test_a_meeting_set_up_on_the_command_line(app, runner):
                                      "--matter", "ordinary:议题一", *bad])
         assert result.exit_code == 2 and says in result.output, result.output
     assert runner.invoke(args=args).exit_code == 2  # the code is taken
+
+
+@pytest.mark.parametrize("lang, name", [("zh_CN", "表决人"), ("en", "Voting members")])
+def test_the_members_group_is_named_not_shown_by_its_code(app, make_meeting, login, lang, name):
+    """The group the platform makes for a meeting (code `members`) reads as words on the campaign
+    page and in the audit log (codes issued to it), in both languages."""
+    import re
+    cid, _ = make_meeting(members=5)
+    admin = login("admin")
+    admin.set_cookie("lang", lang)
+    words = lambda html: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    page = admin.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    row = re.search(r'<tr data-group="members">\s*<td class="stack-title">(.*?)</td>', page, re.S)
+    assert words(row.group(1)) == ("表决人" if lang == "zh_CN" else "Members")
+    audit = admin.get("/admin/audit?action=codes.issue").get_data(as_text=True)
+    details = [words(x) for x in re.findall(r'<td class="small details">(.*?)</td>', audit, re.S)]
+    group = "评议主体" if lang == "zh_CN" else "group"
+    assert details and all(f"{group}: {name}" in d for d in details), details
