@@ -56,6 +56,8 @@ class Item:
     code: str
     dimension: str
     weight: float
+    #: a target-specific item: the one target it is asked of (None: every target)
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -296,11 +298,12 @@ class _Validator:
         items = []
         for i, e in enumerate(self.array(d["items"], "items")):
             k = f"items[{i}]"
-            e = self.obj(e, k, {"code", "dimension", "weight"}, ("code", "dimension"))
+            e = self.obj(e, k, {"code", "dimension", "weight", "target"}, ("code", "dimension"))
             dim = self.code(e["dimension"], f"{k}.dimension")
             if dim not in dimension_codes:
                 self.fail(f"{k}.dimension", f"unknown dimension '{dim}'")
-            items.append(Item(self.code(e["code"], f"{k}.code"), dim, self.weight(e, k)))
+            target = self.code(e["target"], f"{k}.target") if "target" in e else None
+            items.append(Item(self.code(e["code"], f"{k}.code"), dim, self.weight(e, k), target))
         self.unique([x.code for x in items], "items")
 
         groups = []
