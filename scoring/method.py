@@ -298,7 +298,12 @@ class _Validator:
         items = []
         for i, e in enumerate(self.array(d["items"], "items")):
             k = f"items[{i}]"
-            e = self.obj(e, k, {"code", "dimension", "weight", "target"}, ("code", "dimension"))
+            e = self.obj(e, k, {"code", "dimension", "weight", "target", "text"}, ("code", "dimension"))
+            if "text" in e:  # what a target-specific item asked: not scored, but covered by the method's sha256
+                words = self.obj(e["text"], f"{k}.text", {"zh", "en"}, ("zh", "en"))
+                for lang in ("zh", "en"):
+                    if not isinstance(words[lang], str):
+                        self.fail(f"{k}.text.{lang}", "must be a string")
             dim = self.code(e["dimension"], f"{k}.dimension")
             if dim not in dimension_codes:
                 self.fail(f"{k}.dimension", f"unknown dimension '{dim}'")
