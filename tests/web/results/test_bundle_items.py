@@ -62,6 +62,15 @@ def test_the_bundle_lists_the_items_and_recomputes_to_the_published_results(app,
     assert f"p.{ids['a1']}" not in by_target["pr-b"]["groups"]["staff"]["items"]
 
 
+def test_the_results_page_shows_each_commitments_figures(app, login, submit_ballots):
+    campaign_id, ids = _published(app, submit_ballots)
+    page = login("admin").get(f"/admin/campaigns/{campaign_id}/results",
+                              headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    table = page[page.index('id="specific-results"'):]
+    row = table[table.index(f'data-item="p.{ids["a1"]}"'):]
+    assert "新建幼儿园5所" in row and "64.00" in row[:row.index("</tr>")]
+
+
 def test_the_signatures_pin_what_was_asked(app, submit_ballots):
     from survey_app.models import Campaign
     from survey_app.results import signatures
