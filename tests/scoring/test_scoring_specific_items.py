@@ -10,28 +10,21 @@ import pytest
 import scoring
 
 from .reference import uncertainty
-
-OPTIONS = ["A", "B", "C", "D", "DK", ""]
+from .test_scoring_uncertainty import OPTIONS, close, random_case
 #: the items of each target's own: t1 has two, t2 one, t3 none
 OWN = {"t1": ["p.1", "p.2"], "t2": ["p.3"], "t3": []}
 
 
 def specific_case(seed: int, trim: int = 0, trim_share: float = 0.0):
+    """The uncertainty tests' method, with two fixed items and each target's own (OWN), two groups."""
     rnd = random.Random(seed)
-    method = {
-        "scale": {"options": [{"code": "A", "points": 100}, {"code": "B", "points": 80},
-                              {"code": "C", "points": 60}, {"code": "D", "points": 40},
-                              {"code": "DK", "points": None}],
-                  "satisfied": ["A", "B"], "dissatisfied": ["D"]},
-        "dimensions": [{"code": "usual", "weight": 1}, {"code": "kept", "weight": rnd.choice([1, 2])}],
-        "items": [{"code": "q1", "dimension": "usual", "weight": 1}, {"code": "q2", "dimension": "usual", "weight": 2}]
+    _, method = random_case(seed, trim, trim_share)
+    method.update(
+        dimensions=[{"code": "usual", "weight": 1}, {"code": "kept", "weight": rnd.choice([1, 2])}],
+        items=[{"code": "q1", "dimension": "usual", "weight": 1}, {"code": "q2", "dimension": "usual", "weight": 2}]
         + [{"code": j, "target": t, "dimension": "kept", "weight": rnd.choice([0.5, 1])}
            for t, own in OWN.items() for j in own],
-        "groups": [{"code": "g1", "weight": 0.6}, {"code": "g2", "weight": 0.4}],
-        "min_group_size": 3, "trim": trim, "trim_share": trim_share,
-        "grades": [{"code": "good", "min": 80}, {"code": "fair", "min": 65}, {"code": "poor", "min": 0}],
-        "alerts": {"prevention": 0.15, "warning": 0.30},
-    }
+        groups=[{"code": "g1", "weight": 0.6}, {"code": "g2", "weight": 0.4}])
     ballots = []
     for g in ("g1", "g2"):
         for i in range(rnd.randint(3, 16)):
@@ -39,10 +32,6 @@ def specific_case(seed: int, trim: int = 0, trim_share: float = 0.0):
                 answers = {q: rnd.choice(OPTIONS) for q in ["q1", "q2"] + own if rnd.random() < 0.9}
                 ballots.append((f"{g}-{i:02d}", g, t, answers))
     return ballots, method
-
-
-def close(a, b):
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(6))
