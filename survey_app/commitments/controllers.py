@@ -162,21 +162,18 @@ def progress_new(commitment_id: int):
     commitment = _load(commitment_id, "commitment.progress")
     form = ProgressForm()
     if form.validate_on_submit():
-        upload = form.attachment.data
-        data = upload.read(current_app.config["COMMITMENT_ATTACHMENT_MAX"] + 1) if upload else None
         try:
-            operations.add_progress(commitment, on=form.on.data, done=form.done.data, actor=current_user.username,
-                                    percent=form.percent.data, milestone=form.milestone.data or "",
-                                    evidence=form.evidence.data or "", attachment=data or None,
-                                    filename=upload.filename if upload else "",
-                                    max_bytes=current_app.config["COMMITMENT_ATTACHMENT_MAX"])
+            operations.add_progress(commitment, **form.entry(current_user.username,
+                                                             current_app.config["COMMITMENT_ATTACHMENT_MAX"]))
         except CommitmentError as error:
-            (form.attachment if data else form.done).errors.append(str(error))
+            form.refused(error)
         else:
             flash(_("Progress reported: staff review it before the public sees it."), "success")
             return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
-    return render_template("commitments/progress_form.html", form=form, commitment=commitment,
-                           locale=current_language()), (400 if form.errors else 200)
+    return render_template("commitments/progress_form.html", form=form, name=commitment.target.name(current_language()),
+                           what=commitment.text(current_language()),
+                           back=url_for("commitments.commitment", commitment_id=commitment.id)), \
+        (400 if form.errors else 200)
 
 
 def review(progress_id: int):
