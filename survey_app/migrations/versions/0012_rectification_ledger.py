@@ -1,7 +1,7 @@
 """The rectification ledger (整改台账) and the campaign's choice to make it public
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 09:00:00
 
 Two new tables: `rectification_items` (a problem a published result shows for a target, its
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
