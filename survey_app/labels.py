@@ -48,6 +48,7 @@ LABELS: dict[str, dict[str, object]] = {
         "rectification.ask_check": _l("Closing check asked for"),
         "rectification.check": _l("Closing check recorded"),
         "rectification.public": _l("Public ledger chosen"),
+        "rectification.review_campaign": _l("Review of the rectification set up"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),

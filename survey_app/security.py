@@ -153,6 +153,7 @@ ENDPOINTS: dict[str, object] = {
     "rectification.ledger": COMMITMENT_READERS,
     "rectification.new": STAFF_WRITE,
     "rectification.publicity": STAFF_WRITE,
+    "rectification.start_review": STAFF_WRITE,
     "rectification.item": COMMITMENT_READERS,
     "rectification.plan": COMMITMENT_WRITERS,
     "rectification.submit": COMMITMENT_WRITERS,

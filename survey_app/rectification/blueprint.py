@@ -2,7 +2,7 @@
 from flask import Blueprint
 
 from . import controllers as c
-from . import operations
+from . import operations, review
 
 bp = Blueprint("rectification", __name__)
 bp.add_url_rule("/rectification/", "board", c.board)
@@ -10,6 +10,7 @@ bp.add_url_rule("/rectification/campaign/<id:campaign_id>", "ledger", c.ledger)
 bp.add_url_rule("/rectification/campaign/<id:campaign_id>/target/<id:target_id>/new", "new", c.new,
                 methods=["GET", "POST"])
 bp.add_url_rule("/rectification/campaign/<id:campaign_id>/public", "publicity", c.publicity, methods=["POST"])
+bp.add_url_rule("/rectification/campaign/<id:campaign_id>/review", "start_review", c.start_review, methods=["POST"])
 bp.add_url_rule("/rectification/<id:rectification_id>", "item", c.item)
 bp.add_url_rule("/rectification/<id:rectification_id>/plan", "plan", c.plan, methods=["GET", "POST"])
 bp.add_url_rule("/rectification/<id:rectification_id>/submit", "submit", c.submit, methods=["POST"])
@@ -36,3 +37,9 @@ def ledger_counts(campaign_id: int) -> dict:
 def ledger_report_rows(campaign, target) -> list[dict]:
     """A feedback report's ledger section (`rectification/_report.html`)."""
     return operations.report_rows(campaign, target, operations.today())
+
+
+@bp.app_template_global()
+def ledger_review_rows(campaign, target) -> list[dict]:
+    """A feedback report's reviews (回头看) of the target, published up to this campaign (`rectification/_report.html`)."""
+    return review.review_rows(target.id, campaign.published_at)

@@ -13,8 +13,8 @@ from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, RectificationItem, RectificationProgress, Target
 from ..security import can, load_campaign
-from . import operations
-from .forms import CheckForm, ItemForm, PlanForm, ProgressForm, PublicForm, ReviewForm, SendBackForm
+from . import operations, review as reviews
+from .forms import CheckForm, ItemForm, PlanForm, ProgressForm, PublicForm, ReviewCampaignForm, ReviewForm, SendBackForm
 from .operations import LedgerError
 
 
@@ -53,7 +53,7 @@ def board():
                            campaigns=campaigns, locale=current_language())
 
 
-def ledger(campaign_id: int):
+def ledger(campaign_id: int, status: int = 200, **forms):
     """A campaign's ledger, target by target, with the counts the dashboard shows."""
     campaign = load_campaign(campaign_id)
     if campaign.status != "published":
@@ -65,8 +65,9 @@ def ledger(campaign_id: int):
         by_target.setdefault(item.target_id, []).append((item, operations.flags(item, on)))
     targets = [t for t in campaign.targets if t.id in by_target or can("ledger.manage", campaign)]
     return render_template("rectification/ledger.html", campaign=campaign, targets=targets, by_target=by_target,
-                           counts=operations.counts(campaign.id, on), public_form=PublicForm(public=not campaign.ledger_public),
-                           locale=current_language())
+                           counts=operations.counts(campaign.id, on), public_form=PublicForm(),
+                           review_form=forms.get("review_form") or ReviewCampaignForm(code=f"{campaign.code}-review"),
+                           locale=current_language()), status
 
 
 def publicity(campaign_id: int):
@@ -84,6 +85,23 @@ def publicity(campaign_id: int):
         flash(_("The ledger is public now.") if campaign.ledger_public else _("The ledger is no longer public."),
               "success")
     return redirect(url_for("rectification.ledger", campaign_id=campaign.id))
+
+
+def start_review(campaign_id: int):
+    """Staff start the review (回头看) of a campaign's rectification: a draft campaign to set up and open."""
+    campaign = load_campaign(campaign_id)
+    if not can("ledger.manage", campaign) or not can("campaign.write"):
+        abort(403)
+    form = ReviewCampaignForm()
+    if form.validate_on_submit():
+        try:
+            review = reviews.create_review(campaign, form.code.data, current_user.username)
+        except CommitmentError as error:
+            form.code.errors.append(str(error))
+        else:
+            flash(_("The review is a draft campaign: check its groups, then open it."), "success")
+            return redirect(url_for("admin.campaign", campaign_id=review.id))
+    return ledger(campaign.id, 400, review_form=form)
 
 
 def _plan(form) -> dict:

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..formtools import ProgressForm, ReviewForm, YearRange, choices  # noqa: F401 (the pages' forms)
+from ..formtools import CODE, ProgressForm, ReviewForm, YearRange, choices  # noqa: F401 (the pages' forms)
 
 
 class PlanForm(FlaskForm):
@@ -32,3 +32,7 @@ class SendBackForm(FlaskForm):
 
 class PublicForm(FlaskForm):
     public = BooleanField(_l("Show this campaign's ledger (problems, measures, statuses) on a public page"))
+
+
+class ReviewCampaignForm(FlaskForm):
+    code = StringField(_l("Code of the review campaign"), validators=[DataRequired(), CODE])

@@ -58,8 +58,16 @@ class Candidate:
     words: str
 
 
-def _entry(data: dict | None, code: str) -> dict | None:
+def target_entry(data: dict | None, code: str) -> dict | None:
+    """A target's entry of a campaign's results."""
     return next((t for t in (data or {}).get("targets", []) if t["target"] == code), None)
+
+
+def item_mean(entry: dict | None, code: str) -> float | None:
+    """An item's mean over the groups shown for the target (unweighted), from the published figures."""
+    values = [cell["items"][code]["mean"] for cell in ((entry or {}).get("groups") or {}).values()
+              if not cell.get("suppressed") and (cell.get("items") or {}).get(code, {}).get("mean") is not None]
+    return sum(values) / len(values) if values else None
 
 
 def candidates(campaign: Campaign, target: Target, locale: str) -> list[Candidate]:
@@ -71,7 +79,7 @@ def candidates(campaign: Campaign, target: Target, locale: str) -> list[Candidat
     if campaign.status != "published":
         return found
     data = results(campaign)
-    entry = _entry(data, target.code)
+    entry = target_entry(data, target.code)
     if entry is None or entry.get("score") is None:
         return found
     q = campaign.questionnaire_version.parsed
@@ -86,14 +94,9 @@ def candidates(campaign: Campaign, target: Target, locale: str) -> list[Candidat
     out = [Candidate(f"dimension:{code}", "dimension", code, round(value, 1),
                      str(_l("Dimension %(name)s: %(score).1f, below the campaign's mean",
                             name=names.get(code, code), score=value))) for value, code in sorted(dims)]
-    visible = {g: cell for g, cell in (entry.get("groups") or {}).items() if not cell.get("suppressed")}
+    visible = {g for g, cell in (entry.get("groups") or {}).items() if not cell.get("suppressed")}
     texts = {i.code: i.text.get(locale) for i in q.rating_items()}
-    item_means = []
-    for code in texts:
-        values = [cell["items"][code]["mean"] for cell in visible.values()
-                  if (cell.get("items") or {}).get(code, {}).get("mean") is not None]
-        if values:
-            item_means.append((sum(values) / len(values), code))
+    item_means = [(item_mean(entry, code), code) for code in texts if item_mean(entry, code) is not None]
     out += [Candidate(f"item:{code}", "item", code, round(value, 2),
                       str(_l("Item %(code)s %(text)s: mean %(score).2f", code=code, text=texts[code], score=value)))
             for value, code in sorted(item_means)[:LOW_ITEMS]]
