@@ -1,4 +1,5 @@
 """Small helpers and forms shared by the feature forms."""
+from flask import abort, flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -25,6 +26,21 @@ def kind_choices() -> list[SelectChoice]:
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: only its CSRF token matters."""
+
+
+def confirmed(action, success: str, done_url: str, refused, errors=(ValueError,)):
+    """A POST button: the CSRF-checked `ConfirmForm` (400 without it), then `action()`; on success a
+    flash and a redirect to `done_url`, on one of `errors` a flash of its words and `refused()` (the
+    page again, with its status)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except errors as error:
+        flash(str(error), "error")
+        return refused()
+    flash(success, "success")
+    return redirect(done_url)
 
 
 class TickToConfirmForm(ConfirmForm):

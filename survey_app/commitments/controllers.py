@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formtools import ConfirmForm, choices
+from ..formtools import ConfirmForm, choices, confirmed
 from ..i18n import current_language
 from ..models import Commitment, ProgressEntry, Target
 from ..security import can
@@ -112,15 +112,8 @@ def commitment(commitment_id: int):
 
 
 def _act(commitment: Commitment, action, success: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except CommitmentError as error:
-        flash(str(error), "error")
-        return _detail(commitment, 409)
-    flash(success, "success")
-    return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
+    return confirmed(action, success, url_for("commitments.commitment", commitment_id=commitment.id),
+                     lambda: _detail(commitment, 409), CommitmentError)
 
 
 def submit(commitment_id: int):
@@ -191,9 +184,7 @@ def review(progress_id: int):
 
 
 def _send(entry: ProgressEntry):
-    return send_file(io.BytesIO(entry.attachment), mimetype=operations.MEDIA_TYPES[entry.attachment_type],
-                     as_attachment=entry.attachment_type == "pdf",
-                     download_name=entry.attachment_name or f"evidence-{entry.id}.{entry.attachment_type}")
+    return send_file(io.BytesIO(entry.attachment), **operations.evidence_file(entry))
 
 
 def attachment(progress_id: int):

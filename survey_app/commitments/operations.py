@@ -24,7 +24,8 @@ class CommitmentError(ValueError):
     """A change the commitment's state does not allow; the message is for the user."""
 
 
-def _commit():
+def commit():
+    """Commit the change, or roll it back when the commit fails (shared by the ledger's operations)."""
     try:
         db.session.commit()
     except BaseException:
@@ -54,7 +55,7 @@ def create_commitment(target: Target, fields: dict, actor: str, state: str = "dr
     db.session.add(commitment)
     db.session.flush()
     audit.record("commitment.create", f"commitment:{commitment.id}", actor=actor, target=target.code, state=state)
-    _commit()
+    commit()
     return commitment
 
 
@@ -64,7 +65,7 @@ def update_commitment(commitment: Commitment, fields: dict, actor: str) -> None:
     for k in FIELDS:
         setattr(commitment, k, fields.get(k) if k in ("deadline", "announced_on") else (fields.get(k) or ""))
     audit.record("commitment.edit", f"commitment:{commitment.id}", actor=actor, fields=changed)
-    _commit()
+    commit()
 
 
 def submit_commitment(commitment: Commitment, actor: str) -> None:
@@ -73,7 +74,7 @@ def submit_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("Only a draft can be submitted."))
     commitment.state = "submitted"
     audit.record("commitment.submit", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def publish_commitment(commitment: Commitment, actor: str) -> None:
@@ -82,7 +83,7 @@ def publish_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("This commitment is published already."))
     commitment.state, commitment.published_at, commitment.staff_note = "published", utcnow(), ""
     audit.record("commitment.publish", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def send_back(commitment: Commitment, note: str, actor: str) -> None:
@@ -91,7 +92,7 @@ def send_back(commitment: Commitment, note: str, actor: str) -> None:
         raise CommitmentError(_l("Only a submitted commitment can be sent back."))
     commitment.state, commitment.staff_note = "draft", note.strip()
     audit.record("commitment.send_back", f"commitment:{commitment.id}", actor=actor, note=note[:500])
-    _commit()
+    commit()
 
 
 def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> None:
@@ -108,7 +109,7 @@ def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> 
     audit.record("commitment.status", f"commitment:{commitment.id}", actor=actor,
                  previous=commitment.status, status=status, reason=reason[:500])
     commitment.status, commitment.status_reason = status, reason
-    _commit()
+    commit()
 
 
 def attachment_type(data: bytes, max_bytes: int) -> str:
@@ -154,7 +155,7 @@ def add_progress(commitment: Commitment, *, on: date, done: str, actor: str, **f
     db.session.flush()
     audit.record("progress.add", f"progress:{entry.id}", actor=actor, commitment=commitment.id,
                  on=on.isoformat(), attachment=entry.attachment_type or None)
-    _commit()
+    commit()
     return entry
 
 
@@ -178,7 +179,7 @@ def review_progress(entry: ProgressEntry, decision: str, note: str, actor: str) 
     previous, note = apply_review(entry, decision, note, actor)
     audit.record("progress.review", f"progress:{entry.id}", actor=actor, commitment=entry.commitment_id,
                  previous=previous, outcome=decision, note=note[:500])
-    _commit()
+    commit()
 
 
 # -- flags --------------------------------------------------------------------------------------
@@ -266,6 +267,13 @@ def public_targets() -> list[tuple[Target, int]]:
         select(Target, func.count(Commitment.id)).join(Commitment, Commitment.target_id == Target.id)
         .where(Commitment.state == "published").group_by(Target.id).order_by(Target.code)).all()
     return [(target, n) for target, n in rows]
+
+
+def evidence_file(entry) -> dict:
+    """How an entry's attached evidence is sent (`flask.send_file`'s arguments but the bytes): a PDF
+    as a download, an image shown; shared by the commitments' and the ledger's progress."""
+    return {"mimetype": MEDIA_TYPES[entry.attachment_type], "as_attachment": entry.attachment_type == "pdf",
+            "download_name": entry.attachment_name or f"evidence-{entry.id}.{entry.attachment_type}"}
 
 
 def public_attachment(progress_id: int) -> ProgressEntry | None:

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..commitments.operations import MEDIA_TYPES, CommitmentError
+from ..commitments.operations import CommitmentError, evidence_file
 from ..extensions import db
-from ..formtools import ConfirmForm, choices
+from ..formtools import ConfirmForm, choices, confirmed
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, RectificationItem, RectificationProgress, Target
 from ..security import can, load_campaign
@@ -167,15 +167,8 @@ def plan(rectification_id: int):
 
 
 def _act(entry: RectificationItem, action, success: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except LedgerError as error:
-        flash(str(error), "error")
-        return _detail(entry, 409)
-    flash(success, "success")
-    return redirect(url_for("rectification.item", rectification_id=entry.id))
+    return confirmed(action, success, url_for("rectification.item", rectification_id=entry.id),
+                     lambda: _detail(entry, 409), CommitmentError)
 
 
 def submit(rectification_id: int):
@@ -255,9 +248,7 @@ def attachment(rectification_progress_id: int):
     entry = _load_entry(rectification_progress_id, "rectification.read")
     if not entry.has_attachment:
         abort(404)
-    return send_file(io.BytesIO(entry.attachment), mimetype=MEDIA_TYPES[entry.attachment_type],
-                     as_attachment=entry.attachment_type == "pdf",
-                     download_name=entry.attachment_name or f"evidence-{entry.id}.{entry.attachment_type}")
+    return send_file(io.BytesIO(entry.attachment), **evidence_file(entry))
 
 
 # -- the public ledger: problems, approved measures and statuses of campaigns that chose it ----------

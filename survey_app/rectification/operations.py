@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..commitments.operations import CommitmentError, apply_review, open_flags, progress_fields, today
+from ..commitments.operations import commit as _commit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RectificationItem, RectificationProgress, RespondentGroup, Target
 from ..models._types import utcnow
@@ -34,14 +35,6 @@ __all__ = ["LedgerError", "today"]
 
 class LedgerError(CommitmentError):
     """A change the ledger does not allow; the message is for the user."""
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # -- where a problem comes from: published figures and moderated comments only ---------------------
