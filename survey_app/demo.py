@@ -293,7 +293,8 @@ def load(echo=print, scale: float = 1.0) -> None:
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
     echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments, "
-         f"{rectified} rectification items and a decision meeting ({meeting.code}: 9 members, 3 matters, "
+         f"{rectified} rectification items with the draft of their review (sector-2026-review) and a decision meeting "
+         f"({meeting.code}: 9 members, 3 matters, "
          "counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))

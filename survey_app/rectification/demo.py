@@ -1,10 +1,11 @@
 """The demo's rectification ledgers (called by survey_app.demo): last year's, rectified and closed
 (one item after a check that did not accept it), and this year's, under way — one item overdue, one
-plan waiting for approval, one progress entry waiting for review — public for this year's campaign."""
+plan waiting for approval, one progress entry waiting for review — public for this year's campaign, and
+the draft of its review (回头看)."""
 from datetime import date, timedelta
 
 from ..models import Campaign, Target
-from . import operations
+from . import operations, review
 
 #: (problem zh, problem en, measures zh, measures en, responsible, days from the close to the deadline)
 LAST_YEAR = [
@@ -76,4 +77,6 @@ def load(last_year: Campaign, this_year: Campaign, units: list[Target], today: d
             if index == 0:
                 operations.review_progress(entry, "approved", "", actor)
     operations.set_public(this_year, True, actor)
+    # the review (回头看) of this year's rectification, a draft for staff to open
+    review.create_review(this_year, f"{this_year.code}-review", actor)
     return made

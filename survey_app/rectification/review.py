@@ -70,9 +70,9 @@ def review_rows(target_id: int, until=None) -> list[dict]:
     """The published reviews of a target (campaigns that asked its rectification measures), oldest first,
     published up to `until` when given: each with the target's score, the overall change's and each
     measure's mean from the published results, beside the original campaign's score."""
-    query = (select(Campaign).join(CampaignItem, CampaignItem.campaign_id == Campaign.id)
-             .where(CampaignItem.target_id == target_id, CampaignItem.source == "rectification",
-                    Campaign.status == "published").distinct())
+    asked = select(CampaignItem.campaign_id).where(CampaignItem.target_id == target_id,
+                                                   CampaignItem.source == "rectification")
+    query = select(Campaign).where(Campaign.id.in_(asked), Campaign.status == "published")
     if until is not None:
         query = query.where(Campaign.published_at <= until)
     out = []

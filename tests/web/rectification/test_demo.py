@@ -24,5 +24,7 @@ def test_the_demo_ledgers(app, world):
         assert db.session.query(AuditEntry).filter_by(action="rectification.check").count() == 6
         assert all(i.source in ("dimension", "item", "comment", "finding") for i in items)
         assert campaign.ledger_public
+        review = db.session.query(Campaign).filter_by(code=f"{campaign.code}-review").one()  # the draft review
+        assert review.status == "draft" and {t.id for t in review.targets} == {world["a"], world["b"]}
     page = app.test_client().get(f"/ledger/{world['code']}").get_data(as_text=True)
     assert "A line of the 12345 hotline" in page and "Review the list of services" in page
