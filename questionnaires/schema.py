@@ -268,6 +268,13 @@ class Questionnaire:
         return tuple(item for item in self._items
                      if item.per_target and item.asks(group_code) and item.asked_of(target_code))
 
+    def section_of(self, code: str) -> Section:
+        """The section holding the item with this code; ``KeyError`` when there is none."""
+        for section in self.sections:
+            if any(item.code == code for item in section.items):
+                return section
+        raise KeyError(code)
+
     def specific_sections(self) -> tuple[Section, ...]:
         """The target-specific sections, in questionnaire order."""
         return tuple(s for s in self.sections if s.is_target_specific)

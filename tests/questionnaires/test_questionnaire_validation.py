@@ -298,7 +298,8 @@ def test_a_target_specific_section_loads_round_trips_and_fills_per_target():
     assert filled.item("p.2").text.en == "建校"  # no English words: the Chinese ones
     assert questionnaires.to_dict(filled) == questionnaires.to_dict(q)  # the campaign's items are not the questionnaire's
     method = questionnaires.method_for(filled, {"public": 1})
-    assert method["items"][-2:] == [{"code": "p.1", "dimension": "law", "weight": 1.0, "target": "a"},
-                                    {"code": "p.2", "dimension": "law", "weight": 1.0, "target": "b"}]
+    assert method["items"][-2:] == [
+        {"code": "p.1", "dimension": "law", "weight": 1.0, "target": "a", "text": {"zh": "修路", "en": "Roads"}},
+        {"code": "p.2", "dimension": "law", "weight": 1.0, "target": "b", "text": {"zh": "建校", "en": "建校"}}]
     with pytest.raises(ValueError):
         q.with_specific([section.specific_item("r.1", "a", "x", "x")])  # no rectification section
