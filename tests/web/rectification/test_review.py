@@ -42,33 +42,34 @@ def test_a_review_asks_each_targets_own_approved_measures(app, world, make_item,
         assert db.session.query(AuditEntry).filter_by(action="rectification.review_campaign").count() == 1
 
 
-def test_the_report_shows_a_published_review_beside_the_original_result(app, world, make_item):
-    """The review's figures are read from its published results (here a document in the engine's shape:
-    counting target-specific items end to end belongs to issue 31's ballot and engine work)."""
+def test_a_review_is_answered_counted_published_and_shown_beside_the_original(app, world, make_item, submit_ballots,
+                                                                            as_user):
     from survey_app.admin import operations
     from survey_app.rectification import review as reviews
-    a1 = make_item("a", measures_en="More counters")
+    from survey_app.results.adapter import results
+    from tests.web.helpers import close_and_count
+    a1 = make_item("a", measures_zh="增设窗口", measures_en="More counters")
     with app.app_context():
         original = db.session.get(Campaign, world["campaign"])
         review = reviews.create_review(original, "rep-review", "staff")
         operations.open_campaign(review, PASSPHRASE)
-        code = original.targets[0].code
-        review.status, review.published_at = "published", original.published_at + timedelta(days=200)
-        review.published_results = {"ballots": 9, "targets": [{"target": code, "score": 88.0, "groups": {
-            "public": {"n": 8, "items": {f"r.{a1}": {"n": 8, "mean": 90.0}, "rv01": {"n": 8, "mean": 86.0}}},
-            "staff": {"n": 1, "suppressed": True}}}]}
-        db.session.commit()
+        review_id, published_before = review.id, original.published_at
+    submit_ballots(review_id, "public", n=4, option="A")
+    submit_ballots(review_id, "staff", n=3, option="B")
+    with app.app_context():
+        review = db.session.get(Campaign, review_id)
+        close_and_count(review)
+        operations.publish_campaign(review)
+        entry = next(t for t in results(review)["targets"] if t["target"] == review.targets[0].code)
         rows = reviews.review_rows(world["a"])
-        assert [(r["original"].id, r["score"], r["overall"]) for r in rows] == [(original.id, 88.0, 86.0)]
-        assert [(i.code, mean) for i, mean in rows[0]["measures"]] == [(f"r.{a1}", 90.0)]
-        assert reviews.review_rows(world["a"], until=original.published_at) == []  # not before it was published
-        assert db.session.get(RectificationItem, a1).campaign_id == original.id
-    # the next report's section (a report of a campaign published after the review)
-    from types import SimpleNamespace
-
-    from flask import render_template
-    with app.test_request_context():
-        from survey_app.models import Target
-        later = SimpleNamespace(campaign=SimpleNamespace(published_at=None), target=db.session.get(Target, world["a"]))
-        html = render_template("rectification/_report.html", r=later, locale="en")
-    assert "Review of the rectification" in html and "More counters" in html and "88.0" in html and "86.0" in html
+        assert [(r["original"].id, r["score"]) for r in rows] == [(world["campaign"], entry["score"])]
+        assert rows[0]["original_score"] is not None and rows[0]["overall"] is not None
+        assert [(i.code, round(mean, 1)) for i, mean in rows[0]["measures"]] == [(f"r.{a1}", rows[0]["overall"] and
+                                                                                  round(rows[0]["overall"], 1))]
+        assert reviews.review_rows(world["a"], until=published_before) == []  # not in the original's own report
+        assert db.session.get(RectificationItem, a1).campaign_id == world["campaign"]
+    # the review's own report shows the section beside the original result (as the next campaign's would)
+    staff = as_user("staff")
+    staff.set_cookie("lang", "en")
+    page = staff.get(f"/reports/{review_id}/targets/{world['a']}").get_data(as_text=True)
+    assert "Review of the rectification" in page and "More counters" in page and "Long queues" in page
