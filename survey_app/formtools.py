@@ -43,6 +43,21 @@ def confirmed(action, success: str, done_url: str, refused, errors=(ValueError,)
     return redirect(done_url)
 
 
+def form_action(form, action, success: str, done_url: str, refused, on_error, errors=(ValueError,)):
+    """A form's POST: when it validates, `action()`, then a flash and a redirect to `done_url`; an
+    error of `errors` goes beside the form (`on_error(error)`); an invalid or refused form gives
+    `refused()` (the page again, with its status)."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except errors as error:
+            on_error(error)
+        else:
+            flash(success, "success")
+            return redirect(done_url)
+    return refused()
+
+
 class TickToConfirmForm(ConfirmForm):
     """A POST button that also wants a box ticked."""
     confirm = BooleanField(_l("Yes, I am sure"), validators=[DataRequired(message=_l("Tick the box to confirm."))])

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formtools import ConfirmForm, choices, confirmed
+from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Commitment, ProgressEntry, Target
 from ..security import can
@@ -111,8 +111,12 @@ def commitment(commitment_id: int):
     return _detail(_load(commitment_id))
 
 
+def _here(commitment: Commitment) -> str:
+    return url_for("commitments.commitment", commitment_id=commitment.id)
+
+
 def _act(commitment: Commitment, action, success: str):
-    return confirmed(action, success, url_for("commitments.commitment", commitment_id=commitment.id),
+    return confirmed(action, success, _here(commitment),
                      lambda: _detail(commitment, 409), CommitmentError)
 
 
@@ -140,47 +144,34 @@ def send_back(commitment_id: int):
 def status(commitment_id: int):
     commitment = _load(commitment_id, "commitment.manage")
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            operations.set_status(commitment, form.status.data, form.reason.data or "", current_user.username)
-        except CommitmentError as error:
-            form.reason.errors.append(str(error))
-        else:
-            flash(_("Status changed."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
-    return _detail(commitment, 400, status_form=form)
+    return form_action(form, lambda: operations.set_status(commitment, form.status.data, form.reason.data or "",
+                                                           current_user.username),
+                       _("Status changed."), _here(commitment), lambda: _detail(commitment, 400, status_form=form),
+                       lambda error: form.reason.errors.append(str(error)), CommitmentError)
 
 
 def progress_new(commitment_id: int):
     commitment = _load(commitment_id, "commitment.progress")
     form = ProgressForm()
-    if form.validate_on_submit():
-        try:
-            operations.add_progress(commitment, **form.entry(current_user.username,
-                                                             current_app.config["COMMITMENT_ATTACHMENT_MAX"]))
-        except CommitmentError as error:
-            form.refused(error)
-        else:
-            flash(_("Progress reported: staff review it before the public sees it."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
-    return render_template("commitments/progress_form.html", form=form, name=commitment.target.name(current_language()),
-                           what=commitment.text(current_language()),
-                           back=url_for("commitments.commitment", commitment_id=commitment.id)), \
-        (400 if form.errors else 200)
+    def page():
+        return (render_template("commitments/progress_form.html", form=form,
+                                name=commitment.target.name(current_language()),
+                                what=commitment.text(current_language()), back=_here(commitment)),
+                400 if form.errors else 200)
+    return form_action(form, lambda: operations.add_progress(commitment, **form.entry(
+        current_user.username, current_app.config["COMMITMENT_ATTACHMENT_MAX"])),
+        _("Progress reported: staff review it before the public sees it."), _here(commitment), page, form.refused,
+        CommitmentError)
 
 
 def review(progress_id: int):
     entry = _load_entry(progress_id, "commitment.manage")
     form = ReviewForm(prefix=f"r{entry.id}")
-    if form.validate_on_submit():
-        try:
-            operations.review_progress(entry, form.decision.data, form.note.data or "", current_user.username)
-        except CommitmentError as error:
-            form.note.errors.append(str(error))
-        else:
-            flash(_("Progress entry reviewed."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=entry.commitment_id))
-    return _detail(entry.commitment, 400, review=form, review_id=entry.id)
+    return form_action(form, lambda: operations.review_progress(entry, form.decision.data, form.note.data or "",
+                                                                current_user.username),
+                       _("Progress entry reviewed."), _here(entry.commitment),
+                       lambda: _detail(entry.commitment, 400, review=form, review_id=entry.id),
+                       lambda error: form.note.errors.append(str(error)), CommitmentError)
 
 
 def _send(entry: ProgressEntry):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..commitments.operations import CommitmentError, evidence_file
 from ..extensions import db
-from ..formtools import ConfirmForm, choices, confirmed
+from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, RectificationItem, RectificationProgress, Target
 from ..security import can, load_campaign
@@ -154,20 +154,20 @@ def item(rectification_id: int):
 def plan(rectification_id: int):
     entry = _load(rectification_id, "rectification.plan")
     form = PlanForm(obj=entry)
-    if form.validate_on_submit():
-        try:
-            operations.update_plan(entry, _plan(form), current_user.username)
-        except LedgerError as error:
-            form.measures_zh.errors.append(str(error))
-        else:
-            flash(_("Plan saved."), "success")
-            return redirect(url_for("rectification.item", rectification_id=entry.id))
-    return render_template("rectification/plan.html", form=form, item=entry, locale=current_language()), \
-        (400 if form.errors else 200)
+    def page():
+        return (render_template("rectification/plan.html", form=form, item=entry,
+                                locale=current_language()), 400 if form.errors else 200)
+    return form_action(form, lambda: operations.update_plan(entry, _plan(form), current_user.username),
+                       _("Plan saved."), _here(entry), page, lambda error: form.measures_zh.errors.append(str(error)),
+                       CommitmentError)
+
+
+def _here(entry: RectificationItem) -> str:
+    return url_for("rectification.item", rectification_id=entry.id)
 
 
 def _act(entry: RectificationItem, action, success: str):
-    return confirmed(action, success, url_for("rectification.item", rectification_id=entry.id),
+    return confirmed(action, success, _here(entry),
                      lambda: _detail(entry, 409), CommitmentError)
 
 
@@ -200,48 +200,34 @@ def send_back(rectification_id: int):
 def check(rectification_id: int):
     entry = _load(rectification_id, "rectification.manage")
     form = CheckForm()
-    if form.validate_on_submit():
-        try:
-            operations.check(entry, form.outcome.data, form.reason.data or "", current_user.username)
-        except LedgerError as error:
-            form.reason.errors.append(str(error))
-        else:
-            flash(_("Closing check recorded."), "success")
-            return redirect(url_for("rectification.item", rectification_id=entry.id))
-    return _detail(entry, 400, check_form=form)
+    return form_action(form, lambda: operations.check(entry, form.outcome.data, form.reason.data or "",
+                                                      current_user.username),
+                       _("Closing check recorded."), _here(entry), lambda: _detail(entry, 400, check_form=form),
+                       lambda error: form.reason.errors.append(str(error)), CommitmentError)
 
 
 def progress_new(rectification_id: int):
     entry = _load(rectification_id, "rectification.progress")
     form = ProgressForm()
-    if form.validate_on_submit():
-        try:
-            operations.add_progress(entry, **form.entry(current_user.username,
-                                                        current_app.config["COMMITMENT_ATTACHMENT_MAX"]))
-        except CommitmentError as error:  # the ledger's refusals and the shared checks of the entry itself
-            form.refused(error)
-        else:
-            flash(_("Progress reported: staff review it."), "success")
-            return redirect(url_for("rectification.item", rectification_id=entry.id))
     locale = current_language()
-    return render_template("commitments/progress_form.html", form=form, name=entry.target.name(locale),
-                           what=entry.problem(locale),
-                           back=url_for("rectification.item", rectification_id=entry.id)), \
-        (400 if form.errors else 200)
+    def page():
+        return (render_template("commitments/progress_form.html", form=form,
+                                name=entry.target.name(locale), what=entry.problem(locale), back=_here(entry)),
+                400 if form.errors else 200)
+    # the ledger's refusals and the shared checks of the entry itself go beside the form
+    return form_action(form, lambda: operations.add_progress(entry, **form.entry(
+        current_user.username, current_app.config["COMMITMENT_ATTACHMENT_MAX"])),
+        _("Progress reported: staff review it."), _here(entry), page, form.refused, CommitmentError)
 
 
 def review(rectification_progress_id: int):
     entry = _load_entry(rectification_progress_id, "rectification.manage")
     form = ReviewForm(prefix=f"r{entry.id}")
-    if form.validate_on_submit():
-        try:
-            operations.review_progress(entry, form.decision.data, form.note.data or "", current_user.username)
-        except CommitmentError as error:
-            form.note.errors.append(str(error))
-        else:
-            flash(_("Progress entry reviewed."), "success")
-            return redirect(url_for("rectification.item", rectification_id=entry.item_id))
-    return _detail(entry.item, 400, review=form, review_id=entry.id)
+    return form_action(form, lambda: operations.review_progress(entry, form.decision.data, form.note.data or "",
+                                                                current_user.username),
+                       _("Progress entry reviewed."), _here(entry.item),
+                       lambda: _detail(entry.item, 400, review=form, review_id=entry.id),
+                       lambda error: form.note.errors.append(str(error)), CommitmentError)
 
 
 def attachment(rectification_progress_id: int):
