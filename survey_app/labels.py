@@ -129,6 +129,9 @@ LABELS: dict[str, dict[str, object]] = {
                    "approved": _l("Plan approved")},
     "rectification_status": {"open": _l("Being rectified"), "check_requested": _l("Closing check asked for"),
                              "closed": _l("Rectified and closed"), "not_accepted": _l("Not accepted")},
+    # Group codes that the platform gives itself (a decision meeting's one group,
+    # meetings.operations.MEMBERS_GROUP); the codes staff choose are shown as they are.
+    "group": {"members": _l("Voting members")},
 }
 
 
@@ -193,7 +196,7 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status", "state": "status", "previous": "status"}
+           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group"}
 
 
 def _value(value, key: str | None = None) -> str:
