@@ -8,12 +8,13 @@ from .code import AccessCode
 from .commitment import Commitment, ProgressEntry
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
+from .rectification import RectificationItem, RectificationProgress
 from .user import User, UserCampaign
 
 __all__ = [
     "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignItem", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
-    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
+    "Questionnaire", "QuestionnaireVersion", "Receipt", "RectificationItem", "RectificationProgress", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]
