@@ -38,6 +38,10 @@ LABELS: dict[str, dict[str, object]] = {
         "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
         "commitment.status": _l("Commitment status changed"), "commitments.import": _l("Commitments imported"),
         "progress.add": _l("Progress reported"), "progress.review": _l("Progress reviewed"),
+        "case.open": _l("Alert case opened"), "case.reminder_talk": _l("Reminder talk recorded"),
+        "case.letter": _l("Letter of inquiry sent"), "case.admonishing_talk": _l("Admonishing talk recorded"),
+        "case.reply": _l("Letter of inquiry answered"), "case.self_correction": _l("Self-correction report filed"),
+        "case.close": _l("Alert case closed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -59,13 +63,16 @@ LABELS: dict[str, dict[str, object]] = {
         "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
         "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
         "public_key": _l("public signing key"),
+        "level": _l("alert"), "step": _l("entry"), "due": _l("reply due"), "letter": _l("letter"),
+        "origin": _l("opened from"), "case_outcome": _l("outcome"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
                 "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
                 "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
                 "questionnaire": _l("questionnaire"), "user": _l("account"),
-                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry")},
+                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry"),
+                "case": _l("alert case")},
     "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
@@ -105,6 +112,15 @@ LABELS: dict[str, dict[str, object]] = {
     "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
                         "rejected": _l("Rejected")},
     "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
+    #: the follow-up of alerts (预防 · 警示)
+    "case_step": {"reminder_talk": _l("Reminder talk"), "letter": _l("Letter of inquiry"),
+                  "admonishing_talk": _l("Admonishing talk"), "reply": _l("Reply to a letter"),
+                  "self_correction": _l("Self-correction report")},
+    "case_status": {"open": _l("Open"), "closed": _l("Closed")},
+    "case_outcome": {"corrected": _l("Corrected"), "watch": _l("Kept under watch"),
+                     "referred": _l("Referred to the commission's case system"), "unfounded": _l("No action needed")},
+    "case_source": {"publication": _l("Published results"), "manual": _l("Opened by hand")},
+    "case_flag": {"overdue": _l("Reply overdue")},
 }
 
 
@@ -169,7 +185,8 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status", "state": "status", "previous": "status"}
+           "before": "status", "after": "status", "state": "status", "previous": "status",
+           "level": "alert", "origin": "case_source", "case_outcome": "case_outcome"}
 
 
 def _value(value, key: str | None = None) -> str:

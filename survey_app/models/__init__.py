@@ -6,12 +6,13 @@ from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
 from .chart import DrawnChart
 from .code import AccessCode
 from .commitment import Commitment, ProgressEntry
+from .followup import AlertCase, CaseStep
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
+    "AccessCode", "AlertCase", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "CaseStep", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
