@@ -68,7 +68,7 @@ def sync():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     n = operations.open_published_cases(current_user.username)
-    flash(_("%(n)d cases opened from published alerts.", n=n) if n else
+    flash(_("Cases opened from published alerts: %(n)d.", n=n) if n else
           _("Every alert of the published campaigns has its case already."), "success")
     return redirect(url_for("followup.board"))
 

@@ -20,6 +20,12 @@ from ..results.alerts import RAISED
 from ..security import commitment_target_ids
 
 
+#: the audit log's action for each kind of step
+STEP_ACTIONS = {"reminder_talk": "case.reminder_talk", "letter": "case.letter",
+                "admonishing_talk": "case.admonishing_talk", "reply": "case.reply",
+                "self_correction": "case.self_correction"}
+
+
 class CaseError(ValueError):
     """A change the case's state does not allow, or bad input; the message is for the user."""
 
@@ -178,7 +184,7 @@ def add_step(case: AlertCase, kind: str, *, on: date, actor: str, held_by: str =
                     entered_by=actor)
     db.session.add(step)
     db.session.flush()
-    audit.record(f"case.{kind}", f"case:{case.id}", actor=actor, step=step.id, on=on.isoformat(),
+    audit.record(STEP_ACTIONS[kind], f"case:{case.id}", actor=actor, step=step.id, on=on.isoformat(),
                  due=step.reply_due.isoformat() if step.reply_due else None,
                  letter=answers.id if kind == "reply" else None, attachment=file_kind or None)
     _commit()

@@ -191,3 +191,11 @@ def test_a_case_by_hand_needs_a_note_that_names_no_informant(app, quick_world):
         case = operations.open_case_by_hand(target, "prevention", "满意度连续下降", "staff", names_no_informant=True)
         assert (case.source, case.campaign_id, case.basis) == ("manual", None, None)
         assert db.session.query(AlertCase).count() == 3
+
+
+def test_every_step_has_its_audit_action_in_words():
+    from survey_app.followup.operations import STEP_ACTIONS
+    from survey_app.labels import LABELS
+    from survey_app.models.followup import STEP_KINDS
+    assert set(STEP_ACTIONS) == set(STEP_KINDS)
+    assert all(action in LABELS["action"] for action in STEP_ACTIONS.values())
