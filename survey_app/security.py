@@ -15,7 +15,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login
-from .models import AlertCase, Campaign, CampaignTarget, CaseStep, Commitment, CountingOfficer, ProgressEntry, RespondentGroup, Target, User
+from .models import (AlertCase, Campaign, CampaignTarget, CaseStep, Commitment, CountingOfficer, ProgressEntry,
+                     RespondentGroup, Target, User)
 
 PUBLIC = "public"
 ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
@@ -320,6 +321,16 @@ def target_allowed(user, target_id: int) -> bool:
     """Whether `user` reaches the commitments of a target (see `commitment_target_ids`)."""
     reached = commitment_target_ids(user)
     return reached is None or target_id in reached
+
+
+def load_object(model, ident: int, action: str):
+    """The `model` row `ident` for a view: 404 when missing, 403 when `can(action, row)` says no."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    if not can(action, row):
+        abort(403)
+    return row
 
 
 def load_campaign(campaign_id: int):

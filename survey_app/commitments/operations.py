@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..extensions import db
+from ..extensions import commit, db
 from ..labels import label
 from ..models import Commitment, ProgressEntry, Target
 from ..models._types import utcnow
@@ -22,14 +22,6 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg
 
 class CommitmentError(ValueError):
     """A change the commitment's state does not allow; the message is for the user."""
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _check_fields(fields: dict) -> None:
@@ -54,7 +46,7 @@ def create_commitment(target: Target, fields: dict, actor: str, state: str = "dr
     db.session.add(commitment)
     db.session.flush()
     audit.record("commitment.create", f"commitment:{commitment.id}", actor=actor, target=target.code, state=state)
-    _commit()
+    commit()
     return commitment
 
 
@@ -64,7 +56,7 @@ def update_commitment(commitment: Commitment, fields: dict, actor: str) -> None:
     for k in FIELDS:
         setattr(commitment, k, fields.get(k) if k in ("deadline", "announced_on") else (fields.get(k) or ""))
     audit.record("commitment.edit", f"commitment:{commitment.id}", actor=actor, fields=changed)
-    _commit()
+    commit()
 
 
 def submit_commitment(commitment: Commitment, actor: str) -> None:
@@ -73,7 +65,7 @@ def submit_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("Only a draft can be submitted."))
     commitment.state = "submitted"
     audit.record("commitment.submit", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def publish_commitment(commitment: Commitment, actor: str) -> None:
@@ -82,7 +74,7 @@ def publish_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("This commitment is published already."))
     commitment.state, commitment.published_at, commitment.staff_note = "published", utcnow(), ""
     audit.record("commitment.publish", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def send_back(commitment: Commitment, note: str, actor: str) -> None:
@@ -91,7 +83,7 @@ def send_back(commitment: Commitment, note: str, actor: str) -> None:
         raise CommitmentError(_l("Only a submitted commitment can be sent back."))
     commitment.state, commitment.staff_note = "draft", note.strip()
     audit.record("commitment.send_back", f"commitment:{commitment.id}", actor=actor, note=note[:500])
-    _commit()
+    commit()
 
 
 def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> None:
@@ -108,7 +100,7 @@ def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> 
     audit.record("commitment.status", f"commitment:{commitment.id}", actor=actor,
                  previous=commitment.status, status=status, reason=reason[:500])
     commitment.status, commitment.status_reason = status, reason
-    _commit()
+    commit()
 
 
 def attachment_type(data: bytes, max_bytes: int) -> str:
@@ -148,7 +140,7 @@ def add_progress(commitment: Commitment, *, on: date, done: str, actor: str, per
     db.session.flush()
     audit.record("progress.add", f"progress:{entry.id}", actor=actor, commitment=commitment.id,
                  on=on.isoformat(), attachment=kind or None)
-    _commit()
+    commit()
     return entry
 
 
@@ -164,7 +156,7 @@ def review_progress(entry: ProgressEntry, decision: str, note: str, actor: str) 
     audit.record("progress.review", f"progress:{entry.id}", actor=actor, commitment=entry.commitment_id,
                  previous=entry.review, outcome=decision, note=note[:500])
     entry.review, entry.review_note, entry.reviewed_by, entry.reviewed_at = decision, note, actor, utcnow()
-    _commit()
+    commit()
 
 
 # -- flags --------------------------------------------------------------------------------------

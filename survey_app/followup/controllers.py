@@ -12,19 +12,14 @@ from ..formtools import ConfirmForm, choices
 from ..i18n import current_language
 from ..labels import label
 from ..models import AlertCase, CampaignTarget, CaseStep, Target
-from ..security import can
+from ..security import can, load_object
 from . import operations
 from .forms import AnswerForm, CloseForm, NewCaseForm, StepForm
 from .operations import CaseError
 
 
 def _load(case_id: int, action: str = "case.read") -> AlertCase:
-    case = db.session.get(AlertCase, case_id)
-    if case is None:
-        abort(404)
-    if not can(action, case):
-        abort(403)
-    return case
+    return load_object(AlertCase, case_id, action)
 
 
 def board():
@@ -160,11 +155,9 @@ def close(case_id: int):
 
 
 def attachment(step_id: int):
-    entry = db.session.get(CaseStep, step_id)
-    if entry is None or not entry.has_attachment:
+    entry = load_object(CaseStep, step_id, "case.read")
+    if not entry.has_attachment:
         abort(404)
-    if not can("case.read", entry):
-        abort(403)
     return send_file(io.BytesIO(entry.attachment), mimetype=MEDIA_TYPES[entry.attachment_type],
                      as_attachment=entry.attachment_type == "pdf",
                      download_name=entry.attachment_name or f"case-{entry.case_id}-{entry.id}.{entry.attachment_type}")

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..commitments.operations import CommitmentError, attachment_type
-from ..extensions import db
+from ..extensions import commit, db
 from ..models import AlertCase, Campaign, CaseStep, Target
 from ..models._types import utcnow
 from ..models.followup import BASIS_KEYS, LEVELS, OUTCOMES, STEP_KINDS
@@ -28,14 +28,6 @@ STEP_ACTIONS = {"reminder_talk": "case.reminder_talk", "letter": "case.letter",
 
 class CaseError(ValueError):
     """A change the case's state does not allow, or bad input; the message is for the user."""
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def today() -> date:
@@ -108,7 +100,7 @@ def open_published_cases(actor: str, campaigns=None) -> int:
         campaigns = db.session.execute(select(Campaign).where(Campaign.status == "published")
                                        .order_by(Campaign.published_at)).scalars().all()
     n = sum(len(open_cases_for(campaign, actor)) for campaign in campaigns)
-    _commit()
+    commit()
     return n
 
 
@@ -128,7 +120,7 @@ def open_case_by_hand(target: Target, level: str, note: str, actor: str, *, name
     db.session.add(case)
     db.session.flush()
     audit.record("case.open", f"case:{case.id}", actor=actor, target=target.code, level=level, origin="manual")
-    _commit()
+    commit()
     return case
 
 
@@ -187,7 +179,7 @@ def add_step(case: AlertCase, kind: str, *, on: date, actor: str, held_by: str =
     audit.record(STEP_ACTIONS[kind], f"case:{case.id}", actor=actor, step=step.id, on=on.isoformat(),
                  due=step.reply_due.isoformat() if step.reply_due else None,
                  letter=answers.id if kind == "reply" else None, attachment=file_kind or None)
-    _commit()
+    commit()
     return step
 
 
@@ -206,7 +198,7 @@ def close_case(case: AlertCase, outcome: str, note: str, actor: str) -> None:
     case.status, case.outcome, case.outcome_note = "closed", outcome, note
     case.closed_by, case.closed_at = actor, utcnow()
     audit.record("case.close", f"case:{case.id}", actor=actor, case_outcome=outcome)
-    _commit()
+    commit()
 
 
 # -- flags and lists -------------------------------------------------------------------------------------
