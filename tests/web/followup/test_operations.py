@@ -199,3 +199,38 @@ def test_every_step_has_its_audit_action_in_words():
     from survey_app.models.followup import STEP_KINDS
     assert set(STEP_ACTIONS) == set(STEP_KINDS)
     assert all(action in LABELS["action"] for action in STEP_ACTIONS.values())
+
+
+def test_two_processes_opening_at_once_open_each_case_once(app, quick_world, backend):
+    """Two workers run the trigger at the same moment (each with its own connection): every case
+    is opened once, logged once, and the audit chain stays whole."""
+    import threading
+
+    from survey_app import audit
+    from survey_app.followup import operations
+    from survey_app.models import AlertCase, AuditEntry
+    with app.app_context():
+        db.session.query(AlertCase).delete()
+        db.session.commit()
+        logged = db.session.query(AuditEntry).count()
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run(actor):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results.append(operations.open_published_cases(actor))
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=run, args=(f"worker-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and sorted(results) == [0, 2]
+    with app.app_context():
+        assert db.session.query(AlertCase).count() == 2
+        assert db.session.query(AuditEntry).count() == logged + 2
+        assert audit.verify() == []
