@@ -176,9 +176,10 @@ def add_step(case: AlertCase, kind: str, *, on: date, actor: str, held_by: str =
                     entered_by=actor)
     db.session.add(step)
     db.session.flush()
+    details = {"due": step.reply_due.isoformat() if step.reply_due else None,
+               "letter": answers.id if kind == "reply" else None, "attachment": file_kind or None}
     audit.record(STEP_ACTIONS[kind], f"case:{case.id}", actor=actor, step=step.id, on=on.isoformat(),
-                 due=step.reply_due.isoformat() if step.reply_due else None,
-                 letter=answers.id if kind == "reply" else None, attachment=file_kind or None)
+                 **{k: v for k, v in details.items() if v is not None})
     commit()
     return step
 
