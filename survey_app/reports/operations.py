@@ -196,14 +196,18 @@ class ReportPage:
     locale: str
     commitments: list[dict]
     comments: list[str]
+    #: the target's alert cases opened before this campaign's results (followup.operations.report_rows)
+    cases: list
 
 
 def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
     """The parts of a report page that change without new results: the published comments (of the
-    groups the kept figures show, shuffled on every view) and the commitments with their progress."""
+    groups the kept figures show, shuffled on every view), the commitments with their progress and
+    the target's alert cases."""
     return ReportPage(campaign=campaign, target=target, locale=locale,
                       commitments=commitments.report_rows(target.id, commitments.today(),
                                                           current_app.config["COMMITMENT_STALE_DAYS"]),
+                      cases=followup.report_rows(target.id, campaign),
                       comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
 
 
