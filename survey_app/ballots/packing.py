@@ -12,12 +12,17 @@ that does not fit the vector) goes to the ballot's `choices`, a compact JSON lis
 uint8 matrix with `np.frombuffer`: no Python loop per answer anywhere on the way to the
 scoring engine.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where arrays are made: sealing one ballot needs none
+    import numpy as np
+
 
 #: Part of the results cache key: a change here invalidates every cached result.
 FORMAT = "packed-1"
@@ -61,9 +66,13 @@ class Layout:
         return self._options.get(option)
 
     def target_of_slot(self) -> np.ndarray:
+        import numpy as np  # numpy where arrays are made: a web worker starts without it
+
         return np.repeat(np.arange(len(self.targets), dtype=np.int32), len(self.items))
 
     def item_of_slot(self) -> np.ndarray:
+        import numpy as np  # numpy where arrays are made: a web worker starts without it
+
         return np.tile(np.arange(len(self.items), dtype=np.int32), len(self.targets))
 
 
@@ -113,6 +122,8 @@ def unpack_choices(choices: str | None) -> list[tuple]:
 
 def unpack_many(lay: Layout, vectors: Sequence[bytes]) -> np.ndarray:
     """(ballots × slots) uint8 matrix of many ballots' rating vectors (0 = not answered)."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
+
     width = lay.width
     if not len(vectors) or not width:
         return np.zeros((len(vectors), width), dtype=np.uint8)
