@@ -22,6 +22,7 @@ from .extensions import db
 from .meetings.operations import Matter, Setup, create_meeting
 from .models import Campaign, Comment, Target, User
 from .models._types import utcnow
+from .rectification import demo as rectification_demo
 
 #: the demo's counting panel, 2 of 3: (login, name, passphrase); the logins use PASSWORD
 OFFICERS = [("officer1", "王守正", "jiangchuan officer one"), ("officer2", "刘清源", "jiangchuan officer two"),
@@ -287,10 +288,14 @@ def load(echo=print, scale: float = 1.0) -> None:
             create_user(username, PASSWORD, role, name, target.id if target else None)
     # 4. A year of public commitments of five leaders (亮诺 · 践诺).
     promised = commitments_demo.load(leaders, now.date())
+    # 5. Rectification ledgers of two departments after last year's and this year's results (整改台账).
+    rectified = rectification_demo.load(last_year, sector, units, now.date())
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments "
-         f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
+    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments, "
+         f"{rectified} rectification items with the draft of their review (sector-2026-review) and a decision meeting "
+         f"({meeting.code}: 9 members, 3 matters, "
+         "counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))
     echo(f"  counting officers of the demo campaigns ({THRESHOLD} of {len(OFFICERS)} open the box): "

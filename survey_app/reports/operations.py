@@ -131,7 +131,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
     `for_print`: charts for the PDF (PNG, see `draw_charts`)."""
     data = results(campaign) if data is None else data
     method = method_of(campaign) if method is None else method
-    q = campaign.questionnaire_version.parsed
+    q = campaign.questionnaire  # with its target-specific items: this target's own are in its report
     entry = entry_for(data, target.code)
     counts = option_counts(campaign, [target.code]) if counts is None else counts
     min_n = method["min_group_size"]
@@ -157,6 +157,8 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                 "points": o.points} for o in q.scale.options]
     items = []
     for item in q.rating_items():
+        if not item.asked_of(target.code):
+            continue
         per_group = {}
         total = {o["code"]: 0 for o in options}
         for g in groups:
@@ -180,6 +182,25 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
+
+
+@dataclass
+class ReportPage:
+    """What a report page reads on every view, beside its kept figures (`fragments.report_figures`)."""
+    campaign: Campaign
+    target: Target
+    locale: str
+    commitments: list[dict]
+    comments: list[str]
+
+
+def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
+    """The parts of a report page that change without new results: the published comments (of the
+    groups the kept figures show, shuffled on every view) and the commitments with their progress."""
+    return ReportPage(campaign=campaign, target=target, locale=locale,
+                      commitments=commitments.report_rows(target.id, commitments.today(),
+                                                          current_app.config["COMMITMENT_STALE_DAYS"]),
+                      comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
 
 
 def results_source(campaign: Campaign) -> str:
@@ -263,8 +284,12 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
             _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
     if campaign is None:
         return _charts().caterpillar(*args)
-    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
-                       "ranking-png" if bitmap else "ranking", _charts().caterpillar, *args)
+    source = source if source is not None else results_source(campaign)
+    if bitmap:  # drawn once for every report of these results: only the report's row is pasted in
+        layers = drawn.chart(campaign.id, source, "ranking-layers", _charts().ranking_layers,
+                             *args[:5], *args[6:8])
+        return _charts().marked_ranking(layers, args[5])
+    return drawn.chart(campaign.id, source, "ranking", _charts().caterpillar, *args)
 
 
 def _funnel_entries(data: dict | None) -> list[dict]:

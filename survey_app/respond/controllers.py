@@ -115,8 +115,8 @@ def questionnaire():
     if refusal:
         session.pop(SESSION_KEY, None)
         return _refused(refusal, campaign)
+    q = campaign.questionnaire  # a campaign's or, on a submission, `operations.Answering`'s (kept per process)
     codes = operations.target_codes(campaign, group)
-    q = campaign.questionnaire if isinstance(campaign, operations.Answering) else campaign.questionnaire_version.parsed
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
     action = request.form.get("action", "review")

@@ -101,7 +101,7 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
         assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026",
-                                  "decision-2026-12"}
+                                  "decision-2026-12", "sector-2026-review"}
         assert campaigns["work-2025"].status == "published"
         assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"

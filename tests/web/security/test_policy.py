@@ -32,6 +32,12 @@ EXPECTED = {
     "commitment.edit": {"admin", "staff", "leader"},
     "commitment.progress": {"admin", "staff", "leader"},
     "commitment.manage": {"admin", "staff"},
+    "ledger.read": {"admin", "staff", "auditor", "leader"},
+    "ledger.manage": {"admin", "staff"},
+    "rectification.read": {"admin", "staff", "auditor", "leader"},
+    "rectification.plan": {"admin", "staff", "leader"},
+    "rectification.progress": {"admin", "staff", "leader"},
+    "rectification.manage": {"admin", "staff"},
 }
 USERNAMES = {"admin": "admin", "staff": "staff", "clerk": "clerk", "auditor": "auditor", "officer": "officer",
              "leader": "leader"}
