@@ -49,6 +49,10 @@ LABELS: dict[str, dict[str, object]] = {
         "rectification.check": _l("Closing check recorded"),
         "rectification.public": _l("Public ledger chosen"),
         "rectification.review_campaign": _l("Review of the rectification set up"),
+        "case.open": _l("Alert case opened"), "case.reminder_talk": _l("Reminder talk recorded"),
+        "case.letter": _l("Letter of inquiry sent"), "case.admonishing_talk": _l("Admonishing talk recorded"),
+        "case.reply": _l("Letter of inquiry answered"), "case.self_correction": _l("Self-correction report filed"),
+        "case.close": _l("Alert case closed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -71,6 +75,8 @@ LABELS: dict[str, dict[str, object]] = {
         "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
         "public_key": _l("public signing key"),
         "origin": _l("rests on"), "rectification": _l("rectification item"),
+        "level": _l("alert"), "step": _l("entry"), "due": _l("reply due"), "letter": _l("letter"),
+        "opened": _l("opened from"), "case_outcome": _l("outcome"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
@@ -79,7 +85,8 @@ LABELS: dict[str, dict[str, object]] = {
                 "questionnaire": _l("questionnaire"), "user": _l("account"),
                 "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry"),
                 "rectification": _l("rectification item"),
-                "rectification_progress": _l("rectification progress entry")},
+                "rectification_progress": _l("rectification progress entry"),
+                "case": _l("alert case")},
     "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
@@ -132,6 +139,15 @@ LABELS: dict[str, dict[str, object]] = {
     # Group codes that the platform gives itself (a decision meeting's one group,
     # meetings.operations.MEMBERS_GROUP); the codes staff choose are shown as they are.
     "group": {"members": _l("Voting members")},
+    #: the follow-up of alerts (预防 · 警示)
+    "case_step": {"reminder_talk": _l("Reminder talk"), "letter": _l("Letter of inquiry"),
+                  "admonishing_talk": _l("Admonishing talk"), "reply": _l("Reply to a letter"),
+                  "self_correction": _l("Self-correction report")},
+    "case_status": {"open": _l("Open"), "closed": _l("Closed")},
+    "case_outcome": {"corrected": _l("Corrected"), "watch": _l("Kept under watch"),
+                     "referred": _l("Referred to the commission's case system"), "unfounded": _l("No action needed")},
+    "case_source": {"publication": _l("Published results"), "manual": _l("Opened by hand")},
+    "case_flag": {"overdue": _l("Reply overdue")},
 }
 
 
@@ -196,7 +212,8 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group"}
+           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group",
+           "level": "alert", "opened": "case_source", "case_outcome": "case_outcome"}
 
 
 def _value(value, key: str | None = None) -> str:

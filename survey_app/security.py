@@ -15,8 +15,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login
-from .models import (Campaign, CampaignTarget, Commitment, CountingOfficer, ProgressEntry, RectificationItem,
-                     RectificationProgress, RespondentGroup, Target, User)
+from .models import (AlertCase, Campaign, CampaignTarget, CaseStep, Commitment, CountingOfficer, ProgressEntry,
+                     RectificationItem, RectificationProgress, RespondentGroup, Target, User)
 
 PUBLIC = "public"
 ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
@@ -35,6 +35,10 @@ OFFICER = frozenset({"officer"})
 COMMITMENT_READERS = frozenset({"admin", "staff", "auditor", "leader"})
 #: enter commitments and progress: staff, and a leader for their own target (drafts only)
 COMMITMENT_WRITERS = frozenset({"admin", "staff", "leader"})
+#: the follow-up of alerts: staff and auditors read the cases in scope, a leader their own target's
+CASE_READERS = frozenset({"admin", "staff", "auditor", "leader"})
+#: the leader answers a letter of inquiry and files the self-correction report
+CASE_ANSWER = frozenset({"leader"})
 #: roles that campaign scopes can limit (an account of another role has none)
 SCOPED_ROLES = ("staff", "clerk", "auditor")
 
@@ -167,6 +171,15 @@ ENDPOINTS: dict[str, object] = {
     # a campaign's ledger when staff made it public: problems, measures and statuses, nothing else
     "rectification.public_index": PUBLIC,
     "rectification.public_campaign": PUBLIC,
+    # cases of the follow-up of alerts: never public
+    "followup.board": CASE_READERS,
+    "followup.new": STAFF_WRITE,
+    "followup.sync": STAFF_WRITE,
+    "followup.case": CASE_READERS,
+    "followup.step": STAFF_WRITE,
+    "followup.answer": CASE_ANSWER,
+    "followup.close": STAFF_WRITE,
+    "followup.attachment": CASE_READERS,
     "meetings.new": STAFF_WRITE,
     "meetings.edit": STAFF_WRITE,
     "meetings.minutes": STAFF_READ,
@@ -267,6 +280,16 @@ ACTIONS: dict[str, frozenset] = {
     "rectification.progress": COMMITMENT_WRITERS,
     #: on a RectificationItem or RectificationProgress: approve the plan, send it back, review, close
     "rectification.manage": STAFF_WRITE,
+    #: the board of alert cases (a leader's shows only their own target's)
+    "cases.read": CASE_READERS,
+    #: open cases by hand, open the missing ones of published campaigns
+    "cases.manage": STAFF_WRITE,
+    #: on an AlertCase or CaseStep: read it (never public)
+    "case.read": CASE_READERS,
+    #: on an AlertCase: record a talk or a letter, close it
+    "case.manage": STAFF_WRITE,
+    #: on an AlertCase: answer a letter, file the self-correction report (the leader of its target)
+    "case.answer": CASE_ANSWER,
 }
 
 
@@ -274,8 +297,9 @@ def can(action: str, obj=None, user=None) -> bool:
     """Whether `user` (the one logged in by default) may do `action`, on `obj` when given.
 
     `obj` is a Campaign, a CampaignTarget, a CountingOfficer or a RectificationItem (or its
-    progress); its campaign's scope and the leader's rule of `campaign_allowed` apply. On a Target, Commitment or ProgressEntry the
-    target's rule of `target_allowed` applies, and a leader edits only a draft. Templates call it as `can('campaign.write', campaign)`.
+    progress); its campaign's scope and the leader's rule of `campaign_allowed` apply. On a Target, Commitment or
+    ProgressEntry the target's rule of `target_allowed` applies, and a leader edits only a draft; so on an AlertCase
+    or CaseStep. Templates call it as `can('campaign.write', campaign)`.
     """
     user = current_user if user is None else user
     if user is None or not user.is_authenticated:
@@ -300,6 +324,10 @@ def can(action: str, obj=None, user=None) -> bool:
         return rectification_allowed(user, obj)
     if isinstance(obj, ProgressEntry):
         obj = obj.commitment
+    if isinstance(obj, CaseStep):
+        obj = obj.case
+    if isinstance(obj, AlertCase):
+        return target_allowed(user, obj.target_id)
     if isinstance(obj, Target):
         return target_allowed(user, obj.id)
     if isinstance(obj, Commitment):
@@ -336,6 +364,16 @@ def rectification_allowed(user, item) -> bool:
     """A ledger item as its campaign's published report: staff and auditors in the campaign's
     scope, a leader only their own target's (the campaign is published before any item exists)."""
     return campaign_allowed(user, item.campaign, item.target_id)
+
+
+def load_object(model, ident: int, action: str):
+    """The `model` row `ident` for a view: 404 when missing, 403 when `can(action, row)` says no."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    if not can(action, row):
+        abort(403)
+    return row
 
 
 def load_campaign(campaign_id: int):
@@ -383,6 +421,14 @@ def object_allowed(user, args: dict) -> bool:
     if "rectification_id" in args:
         item = db.session.get(RectificationItem, args["rectification_id"])
     if item is not None and not rectification_allowed(user, item):
+        return False
+    case = None
+    if "step_id" in args:
+        step = db.session.get(CaseStep, args["step_id"])
+        case = step.case if step is not None else None
+    if "case_id" in args:
+        case = db.session.get(AlertCase, args["case_id"])
+    if case is not None and not target_allowed(user, case.target_id):
         return False
     if isinstance(args.get("code"), str):
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()

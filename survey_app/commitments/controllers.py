@@ -11,7 +11,7 @@ from ..extensions import db
 from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Commitment, ProgressEntry, Target
-from ..security import can
+from ..security import can, load_object
 from . import imports, operations
 from .forms import (CommitmentForm, CommitmentImportForm, ImportConfirmForm, ProgressForm, ReviewForm, SendBackForm,
                     StatusForm)
@@ -23,21 +23,11 @@ def _stale_days() -> int:
 
 
 def _load(commitment_id: int, action: str = "commitment.read") -> Commitment:
-    commitment = db.session.get(Commitment, commitment_id)
-    if commitment is None:
-        abort(404)
-    if not can(action, commitment):
-        abort(403)
-    return commitment
+    return load_object(Commitment, commitment_id, action)
 
 
 def _load_entry(progress_id: int, action: str) -> ProgressEntry:
-    entry = db.session.get(ProgressEntry, progress_id)
-    if entry is None:
-        abort(404)
-    if not can(action, entry):
-        abort(403)
-    return entry
+    return load_object(ProgressEntry, progress_id, action)
 
 
 def board():

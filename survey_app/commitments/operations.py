@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..extensions import db
+from ..extensions import commit, db
 from ..labels import label
 from ..models import Commitment, ProgressEntry, Target
 from ..models._types import utcnow
@@ -22,15 +22,6 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg
 
 class CommitmentError(ValueError):
     """A change the commitment's state does not allow; the message is for the user."""
-
-
-def commit():
-    """Commit the change, or roll it back when the commit fails (shared by the ledger's operations)."""
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _check_fields(fields: dict) -> None:

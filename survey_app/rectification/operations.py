@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..commitments.operations import CommitmentError, apply_review, open_flags, progress_fields, today
-from ..commitments.operations import commit as _commit
+from ..extensions import commit as _commit
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RectificationItem, RectificationProgress, RespondentGroup, Target
 from ..models._types import utcnow

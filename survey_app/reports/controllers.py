@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..ballots import operations as ballots
 from ..extensions import db
+from ..followup import operations as followup
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
@@ -93,8 +94,10 @@ def dashboard(campaign_id: int):
                     funnel_chart=operations.funnel_chart(data, names, campaign=campaign))
     pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
+    case_counts = followup.counts_per_target([ct.target_id for ct in campaign.campaign_targets], followup.today())
     return render_template("reports/dashboard.html", campaign=campaign, turnout=ballots.turnout(campaign),
-                           pending=pending, locale=locale, kept=fragments.dashboard_results(campaign, locale, context))
+                           pending=pending, locale=locale, case_counts=case_counts,
+                           kept=fragments.dashboard_results(campaign, locale, context))
 
 
 def drilldown(campaign_id: int, target_id: int):

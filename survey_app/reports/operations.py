@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import audit
 from ..commitments import operations as commitments
 from ..extensions import db
+from ..followup import operations as followup
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
 from . import drawn
@@ -118,6 +119,8 @@ class Report:
     any_reweighted: bool = False
     #: the target's published commitments with their reviewed progress (commitments.operations.report_rows)
     commitments: list[dict] = field(default_factory=list)
+    #: the target's alert cases opened before this campaign's results (followup.operations.report_rows)
+    cases: list = field(default_factory=list)
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -178,7 +181,8 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
                     any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])),
                     commitments=commitments.report_rows(target.id, commitments.today(),
-                                                        current_app.config["COMMITMENT_STALE_DAYS"]))
+                                                        current_app.config["COMMITMENT_STALE_DAYS"]),
+                    cases=followup.report_rows(target.id, campaign))
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report

@@ -115,6 +115,13 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
         assert [(m["kind"], m["outcome"]) for m in tally["matters"]] == [
             ("ordinary", "passed"), ("especially_major", "not_passed"), ("personnel", "passed")]
         assert all(c.signatures_needed == 2 for c in campaigns.values() if c.counted_at)
+        # the follow-up of alerts: one case of each kind, the leader login's among them
+        from survey_app.models import AlertCase
+        cases = db.session.execute(select(AlertCase)).scalars().all()
+        assert {tuple(s.kind for s in c.steps) for c in cases} >= {
+            ("letter", "reply"), ("self_correction",), ("reminder_talk",), ("admonishing_talk", "letter"),
+            ("reminder_talk", "self_correction")}
+        assert any(c.source == "publication" for c in cases)
     verified = runner.invoke(args=["audit", "verify"])
     assert verified.exit_code == 0 and "results of 5 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])
