@@ -152,22 +152,51 @@ t1 = time.perf_counter()
 app = create_app()
 t2 = time.perf_counter()
 c2 = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime
-heavy = [m for m in ("matplotlib", "weasyprint", "scipy", "numpy", "pandas", "nacl", "openpyxl", "qrcode") if m in sys.modules]
+heavy = [m for m in ("matplotlib", "weasyprint", "scipy", "numpy", "pandas", "nacl", "openpyxl", "qrcode", "pypdf", "PIL", "Crypto") if m in sys.modules]
 print(t1 - t0, t2 - t1, c2 - c0, ",".join(heavy))
 """
 
 
-def worker_start(env: dict, runs: int = 5) -> dict:
+#: the baseline of a worker's start: the same stack's libraries (Flask, Flask-SQLAlchemy with
+#: psycopg, Flask-WTF, Flask-Babel, Flask-Login, Flask-Limiter) and a bare app using them
+BARE_START = WORKER_START.replace("from survey_app import create_app", """
+from flask import Flask
+import flask_sqlalchemy, flask_wtf.csrf, flask_babel, flask_login, flask_limiter, flask_limiter.util
+import sqlalchemy.dialects.postgresql.psycopg
+def create_app():
+    app = Flask("bare")
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://u@localhost/x"
+    flask_sqlalchemy.SQLAlchemy().init_app(app)
+    flask_wtf.csrf.CSRFProtect(app)
+    flask_babel.Babel(app)
+    flask_login.LoginManager(app)
+    flask_limiter.Limiter(flask_limiter.util.get_remote_address, app=app)
+    return app""")
+
+
+def worker_start(env: dict, runs: int = 5, script: str = WORKER_START) -> dict:
     """What a gunicorn worker pays before its first request: `from survey_app import create_app`
-    and `create_app()` in a fresh interpreter (the interpreter's own start excluded); median of runs."""
+    and `create_app()` in a fresh interpreter (the interpreter's own start excluded); median of runs.
+    `script=BARE_START`: the same for a bare app of the same stack, the baseline."""
     rows = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", WORKER_START], env=env, cwd=ROOT, check=True,
+        out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout.split()
         rows.append((float(out[0]), float(out[1]), float(out[2]), out[3] if len(out) > 3 else ""))
-    rows.sort(key=lambda r: r[0] + r[1])
+    rows.sort(key=lambda r: r[2])
     middle = rows[len(rows) // 2]
     return {"import": middle[0], "build": middle[1], "cpu": middle[2], "loaded": middle[3]}
+
+
+def worker_starts(env: dict, runs: int = 5) -> tuple[dict, dict]:
+    """The platform's start and the bare stack's, alternately, so that both see the same load."""
+    ours, bare = [], []
+    for _ in range(runs):
+        ours.append(worker_start(env, 1))
+        bare.append(worker_start(env, 1, BARE_START))
+    ours.sort(key=lambda r: r["cpu"])
+    bare.sort(key=lambda r: r["cpu"])
+    return ours[runs // 2], bare[runs // 2]
 
 
 def _percentile(values, p):
@@ -192,7 +221,7 @@ def main(argv=None):
     server = None
     try:
         codes, form = _prepare(env, args.ballots)
-        start = worker_start(env)
+        start, bare_start = worker_starts(env)
         bare_engine = create_engine(url)
         with bare_engine.begin() as conn:
             conn.execute(text("CREATE TABLE bench_rows (id varchar(32) PRIMARY KEY, payload bytea NOT NULL)"))
@@ -246,6 +275,9 @@ def main(argv=None):
         print(f"  worker start: import {start['import'] * 1000:.0f} ms + create_app {start['build'] * 1000:.0f} ms"
               f" = {(start['import'] + start['build']) * 1000:.0f} ms wall, {start['cpu'] * 1000:.0f} ms CPU"
               f" (median of 5; loaded: {start['loaded'] or 'none of the heavy ones'})")
+        print(f"  baseline: a bare app of the same stack  {(bare_start['import'] + bare_start['build']) * 1000:.0f} ms wall,"
+              f" {bare_start['cpu'] * 1000:.0f} ms CPU   RATIO worker start / bare app (CPU) "
+              f"{start['cpu'] / bare_start['cpu']:.2f}")
         print("  workers recycled inside the timed window: none (GUNICORN_MAX_REQUESTS=0)")
         return 0 if stored == acknowledged == used and inserted >= args.ballots else 1
     finally:

@@ -10,7 +10,6 @@ Bad input raises :class:`InputError`, which names the file, the row or the key.
 """
 from __future__ import annotations
 
-from .answers import Answers
 from .errors import InputError
 from .method import Method
 from .output import canonical_json, dump_results
@@ -19,10 +18,13 @@ __all__ = ["Answers", "InputError", "Method", "score", "dump_results", "canonica
 
 
 def __getattr__(name: str):
-    # The engine (and SciPy, for its t quantiles) is imported when first scored with, not by
-    # every process that only reads a method or writes canonical JSON: a web worker starts
-    # without it.
+    # The engine (and SciPy, for its t quantiles) and the answers' reader (numpy) are imported
+    # when first used, not by every process that only reads a method or writes canonical JSON:
+    # a web worker starts without them.
     if name == "score":
         from .engine import score
         return score
+    if name == "Answers":
+        from .answers import Answers
+        return Answers
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

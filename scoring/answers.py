@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .files import shown
+from .files import COLUMNS, shown
 from .method import CODE_PATTERN
-
-COLUMNS = ("ballot", "group", "target", "item", "option")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from .errors import InputError
 
+#: the columns of answers.csv, in order (here, not in `answers`, so that a reader of the
+#: name needs no numpy: `scoring.answers.COLUMNS` is the same tuple)
+COLUMNS = ("ballot", "group", "target", "item", "option")
 #: bytes read and checked at a time
 CHUNK = 8 << 20
 #: values quoted in messages are cut to this many characters

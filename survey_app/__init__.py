@@ -24,8 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import babel, csrf, db, init_migrations, limiter, login
 
     db.init_app(app)
-    if test_config is not None or click.get_current_context(silent=True) is not None:
-        init_migrations(app)  # `flask db …`, tests and tools; not a web worker
+    # `flask …` commands, tests and tools get the migrations and the commands; a web worker
+    # (gunicorn imports `wsgi` outside any click context) builds neither.
+    commands = test_config is not None or click.get_current_context(silent=True) is not None
+    if commands:
+        init_migrations(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,11 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    # The commands import the operations they call: loaded with the app, like the blueprints.
-    from . import cli
-    from .reports import cli as reports_cli
-    cli.init_app(app)
-    reports_cli.init_app(app)
+    # The commands import the operations they call (backups, moving, the demo): loaded with
+    # the app where commands can be given, like the migrations.
+    if commands:
+        from . import cli
+        from .reports import cli as reports_cli  # the reports feature's commands, likewise
+        cli.init_app(app)
+        reports_cli.init_app(app)
     # Werkzeug's access log would write client addresses next to respondent URLs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app

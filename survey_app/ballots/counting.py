@@ -8,15 +8,15 @@ share of the envelopes from the database itself), in process when there are few.
 a second count of the same campaign while one runs, and tells the web page and the command
 line how far the count is.
 """
+from __future__ import annotations
+
 import logging
-import multiprocessing
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from nacl.public import PrivateKey, SealedBox
 from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
@@ -27,6 +27,9 @@ from ..models import CountingRun, Envelope
 from ..models._types import utcnow
 from . import packing, sealing
 from .mixing import partition_name
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +200,8 @@ def _context():
     # fork is fastest, but a process with threads should not fork (a lock held by another
     # thread stays held in the child); the fork server starts clean.
     method = "fork" if threading.active_count() == 1 else "forkserver"
+    import multiprocessing  # where a count starts its workers, not in every web worker
+
     return multiprocessing.get_context(method)
 
 
@@ -227,6 +232,7 @@ def shuffle(items: list) -> None:
     them. (`secrets.SystemRandom().shuffle` makes a system call an item: 0.5 s for 200,000,
     on the counting's critical path; two of 200,000 keys are equal with a chance of 1 in 10^9.)"""
     if len(items) > 1:
+        import numpy as np  # here, not at the top: a web worker starts without numpy
         order = np.argsort(np.frombuffer(secrets.token_bytes(8 * len(items)), dtype=np.uint64), kind="stable")
         items[:] = [items[i] for i in order]
 
@@ -263,6 +269,8 @@ class Openers:
             self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor  # where a count starts, not in every web worker
+
         workers = current_app.config.get("COUNT_WORKERS", 2)
         url = _worker_url()
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,

@@ -22,7 +22,6 @@ import nacl.hash
 import nacl.pwhash
 import nacl.secret
 import nacl.utils
-from Crypto.Protocol.SecretSharing import Shamir
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from nacl.public import PrivateKey
@@ -136,6 +135,8 @@ def seal_panel(private: PrivateKey, officers: list[Officer], threshold: int,
     """Seal `private` for a new panel: a fresh panel secret, split k of n, each share under its officer's passphrase."""
     opslimit, memlimit = sealing._KDF[strength]
     secret = nacl.utils.random(SECRET_BYTES)
+    from Crypto.Protocol.SecretSharing import Shamir  # pycryptodome where a panel is sealed or opened
+
     shares = Shamir.split(threshold, len(officers), secret)
     sealed = []
     for position, (officer, (index, share)) in enumerate(zip(officers, shares), start=1):
@@ -192,6 +193,8 @@ def unlock(panel: SealedPanel, passphrases: Mapping[int, str]) -> Unlocked:
     seeds = {officer.position: seed for officer, _share, seed in opened if seed is not None}
     if panel.sealed_private_key is None:  # a box sealed before panels: the one share is the key
         return Unlocked(PrivateKey(shares[0][1]), seeds)
+    from Crypto.Protocol.SecretSharing import Shamir  # pycryptodome where a panel is sealed or opened, not in every web worker
+
     secret = Shamir.combine(shares[:panel.threshold])
     try:
         return Unlocked(PrivateKey(_panel_box(secret).decrypt(panel.sealed_private_key)), seeds)

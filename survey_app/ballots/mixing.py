@@ -113,6 +113,10 @@ def unmixed_expression(campaign_id: int):
             .where(InboxEnvelope.campaign_id == campaign_id, InboxEnvelope.mixed.is_(False)).scalar_subquery())
 
 
+#: one envelope into the inbox (built once: a submission runs it with new values)
+_INBOX_INSERT = insert(InboxEnvelope.__table__)
+
+
 def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed: int | None = None) -> bool:
     """Put one envelope into the inbox in the caller's transaction, which holds `lock_inbox`;
     when it makes `threshold` envelopes of its campaign waiting unmixed, that transaction
@@ -129,7 +133,7 @@ def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed:
     if unmixed + 1 >= threshold(current_app.config["MIX_BATCH"], postgres):
         _mix(conn, postgres, arriving=arriving)
         return True
-    conn.execute(insert(InboxEnvelope), [{**vars(arriving), "mixed": False}])
+    conn.execute(_INBOX_INSERT, {**vars(arriving), "mixed": False})
     return False
 
 

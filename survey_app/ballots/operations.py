@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy import types as sa_types
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -135,18 +135,45 @@ def revoke_unused(campaign: Campaign, group: RespondentGroup) -> int:
     return result.rowcount
 
 
-def _tick_turnout(campaign_id: int, group_id: int, day, returning=None):
-    """One more ballot of the group on that day; returns the scalar `returning` asks, if any
-    (a submission asks its count of unmixed envelopes in the same round trip)."""
+def _tick_turnout(campaign_id: int, group_id: int, day, returning_unmixed: bool = False):
+    """One more ballot of the group on that day; with `returning_unmixed`, returns the
+    campaign's count of unmixed envelopes in the same round trip (a submission asks it)."""
+    stmt = _statements().tick_unmixed if returning_unmixed else _statements().tick
+    result = db.session.connection().execute(stmt, {"c": campaign_id, "g": group_id, "d": day})
+    return result.scalar_one() if returning_unmixed else None
+
+
+@dataclass(frozen=True)
+class _Statements:
+    burn: object
+    tick: object
+    tick_unmixed: object
+
+
+#: a submission's statements, built once per dialect and run with new values: building them
+#: cost more CPU than running them (the same statements, through the same compiled cache)
+_BUILT: dict[str, _Statements] = {}
+
+
+def _statements() -> _Statements:
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(TurnoutDay).values(campaign_id=campaign_id, group_id=group_id, day=day, count=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["campaign_id", "group_id", "day"],
-                                      set_={"count": TurnoutDay.count + 1})
-    if returning is None:
-        db.session.execute(stmt)
-        return None
-    return db.session.execute(stmt.returning(returning)).scalar_one()
+    if dialect not in _BUILT:
+        codes_t, turnout = AccessCode.__table__, TurnoutDay.__table__
+        burn = (update(codes_t)
+                .where(codes_t.c.code_hash == bindparam("h"), codes_t.c.campaign_id == bindparam("c"),
+                       codes_t.c.group_id == bindparam("g"), codes_t.c.state == "unused")
+                .values(state="used"))
+        lock = mixing.lock_expression()
+        if lock is not None:
+            burn = burn.returning(lock)
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        tick = (insert_(turnout).values(campaign_id=bindparam("c"), group_id=bindparam("g"), day=bindparam("d"),
+                                        count=1)
+                .on_conflict_do_update(index_elements=["campaign_id", "group_id", "day"],
+                                       set_={"count": turnout.c.count + 1}))
+        _BUILT[dialect] = _Statements(burn=burn, tick=tick,
+                                      tick_unmixed=tick.returning(mixing.unmixed_expression(bindparam("c"))))
+    return _BUILT[dialect]
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -221,6 +248,12 @@ def _layout(campaign: Campaign) -> packing.Layout:
     return _LAYOUTS[key]
 
 
+def sealing_ready(public_key: bytes) -> bool:
+    """Whether this process keeps the envelope size and layout of the box with this key: then
+    `submit` needs nothing of the campaign but its id, state, key and questionnaire version."""
+    return public_key in _SIZES and public_key in _LAYOUTS
+
+
 def _seal(campaign: Campaign, group: RespondentGroup, content: BallotContent) -> bytes:
     return sealing.seal(campaign.public_key, content.to_envelope(campaign.questionnaire_version_id, group.code),
                         size=envelope_size(campaign), lay=_layout(campaign))
@@ -246,17 +279,12 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         # RETURNING clause, saving a round trip).
         if code is not None:
             normal = codes.normalise(code)
-            burn = (update(AccessCode)
-                    .where(AccessCode.code_hash == hash_code(normal or ""), AccessCode.campaign_id == campaign.id,
-                           AccessCode.group_id == group.id, AccessCode.state == "unused")
-                    .values(state="used"))
-            lock = mixing.lock_expression()
             if normal is None:
                 burnt = False
-            elif lock is None:
-                burnt = db.session.execute(burn).rowcount == 1
             else:
-                burnt = len(db.session.execute(burn.returning(lock)).all()) == 1
+                result = db.session.connection().execute(
+                    _statements().burn, {"h": hash_code(normal), "c": campaign.id, "g": group.id})
+                burnt = (len(result.all()) if result.returns_rows else result.rowcount) == 1
             if not burnt:
                 db.session.rollback()
                 find_code(code)  # says why
@@ -266,7 +294,7 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         if sealed is None:
             sealed = _seal(campaign, group, content)
         receipt = sealing.fingerprint(sealed)
-        unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning=mixing.unmixed_expression(campaign.id))
+        unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning_unmixed=True)
         mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
         db.session.commit()
     except BaseException:

@@ -13,12 +13,17 @@ that does not fit the vector) goes to the ballot's `choices`, a compact JSON lis
 uint8 matrix with `np.frombuffer`: no Python loop per answer anywhere on the way to the
 scoring engine.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where arrays are made: sealing one ballot needs none
+    import numpy as np
+
 
 #: Part of the results cache key: a change here invalidates every cached result.
 FORMAT = "packed-1"
@@ -89,17 +94,23 @@ class Layout:
         return self._options.get(option)
 
     def target_of_slot(self) -> np.ndarray:
+        import numpy as np  # numpy where arrays are made: a web worker starts without it
+
         fixed = np.repeat(np.arange(len(self.targets), dtype=np.int32), len(self.items))
         return np.concatenate([fixed, np.asarray([self._targets[t] for t, _ in self.specific], dtype=np.int32)])
 
     def item_of_slot(self) -> np.ndarray:
         """Each slot's item, as an index into `all_items`."""
+        import numpy as np  # numpy where arrays are made: a web worker starts without it
+
         fixed = np.tile(np.arange(len(self.items), dtype=np.int32), len(self.targets))
         return np.concatenate([fixed, np.arange(len(self.items), len(self._all_items), dtype=np.int32)])
 
     def rectangle(self, matrix: np.ndarray) -> np.ndarray:
         """(ballots × slots) as (ballots × targets × all_items), 0 where a target is not asked an item
         (a view, no copy, when there is no target-specific item)."""
+        import numpy as np  # numpy where arrays are made: a web worker starts without it
+
         T, I = len(self.targets), len(self._all_items)
         if not self.specific:
             return matrix.reshape(len(matrix), T, I)
@@ -159,6 +170,8 @@ def unpack_choices(choices: str | None) -> list[tuple]:
 
 def unpack_many(lay: Layout, vectors: Sequence[bytes]) -> np.ndarray:
     """(ballots × slots) uint8 matrix of many ballots' rating vectors (0 = not answered)."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
+
     width = lay.width
     if not len(vectors) or not width:
         return np.zeros((len(vectors), width), dtype=np.uint8)

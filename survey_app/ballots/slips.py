@@ -15,11 +15,6 @@ import base64
 import io
 import struct
 import zlib
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
-import qrcode
-import qrcode.image.svg
 from flask import current_app, render_template
 from markupsafe import Markup
 
@@ -40,6 +35,8 @@ class SlipsIncomplete(RuntimeError):
 
 def qr_svg(data: str, box_size: int = 10) -> Markup:
     """An inline SVG of a QR code (medium error correction survives a crumpled slip)."""
+    import qrcode.image.svg  # qrcode (and PIL) where a code is drawn: a web worker starts without them
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=box_size,
                         error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     buffer = io.BytesIO()
@@ -56,6 +53,8 @@ def qr_png_uri(data: str) -> str:
     trims large blocks of one colour), and the PNG is written straight from the modules
     rather than drawn module by module.
     """
+    import qrcode  # qrcode (and PIL) where a code is drawn: a web worker starts without them
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0, mask_pattern=2)
     qr.add_data(data)
     qr.make(fit=True)
@@ -134,6 +133,9 @@ def slips_pdf(campaign: Campaign, group: RespondentGroup, codes: list[str], base
     anchors = [[[slip["anchor"] for slip in page] for page in run] for run in runs]
     if len(runs) == 1:
         return _render_slips(htmls[0], anchors[0])
+    from concurrent.futures import ProcessPoolExecutor  # where the pool starts, not in every web worker
+    from multiprocessing import get_context  # where the pool starts, not in every web worker
+
     with ProcessPoolExecutor(max_workers=len(runs), mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_render_slips, htmls, anchors))
     from pypdf import PdfReader, PdfWriter  # only for a run rendered in parts

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from scoring.answers import COLUMNS
+from scoring.files import COLUMNS
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 

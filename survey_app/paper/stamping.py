@@ -8,12 +8,14 @@ draws the number (Courier Bold, one of the PDF standard fonts: nothing to embed)
 as filled squares. The template leaves the places blank; `Spot` says where they are, in the
 page's own coordinates (points from the bottom left), from the same millimetres as its CSS.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-import qrcode
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+if TYPE_CHECKING:  # pypdf and qrcode are imported where a run is printed, not by every web worker
+    from pypdf.generic import DecodedStreamObject
 
 MM = 72 / 25.4
 #: Courier's advance width, in units of its size: every glyph the same
@@ -46,6 +48,8 @@ def _text(x: float, y: float, size: float, text: str) -> bytes:
 
 def _qr(x: float, top: float, size: float, text: str) -> bytes:
     """The QR code of `text` as filled squares, `size` points wide, its top left at (x, top)."""
+    import qrcode  # qrcode (and PIL) where a code is drawn: a web worker starts without them
+
     code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(text)
     code.make(fit=True)
@@ -88,6 +92,9 @@ def _stamp(width: float, height: float, spot: Spot, label: str, qr_text: str, fi
 def stamped_copies(body: bytes, spot: Spot, numbers: list[tuple[str, str]], progress=None) -> bytes:
     """The PDF of `body` (one sheet, one or more pages) once for every (label, QR text) in
     `numbers`, each copy stamped with its own; `progress(done, total)` is called as copies are made."""
+    from pypdf import PageObject, PdfReader, PdfWriter  # pypdf where a print run is stamped, not in every web worker
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject  # pypdf where a print run is stamped, not in every web worker
+
     reader = PdfReader(BytesIO(body))
     writer = PdfWriter()
     font = writer._add_object(DictionaryObject({
@@ -130,6 +137,8 @@ def stamped_copies(body: bytes, spot: Spot, numbers: list[tuple[str, str]], prog
 
 
 def _stream(data: bytes) -> DecodedStreamObject:
+    from pypdf.generic import DecodedStreamObject  # pypdf where a print run is stamped, not in every web worker
+
     stream = DecodedStreamObject()
     stream.set_data(data)
     return stream

@@ -1,8 +1,6 @@
 """A4 PDF feedback reports (through printing.html_to_pdf), one at a time or a whole campaign in parallel."""
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -87,6 +85,9 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         ids = [t for t, loc in jobs if loc == locale]
         size = max(1, -(-len(ids) // (workers * 3)))
         chunks += [(ids[i:i + size], locale) for i in range(0, len(ids), size)]
+    from concurrent.futures import ProcessPoolExecutor  # where reports are printed in bulk
+    from multiprocessing import get_context  # where the pool starts, not in every web worker
+
     # "spawn": a fresh interpreter per worker, no database connection inherited by fork.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=_init_worker, initargs=(worker_config(current_app),)) as pool:

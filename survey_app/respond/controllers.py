@@ -17,6 +17,7 @@ from ..ballots.validation import asked, field_name, validate
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget
+from ..models._types import utcnow
 from . import operations, throttle
 from .forms import CodeForm
 
@@ -76,12 +77,18 @@ def public_link(token: str):
     return redirect(url_for("respond.questionnaire"))
 
 
-def _current():
+def _current(submitting: bool = False):
+    """(campaign, group, session state) of the respondent, or None. A submission gets them
+    without loading the campaign (`operations.answering`) once this process has served it."""
     state = session.get(SESSION_KEY)
     if not isinstance(state, dict):
         return None
     if not isinstance(state.get("g"), int):
         return None
+    if submitting:
+        answering = operations.answering(state.get("c"), state["g"])
+        if answering is not None and answering.accepts_ballots(utcnow()):
+            return answering, answering.group, state
     group = operations.answering_group(state.get("c"), state["g"])
     if group is None:
         return None
@@ -98,7 +105,8 @@ def _is_public() -> bool:
                exempt_when=lambda: not _is_public() or request.form.get("action") != "submit",
                deduct_when=throttle.public_ballot_submitted, on_breach=throttle.public_ballot_refused)
 def questionnaire():
-    current = _current()
+    submitting = request.method == "POST" and request.form.get("action") == "submit"
+    current = _current(submitting)
     if current is None:
         flash(_("Please enter your access code first."), "error")
         return redirect(url_for("respond.enter"))
@@ -107,7 +115,7 @@ def questionnaire():
     if refusal:
         session.pop(SESSION_KEY, None)
         return _refused(refusal, campaign)
-    q = campaign.questionnaire
+    q = campaign.questionnaire  # a campaign's or, on a submission, `operations.Answering`'s (kept per process)
     codes = operations.target_codes(campaign, group)
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}
@@ -123,7 +131,7 @@ def questionnaire():
         content, errors = validate(q, group.code, codes, values)
         if not errors and action == "submit":
             if "code" not in state and operations.device_limit_reached(_device_counts(), campaign):
-                return _refused("device_limit", campaign, 429)
+                return _refused("device_limit", db.session.get(Campaign, campaign.id), 429)
             try:
                 code = operations.unseal_code(state["code"]) if "code" in state else None
                 if "code" in state and code is None:  # a session from before a key change
@@ -133,7 +141,8 @@ def questionnaire():
                 receipt = ballots.submit(campaign, group, content, code=code)
             except ballots.CodeRefused as refusal:
                 session.pop(SESSION_KEY, None)
-                return _refused(refusal.reason if refusal.reason in ("used", "revoked") else "closed", campaign)
+                return _refused(refusal.reason if refusal.reason in ("used", "revoked") else "closed",
+                                db.session.get(Campaign, state["c"]))
             session.pop(SESSION_KEY, None)
             session["receipt"] = {"r": receipt, "c": state["c"]}  # not campaign.id: the commit expired it
             response = redirect(url_for("respond.done"))
@@ -143,6 +152,11 @@ def questionnaire():
                                     max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
             return response
+        if isinstance(campaign, operations.Answering):  # the pages show the campaign: load it
+            current = _current()
+            if current is None:
+                return redirect(url_for("respond.enter"))
+            campaign, group, state = current
         if not errors:
             return render_template("respond/review.html", **page())
     return render_template("respond/questionnaire.html", errors=errors, **page()), (400 if errors else 200)

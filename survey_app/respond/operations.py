@@ -5,13 +5,16 @@ Checking and storing the ballot itself is `ballots.validation` and `ballots.oper
 """
 import hashlib
 import hmac
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..ballots.codes import normalise, unwrap, wrap
+from ..ballots.operations import sealing_ready
 from ..ballots.validation import targets_asked
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup
@@ -56,19 +59,72 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
     return targets_asked(links, group.code)
 
 
-#: the codes of the targets a group appraises, by (campaign, group, the campaign's box key):
-#: fixed once a campaign is open (its key is new at every opening), asked at every submission
-_ASKED: dict[tuple, list[str]] = {}
+#: what a group of an open campaign is asked, by (campaign, group, the campaign's box key):
+#: (the group's code, the questionnaire's parse, the codes of the targets it appraises). Fixed
+#: once the campaign is open (its key is new at every opening, so no two campaigns or
+#: databases share one), asked at every submission; nothing that may change is kept here.
+_OPEN: dict[tuple, tuple] = {}
 
 
 def target_codes(campaign: Campaign, group: RespondentGroup) -> list[str]:
     """The codes of the targets this group appraises, in the campaign's order."""
+    if isinstance(campaign, Answering):
+        return campaign.target_codes
     if campaign.status != "open" or campaign.public_key is None:
         return [ct.target.code for ct in targets_for(campaign, group)]
     key = (campaign.id, group.id, campaign.public_key)
-    if key not in _ASKED:
-        _ASKED[key] = [ct.target.code for ct in targets_for(campaign, group)]
-    return _ASKED[key]
+    if key not in _OPEN:
+        _OPEN[key] = (group.code, campaign.questionnaire_version.parsed,
+                      [ct.target.code for ct in targets_for(campaign, group)])
+    return _OPEN[key][2]
+
+
+@dataclass(frozen=True)
+class AnsweringGroup:
+    id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Answering:
+    """A campaign as a ballot's submission needs it, without loading it: its state (status and
+    window), read at every submission, and what is fixed once it opens (`_OPEN`)."""
+    id: int
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    public_key: bytes
+    questionnaire_version_id: int
+    group: AnsweringGroup
+    questionnaire: object
+    target_codes: list[str]
+
+    accepts_ballots = Campaign.accepts_ballots  # the one rule, on the same four columns
+
+
+_c, _g = Campaign.__table__.c, RespondentGroup.__table__.c
+#: built once (building it cost more than running it)
+_ANSWERING = (select(_c.status, _c.opens_at, _c.closes_at, _c.public_key, _c.questionnaire_version_id)
+              .select_from(Campaign.__table__.join(RespondentGroup.__table__, _g.campaign_id == _c.id))
+              .where(_c.id == bindparam("c"), _g.id == bindparam("g")))
+
+
+def answering(campaign_id, group_id) -> Answering | None:
+    """The campaign and group a ballot is submitted for, in one short query, when this process
+    has served the group since the campaign opened and the box's sealing is ready
+    (`ballots.operations.sealing_ready`); None otherwise (then `answering_group` loads them)."""
+    if not isinstance(campaign_id, int) or not isinstance(group_id, int):
+        return None
+    row = db.session.connection().execute(_ANSWERING, {"c": campaign_id, "g": group_id}).first()
+    if row is None or row.public_key is None:
+        return None
+    kept = _OPEN.get((campaign_id, group_id, row.public_key))
+    if kept is None or not sealing_ready(row.public_key):
+        return None
+    group_code, parsed, codes = kept
+    return Answering(id=campaign_id, status=row.status, opens_at=row.opens_at, closes_at=row.closes_at,
+                     public_key=row.public_key, questionnaire_version_id=row.questionnaire_version_id,
+                     group=AnsweringGroup(group_id, group_code), questionnaire=parsed, target_codes=codes)
 
 
 def _code_key() -> bytes:

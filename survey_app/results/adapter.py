@@ -11,23 +11,28 @@ written through a short transaction of their own — the request's session never
 and kept for the rest of the request; the method and the ballot count, too, are worked out
 once per request however many parts of a page ask for them.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import questionnaires
 import scoring
 from flask import g, has_request_context, request
 from sqlalchemy import func, select, update
-from scoring.answers import COLUMNS
+from scoring.files import COLUMNS
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..ballots import packing
 from ..extensions import db
 from ..models import Ballot, Campaign
+
+if TYPE_CHECKING:  # numpy is imported where arrays are made: a web worker starts without it
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,7 @@ def packed_ballots(campaign: Campaign) -> Packed:
 
 
 def _read_packed(campaign: Campaign) -> Packed:
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     lay = packing.campaign_layout(campaign)
     groups = {gr.id: k for k, gr in enumerate(campaign.groups)}
     # Straight from the driver's cursor: SQLAlchemy's rows cost a second at 200,000 ballots.
@@ -110,6 +116,7 @@ def _read_packed(campaign: Campaign) -> Packed:
 
 def _present(mask_counts: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
     """(sorted table of the codes that occur, old index -> new index)."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     present = np.flatnonzero(mask_counts)
     table = np.asarray([codes[k] for k in present], dtype=str) if len(present) else np.empty(0, dtype="<U1")
     order = np.argsort(table, kind="stable")
@@ -122,6 +129,7 @@ def _code_tables(p: Packed) -> tuple:
     """Answers per slot, and (sorted table, old index -> new index) of the targets, items and
     options that occur, from counts over the matrix: the tables `Answers.from_columns` would
     make from the long form, shared by both doors to the engine."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     lay, m = p.layout, p.matrix
     per_slot = np.count_nonzero(m, axis=0) if m.size else np.zeros(lay.width, dtype=np.int64)
     by_target_item = lay.rectangle(per_slot[None, :])[0]
@@ -140,6 +148,7 @@ def coded_answers(p: Packed) -> dict:
     The code tables hold exactly the codes that occur, sorted, as `Answers.from_columns`
     would make them from the long form; ballots without a rating answer are left out.
     """
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     lay, m = p.layout, p.matrix
     # The code maps applied to the layout's small per-slot tables, so that each answer costs
     # one gather per column.
@@ -172,6 +181,7 @@ def coded_answers(p: Packed) -> dict:
 def scoring_answers(campaign: Campaign, p: Packed | None = None) -> scoring.Answers:
     """The engine's answers: the packed matrix handed over whole (`Answers.from_matrix`),
     with the same code tables as `coded_answers`, so the scores are the long form's."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     p = p or packed_ballots(campaign)
     lay, m = p.layout, p.matrix
     _, (target_table, target_map), (item_table, item_map), (option_table, option_map) = _code_tables(p)
@@ -186,6 +196,7 @@ def scoring_answers(campaign: Campaign, p: Packed | None = None) -> scoring.Answ
 
 def _taken(remap: np.ndarray) -> np.ndarray:
     """The old indices in the order of the new table (the inverse of `_present`'s map)."""
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     kept = np.flatnonzero(remap >= 0)
     out = np.empty(len(kept), dtype=np.int64)
     out[remap[kept]] = kept
@@ -241,6 +252,7 @@ def option_counts(campaign: Campaign, target_codes=None) -> dict[tuple, int]:
 
 
 def _count_options(p: Packed) -> dict[tuple, int]:
+    import numpy as np  # numpy where arrays are made: a web worker starts without it
     lay, m = p.layout, p.matrix
     n_codes = len(lay.options) + 1
     out = {}

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import scoring
 from scoring import canonical_json
-from scoring.answers import COLUMNS
+from scoring.files import COLUMNS
 from sqlalchemy import select
 
 from ..ballots import keys, signing
@@ -248,6 +247,7 @@ def answers_csv_parts(campaign: Campaign, rng: random.Random | None = None,
         fresh.add(secrets.token_hex(8))
     new_ids = sorted(fresh)
     targets, items, options = coded["target_codes"], coded["item_codes"], coded["option_codes"]
+    import numpy as np  # where the arrays are: a web worker starts without numpy
     # Every possible ",target,item,option" line end, and each answer's index into them.
     ends = np.asarray([f",{t},{i},{o}\n" for t in targets.tolist() for i in items.tolist()
                        for o in options.tolist()], dtype=object)

@@ -70,7 +70,8 @@ MAY_IMPORT = {
 }
 #: the only names of the scoring package that code outside `survey_app.results` may import:
 #: the canonical bytes and the column names of answers.csv, which are formats, not the engine
-ENGINE_FREE = {("scoring", "canonical_json"), ("scoring.output", "canonical_json"), ("scoring.answers", "COLUMNS")}
+ENGINE_FREE = {("scoring", "canonical_json"), ("scoring.output", "canonical_json"), ("scoring.answers", "COLUMNS"),
+                ("scoring.files", "COLUMNS")}
 #: a feature's views and forms, which no other feature imports (the questionnaire pages are the designer's)
 PRIVATE = {"controllers", "forms"}
 #: the one feature that calls the engine (`score`, `Method`, `Answers`)
@@ -214,6 +215,7 @@ def test_the_layering_test_catches_a_broken_rule(module, source, expected):
     ("survey_app.results.decisions", "from ..ballots.operations import turnout\nfrom ..extensions import db\n"),
     ("survey_app.audit", "from scoring import canonical_json\n"),
     ("survey_app.paper.imports", "from scoring.answers import COLUMNS\n"),
+    ("survey_app.paper.imports", "from scoring.files import COLUMNS\n"),
     ("survey_app.admin.operations", "from ..results import publication\nfrom ..ballots import counting\n"),
     ("survey_app.paper.cli", "def f():\n    from . import imports\n"),
     ("survey_app.designer.blueprint", "from . import controllers as c\n"),

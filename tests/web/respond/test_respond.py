@@ -246,3 +246,33 @@ def test_respondent_state_without_the_web(app, make_campaign):
         assert operations.device_limit_reached(operations.device_counts(
             operations.device_counts_after_ballot(counts, campaign.id)), campaign)
         assert operations.device_counts(once + "x") == {} and operations.device_counts(None) == {}
+
+
+def test_a_campaign_served_before_is_read_again_at_every_submission(client, app, campaign_id, full_answers,
+                                                                     monkeypatch):
+    """Once a process has served a group, a submission loads neither the campaign nor the group
+    (`operations.answering`: what is fixed once open is kept per process under the box's key),
+    but the campaign's state is read at each one: closed by another server, it refuses."""
+    from sqlalchemy import update
+
+    from survey_app.respond import operations as respond
+    first, warm, second, third = issue_codes(app, campaign_id, n=4)
+    for code in (first, warm):  # the envelope size is kept once the box holds one
+        assert answer_with_code(client, app, campaign_id, code, full_answers).status_code == 302
+    seen = []
+    real = respond.answering
+    monkeypatch.setattr(respond, "answering", lambda *a: seen.append(real(*a)) or seen[-1])
+    response = answer_with_code(client, app, campaign_id, second, full_answers)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/answer/done")
+    assert isinstance(seen[-1], respond.Answering) and seen[-1].group.code == "staff"
+    assert envelopes(app) == 3
+    assert client.post("/answer", data={"code": third}).status_code == 302
+    with app.app_context():  # another server closes it: nothing in this process is told
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(status="closed"))
+        db.session.commit()
+    response = client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    assert response.status_code == 403 and 'data-reason="closed"' in response.get_data(as_text=True)
+    assert envelopes(app) == 3
+    with app.app_context():
+        assert db.session.execute(select(AccessCode.state).where(AccessCode.state == "unused")).scalars().all() \
+            == ["unused"]
