@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..commitments import operations as commitments
+from ..commitments import ratings
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
@@ -118,6 +119,10 @@ class Report:
     any_reweighted: bool = False
     #: the target's published commitments with their reviewed progress (commitments.operations.report_rows)
     commitments: list[dict] = field(default_factory=list)
+    #: the campaign whose public rating (评诺) of those commitments is shown (`commitments.ratings.rating_campaign`)
+    rating_campaign: Campaign | None = None
+    #: commitment id -> its rating there
+    ratings: dict = field(default_factory=dict)
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -177,6 +182,9 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])),
                     commitments=commitments.report_rows(target.id, commitments.today(),
                                                         current_app.config["COMMITMENT_STALE_DAYS"]))
+    if report.commitments:
+        report.rating_campaign = ratings.rating_campaign(target, campaign)
+        report.ratings = ratings.rated_in(report.rating_campaign, target) if report.rating_campaign else {}
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
