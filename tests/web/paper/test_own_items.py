@@ -84,7 +84,7 @@ def test_keying_form_asks_the_own_items_after_the_shared_ones(app, promise_campa
     assert page.status_code == 200
     assert f'data-len="{len(rows["pr-a"].items)}"' in html and f'data-len="{len(rows["pr-b"].items)}"' in html
     la, lb = html.index('id="o-r.pr-a"'), html.index('id="o-r.pr-b"')
-    assert la < html.index(PROMISES["pr-a"][1][0]) < lb < html.index(PROMISES["pr-b"][0][0])
+    assert la < html.index(PROMISES["pr-a"][1][1]) < lb < html.index(PROMISES["pr-b"][0][1])  # (in English)
 
 
 def test_keyed_letters_answer_each_leader_s_own_commitments(app, promise_campaign):
