@@ -61,8 +61,9 @@ def method_for(q: Questionnaire, groups: Iterable[tuple[str, float]] | Mapping[s
         },
         "dimensions": [{"code": d.code, "weight": float(d.weight)}
                        for d in q.dimensions if d.code in used],
-        "items": [{"code": item.code, "dimension": item.dimension,
-                   "weight": float(item.weight)} for item in rating],
+        "items": [{"code": item.code, "dimension": item.dimension, "weight": float(item.weight),
+                   **({"target": item.target, "text": {"zh": item.text.zh, "en": item.text.en}}
+                      if item.target is not None else {})} for item in rating],
         "groups": group_list,
         "min_group_size": min_group_size,
         "trim": trim,

@@ -13,6 +13,8 @@ PROBLEM_CODES: tuple[str, ...] = (
     "not_applicable", "rating_per_ballot", "too_few_choices", "empty_groups", "not_positive",
     "empty_dimension", "empty_section", "no_items", "no_rating_items",
     "too_large", "too_deep", "too_many_nodes", "out_of_range",
+    "unknown_section_kind", "unknown_source", "duplicate_source", "template_not_rating",
+    "missing_placeholder", "reserved_code",
 )
 
 

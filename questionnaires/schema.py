@@ -8,16 +8,29 @@ validation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from functools import cached_property
 
 #: The appraisal kinds a questionnaire can serve, in the order templates are offered.
 KINDS: tuple[str, ...] = ("work_style", "sector_style", "integrity_report",
-                          "integrity_assessment", "decision")
+                          "integrity_assessment", "decision", "public_rating")
 
 #: Item types: ``rating`` is answered on the questionnaire's scale and scored; the
 #: others are recorded but never scored.
 ITEM_TYPES: tuple[str, ...] = ("rating", "single", "multiple", "text")
+
+#: Section kinds: ``fixed`` sections list their items; a ``target_specific`` section holds
+#: items that exist for one target only, which a campaign supplies from data (a leader's
+#: published commitments, a unit's rectification items) after a template.
+SECTION_KINDS: tuple[str, ...] = ("fixed", "target_specific")
+
+#: Where a target-specific section's items come from, and the prefix of their codes
+#: (``p.<commitment id>``, ``r.<rectification item id>``); fixed items may not use these prefixes.
+SOURCES: dict[str, str] = {"commitments": "p", "rectification": "r"}
+
+#: The placeholder of a template's text that a target-specific item's own words replace.
+PLACEHOLDER = "{title}"
 
 #: The YAML format version this package reads and writes.
 FORMAT_VERSION = 1
@@ -134,6 +147,8 @@ class Item:
     options: tuple[Choice, ...] = ()
     #: text items only: the longest answer accepted, ``None`` = the platform's default
     max_length: int | None = None
+    #: a target-specific item: the code of the one target it is asked of (``None``: every target)
+    target: str | None = None
 
     def __post_init__(self) -> None:
         # Fill the per-type defaults so that hand-made items equal loaded ones.
@@ -156,6 +171,11 @@ class Item:
         """Whether respondents of this group are asked this item."""
         return self.groups is None or group_code in self.groups
 
+    def asked_of(self, target_code: str | None) -> bool:
+        """Whether this item is asked about the target with this code (a target-specific item
+        only of its own target)."""
+        return self.target is None or self.target == target_code
+
     def choice(self, code: str) -> Choice:
         """The choice with this code; ``KeyError`` when there is none."""
         for choice in self.options:
@@ -166,14 +186,36 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled run of items, shown together."""
+    """A titled run of items, shown together.
+
+    A ``target_specific`` section has no items of its own in the questionnaire: a campaign
+    fills it (:meth:`Questionnaire.with_specific`) with items made from ``template``, one per
+    row of its ``source``, each asked of one target only.
+    """
 
     code: str
     title: Text
     items: tuple[Item, ...]
+    #: one of SECTION_KINDS
+    kind: str = "fixed"
+    #: a target-specific section: one of SOURCES
+    source: str | None = None
+    #: a target-specific section: the rating item its items are made after (text with PLACEHOLDER)
+    template: Item | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "items")
+
+    @property
+    def is_target_specific(self) -> bool:
+        return self.kind == "target_specific"
+
+    def specific_item(self, code: str, target: str, title_zh: str, title_en: str) -> Item:
+        """A target-specific item of this section: the template with the words of one row."""
+        assert self.template is not None, "only a target-specific section makes items"
+        text = Text(self.template.text.zh.replace(PLACEHOLDER, title_zh),
+                    self.template.text.en.replace(PLACEHOLDER, title_en or title_zh))
+        return replace(self.template, code=code, text=text, target=target)
 
 
 @dataclass(frozen=True)
@@ -219,6 +261,39 @@ class Questionnaire:
     def items_for(self, group_code: str) -> tuple[Item, ...]:
         """The items respondents of this group are asked, in questionnaire order."""
         return tuple(item for item in self._items if item.asks(group_code))
+
+    def items_for_target(self, group_code: str, target_code: str) -> tuple[Item, ...]:
+        """The per-target items respondents of this group answer about one target: the fixed
+        ones, then that target's own, in questionnaire order."""
+        return tuple(item for item in self._items
+                     if item.per_target and item.asks(group_code) and item.asked_of(target_code))
+
+    def section_of(self, code: str) -> Section:
+        """The section holding the item with this code; ``KeyError`` when there is none."""
+        for section in self.sections:
+            if any(item.code == code for item in section.items):
+                return section
+        raise KeyError(code)
+
+    def specific_sections(self) -> tuple[Section, ...]:
+        """The target-specific sections, in questionnaire order."""
+        return tuple(s for s in self.sections if s.is_target_specific)
+
+    def with_specific(self, items: "Iterable[Item]") -> "Questionnaire":
+        """This questionnaire as a campaign asks it: each target-specific section holding the
+        given items of its source (an item's source is told by its code's prefix), in the
+        order given. Items of a source the questionnaire has no section for are refused."""
+        by_prefix: dict[str, list[Item]] = {}
+        for item in items:
+            by_prefix.setdefault(item.code.split(".", 1)[0], []).append(item)
+        sections = []
+        for section in self.sections:
+            if section.is_target_specific:
+                section = replace(section, items=tuple(by_prefix.pop(SOURCES[section.source], ())))
+            sections.append(section)
+        if by_prefix:
+            raise ValueError(f"the questionnaire has no target-specific section for items {sorted(by_prefix)}")
+        return replace(self, sections=tuple(sections))
 
     def dimension(self, code: str) -> Dimension:
         """The dimension with this code; ``KeyError`` when there is none."""

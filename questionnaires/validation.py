@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .problems import Problem, QuestionnaireInvalid
-from .schema import (FORMAT_VERSION, ITEM_TYPES, KINDS, Choice, Dimension, Item,
-                     Questionnaire, Scale, ScaleOption, Section, Text)
+from .schema import (FORMAT_VERSION, ITEM_TYPES, KINDS, PLACEHOLDER, SECTION_KINDS, SOURCES, Choice,
+                     Dimension, Item, Questionnaire, Scale, ScaleOption, Section, Text)
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _PARENT = re.compile(r"(\.[^.\[\]]*|\[\d+\])$")
@@ -396,9 +396,14 @@ class Checker:
         if raw is None:
             return None
         result, complete, section_codes = [], True, []
+        sources: dict[str, str] = {}  # source -> path of the section that takes it
         for i, entry in enumerate(raw):
             path = f"sections[{i}]"
-            m = self.mapping(entry, path, "a section", ("code", "title", "items"))
+            kind = entry.get("kind", "fixed") if isinstance(entry, Mapping) else "fixed"
+            specific = kind == "target_specific"
+            m = self.mapping(entry, path, "a section",
+                             ("code", "title", "source", "template") if specific else ("code", "title", "items"),
+                             ("kind",))
             if m is None:
                 complete = False
                 continue
@@ -406,6 +411,19 @@ class Checker:
             section_codes.append((code, join(path, "code")))
             title = self.text(m["title"], join(path, "title"), f"title of section '{code}'") \
                 if "title" in m else None
+            if kind not in SECTION_KINDS or not isinstance(kind, str):
+                self.report(join(path, "kind"), "unknown_section_kind",
+                            f"section '{code}' has unknown kind {kind!r} (one of {', '.join(SECTION_KINDS)})",
+                            kind=str(kind), allowed=list(SECTION_KINDS))
+                complete = False
+                continue
+            if specific:
+                section = self.specific_section(m, path, code, title, sources)
+                if section is None:
+                    complete = False
+                else:
+                    result.append((section, path))
+                continue
             items = None
             if "items" in m:
                 raw_items = self.sequence(m["items"], join(path, "items"), "section items")
@@ -426,9 +444,57 @@ class Checker:
                 complete = False
         self.unique(section_codes, "section")
         self.unique(self._items_seen, "item")
-        if not self._items_seen and all(isinstance(e, Mapping) and "items" in e for e in raw):
+        prefixes = tuple(SOURCES[source] + "." for source in sources)
+        for item_code, path in self._items_seen:
+            if prefixes and item_code is not None and item_code.startswith(prefixes):
+                self.report(path, "reserved_code",
+                            f"item code '{item_code}' starts like a target-specific item's"
+                            f" ({', '.join(prefixes)}); choose another", code=item_code)
+        if not self._items_seen and not sources \
+                and all(isinstance(e, Mapping) and "items" in e for e in raw):
             self.report("sections", "no_items", "the questionnaire has no items")
         return result if complete else None
+
+    def specific_section(self, m: dict, path: str, code: str | None, title: Text | None,
+                         sources: dict[str, str]) -> Section | None:
+        """A target-specific section: its source, and its template, a rating item without a code
+        whose text holds the placeholder that each item's own words replace."""
+        source = m.get("source")
+        ok = code is not None and title is not None
+        if "source" in m:
+            if not isinstance(source, str) or source not in SOURCES:
+                self.report(join(path, "source"), "unknown_source",
+                            f"section '{code}' has unknown source {source!r} (one of {', '.join(SOURCES)})",
+                            source=str(source), allowed=list(SOURCES))
+                ok = False
+            elif source in sources:
+                self.report(join(path, "source"), "duplicate_source",
+                            f"a second target-specific section takes its items from '{source}'",
+                            source=source)
+                ok = False
+            else:
+                sources[source] = path
+        template = None
+        if "template" in m:
+            tpath = join(path, "template")
+            raw = m["template"]
+            if isinstance(raw, Mapping) and "code" not in raw:
+                raw = dict(raw, code=code or "template")
+            before = len(self._items_seen)
+            template = self.item(raw, tpath)
+            del self._items_seen[before:]  # the template's code is no item's code
+            if template is not None and template.type != "rating":
+                self.report(join(tpath, "type"), "template_not_rating",
+                            f"the template of section '{code}' must be a rating item", code=code)
+                template = None
+            elif template is not None and not all(PLACEHOLDER in t for t in (template.text.zh, template.text.en)):
+                self.report(join(tpath, "text"), "missing_placeholder",
+                            f"the template text of section '{code}' needs {PLACEHOLDER} in zh and en,"
+                            f" where each item's own words go", code=code, placeholder=PLACEHOLDER)
+                template = None
+        if not ok or template is None:
+            return None
+        return Section(code, title, (), kind="target_specific", source=source, template=template)
 
     def item(self, value: Any, path: str) -> Item | None:
         m = self.mapping(value, path, "an item", ("code", "type", "text"),

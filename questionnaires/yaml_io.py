@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .problems import Problem, QuestionnaireInvalid
-from .schema import FORMAT_VERSION, Item, Questionnaire, Text
+from .schema import FORMAT_VERSION, Item, Questionnaire, Section, Text
 from .validation import build, join
 
 
@@ -85,10 +85,17 @@ def to_dict(q: Questionnaire) -> dict:
         },
         "dimensions": [{"code": d.code, "name": _text(d.name), "weight": _number(d.weight)}
                        for d in q.dimensions],
-        "sections": [{"code": s.code, "title": _text(s.title),
-                      "items": [_item(item) for item in s.items]}
-                     for s in q.sections],
+        "sections": [_section(s) for s in q.sections],
     }
+
+
+def _section(s: Section) -> dict:
+    """A section; a target-specific one as its template (never the items a campaign filled it with)."""
+    if s.is_target_specific:
+        template = {k: v for k, v in _item(s.template).items() if k != "code"}
+        return {"code": s.code, "title": _text(s.title), "kind": s.kind, "source": s.source,
+                "template": template}
+    return {"code": s.code, "title": _text(s.title), "items": [_item(item) for item in s.items]}
 
 
 def dump(q: Questionnaire) -> str:
@@ -191,6 +198,10 @@ def _styled(d: dict) -> dict:
     out["dimensions"] = [flat(dim, "name") for dim in d["dimensions"]]
     sections = []
     for section in d["sections"]:
+        if "template" in section:
+            template = dict(section["template"], text=text(section["template"]["text"]))
+            sections.append(dict(section, title=text(section["title"]), template=template))
+            continue
         items = []
         for item in section["items"]:
             item = dict(item, text=text(item["text"]))

@@ -94,6 +94,7 @@ class TargetArrays(NamedTuple):
     item_n: np.ndarray               # (J, T, G)
     item_mean: np.ndarray            # (J, T, G)
     item_dk: np.ndarray              # (J, T, G)
+    item_figures: dict               # rule 14: {target: {item: figures}}
 
 
 def score(answers: Answers, method: Method) -> dict:
@@ -142,6 +143,17 @@ class _CodeMap:
         self.row_of_item = np.full(len(m.items), -1, dtype=np.int64)
         known = self.item >= 0
         self.row_of_item[self.item[known]] = np.flatnonzero(known)
+
+        # Rule 14: a target-specific item is answered for its own target only.
+        targets = {c: t for t, c in enumerate(a.target_codes.tolist())}
+        for j, x in enumerate(m.items):
+            row = self.row_of_item[j]
+            if x.target is None or row < 0:
+                continue
+            owner = targets.get(x.target, -1)
+            if np.any((structure.choice[row] != 0) & (structure.response_target != owner)):
+                index = int(np.flatnonzero((a.item == row) & (a.target != owner))[0])
+                raise a.error(index, f"item '{x.code}' is asked of target '{x.target}' only")
         # Per choice code (0 no row, 1 empty, 2 + k answer option k): the method option.
         self.option_of_choice = np.concatenate(([-1, -1], self.option))
 
@@ -631,7 +643,8 @@ class _Scoring:
             sat=(by_target(sat_rate), by_target(sat_low), by_target(sat_high)),
             dis=(by_target(dis_rate), by_target(dis_low), by_target(dis_high)),
             group_dimensions=dims, item_n=shown_valid.reshape(J, T, G),
-            item_mean=item_mean.reshape(J, T, G), item_dk=dont_know.reshape(J, T, G))
+            item_mean=item_mean.reshape(J, T, G), item_dk=dont_know.reshape(J, T, G),
+            item_figures=self.specific_items(histogram, n_valid, item_mean, used, shown_valid))
         targets, funnel = self.target_list(arrays)
         return {
             "method_sha256": m.sha256,
@@ -692,6 +705,45 @@ class _Scoring:
             }
         return result
 
+    # -- rule 14: the figures of a target-specific item ----------------------------------
+
+    def specific_items(self, histogram, n_valid, item_mean, used, shown_valid) -> dict[int, dict[int, dict]]:
+        """{target: {item: figures}} of each target-specific item on its own target: over the groups of
+        rule 8 with an answer to it, renormalised, its score, SE, df and rule U2's interval, and its
+        satisfaction rate; n counts the valid answers."""
+        m, G = self.m, self.n_groups
+        targets = {c: t for t, c in enumerate(self.a.target_codes.tolist())}
+        squares = histogram @ self.points0 ** 2
+        sums = histogram @ self.points0
+        satisfied = histogram @ self.satisfied.astype(float)
+        low, high = self.points_range()
+        out: dict[int, dict[int, dict]] = {}
+        for j, x in enumerate(m.items):
+            t = targets.get(x.target) if x.target is not None else None
+            if t is None:
+                continue
+            cells = [t * G + g for g in range(G) if used[t, g] and n_valid[j, t * G + g] > 0]
+            if not cells:
+                out.setdefault(t, {})[j] = {"n": 0, "score": None, "ci95": None, "se": None, "ci95_df": None,
+                                            "satisfaction": None}
+                continue
+            weights = np.array([self.group_weight[c % G] for c in cells])
+            share = weights / weights.sum()
+            n = n_valid[j, cells]
+            mean = item_mean[j, cells]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                variance = np.where(n > 1, np.maximum(squares[j, cells] - sums[j, cells] ** 2 / n, 0.0) / (n - 1), 0.0)
+            parts = share ** 2 * variance / n
+            score = float(share @ mean)
+            se = float(np.sqrt(parts.sum()))
+            df = float(welch_satterthwaite(parts, n - 1))
+            ci_low, ci_high = logit_interval(np.array([score]), np.array([se]), np.array([df]), low, high)
+            out.setdefault(t, {})[j] = {
+                "n": int(round(float(shown_valid[j, cells].sum()))), "score": score,
+                "ci95": _pair(float(ci_low[0]), float(ci_high[0])), "se": se, "ci95_df": _number(df),
+                "satisfaction": float(share @ (satisfied[j, cells] / n))}
+        return out
+
     # -- rules 11 to 13, G, F and the results.json layout --------------------------------
 
     def target_list(self, x: TargetArrays) -> tuple[list[dict], dict]:
@@ -734,6 +786,7 @@ class _Scoring:
         sat_t_low, sat_t_high = map(L, x.satisfaction_ci95)
         dis_t_low, dis_t_high = map(L, x.dissatisfaction_ci95)
         item_codes = [i.code for i in m.items]
+        item_targets = [i.target for i in m.items]
         dim_codes = [d.code for d in m.dimensions]
 
         out = []
@@ -755,7 +808,7 @@ class _Scoring:
                     "dimensions": {d: _number(dims_[t][g][k]) for k, d in enumerate(dim_codes)},
                     "items": {code: {"n": int(round(n_valid_[j][t][g])), "mean": _number(mean_[j][t][g]),
                                      "dk": int(round(dk_[j][t][g]))}
-                              for j, code in enumerate(item_codes)},
+                              for j, code in enumerate(item_codes) if item_targets[j] in (None, codes[t])},
                 }
             entry = {
                 "target": codes[t],
@@ -791,6 +844,8 @@ class _Scoring:
                 low_alert, high_alert = self.alert(dis_t_low[t]), self.alert(dis_t_high[t])
                 entry["alert_range"] = [low_alert, high_alert]
                 entry["alert_status"] = "certain" if low_alert == high_alert else "borderline"
+            if any(target is not None for target in item_targets):
+                entry["items"] = {item_codes[j]: figures for j, figures in x.item_figures.get(t, {}).items()}
             if t in rank:
                 position, alert = _funnel(c, se_[t], centre, m.funnel_alerts)
                 entry["funnel"] = position

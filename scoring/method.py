@@ -56,6 +56,8 @@ class Item:
     code: str
     dimension: str
     weight: float
+    #: a target-specific item: the one target it is asked of (None: every target)
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -296,11 +298,17 @@ class _Validator:
         items = []
         for i, e in enumerate(self.array(d["items"], "items")):
             k = f"items[{i}]"
-            e = self.obj(e, k, {"code", "dimension", "weight"}, ("code", "dimension"))
+            e = self.obj(e, k, {"code", "dimension", "weight", "target", "text"}, ("code", "dimension"))
+            if "text" in e:  # what a target-specific item asked: not scored, but covered by the method's sha256
+                words = self.obj(e["text"], f"{k}.text", {"zh", "en"}, ("zh", "en"))
+                for lang in ("zh", "en"):
+                    if not isinstance(words[lang], str):
+                        self.fail(f"{k}.text.{lang}", "must be a string")
             dim = self.code(e["dimension"], f"{k}.dimension")
             if dim not in dimension_codes:
                 self.fail(f"{k}.dimension", f"unknown dimension '{dim}'")
-            items.append(Item(self.code(e["code"], f"{k}.code"), dim, self.weight(e, k)))
+            target = self.code(e["target"], f"{k}.target") if "target" in e else None
+            items.append(Item(self.code(e["code"], f"{k}.code"), dim, self.weight(e, k), target))
         self.unique([x.code for x in items], "items")
 
         groups = []

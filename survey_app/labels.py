@@ -76,7 +76,8 @@ LABELS: dict[str, dict[str, object]] = {
     #: appraisal kinds of campaigns and questionnaires, in the order forms offer them
     "kind": {"work_style": _l("Work-style appraisal"), "sector_style": _l("Sector-style appraisal"),
              "integrity_report": _l("Integrity-report evaluation"),
-             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision meeting")},
+             "integrity_assessment": _l("Integrity assessment"), "decision": _l("Decision meeting"),
+             "public_rating": _l("Public rating of commitments")},
     "target_kind": {"leader": _l("Leader"), "unit": _l("Unit"), "matter": _l("Matter put to a vote")},
     #: a decision meeting's matters and quorums (`models.campaign.MATTER_KINDS`, `QUORUMS`) and outcomes
     "matter_kind": {"ordinary": _l("Ordinary matter"), "especially_major": _l("Especially major matter"),

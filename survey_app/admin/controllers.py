@@ -38,6 +38,7 @@ from ..results import adapter, decisions, signatures
 from ..security import allowed_campaigns, load_campaign
 from . import operations
 from . import imports
+from . import items
 from .forms import (
     CampaignForm,
     CopySetupForm,
@@ -151,7 +152,19 @@ def campaign(campaign_id: int):
     return render_template("admin/campaign.html", campaign=campaign, turnout=ballots.turnout(campaign),
                            days=ballots.turnout_by_day(campaign), issue=issue, revoke=revoke,
                            confirm=ConfirmForm(), locale=current_language(),
-                           public_base=current_app.config["PUBLIC_BASE_URL"], ballots_left=ballots.ballots_left(campaign))
+                           public_base=current_app.config["PUBLIC_BASE_URL"], ballots_left=ballots.ballots_left(campaign),
+                           specific=_specific_items(campaign))
+
+
+def _specific_items(campaign) -> list | None:
+    """The campaign's questions for one target only as (target, code, source, text): the frozen ones once
+    it is open, what opening would freeze while a draft; None when its questionnaire has none."""
+    if not campaign.questionnaire_version.parsed.specific_sections():
+        return None
+    locale = current_language()
+    if campaign.status != "draft":
+        return [(i.target, i.code, i.source, i.text(locale)) for i in campaign.items]
+    return [(target, item.code, source, item.text.get(locale)) for target, source, item in items.preview(campaign)]
 
 
 def group_new(campaign_id: int):

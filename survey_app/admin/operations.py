@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from . import items as campaign_items
 from ..ballots import counting, keys, mixing
 from ..ballots import operations as ballots
 from ..extensions import db
@@ -190,12 +191,18 @@ def open_campaign(campaign: Campaign, officers: "str | list[keys.Officer]", thre
         keys.check_panel(officers, threshold, current_app.config["MIN_PASSPHRASE_LENGTH"])
     except keys.PanelError as error:
         raise PanelRefused(str(error)) from None
+    try:  # what is asked of one target only is fixed now, from the data of this moment
+        campaign_items.freeze_for_opening(campaign)
+    except campaign_items.ItemsRefused as error:
+        db.session.rollback()
+        raise LifecycleError(str(error)) from None
     sealed = keys.make_panel(officers, threshold, current_app.config["KDF_STRENGTH"])
     keys.store_panel(campaign, sealed)
     campaign.status = "open"
     if campaign.opens_at is None:
         campaign.opens_at = utcnow()
-    audit.record("campaign.open", f"campaign:{campaign.id}", code=campaign.code, panel=_panel_audit(sealed))
+    audit.record("campaign.open", f"campaign:{campaign.id}", code=campaign.code, panel=_panel_audit(sealed),
+                 **({"items": [i.code for i in campaign.items]} if campaign.items else {}))
     db.session.commit()
 
 

@@ -190,8 +190,9 @@ def _received_size(campaign_id: int) -> int | None:
 
 
 def _largest(campaign: Campaign) -> dict:
-    """The largest ballot the campaign allows, as sealed (see `envelope_size`)."""
-    q = campaign.questionnaire_version.parsed
+    """The largest ballot the campaign allows, as sealed (see `envelope_size`): a target-specific item
+    only for its own target, so that the size follows the ragged layout."""
+    q = campaign.questionnaire
     targets = [t.code for t in campaign.targets]
     scale = max((o.code for o in q.scale.options), key=len)
     largest = BallotContent()

@@ -64,6 +64,13 @@ def targets_asked(campaign_targets: Iterable, group_code: str) -> list:
     return [ct for ct in campaign_targets if asks_target(ct, group_code)]
 
 
+def target_code(target) -> str | None:
+    """The code of a target as the callers of `asked` hold it: a code, a Target or a CampaignTarget."""
+    if target is None or isinstance(target, str):
+        return target
+    return getattr(target, "code", None) or getattr(getattr(target, "target", None), "code", None)
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a respondent group is asked: its items, in questionnaire order, and its targets.
@@ -101,11 +108,20 @@ class Asked:
         """Whether the target is one the group appraises."""
         return target in self._target_set
 
+    def asks_of(self, item: questionnaires.Item, target) -> bool:
+        """Whether the item is asked about this target: a target-specific item only of its own."""
+        return item.target is None or item.target == target_code(target)
+
+    def items_for(self, target) -> tuple[questionnaires.Item, ...]:
+        """The per-target items asked about one target: the fixed ones, then its own."""
+        return tuple(item for item in self.per_target if self.asks_of(item, target))
+
     def __iter__(self) -> Iterator[tuple[questionnaires.Item, object]]:
         for item in self.items:
             if item.per_target:
                 for target in self.targets:
-                    yield item, target
+                    if self.asks_of(item, target):
+                        yield item, target
             else:
                 yield item, None
 
@@ -126,7 +142,14 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
     """
     content, errors = BallotContent(), {}
     scale_codes = {o.code for o in q.scale.options}
-    for item, target in asked(q, group_code, target_codes):
+    questions = asked(q, group_code, target_codes)
+    for item in questions.per_target:  # a target-specific item answered for another target: refused
+        if item.target is not None:
+            for target in questions.targets:
+                name = field_name(item.code, target)
+                if target != item.target and any(v and v.strip() for v in values.get(name, ())):
+                    errors[name] = _l("This question is not asked about this target.")
+    for item, target in questions:
         name = field_name(item.code, target)
         raw = [v.strip() for v in values.get(name, ()) if v is not None and v.strip()]
         if item.type == "text":
@@ -193,6 +216,9 @@ class ImportedBallot:
                 if target:
                     return _l("unknown target %(t)r for group %(g)s", t=shorten(target), g=shorten(self.group_code))
                 return _l("item %(i)s is asked per target: the target is missing", i=shorten(item_code))
+            if not self.questions.asks_of(item, target):
+                return _l("item %(i)s is asked of target %(o)s only, not of %(t)s", i=shorten(item_code),
+                          o=shorten(item.target), t=shorten(target))
         elif target:
             return _l("item %(i)s is asked once per ballot: leave the target empty", i=shorten(item_code))
         name = field_name(item_code, target or None)

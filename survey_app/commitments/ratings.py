@@ -1,12 +1,13 @@
 """The public's rating of commitments (评诺): each commitment's figures from a counted campaign that
-asked about it (its `CampaignItem` of source "commitments"), for the feedback report, the public
-page and the dashboard. Only read here; the figures are the engine's (`results.json`)."""
+asked about it (its `CampaignItem` of source "commitments"), for the feedback report and the public
+page (the dashboard and the results page list them all with `_specific_results.html`). Only read
+here; the figures are the engine's (`results.json`, scoring rule 14)."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Campaign, CampaignItem, Commitment, Target
+from ..models import Campaign, CampaignItem, Target
 from ..results.adapter import results
 
 SOURCE = "commitments"
@@ -30,8 +31,9 @@ def _entry(data: dict | None, target_code: str) -> dict | None:
 
 
 def item_figures(entry: dict | None, code: str) -> dict:
-    """The engine's figures of one target-specific item of a target's results entry ({} when none)."""
-    return ((entry or {}).get("specific") or {}).get(code) or {}
+    """The engine's figures of one target-specific item in its target's results entry (scoring rule 14),
+    {} when there are none."""
+    return ((entry or {}).get("items") or {}).get(code) or {}
 
 
 def _rating(campaign: Campaign, item: CampaignItem, entry: dict | None) -> Rating:
@@ -40,11 +42,11 @@ def _rating(campaign: Campaign, item: CampaignItem, entry: dict | None) -> Ratin
                   int(figures.get("n") or 0))
 
 
-def _asked(campaign: Campaign, target: Target | None = None) -> list[CampaignItem]:
-    query = select(CampaignItem).where(CampaignItem.campaign_id == campaign.id, CampaignItem.source == SOURCE)
-    if target is not None:
-        query = query.where(CampaignItem.target_id == target.id)
-    return list(db.session.execute(query.order_by(CampaignItem.position, CampaignItem.id)).scalars())
+def _asked(campaign: Campaign, target: Target) -> list[CampaignItem]:
+    """The campaign's items on the target's commitments."""
+    return list(db.session.execute(select(CampaignItem).where(
+        CampaignItem.campaign_id == campaign.id, CampaignItem.source == SOURCE, CampaignItem.target_id == target.id)
+        .order_by(CampaignItem.position, CampaignItem.id)).scalars())
 
 
 def rated_in(campaign: Campaign, target: Target) -> dict[int, Rating]:
@@ -66,26 +68,3 @@ def rating_campaign(target: Target, campaign: Campaign | None = None) -> Campaig
         .where(CampaignItem.target_id == target.id, CampaignItem.source == SOURCE,
                Campaign.status == "published")
         .order_by(Campaign.published_at.desc(), Campaign.id.desc()).limit(1)).scalar_one_or_none()
-
-
-@dataclass(frozen=True)
-class RatedCommitment:
-    """A row of the dashboard's commitments table: the item as asked, its commitment (None if it
-    was deleted since) and its rating."""
-    item: CampaignItem
-    commitment: Commitment | None
-    rating: Rating
-
-    @property
-    def target(self) -> Target:
-        return self.item.target
-
-
-def campaign_rows(campaign: Campaign) -> list[RatedCommitment]:
-    """Every commitment a counted campaign asked about, with its rating, in the campaign's order."""
-    data = results(campaign)
-    if data is None:
-        return []
-    entries = {t["target"]: t for t in data.get("targets", [])}
-    return [RatedCommitment(item, db.session.get(Commitment, item.source_id),
-                            _rating(campaign, item, entries.get(item.target.code))) for item in _asked(campaign)]

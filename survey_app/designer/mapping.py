@@ -175,7 +175,7 @@ def free_code(d: dict, letter: str) -> str:
     if letter == "s":
         taken = {s["code"] for s in d["sections"]}
     else:
-        taken = {i["code"] for s in d["sections"] for i in s["items"]}
+        taken = {i["code"] for s in d["sections"] for i in s.get("items", ())}
     n = 1
     while f"{letter}{n:02d}" in taken:
         n += 1
@@ -229,7 +229,8 @@ def with_item(d: dict, s: int, i: int | None, item: dict) -> dict:
     """`d` with `item` as item `i` of section `s`, or appended to it when `i` is None."""
     new = copy.deepcopy(d)
     if i is None:
-        new["sections"][s]["items"].append(item)
+        # a target-specific section holds no items: validation then says so, nothing breaks
+        new["sections"][s].setdefault("items", []).append(item)
     else:
         new["sections"][s]["items"][i] = item
     return new

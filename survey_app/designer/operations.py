@@ -235,9 +235,9 @@ def move_item(definition: dict, code: str, direction: str) -> dict:
     sections = new["sections"]
     items = sections[s]["items"]
     if direction == "up" and i == 0 and s > 0:
-        sections[s - 1]["items"].append(items.pop(i))
+        sections[s - 1].setdefault("items", []).append(items.pop(i))
     elif direction == "down" and i == len(items) - 1 and s < len(sections) - 1:
-        sections[s + 1]["items"].insert(0, items.pop(i))
+        sections[s + 1].setdefault("items", []).insert(0, items.pop(i))
     else:
         sections[s]["items"] = moved(items, i, direction)
     return new

@@ -44,6 +44,12 @@ MESSAGES = {
     "out_of_range": _l("Enter a number between -%(limit)s and %(limit)s."),
     "too_large": _l("The file is too large (%(size)s bytes; at most %(limit)s bytes): this is not a questionnaire."),
     "too_deep": _l("The values are nested more than %(limit)s levels deep: this is not a questionnaire."),
+    "unknown_section_kind": _l("Unknown section kind %(kind)s."),
+    "unknown_source": _l("Unknown source %(source)s of target-specific questions."),
+    "duplicate_source": _l("Two sections take their questions from %(source)s."),
+    "template_not_rating": _l("The template of the section %(code)s must be a rating question."),
+    "missing_placeholder": _l("The template text of the section %(code)s needs %(placeholder)s in Chinese and in English."),
+    "reserved_code": _l("The code %(code)s starts like a target-specific question's (p. or r.): choose another."),
     "too_many_nodes": _l("The file holds more than %(limit)s values (an alias counts each time it is used): this is not a questionnaire."),
 }
 

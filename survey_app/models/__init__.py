@@ -2,7 +2,7 @@
 from .audit import AuditEntry
 from .ballot import (Ballot, Comment, CountingOfficer, CountingPanel, CountingRun, Envelope, InboxEnvelope, Receipt,
                      ResultSigner, TurnoutDay)
-from .campaign import Campaign, CampaignTarget, RespondentGroup, Target
+from .campaign import Campaign, CampaignItem, CampaignTarget, RespondentGroup, Target
 from .chart import DrawnChart
 from .code import AccessCode
 from .commitment import Commitment, ProgressEntry
@@ -11,7 +11,7 @@ from .questionnaire import Questionnaire, QuestionnaireVersion
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
+    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignItem", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
     "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",

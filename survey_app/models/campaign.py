@@ -1,8 +1,10 @@
 """Campaigns with their respondent groups and targets."""
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+import questionnaires
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from ..extensions import db
 from ..labels import in_language
@@ -10,7 +12,7 @@ from ._types import utcnow
 
 #: The lifecycle; counting happens while closed and is recorded by `counted_at`.
 STATUSES = ("draft", "open", "closed", "published")
-KINDS = ("work_style", "sector_style", "integrity_report", "integrity_assessment", "decision")
+KINDS = ("work_style", "sector_style", "integrity_report", "integrity_assessment", "decision", "public_rating")
 #: what a matter of a decision meeting is, fixed at creation: it sets the majority and the quorum it needs
 MATTER_KINDS = ("ordinary", "especially_major", "personnel")
 #: quorums a decision meeting can require of its members (`results.decisions.quorum_needed`)
@@ -115,6 +117,20 @@ class Campaign(db.Model):
         back_populates="campaign", order_by="RespondentGroup.position", cascade="all, delete-orphan")
     campaign_targets: Mapped[list["CampaignTarget"]] = relationship(
         back_populates="campaign", order_by="CampaignTarget.position", cascade="all, delete-orphan")
+    #: the target-specific items, frozen when the campaign opens (empty for most kinds)
+    items: Mapped[list["CampaignItem"]] = relationship(
+        back_populates="campaign", order_by="CampaignItem.position", cascade="all, delete-orphan")
+
+    @property
+    def questionnaire(self) -> questionnaires.Questionnaire:
+        """The questionnaire as this campaign asks it: the pinned version, with its target-specific
+        sections holding the campaign's frozen items. Everything that asks, checks, packs or scores
+        a ballot of the campaign reads this, not the bare version."""
+        q = self.questionnaire_version.parsed
+        if not q.specific_sections():
+            return q
+        return _with_items(q, tuple((i.code, i.target.code, i.text_zh, i.text_en, i.dimension, float(i.weight))
+                                    for i in self.items))
 
     @property
     def targets(self) -> list[Target]:
@@ -202,3 +218,76 @@ class CampaignTarget(db.Model):
 
     def __repr__(self):
         return f"<CampaignTarget c={self.campaign_id} t={self.target_id}>"
+
+
+#: where a campaign's target-specific items come from (`questionnaires.SOURCES`)
+ITEM_SOURCES = ("commitments", "rectification")
+
+
+class CampaignItem(db.Model):
+    """A target-specific item of a campaign: asked of one target only (a leader's own published
+    commitment in the public rating, a unit's own rectification item in the follow-up).
+
+    Made once, when the campaign opens, from its targets' data at that moment
+    (`admin.items.freeze_campaign_items`); never changed afterwards: the counting officers'
+    signatures and the results bundle cover these rows, so what was asked stays what was asked.
+    """
+    __tablename__ = "campaign_items"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    #: `p.<commitment id>` or `r.<rectification item id>`: stable, ASCII, unique in the campaign
+    code: Mapped[str] = mapped_column(String(64))
+    #: the question as asked (the template with the row's own words), in both languages
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    #: one of ITEM_SOURCES, and the id of the row there (a commitment, a rectification item)
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int]
+    #: order within the campaign (targets in campaign order, each target's items in source order)
+    position: Mapped[int] = mapped_column(default=0)
+    #: scored like this, copied from the section's template when frozen
+    dimension: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="items")
+    target: Mapped[Target] = relationship(lazy="joined")
+
+    def text(self, locale: str) -> str:
+        return in_language(locale, self.text_zh, self.text_en or self.text_zh)
+
+    def __repr__(self):
+        return f"<CampaignItem c={self.campaign_id} {self.code!r} t={self.target_id}>"
+
+
+@lru_cache(maxsize=64)
+def _with_items(q: questionnaires.Questionnaire, rows: tuple) -> questionnaires.Questionnaire:
+    """`q` filled with a campaign's items (code, target code, zh, en, dimension, weight), kept per process:
+    the rows of an open campaign never change, and a draft's are part of the key."""
+    templates = {questionnaires.SOURCES[s.source]: s.template for s in q.specific_sections()}
+    return q.with_specific(
+        questionnaires.Item(code, "rating", questionnaires.Text(zh, en), dimension=dimension, weight=weight,
+                            groups=templates[code.split(".", 1)[0]].groups, target=target)
+        for code, target, zh, en, dimension, weight in rows)
+
+
+class ItemsFrozen(Exception):
+    """A change to the target-specific items of a campaign that is no longer a draft."""
+
+
+@event.listens_for(Session, "before_flush")
+def _items_stay_as_asked(session, _context, _instances):
+    """What was asked is never changed: no item of an open (or later) campaign is added, edited or removed.
+    Opening flushes its frozen items while the campaign is still a draft."""
+    touched = [obj for obj in session.new | session.deleted if isinstance(obj, CampaignItem)]
+    touched += [obj for obj in session.dirty if isinstance(obj, CampaignItem) and session.is_modified(obj)]
+    for item in touched:
+        campaign = item.campaign or session.get(Campaign, item.campaign_id)
+        if campaign is None:
+            continue
+        before = inspect(campaign).attrs.status.history.deleted  # the status it had before this flush
+        status = before[0] if before else campaign.status
+        if status != "draft" and campaign not in session.deleted:
+            raise ItemsFrozen(f"the items of campaign {campaign.code!r} are fixed once it is open")

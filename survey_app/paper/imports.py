@@ -124,7 +124,7 @@ class _Problems(list):
 def _validate(campaign: Campaign, rows: Iterator[tuple[int, list[str]]]
               ) -> list[tuple[RespondentGroup, BallotContent]]:
     """Every ballot of the rows, checked by the ballot validator; ImportInvalid names each bad row."""
-    q = campaign.questionnaire
+    q = campaign.questionnaire  # with its target-specific items: each refused for any other target
     groups = {g.code: g for g in campaign.groups}
     asked_of = {code: asked(q, code, sorted(t.code for t in group_targets(campaign, g)))
                 for code, g in groups.items()}

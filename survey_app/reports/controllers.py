@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from ..ballots import operations as ballots
 from ..extensions import db
-from ..commitments import ratings
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
@@ -82,7 +81,6 @@ def dashboard(campaign_id: int):
         "reports/dashboard.html", campaign=campaign, results=data, targets=targets, alerts=alerts.alerts(data),
         turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
         dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
-        rated=ratings.campaign_rows(campaign),
         ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
                                                campaign=campaign),
         funnel_chart=operations.funnel_chart(data, {code: t.name(locale) for code, t in targets.items()},

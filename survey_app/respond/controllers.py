@@ -107,7 +107,7 @@ def questionnaire():
     if refusal:
         session.pop(SESSION_KEY, None)
         return _refused(refusal, campaign)
-    q = campaign.questionnaire_version.parsed
+    q = campaign.questionnaire
     codes = operations.target_codes(campaign, group)
     values = request.form.to_dict(flat=False) if request.method == "POST" else {}
     errors: dict = {}

@@ -51,7 +51,7 @@ def method_dict(campaign: Campaign) -> dict:
     key = ("method", campaign.id, campaign.questionnaire_version_id, tuple(groups), campaign.min_group_size,
            campaign.trim)
     return _per_request(key, lambda: questionnaires.method_for(
-        campaign.questionnaire_version.parsed, groups, min_group_size=campaign.min_group_size, trim=campaign.trim))
+        campaign.questionnaire, groups, min_group_size=campaign.min_group_size, trim=campaign.trim))
 
 
 def method_of(campaign: Campaign) -> dict:
@@ -123,10 +123,10 @@ def _code_tables(p: Packed) -> tuple:
     make from the long form, shared by both doors to the engine."""
     lay, m = p.layout, p.matrix
     per_slot = np.count_nonzero(m, axis=0) if m.size else np.zeros(lay.width, dtype=np.int64)
-    by_target_item = per_slot.reshape(len(lay.targets), len(lay.items))
+    by_target_item = lay.rectangle(per_slot[None, :])[0]
     by_code = np.bincount(m.reshape(-1), minlength=len(lay.options) + 1) if m.size else np.zeros(1, np.int64)
     return (per_slot, _present(by_target_item.sum(axis=1), lay.targets),
-            _present(by_target_item.sum(axis=0), lay.items),
+            _present(by_target_item.sum(axis=0), lay.all_items),
             _present(by_code[1:len(lay.options) + 1], lay.options))
 
 
@@ -174,7 +174,7 @@ def scoring_answers(campaign: Campaign, p: Packed | None = None) -> scoring.Answ
     p = p or packed_ballots(campaign)
     lay, m = p.layout, p.matrix
     _, (target_table, target_map), (item_table, item_map), (option_table, option_map) = _code_tables(p)
-    cube = m.reshape(len(m), len(lay.targets), len(lay.items))
+    cube = lay.rectangle(m)  # a target not asked an item: 0, not answered
     cube = cube[:, _taken(target_map)][:, :, _taken(item_map)]
     recode = np.zeros(len(lay.options) + 1, dtype=np.uint8)  # stored code -> 1 + index in option_table
     recode[1:][option_map >= 0] = option_map[option_map >= 0] + 1
@@ -244,13 +244,12 @@ def _count_options(p: Packed) -> dict[tuple, int]:
     n_codes = len(lay.options) + 1
     out = {}
     group = p.group.astype(np.int64) * n_codes
-    for t, target in enumerate(lay.targets):
-        for i, item in enumerate(lay.items):
-            counts = np.bincount(group + m[:, t * len(lay.items) + i], minlength=len(p.group_codes) * n_codes)
-            for key in np.flatnonzero(counts).tolist():
-                gr, code = divmod(key, n_codes)
-                if code:
-                    out[(target, p.group_codes[gr], item, lay.options[code - 1])] = int(counts[key])
+    for slot, (target, item) in enumerate(lay.slots):
+        counts = np.bincount(group + m[:, slot], minlength=len(p.group_codes) * n_codes)
+        for key in np.flatnonzero(counts).tolist():
+            gr, code = divmod(key, n_codes)
+            if code:
+                out[(target, p.group_codes[gr], item, lay.options[code - 1])] = int(counts[key])
     return out
 
 

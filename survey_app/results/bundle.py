@@ -45,6 +45,7 @@ README = """\
 - results.json       发布的结果，以规范形式写出（键排序、无空白、UTF-8）；
                      其 SHA-256 即公布的结果指纹：{sha}
 - targets.csv        被评对象的代码与名称（results.json 中的 target 即此代码）。
+- items.csv          （如有）只针对某一对象的题目（如各领导干部的承诺事项）：代码、对象、维度、权重和题目原文。
 - receipts.txt       已计票选票的回执列表（已排序），可核对自己的选票是否被计入。
 - scoring-method.md  计分方法的完整说明（英文）。
 - scoring/           发布时所用的计分程序（Python 源代码，依赖 {packages_zh}）。
@@ -75,6 +76,8 @@ every published number.
                      UTF-8, no final newline), whose SHA-256 is the published fingerprint:
                      {sha}
 - targets.csv        the codes and names of the targets (results.json names targets by code).
+- items.csv          (when there are any) the items asked of one target only (a leader's own
+                     commitments): code, target, dimension, weight and the words asked.
 - receipts.txt       the sorted receipts of the counted ballots: check that yours is there.
 - scoring-method.md  the scoring method, in full.
 - scoring/           the scoring program used at publication (Python source; it needs {packages_en}).
@@ -211,6 +214,22 @@ def targets_csv(campaign: Campaign) -> str:
     return out.getvalue()
 
 
+def items_csv(method: dict) -> str | None:
+    """items.csv: what each target-specific item asked (code, target, dimension, weight, its words), read
+    from the published method, whose SHA-256 the signed results name; None when there is none."""
+    specific = [item for item in method.get("items", ()) if item.get("target") is not None]
+    if not specific:
+        return None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "target", "dimension", "weight", "text_zh", "text_en"])
+    for item in specific:
+        text = item.get("text") or {}
+        writer.writerow([item["code"], item["target"], item["dimension"], f"{float(item.get('weight', 1.0)):g}",
+                         text.get("zh", ""), text.get("en", "")])
+    return out.getvalue()
+
+
 def answers_csv_parts(campaign: Campaign, rng: random.Random | None = None,
                       block: int = 5000) -> Iterator[str]:
     """answers.csv in parts: the campaign's rating answers with shuffled ballots and fresh ids.
@@ -298,6 +317,9 @@ def build(campaign: Campaign, method: dict | None, results: dict, sha256: str) -
             return _closed(z, out)
         # The method's bytes are its canonical dump, so `python -m scoring` names the same sha256.
         z.writestr(prefix + "method.json", canonical_json(method))
+        specific = items_csv(method)
+        if specific is not None:
+            z.writestr(prefix + "items.csv", specific)
         z.writestr(prefix + "scoring-method.md", method_document())
         for source in sorted(SCORING.glob("*.py")):
             z.writestr(prefix + "scoring/" + source.name, source.read_bytes())

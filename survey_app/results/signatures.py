@@ -8,6 +8,7 @@ that nothing stored has moved since: the results against their hash, the hash ag
 signatures, and the public keys against those the audit log recorded when the panel was
 made (the keys printed on the officers' sheets are the anchor outside the database).
 """
+import scoring
 from sqlalchemy import select
 
 from ..ballots import signing
@@ -81,6 +82,7 @@ def verify_campaign(campaign: Campaign) -> list[str]:
             problems.append(f"{where}: the published results do not match the published hash (edited)")
         if campaign.published_sha256 != campaign.results_sha256:
             problems.append(f"{where}: the published hash is not the hash the officers signed")
+    problems += _asked_problems(campaign, where)
     if campaign.signatures_needed:
         found = signers(campaign)
         problems += [f"{where}: {p}" for p in signing.check(campaign.code, campaign.results_sha256, found,
@@ -89,6 +91,24 @@ def verify_campaign(campaign: Campaign) -> list[str]:
         stored = {s.position: s.verify_key.hex() for s in found}
         if recorded is not None and recorded != stored:
             problems.append(f"{where}: the officers' public keys differ from those recorded when the panel was made")
+    return problems
+
+
+def _asked_problems(campaign: Campaign, where: str) -> list[str]:
+    """The target-specific items as stored against those the signed results name: the published method,
+    whose SHA-256 is in the signed results, lists each with its target, scoring and words."""
+    method = campaign.published_method
+    if method is None or campaign.counted_results is None:
+        return []  # before publication the method may still change (a group's minimum size), the items not
+    problems = []
+    if scoring.Method.from_dict(method).sha256 != campaign.counted_results.get("method_sha256"):
+        problems.append(f"{where}: the published method is not the one the counted results were computed with")
+    signed = [(i["code"], i["target"], i["dimension"], float(i.get("weight", 1.0)), (i.get("text") or {}).get("zh"),
+               (i.get("text") or {}).get("en")) for i in method.get("items", ()) if i.get("target") is not None]
+    stored = [(i.code, i.target.code, i.dimension, float(i.weight), i.text_zh, i.text_en or i.text_zh)
+              for i in campaign.items]
+    if sorted(signed) != sorted(stored):
+        problems.append(f"{where}: the questions asked of one target only differ from those the results were signed with")
     return problems
 
 

@@ -25,7 +25,7 @@ def texts(value):
 
 def test_template_kinds():
     assert questionnaires.template_kinds() == ["work_style", "sector_style", "integrity_report",
-                                                "integrity_assessment", "decision"]
+                                                "integrity_assessment", "decision", "public_rating"]
     assert list(KINDS) == questionnaires.template_kinds()
 
 
@@ -58,8 +58,9 @@ def test_template_is_bilingual_with_proper_punctuation(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_template_dimensions_have_one_to_three_items(kind):
     q = questionnaires.template(kind)
-    for dimension in q.dimensions:
-        assert 1 <= len(q.dimension_items(dimension.code)) <= 3, dimension.code
+    for dimension in q.dimensions:  # a target-specific section's template counts as one item
+        templates = [s for s in q.specific_sections() if s.template.dimension == dimension.code]
+        assert 1 <= len(q.dimension_items(dimension.code)) + len(templates) <= 3, dimension.code
     assert [item.code for item in q.items()] == [f"q{i:02d}" for i in range(1, len(q.items()) + 1)]
 
 
@@ -74,6 +75,8 @@ SCALES = {
                               ("D", "差", 50), ("DK", "不了解", None)], ("A", "B"), ("D",)),
     "decision": ([("agree", "同意", 100), ("disagree", "不同意", 0), ("abstain", "弃权", None)],
                  ("agree",), ("disagree",)),
+    "public_rating": ([("A", "满意", 100), ("B", "基本满意", 70), ("C", "不满意", 40),
+                       ("DK", "不了解", None)], ("A", "B"), ("C",)),
 }
 
 
@@ -93,6 +96,7 @@ DIMENSIONS = {
     "integrity_assessment": ["廉洁自律", "落实党风廉政建设责任制", "“五个不直接分管”",
                              "廉政风险防控", "作风建设"],
     "decision": ["表决意见"],
+    "public_rating": ["承诺兑现", "公开透明", "总体评价"],
 }
 
 
@@ -143,3 +147,12 @@ def test_templates_ask_every_group(kind):
 def test_unknown_template_kind():
     with pytest.raises(ValueError, match="no template"):
         questionnaires.template("appraisal")
+
+
+def test_public_rating_rates_each_leaders_own_commitments():
+    q = questionnaires.template("public_rating")
+    [section] = q.specific_sections()
+    assert (section.source, section.template.dimension, section.template.type) == ("commitments", "kept", "rating")
+    item = section.specific_item("p.7", "l1", "新建幼儿园5所", "Build five nurseries")
+    assert (item.code, item.target, item.text.zh, item.text.en) == ("p.7", "l1", "新建幼儿园5所", "Build five nurseries")
+    assert not q.dimension_items("kept")  # nothing fixed: every commitment is a leader's own

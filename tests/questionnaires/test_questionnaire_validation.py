@@ -33,6 +33,13 @@ def test_base_document_is_valid_and_lines_are_as_the_cases_assume():
     assert lines[44].strip().startswith("text: {zh: 意见建议")  # line 45
 
 
+#: a target-specific section appended after line 45 (lines 46 to 50)
+SPECIFIC = ("text: {zh: 意见建议, en: Comments}", "text: {zh: 意见建议, en: Comments}\n"
+            "  - code: s3\n    title: {zh: 承诺, en: Promises}\n    kind: target_specific\n    source: commitments\n"
+            "    template: {type: rating, dimension: law, text: {zh: '{title}', en: '{title}'}}")
+
+TEMPLATE = "template: {type: rating, dimension: law, text: {zh: '{title}', en: '{title}'}}"
+
 # (id, edits, expected code, expected line)
 CASES = [
     ("yaml syntax", [("code: demo", "code: demo: x")], "yaml_syntax", 2),
@@ -151,6 +158,15 @@ CASES = [
      "bad_type", 22),
     ("top level not a mapping", [(BASE_YAML, "- just\n- a list\n")], "bad_type", 1),
     ("empty document", [(BASE_YAML, "\n")], "bad_type", 1),
+    ("unknown section kind", [SPECIFIC, ("kind: target_specific", "kind: own")], "unknown_section_kind", 48),
+    ("unknown source", [SPECIFIC, ("source: commitments", "source: promises")], "unknown_source", 49),
+    ("duplicate source", [SPECIFIC, (TEMPLATE, TEMPLATE + "\n  - code: s4\n    title: {zh: 又, en: Again}\n"
+                                     "    kind: target_specific\n    source: commitments\n    " + TEMPLATE)],
+     "duplicate_source", 54),
+    ("template not rating", [SPECIFIC, ("template: {type: rating, dimension: law,", "template: {type: text,")],
+     "template_not_rating", 50),
+    ("template without placeholder", [SPECIFIC, ("en: '{title}'", "en: Promise")], "missing_placeholder", 50),
+    ("reserved item code", [SPECIFIC, ("- code: q1", "- code: p.1")], "reserved_code", 22),
 ]
 
 
@@ -268,3 +284,22 @@ def test_odd_texts_give_problems_not_crashes(text):
 def test_every_problem_code_has_a_case():
     covered = {case[2] for case in CASES} | {"bad_encoding", "too_large", "too_deep", "too_many_nodes"}  # the limits: test_yaml_limits.py
     assert covered == set(questionnaires.PROBLEM_CODES)
+
+
+def test_a_target_specific_section_loads_round_trips_and_fills_per_target():
+    q = questionnaires.loads(edited(SPECIFIC))
+    [section] = q.specific_sections()
+    assert section.items == () and section.template.dimension == "law" and section.source == "commitments"
+    assert questionnaires.loads(questionnaires.dump(q)) == q
+    filled = q.with_specific([section.specific_item("p.1", "a", "修路", "Roads"),
+                              section.specific_item("p.2", "b", "建校", "")])
+    assert [i.code for i in filled.items_for_target("public", "a") if i.is_rating] == ["q1", "q2", "p.1"]
+    assert [i.code for i in filled.items_for_target("public", "b") if i.is_rating] == ["q1", "q2", "p.2"]
+    assert filled.item("p.2").text.en == "建校"  # no English words: the Chinese ones
+    assert questionnaires.to_dict(filled) == questionnaires.to_dict(q)  # the campaign's items are not the questionnaire's
+    method = questionnaires.method_for(filled, {"public": 1})
+    assert method["items"][-2:] == [
+        {"code": "p.1", "dimension": "law", "weight": 1.0, "target": "a", "text": {"zh": "修路", "en": "Roads"}},
+        {"code": "p.2", "dimension": "law", "weight": 1.0, "target": "b", "text": {"zh": "建校", "en": "建校"}}]
+    with pytest.raises(ValueError):
+        q.with_specific([section.specific_item("r.1", "a", "x", "x")])  # no rectification section

@@ -1,5 +1,5 @@
 """A second, plain-Python implementation of the uncertainty rules of docs/scoring-method.md (U1 to U5,
-2', R, G and F), written from the text with loops and dictionaries, to check the vectorised engine
+2', R, G and F, and rule 14's figures of target-specific items), written from the text with loops and dictionaries, to check the vectorised engine
 against.
 
 It takes the rows of conftest.answer_columns and a method dictionary, and assumes valid input
@@ -194,7 +194,7 @@ def uncertainty(ballots, method):
             else:
                 n_eff = min(max(r * (1 - r) / var, H), X) if var > 0 else X
             rate_out[name] = (r, n_eff, rate_interval(r, n_eff, H - 1))
-        per_cell[(t, g)] = dict(n=n, h=H, S=S, ss=ss, rates=rate_out,
+        per_cell[(t, g)] = dict(n=n, h=H, S=S, ss=ss, rates=rate_out, rows=weighted,
                                 dev={r[0]: d for r, d in zip(order, dev)})
 
     # Rule 7 by respondents; rule U2's prior per group: pooled over shown cells.
@@ -215,6 +215,39 @@ def uncertainty(ballots, method):
     targets = sorted({t for t, _ in per_cell})
     used = {t: [g for g in group_weight if (t, g) in shown and group_weight[g] > 0] for t in targets}
     W = sum(w for w in group_weight.values() if w > 0)
+
+    def logit_ci(C, se, df):
+        x = (C - lo) / (hi - lo)
+        if 0 < x < 1:
+            spread = t975(df) * se / ((hi - lo) * x * (1 - x))
+            ell = math.log(x / (1 - x))
+            return (lo + (hi - lo) / (1 + math.exp(-(ell - spread))), lo + (hi - lo) / (1 + math.exp(-(ell + spread))))
+        half = t975(df) * se
+        return (min(max(C - half, lo), hi), min(max(C + half, lo), hi))
+
+    def own_item(t, j, U):
+        """Rule 14: a target-specific item's figures on its own target, over the groups of U that answered it."""
+        cells = []
+        for g in U:
+            answers = [(wgt, a[j]) for wgt, a in per_cell[(t, g)]["rows"] if wgt > 0 and is_valid(a.get(j))]
+            n = sum(wgt for wgt, _ in answers)
+            if n > 0:
+                cells.append((g, n, answers))
+        if not cells:
+            return dict(n=0, score=None)
+        total = sum(group_weight[g] for g, _, _ in cells)
+        score, parts, sat, count = 0.0, [], 0.0, 0
+        for g, n, answers in cells:
+            share_g = group_weight[g] / total
+            mean = sum(wgt * points[o] for wgt, o in answers) / n
+            s2 = sum(wgt * (points[o] - mean) ** 2 for wgt, o in answers) / (n - 1) if n > 1 else 0.0
+            score += share_g * mean
+            parts.append((share_g ** 2 * s2 / n, n - 1))
+            sat += share_g * sum(wgt for wgt, o in answers if o in sat_codes) / n
+            count += len(answers)
+        se = math.sqrt(sum(v for v, _ in parts))
+        df = ws(parts)
+        return dict(n=count, score=score, se=se, df=df, ci95=logit_ci(score, se, df), satisfaction=sat)
 
     def c_over(t, groups):
         total = sum(group_weight[g] for g in groups)
@@ -253,15 +286,7 @@ def uncertainty(ballots, method):
         parts.append((adj_var, adj_df))
         se = math.sqrt(sum(p for p, _ in parts))
         df = ws(parts)
-        # Rule U2's logit interval.
-        x = (C - lo) / (hi - lo)
-        if 0 < x < 1:
-            spread = t975(df) * se / ((hi - lo) * x * (1 - x))
-            ell = math.log(x / (1 - x))
-            ci = (lo + (hi - lo) / (1 + math.exp(-(ell - spread))), lo + (hi - lo) / (1 + math.exp(-(ell + spread))))
-        else:
-            half = t975(df) * se
-            ci = (min(max(C - half, lo), hi), min(max(C + half, lo), hi))
+        ci = logit_ci(C, se, df)  # rule U2's logit interval
         # Rule U4: MOVER over the groups' own intervals.
         target_rates = {}
         for name in ("sat", "dis"):
@@ -269,7 +294,9 @@ def uncertainty(ballots, method):
             down = sum(shares[g] ** 2 * (shown[(t, g)]["rates"][name][0] - shown[(t, g)]["rates"][name][2][0]) ** 2 for g in U)
             up = sum(shares[g] ** 2 * (shown[(t, g)]["rates"][name][2][1] - shown[(t, g)]["rates"][name][0]) ** 2 for g in U)
             target_rates[name] = (r, (max(0.0, r - math.sqrt(down)), min(1.0, r + math.sqrt(up))))
+        specific = {j: own_item(t, j, U) for j, x in items.items() if x.get("target") == t}
         out[t] = dict(score=C, score_used=C_used, adjustment=adjustment, se=se, df=df, ci95=ci, shares=shares,
+                      items=specific,
                       adj_var=adj_var, adj_df=adj_df, no_reference=no_reference,
                       sat_ci95=target_rates["sat"][1], dis_ci95=target_rates["dis"][1],
                       grade_range=(grade_of(ci[0], method["grades"]), grade_of(ci[1], method["grades"])),

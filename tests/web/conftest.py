@@ -227,7 +227,7 @@ def _full_answers(app, campaign_id, group_code, option="A"):
     from survey_app.models import Campaign
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
-        q = campaign.questionnaire_version.parsed
+        q = campaign.questionnaire  # with its target-specific items
         codes = [t.code for t in campaign.targets]
         data = {}
         for item, target in asked(q, group_code, codes):

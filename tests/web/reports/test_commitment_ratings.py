@@ -12,9 +12,9 @@ from survey_app.extensions import db
 from tests.web.helpers import close_and_count
 from tests.web.rating import COMMITMENTS, make_rating_campaign
 
-#: per leader, the option given to each of its own commitments by every ballot: A's first kept (all
-#: satisfied), its second broken (all dissatisfied), B's one fairly satisfied
-OWN_ANSWERS = {"pr-a": ["A", "C"], "pr-b": ["B"]}
+#: per leader, the options given to each of its own commitments by the six ballots: A's first kept
+#: (all satisfied), its second broken (mostly dissatisfied), B's one between
+OWN_ANSWERS = {"pr-a": ["AABAAB", "CCCCCB"], "pr-b": ["BBABCB"]}
 KEPT, BROKEN, FAIR = "Build five nurseries", "Renovate twenty old estates", "Clean up three black, smelly waterways"
 BALLOTS = 6
 
@@ -32,7 +32,7 @@ def counted_promises(app):
         for n in range(BALLOTS):
             content = BallotContent()
             for ct in campaign.campaign_targets:
-                own = iter(OWN_ANSWERS[ct.target.code])
+                own = iter(answers[n] for answers in OWN_ANSWERS[ct.target.code])
                 for item in q.items_for("public"):
                     if item.per_target and item.type == "rating" and item.asked_of(ct.target.code):
                         content.answers.append((ct.target.code, item.code,
@@ -43,11 +43,13 @@ def counted_promises(app):
 
 
 def _figures(app, cid):
-    """commitment text (en) -> (score, ci95, satisfaction) as the results hold them."""
+    """commitment text (en) -> its Rating (score, ci95, satisfaction, n) as the counted results hold it."""
     from survey_app.commitments import ratings
-    from survey_app.models import Campaign
+    from survey_app.models import Campaign, Commitment
     with app.app_context():
-        return {row.commitment.text_en: row.rating for row in ratings.campaign_rows(db.session.get(Campaign, cid))}
+        campaign = db.session.get(Campaign, cid)
+        return {db.session.get(Commitment, cid_).text_en: rating
+                for target in campaign.targets for cid_, rating in ratings.rated_in(campaign, target).items()}
 
 
 def _target_id(app, code):
@@ -61,8 +63,9 @@ def test_the_figures_are_each_commitment_s_own(app, counted_promises):
     assert set(figures) == {en for _n, _leader, state, _zh, en in COMMITMENTS if state == "published"}
     kept, broken, fair = (figures[en] for en in (KEPT, BROKEN, FAIR))
     assert kept.n == broken.n == fair.n == BALLOTS
-    assert kept.score == pytest.approx(100) and kept.satisfaction == pytest.approx(1)
-    assert broken.satisfaction == pytest.approx(0) and broken.score < fair.score < kept.score
+    assert kept.score == pytest.approx(90) and kept.satisfaction == pytest.approx(1)  # (4 × 100 + 2 × 70) / 6
+    assert broken.score == pytest.approx(45) and broken.satisfaction == pytest.approx(1 / 6)
+    assert broken.score < fair.score < kept.score
     assert kept.ci95 is not None and kept.ci95[0] <= kept.score <= kept.ci95[1]
 
 
@@ -70,11 +73,11 @@ def test_dashboard_lists_every_commitment_s_figures(app, counted_promises, as_us
     staff = as_user("staff")
     staff.set_cookie("lang", "en")
     html = staff.get(f"/reports/{counted_promises}/dashboard").get_data(as_text=True)
-    assert 'id="dashboard-commitments"' in html
+    assert 'id="specific-results"' in html
     for en, rating in _figures(app, counted_promises).items():
-        row = html[html.index(en):]
+        row = html[html.index(f'data-item="{rating.code}"'):]
         row = row[:row.index("</tr>")]
-        assert f"{rating.score:.1f}" in row and f"{rating.satisfaction * 100:.1f}%" in row
+        assert en in row and f"{rating.score:.2f}" in row and f"{rating.satisfaction * 100:.1f}%" in row
 
 
 def test_public_page_shows_the_rating_only_once_published(app, counted_promises, client):
