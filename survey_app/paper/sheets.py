@@ -143,7 +143,7 @@ def layout(campaign: Campaign, group: RespondentGroup) -> Layout:
     # The items every target is asked, then the target's own (its commitments: `Item.target`), after them.
     shared = [i for i in questions.per_target if i.target is None]
     for target in questions.targets:
-        own = [i for i in questions.per_target if i.target == target.code and i.type in lettered]
+        own = [i for i in questions.items_for(target) if i.target is not None and i.type in lettered]
         row = Row(f"r.{target.code}", target, [i for i in shared if i.type in lettered] + own, len(own))
         if row.items:
             rows.append(row)
