@@ -136,7 +136,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
     `for_print`: charts for the PDF (PNG, see `draw_charts`)."""
     data = results(campaign) if data is None else data
     method = method_of(campaign) if method is None else method
-    q = campaign.questionnaire_version.parsed
+    q = campaign.questionnaire  # with its target-specific items: this target's own are in its report
     entry = entry_for(data, target.code)
     counts = option_counts(campaign, [target.code]) if counts is None else counts
     min_n = method["min_group_size"]
@@ -162,6 +162,8 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                 "points": o.points} for o in q.scale.options]
     items = []
     for item in q.rating_items():
+        if not item.asked_of(target.code):
+            continue
         per_group = {}
         total = {o["code"]: 0 for o in options}
         for g in groups:

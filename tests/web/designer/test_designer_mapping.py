@@ -20,7 +20,7 @@ def form_of(data: dict) -> SimpleNamespace:
 
 
 def items(d: dict):
-    return [(s, i, item) for s, section in enumerate(d["sections"]) for i, item in enumerate(section["items"])]
+    return [(s, i, item) for s, section in enumerate(d["sections"]) for i, item in enumerate(section.get("items", ()))]
 
 
 @pytest.mark.parametrize("kind", KINDS)
