@@ -104,6 +104,16 @@ def _answer_by_code(page, site, code):
     return seen
 
 
+@pytest.fixture
+def browse(browse):
+    """The module's pages wait up to a minute: counting, the dashboard and the PDF are slow on a busy machine."""
+    def open_page(*args, **kwargs):
+        page = browse(*args, **kwargs)
+        page.set_default_timeout(60_000)
+        return page
+    return open_page
+
+
 def test_the_whole_rating_cycle(site, browse, check, rating):
     cid = rating["id"]
     # Staff open the campaign (zh, desktop): two counting officers, both needed.
@@ -144,7 +154,7 @@ def test_the_whole_rating_cycle(site, browse, check, rating):
     page.goto(f"{site.url}/admin/campaigns/{cid}/count")
     page.fill("input[name=officers-0-passphrase]", f"{PASSPHRASE} 0")
     page.fill("input[name=officers-1-passphrase]", f"{PASSPHRASE} 1")
-    page.click("main button[type=submit]", timeout=120_000)  # the passphrases' key derivation takes a while
+    page.click("main button[type=submit]", timeout=120_000)  # the key derivation of two passphrases
     page.wait_for_url(f"**/admin/campaigns/{cid}/results")
     page.goto(f"{site.url}/reports/{cid}/dashboard")
     table = page.inner_text("#specific-results")
@@ -166,7 +176,7 @@ def test_the_whole_rating_cycle(site, browse, check, rating):
     section = page.inner_text(".report-commitments")
     assert "公众评价" in section and "年内新建口袋公园10个" in section and "新开通公交线路6条" not in section
     seen(check, page, "rating-leader-report-zh", "leader-pa", "zh_CN")
-    pdf = page.request.get(page.url + ".pdf", timeout=120_000)  # WeasyPrint, on a busy machine
+    pdf = page.request.get(page.url + ".pdf", timeout=120_000)
     assert pdf.ok and pdf.body()[:5] == b"%PDF-"
 
     # An auditor reads the dashboard and the report (en, desktop).
