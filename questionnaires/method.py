@@ -11,12 +11,14 @@ from .validation import CODE_PATTERN
 DEFAULT_GRADES: tuple[tuple[str, int], ...] = (
     ("excellent", 90), ("good", 80), ("fair", 60), ("poor", 0))
 DEFAULT_ALERTS: dict[str, float] = {"prevention": 0.15, "warning": 0.30}
+#: the funnel plot's limits that may raise an alert (scoring-method.md, rule F; None: no funnel alerts)
+FUNNEL_ALERTS: tuple[float, ...] = (0.95, 0.998)
 
 
 def method_for(q: Questionnaire, groups: Iterable[tuple[str, float]] | Mapping[str, float], *,
                min_group_size: int = 5, trim: int = 0, grades: list[dict] | None = None,
                alerts: dict | None = None, straightline_min_answers: int = 10,
-               exclude_flagged: bool = False) -> dict:
+               exclude_flagged: bool = False, funnel_alerts: float | None = None) -> dict:
     """The method.json dictionary that scores answers to ``q``.
 
     ``groups`` are the campaign's respondent groups as (code, weight) pairs (or a mapping
@@ -43,6 +45,8 @@ def method_for(q: Questionnaire, groups: Iterable[tuple[str, float]] | Mapping[s
         raise ValueError(f"min_group_size must be a whole number of at least 1, not {min_group_size!r}")
     if isinstance(trim, bool) or not isinstance(trim, int) or trim < 0:
         raise ValueError(f"trim must be a whole number of at least 0, not {trim!r}")
+    if funnel_alerts is not None and (isinstance(funnel_alerts, bool) or funnel_alerts not in FUNNEL_ALERTS):
+        raise ValueError(f"funnel_alerts must be None, 0.95 or 0.998, not {funnel_alerts!r}")
     alerts = dict(DEFAULT_ALERTS if alerts is None else alerts)
     if alerts.get("prevention", 0) > alerts.get("warning", 0):
         raise ValueError("the prevention threshold must not exceed the warning threshold")
@@ -53,7 +57,7 @@ def method_for(q: Questionnaire, groups: Iterable[tuple[str, float]] | Mapping[s
 
     rating = q.rating_items()
     used = {item.dimension for item in rating}
-    return {
+    method = {
         "scale": {
             "options": [{"code": o.code, "points": o.points} for o in q.scale.options],
             "satisfied": list(q.scale.satisfied),
@@ -72,3 +76,7 @@ def method_for(q: Questionnaire, groups: Iterable[tuple[str, float]] | Mapping[s
         "straightline_min_answers": straightline_min_answers,
         "exclude_flagged": bool(exclude_flagged),
     }
+    if funnel_alerts is not None:
+        # only when set: the method.json (and its hash) of a campaign without funnel alerts stays as it was
+        method["funnel_alerts"] = float(funnel_alerts)
+    return method

@@ -455,7 +455,9 @@ class _Scoring:
         For target t with used groups U and a missing group g (w_g > 0, not used), the
         references are the other targets that use every group of U and g; d_r = S(r,g) -
         C_U(r) (C_U: the composite over U alone). Delta_g = mean of d_r, s_g^2 their sample
-        variance. adjustment = sum_g (w_g / W) Delta_g, W the weight of all groups with
+        variance. Delta_g is bounded so that the missing group's implied score C_U(t) + Delta_g
+        lies on the scale [P_min, P_max]: then C(t) is a weighted mean of points on the scale.
+        adjustment = sum_g (w_g / W) Delta_g, W the weight of all groups with
         w > 0; its variance sum_g (w_g / W)^2 s_g^2 (1 + 1/R_g), df = min_g (R_g - 1). A
         missing group that fewer than 2 other targets use is no part of the campaign's common
         footing and is passed over; one that 2 or more use but with fewer than 2 references
@@ -469,6 +471,7 @@ class _Scoring:
         df = np.full(T, np.inf)
         no_reference = np.zeros(T, dtype=bool)
         W = w[w > 0].sum()
+        low, high = self.points_range()
         cache = {}
         for t in range(T):
             if np.isnan(composite[t]):
@@ -490,7 +493,8 @@ class _Scoring:
                 if len(d) < 2:
                     no_reference[t] = True
                     continue
-                adjustment[t] += w[g] / W * float(d.mean())
+                delta = min(max(float(d.mean()), low - composite[t]), high - composite[t])
+                adjustment[t] += w[g] / W * delta
                 variance[t] += (w[g] / W) ** 2 * float(d.var(ddof=1)) * (1 + 1 / len(d))
                 df[t] = min(df[t], len(d) - 1)
         adjustment[no_reference] = 0.0

@@ -106,6 +106,9 @@ LABELS: dict[str, dict[str, object]] = {
     "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
                         "rejected": _l("Rejected")},
     "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
+    # Group codes that the platform gives itself (a decision meeting's one group,
+    # meetings.operations.MEMBERS_GROUP); the codes staff choose are shown as they are.
+    "group": {"members": _l("Voting members")},
 }
 
 
@@ -170,7 +173,7 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status", "state": "status", "previous": "status"}
+           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group"}
 
 
 def _value(value, key: str | None = None) -> str:

@@ -112,7 +112,7 @@ def campaign_new():
                 version=db.session.get(QuestionnaireVersion, form.questionnaire_version.data),
                 opens_at=_to_utc(form.opens_at.data), closes_at=_to_utc(form.closes_at.data),
                 min_group_size=form.min_group_size.data, show_ranks=form.show_ranks.data,
-                hotline=form.hotline.data, contact=form.contact.data)
+                funnel_alerts=form.funnel_level, hotline=form.hotline.data, contact=form.contact.data)
             flash(_("Campaign created. Now add its respondent groups and targets."), "success")
             return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     if not form.questionnaire_version.choices:
@@ -137,7 +137,8 @@ def campaign_edit(campaign_id: int):
             campaign, title_zh=form.title_zh.data, title_en=form.title_en.data, hotline=form.hotline.data,
             contact=form.contact.data, closes_at=_to_utc(form.closes_at.data), kind=form.kind.data,
             opens_at=_to_utc(form.opens_at.data), version_id=form.questionnaire_version.data,
-            min_group_size=form.min_group_size.data, show_ranks=form.show_ranks.data)
+            min_group_size=form.min_group_size.data, show_ranks=form.show_ranks.data,
+            funnel_alerts=form.funnel_level)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
     return render_template("admin/campaign_form.html", form=form, campaign=campaign), (400 if form.errors else 200)

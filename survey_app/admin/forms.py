@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
+from questionnaires import FUNNEL_ALERTS
+
 from ..formtools import CODE, YearRange, choices, kind_choices, upload_field
 from ..labels import LABELS
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -23,12 +25,27 @@ class CampaignForm(FlaskForm):
                                  format="%Y-%m-%dT%H:%M")
     min_group_size = IntegerField(_l("Minimum group size"), default=5, validators=[DataRequired(), NumberRange(3, 1000, message=_l("At least 3: with fewer respondents, a group's figures would tell how one person answered."))])
     show_ranks = BooleanField(_l("Show ranks and publish a ranking"), default=True)
+    # the method's funnel_alerts: "" (none), "0.95" or "0.998"; checked below with words of its own
+    funnel_alerts = SelectField(_l("Alerts from the funnel plot"), default="", validate_choice=False,
+                                coerce=lambda value: "" if value is None else str(value),
+                                choices=choices([("", _l("None: alerts from the dissatisfaction rate only")),
+                                                 ("0.95", _l("Beyond the limit of 95%")),
+                                                 ("0.998", _l("Beyond the limit of 99.8%"))]))
     hotline = StringField(_l("Supervision hotline"), validators=[Length(max=100)])
     contact = StringField(_l("Contact"), validators=[Length(max=300)])
 
     def validate_closes_at(self, field):
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError(_l("The campaign must close after it opens."))
+
+    def validate_funnel_alerts(self, field):
+        if field.data not in [""] + [str(level) for level in FUNNEL_ALERTS]:
+            raise ValidationError(_l("Choose none, the limit of 95%, or the limit of 99.8%."))
+
+    @property
+    def funnel_level(self) -> float | None:
+        """The chosen funnel_alerts as the method has it: None, 0.95 or 0.998."""
+        return float(self.funnel_alerts.data) if self.funnel_alerts.data else None
 
     def validate_kind(self, field):
         # A decision meeting has members, matters and quorums of its own: its own form sets them.

@@ -259,6 +259,7 @@ def copy_setup(campaign: Campaign, source: Campaign, actor: str) -> None:
                                            public_token=secrets.token_urlsafe(12) if g.access == "public" else None,
                                            position=g.position))
         campaign.min_group_size, campaign.show_ranks = source.min_group_size, source.show_ranks
+        campaign.funnel_alerts = source.funnel_alerts
         campaign.hotline, campaign.contact = source.hotline, source.contact
         db.session.flush()
         operations.place_targets(campaign, list(source.targets))

@@ -29,13 +29,13 @@ class PanelRefused(LifecycleError):
 def create_campaign(*, code: str, kind: str, title_zh: str, title_en: str, version: QuestionnaireVersion,
                     opens_at: datetime | None = None, closes_at: datetime | None = None,
                     min_group_size: int = 5, show_ranks: bool = True, hotline: str = "",
-                    contact: str = "") -> Campaign:
+                    contact: str = "", funnel_alerts: float | None = None) -> Campaign:
     if not version.frozen:
         raise LifecycleError(_l("a campaign pins a published questionnaire version"))
     campaign = Campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
                         questionnaire_version=version, opens_at=opens_at, closes_at=closes_at,
                         min_group_size=min_group_size, show_ranks=show_ranks, hotline=hotline,
-                        contact=contact)
+                        contact=contact, funnel_alerts=funnel_alerts)
     db.session.add(campaign)
     db.session.flush()
     audit.record("campaign.create", f"campaign:{campaign.id}", code=code, kind=kind,
@@ -122,7 +122,7 @@ def add_target(campaign: Campaign, *, code: str, kind: str, name_zh: str, name_e
 
 def edit_campaign(campaign: Campaign, *, title_zh: str, title_en: str, hotline: str, contact: str,
                   closes_at: datetime | None, kind: str, opens_at: datetime | None, version_id: int,
-                  min_group_size: int, show_ranks: bool) -> None:
+                  min_group_size: int, show_ranks: bool, funnel_alerts: float | None = None) -> None:
     """Change a campaign's settings; kind, opening, questionnaire and scoring only while it is a draft."""
     if campaign.status == "published":
         raise LifecycleError(_l("a published campaign cannot change"))
@@ -134,6 +134,7 @@ def edit_campaign(campaign: Campaign, *, title_zh: str, title_en: str, hotline: 
         campaign.kind, campaign.opens_at = kind, opens_at
         campaign.questionnaire_version_id = version_id
         campaign.min_group_size, campaign.show_ranks = min_group_size, show_ranks
+        campaign.funnel_alerts = funnel_alerts
     audit.record("campaign.edit", f"campaign:{campaign.id}", code=campaign.code)
     db.session.commit()
 

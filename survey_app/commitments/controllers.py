@@ -144,18 +144,27 @@ def send_back(commitment_id: int):
                 _("Sent back to its author as a draft."))
 
 
+def _decide_on_page(commitment: Commitment, form, action, error_field, success: str, **shown):
+    """A form of the commitment's page: on a valid form `action()`, then back to the page; its
+    refusal (CommitmentError) goes beside `error_field`, and the page shows the form again (400)."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except CommitmentError as error:
+            error_field.errors.append(str(error))
+        else:
+            flash(success, "success")
+            return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
+    return _detail(commitment, 400, **shown)
+
+
 def status(commitment_id: int):
     commitment = _load(commitment_id, "commitment.manage")
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            operations.set_status(commitment, form.status.data, form.reason.data or "", current_user.username)
-        except CommitmentError as error:
-            form.reason.errors.append(str(error))
-        else:
-            flash(_("Status changed."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
-    return _detail(commitment, 400, status_form=form)
+    return _decide_on_page(
+        commitment, form,
+        lambda: operations.set_status(commitment, form.status.data, form.reason.data or "", current_user.username),
+        form.reason, _("Status changed."), status_form=form)
 
 
 def progress_new(commitment_id: int):
@@ -182,15 +191,10 @@ def progress_new(commitment_id: int):
 def review(progress_id: int):
     entry = _load_entry(progress_id, "commitment.manage")
     form = ReviewForm(prefix=f"r{entry.id}")
-    if form.validate_on_submit():
-        try:
-            operations.review_progress(entry, form.decision.data, form.note.data or "", current_user.username)
-        except CommitmentError as error:
-            form.note.errors.append(str(error))
-        else:
-            flash(_("Progress entry reviewed."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=entry.commitment_id))
-    return _detail(entry.commitment, 400, review=form, review_id=entry.id)
+    return _decide_on_page(
+        entry.commitment, form,
+        lambda: operations.review_progress(entry, form.decision.data, form.note.data or "", current_user.username),
+        form.note, _("Progress entry reviewed."), review=form, review_id=entry.id)
 
 
 def _send(entry: ProgressEntry):

@@ -66,6 +66,8 @@ class Campaign(db.Model):
     closes_at: Mapped[datetime | None]
     min_group_size: Mapped[int] = mapped_column(default=5)
     trim: Mapped[int] = mapped_column(default=0)
+    #: the method's funnel_alerts (scoring-method.md, rule F): None, 0.95 or 0.998
+    funnel_alerts: Mapped[float | None] = mapped_column(Float)
     #: whether reports show a rank and the public page a ranking
     show_ranks: Mapped[bool] = mapped_column(default=True)
     #: the supervision hotline and contact shown to respondents

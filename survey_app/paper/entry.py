@@ -156,12 +156,17 @@ def _resolve(sheet: PaperSheet, campaign: Campaign, keyed: Keyed, from_states: t
     if errors:
         raise PaperRefused(_l("The entry does not fit the questionnaire: %(why)s", why=next(iter(errors.values()))),
                            400)
-    state = classify(lay, keyed, rules(campaign).max_blank_share)
+    # A decision meeting's ballot is one vote per matter, and one rule holds on a phone and on
+    # paper: a ballot handed in is a member who voted (towards the quorum), a matter left
+    # blank is a blank vote. So no sheet of a meeting is invalid for its blanks, and a blank
+    # sheet goes into the box as a ballot with no answer, as a blank phone ballot does.
+    state = classify(lay, keyed, 1.0 if campaign.is_decision else rules(campaign).max_blank_share)
     moved = db.session.execute(update(PaperSheet).where(
         PaperSheet.id == sheet.id, PaperSheet.status.in_(from_states)).values(status=state)).rowcount
     if moved != 1:
         raise PaperRefused(_l("This sheet has been dealt with already."))
-    ballots.store_sealed(campaign, group, content if state == "ballot" else None, utcnow().date())
+    into_box = state == "ballot" or (state == "blank" and campaign.is_decision)
+    ballots.store_sealed(campaign, group, content if into_box else None, utcnow().date())
     db.session.execute(update(PaperEntry).where(PaperEntry.sheet_id == sheet.id).values(digest=None, content=None))
     return state
 

@@ -49,9 +49,10 @@ def method_dict(campaign: Campaign) -> dict:
     """The method.json of the campaign as it stands (shared within a request: do not change it)."""
     groups = [(g.code, float(g.weight)) for g in campaign.groups]
     key = ("method", campaign.id, campaign.questionnaire_version_id, tuple(groups), campaign.min_group_size,
-           campaign.trim)
+           campaign.trim, campaign.funnel_alerts)
     return _per_request(key, lambda: questionnaires.method_for(
-        campaign.questionnaire, groups, min_group_size=campaign.min_group_size, trim=campaign.trim))
+        campaign.questionnaire, groups, min_group_size=campaign.min_group_size, trim=campaign.trim,
+        funnel_alerts=campaign.funnel_alerts))
 
 
 def method_of(campaign: Campaign) -> dict:

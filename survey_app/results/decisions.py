@@ -8,7 +8,9 @@ turnout:
   members; an especially major matter with the agreement of at least two thirds of them;
 - a matter is decided only if enough members voted (the quorum: by default more than
   half of N, two thirds of N for a personnel matter); otherwise it is "not decided", which
-  is not "not passed". Members who voted are the ballots cast, a blank one included.
+  is not "not passed". Members who voted are the ballots cast, on a phone or on paper, a
+  blank one included (a blank paper sheet goes into the box as a ballot with no answer,
+  `paper.entry`); a spoiled sheet is not a ballot.
 
 An abstention, a blank and a member who did not vote all count against a matter, since
 only agreement counts towards it. The tally is the whole of a decision meeting's results:

@@ -77,7 +77,16 @@ def test_every_template_has_a_method(kind):
     ([("public", 1.0)], {"min_group_size": 0}),
     ([("public", 1.0)], {"trim": -1}),
     ([("public", 1.0)], {"alerts": {"prevention": 0.5, "warning": 0.3}}),
+    ([("public", 1.0)], {"funnel_alerts": 0.9}),
+    ([("public", 1.0)], {"funnel_alerts": True}),
+    ([("public", 1.0)], {"funnel_alerts": "0.95"}),
 ])
 def test_bad_method_settings(base, groups, settings):
     with pytest.raises(ValueError):
         questionnaires.method_for(base, groups, **settings)
+
+
+@pytest.mark.parametrize("level", [None, 0.95, 0.998])
+def test_funnel_alerts_reach_the_method_only_when_set(base, level):
+    method = questionnaires.method_for(base, [("public", 1.0)], funnel_alerts=level)
+    assert method.get("funnel_alerts") == level and ("funnel_alerts" in method) == (level is not None)

@@ -276,7 +276,9 @@ def uncertainty(ballots, method):
                 no_reference = True
                 continue
             mean_d = sum(d) / len(d)
-            adjustment += group_weight[g] / W * mean_d
+            # The missing group's implied score C_used + delta stays on the scale.
+            delta = min(max(mean_d, lo - C_used), hi - C_used)
+            adjustment += group_weight[g] / W * delta
             adj_var += (group_weight[g] / W) ** 2 * sum((x - mean_d) ** 2 for x in d) / (len(d) - 1) * (1 + 1 / len(d))
             adj_df = min(adj_df, len(d) - 1)
         if no_reference:

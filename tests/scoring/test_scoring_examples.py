@@ -312,6 +312,34 @@ def test_f_reweighted_target_adjusted(columns):
     assert t3["rank"] is not None and t3["unranked"] is None
 
 
+def example_f2_rows():
+    rows = []
+    for t, group, options in (("R1", "public", "DD"), ("R1", "staff", "AA"), ("R2", "public", "CC"),
+                              ("R2", "staff", "AA"), ("T3", "public", "AAB"), ("T3", "staff", "B")):
+        rows += [(f"{t}{group}{i}", group, t, {"q": o}) for i, o in enumerate(options)]
+    return rows
+
+
+EXAMPLE_F2_METHOD = dict(ONE_ITEM, groups=[{"code": "public", "weight": 0.6}, {"code": "staff", "weight": 0.4}],
+                         min_group_size=2)
+
+
+def test_f2_reweighted_adjustment_bounded_by_the_scale(columns):
+    """Rule R: the staff score predicted for T3 (93.33 + 50) is bounded to the scale's top, 100."""
+    results = scoring.score(scoring.Answers.from_columns(**columns(example_f2_rows())),
+                            scoring.Method.from_dict(EXAMPLE_F2_METHOD))
+    t3 = next(x for x in results["targets"] if x["target"] == "T3")
+    # d = 100 - 40 = 60 and 100 - 60 = 40: Delta = 50 (unbounded: 280/3 + 0.4 * 50 = 113.33)
+    # Delta* = 100 - 280/3 = 20/3; adjustment = 0.4 * 20/3 = 8/3; C = 0.6 * 280/3 + 0.4 * 100 = 96
+    assert t3["score_reweighted"] == pytest.approx(280 / 3)
+    assert t3["adjustment"] == pytest.approx(8 / 3)
+    assert t3["score"] == pytest.approx(96.0)
+    # the variance is the unbounded one: 0.4^2 * 200 * (1 + 1/2) = 48, df 1
+    assert t3["adjustment_se"] == pytest.approx(math.sqrt(48))
+    low, high = t3["ci95"]
+    assert 40 <= low < t3["score"] < high <= 100
+
+
 def test_g_paired_rank_band(columns):
     """Rule U5: the same five ballots rate both targets; the paired variance separates them."""
     rows = []

@@ -102,6 +102,26 @@ def test_the_cases_exercise_every_new_rule(columns):
     assert all(v > 0 for v in seen.values()), seen
 
 
+@pytest.mark.parametrize("flip", [False, True], ids=["top", "bottom"])
+def test_the_reference_agrees_where_rule_r_meets_the_scale(flip, columns):
+    """Example F2 of the method (and its mirror at the bottom of the scale): the bound applies."""
+    from .test_scoring_examples import EXAMPLE_F2_METHOD, example_f2_rows
+    mirror = str.maketrans("ABCD", "DCBA")
+    ballots = [(b, g, t, {q: o.translate(mirror) if flip else o for q, o in a.items()})
+               for b, g, t, a in example_f2_rows()]
+    results = scoring.score(scoring.Answers.from_columns(**columns(ballots)),
+                            scoring.Method.from_dict(EXAMPLE_F2_METHOD))
+    expected = uncertainty(ballots, EXAMPLE_F2_METHOD)
+    t3 = next(x for x in results["targets"] if x["target"] == "T3")
+    assert t3["score"] == pytest.approx(44.0 if flip else 96.0)
+    for entry in results["targets"]:
+        ref = expected[entry["target"]]
+        assert close(entry["score"], ref["score"]) and close(entry["se"], ref["se"])
+        assert all(map(close, entry["ci95"], ref["ci95"]))
+        assert (entry["rank_ci95"] and tuple(entry["rank_ci95"])) == ref["rank_ci95"]
+        assert entry["funnel"] == ref["funnel"]
+
+
 def test_a_target_without_references_leaves_the_ranking(columns):
     """Rule R: T lacks g3, which R1 and R2 have, but they lack g2, which T has: no reference."""
     rnd = random.Random(5)

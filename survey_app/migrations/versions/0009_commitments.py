@@ -20,55 +20,45 @@ branch_labels = None
 depends_on = None
 
 
+#: (name, type) in table order; every column is NOT NULL but those in OPTIONAL
+COMMITMENTS = [
+    ('text_zh', sa.Text), ('text_en', sa.Text), ('measure_zh', sa.Text), ('measure_en', sa.Text),
+    ('deadline', sa.Date), ('announced_on', sa.Date), ('announced_where', sa.String(length=300)),
+    ('category', sa.String(length=32)), ('status', sa.String(length=16)), ('status_reason', sa.Text),
+    ('state', sa.String(length=16)), ('staff_note', sa.Text), ('created_by', sa.String(length=64)),
+    ('created_at', sa.DateTime), ('published_at', sa.DateTime)]
+PROGRESS = [
+    ('on', sa.Date), ('done', sa.Text), ('percent', sa.Integer), ('milestone', sa.String(length=300)),
+    ('evidence', sa.Text), ('attachment', sa.LargeBinary), ('attachment_type', sa.String(length=8)),
+    ('attachment_name', sa.String(length=200)), ('review', sa.String(length=16)), ('review_note', sa.Text),
+    ('reviewed_by', sa.String(length=64)), ('reviewed_at', sa.DateTime), ('entered_by', sa.String(length=64)),
+    ('created_at', sa.DateTime)]
+OPTIONAL = {'announced_on', 'published_at', 'percent', 'attachment', 'reviewed_at'}
+#: table -> (its column that refers to the table it belongs to, that table), indexed; its columns
+TABLES = {'commitments': ('target_id', 'targets', COMMITMENTS),
+          'commitment_progress': ('commitment_id', 'commitments', PROGRESS)}
+
+
+def _create(table: str) -> None:
+    """`table` with an id, its (indexed) reference to the table it belongs to, then its columns."""
+    parent_column, parent, columns = TABLES[table]
+    op.create_table(table,
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column(parent_column, sa.Integer(), nullable=False),
+                    *[sa.Column(name, kind() if isinstance(kind, type) else kind, nullable=name in OPTIONAL)
+                      for name, kind in columns],
+                    sa.ForeignKeyConstraint([parent_column], [f'{parent}.id'], ),
+                    sa.PrimaryKeyConstraint('id'))
+    op.create_index(op.f(f'ix_{table}_{parent_column}'), table, [parent_column], unique=False)
+
+
 def upgrade():
-    op.create_table('commitments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('target_id', sa.Integer(), nullable=False),
-    sa.Column('text_zh', sa.Text(), nullable=False),
-    sa.Column('text_en', sa.Text(), nullable=False),
-    sa.Column('measure_zh', sa.Text(), nullable=False),
-    sa.Column('measure_en', sa.Text(), nullable=False),
-    sa.Column('deadline', sa.Date(), nullable=False),
-    sa.Column('announced_on', sa.Date(), nullable=True),
-    sa.Column('announced_where', sa.String(length=300), nullable=False),
-    sa.Column('category', sa.String(length=32), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('status_reason', sa.Text(), nullable=False),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('staff_note', sa.Text(), nullable=False),
-    sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('published_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['target_id'], ['targets.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index(op.f('ix_commitments_target_id'), 'commitments', ['target_id'], unique=False)
-    op.create_table('commitment_progress',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('commitment_id', sa.Integer(), nullable=False),
-    sa.Column('on', sa.Date(), nullable=False),
-    sa.Column('done', sa.Text(), nullable=False),
-    sa.Column('percent', sa.Integer(), nullable=True),
-    sa.Column('milestone', sa.String(length=300), nullable=False),
-    sa.Column('evidence', sa.Text(), nullable=False),
-    sa.Column('attachment', sa.LargeBinary(), nullable=True),
-    sa.Column('attachment_type', sa.String(length=8), nullable=False),
-    sa.Column('attachment_name', sa.String(length=200), nullable=False),
-    sa.Column('review', sa.String(length=16), nullable=False),
-    sa.Column('review_note', sa.Text(), nullable=False),
-    sa.Column('reviewed_by', sa.String(length=64), nullable=False),
-    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
-    sa.Column('entered_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['commitment_id'], ['commitments.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index(op.f('ix_commitment_progress_commitment_id'), 'commitment_progress', ['commitment_id'],
-                    unique=False)
+    for table in TABLES:  # commitments first: the progress refers to it
+        _create(table)
 
 
 def downgrade():
-    op.drop_index(op.f('ix_commitment_progress_commitment_id'), table_name='commitment_progress')
-    op.drop_table('commitment_progress')
-    op.drop_index(op.f('ix_commitments_target_id'), table_name='commitments')
-    op.drop_table('commitments')
+    for table in reversed(list(TABLES)):
+        parent_column = TABLES[table][0]
+        op.drop_index(op.f(f'ix_{table}_{parent_column}'), table_name=table)
+        op.drop_table(table)

@@ -189,3 +189,55 @@ def test_campaign_settings_change_through_operations_without_the_web(app, make_c
         assert db.session.execute(select(Target).where(Target.code == "late")).scalar_one_or_none() is None
         csv_text = operations.codes_csv(campaign, campaign.group("staff"), ["ABCD-EFGH-JK"])
         assert csv_text == "campaign,group,code,url\r\nc1,staff,ABCD-EFGH-JK,http://testserver/answer#ABCD-EFGH-JK\r\n"
+
+
+def test_funnel_alerts_are_a_scoring_setting_of_the_campaign_form(app, login, make_campaign):
+    """The method's funnel_alerts through the campaign form: null, 0.95 or 0.998 reach method.json;
+    anything else is refused in words and changes nothing; fixed once the campaign is open."""
+    from survey_app.results import adapter
+    cid = make_campaign(status="draft")
+    staff = login("staff")
+    staff.set_cookie("lang", "en")
+    form = staff.get(f"/admin/campaigns/{cid}/edit").get_data(as_text=True)
+    assert 'name="funnel_alerts"' in form and "beyond this limit of the funnel plot" in form
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        data = {"title_zh": campaign.title_zh, "title_en": campaign.title_en, "kind": campaign.kind,
+                "questionnaire_version": campaign.questionnaire_version_id, "min_group_size": 5, "show_ranks": "y"}
+        assert "funnel_alerts" not in adapter.method_dict(campaign)  # unset: method.json as before
+    assert staff.post(f"/admin/campaigns/{cid}/edit", data={**data, "funnel_alerts": "0.998"}).status_code == 302
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert campaign.funnel_alerts == 0.998 and adapter.method_dict(campaign)["funnel_alerts"] == 0.998
+    assert "Beyond the limit of 99.8%" in staff.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    for lang, words in (("en", "Choose none, the limit of 95%, or the limit of 99.8%."),
+                        ("zh_CN", "请选择不启用、95%控制限或99.8%控制限。")):
+        staff.set_cookie("lang", lang)
+        for bad in ("0.9", "1", "yes", "0.95 "):
+            r = staff.post(f"/admin/campaigns/{cid}/edit", data={**data, "title_en": "Changed", "funnel_alerts": bad})
+            assert r.status_code == 400 and words in r.get_data(as_text=True), (lang, bad)
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert (campaign.funnel_alerts, campaign.title_en) == (0.998, data["title_en"])  # nothing changed
+    assert staff.post(f"/admin/campaigns/{cid}/edit", data={**data, "funnel_alerts": ""}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Campaign, cid).funnel_alerts is None
+    opened = make_campaign(code="c2")
+    with app.app_context():
+        campaign = db.session.get(Campaign, opened)
+        data = {"title_zh": campaign.title_zh, "title_en": campaign.title_en, "kind": campaign.kind,
+                "questionnaire_version": campaign.questionnaire_version_id, "min_group_size": 5}
+    assert staff.post(f"/admin/campaigns/{opened}/edit", data={**data, "funnel_alerts": "0.95"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Campaign, opened).funnel_alerts is None  # open: how it is scored is fixed
+
+
+def test_funnel_alerts_reach_the_results(app, counted_campaign):
+    from survey_app.results import adapter
+    with app.app_context():
+        campaign = db.session.get(Campaign, counted_campaign)
+        assert all(t["funnel_alert"] is None for t in adapter.compute_results(campaign)["targets"])
+        campaign.funnel_alerts = 0.95  # (the form allows it only before opening; the results follow it)
+        ranked = [t for t in adapter.compute_results(campaign)["targets"] if t["rank"] is not None]
+        assert ranked and all(t["funnel_alert"] in ("high", "low", "none") for t in ranked)
+        assert adapter.compute_results(campaign)["funnel"]["alerts"] == 0.95

@@ -231,3 +231,97 @@ def test_a_meeting_set_up_on_the_command_line(app, runner):
                                      "--matter", "ordinary:议题一", *bad])
         assert result.exit_code == 2 and says in result.output, result.output
     assert runner.invoke(args=args).exit_code == 2  # the code is taken
+
+
+@pytest.mark.parametrize("lang, name", [("zh_CN", "表决人"), ("en", "Voting members")])
+def test_the_members_group_is_named_not_shown_by_its_code(app, make_meeting, login, lang, name):
+    """The group the platform makes for a meeting (code `members`) reads as words on the campaign
+    page and in the audit log (codes issued to it), in both languages."""
+    import re
+    cid, _ = make_meeting(members=5)
+    admin = login("admin")
+    admin.set_cookie("lang", lang)
+    words = lambda html: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    page = admin.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    table = page[page.index('id="turnout"'):page.index("</table>", page.index('id="turnout"'))]
+    body = table[table.index("<tbody>"):]
+    assert 'data-group="members"' in body and not re.search(r"[A-Za-z]", words(body))  # figures only
+    options = {words(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", page, re.S)}
+    assert ("表决人" if lang == "zh_CN" else "Members") in options and "members" not in options
+    audit = admin.get("/admin/audit?action=codes.issue").get_data(as_text=True)
+    details = [words(x) for x in re.findall(r'<td class="small details">(.*?)</td>', audit, re.S)]
+    group = "评议主体" if lang == "zh_CN" else "group"
+    assert details and all(f"{group}: {name}" in d for d in details), details
+
+
+@pytest.mark.parametrize("blank_on", ["phone", "paper"])
+def test_a_blank_ballot_counts_towards_the_quorum_on_a_phone_and_on_paper(app, users, as_user, blank_on):
+    """N = 9, quorum more than half (5): 3 members agree on a phone, 2 hand in blank ballots
+    (on a phone, or as paper sheets with no box ticked), one more a paper sheet with only the
+    first matter marked. Either way 6 voted: the quorum is met and the blanks are blank votes."""
+    from survey_app.admin import operations
+    from survey_app.auth.operations import create_user
+    from survey_app.ballots import keys
+    from survey_app.meetings.operations import create_meeting
+    from survey_app.models import PaperSheet
+    from survey_app.paper import sheets
+
+    from tests.web.helpers import PASSWORD
+    from tests.web.meetings.conftest import OFFICERS, setup
+    with app.app_context():
+        create_user("clerk2", PASSWORD, "clerk")
+        campaign = create_meeting("vote9", setup(members=9))
+        operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
+        cid, group = campaign.id, campaign.group("members")
+        codes = ballots.issue_codes(campaign, group, 6)
+        batch = sheets.print_batch(campaign, group, 3, "staff")
+        numbers = list(range(batch.first_number, batch.first_number + batch.count))
+        lay = sheets.layout(campaign, group)
+    for code in codes[:3]:
+        vote(app, cid, code, ["agree", "agree", "agree"])
+    if blank_on == "phone":
+        for code in codes[3:5]:
+            vote(app, cid, code, [None, None, None])
+    clerks = [as_user("clerk"), as_user("clerk2")]
+    blank = {row.key: "-" * len(row.items) for row in lay.rows}
+    first_only = {**blank, lay.rows[0].key: "A" + "-" * (len(lay.rows[0].items) - 1)}
+    keyed = ([blank, blank] if blank_on == "paper" else []) + [first_only]
+    for number, data in zip(numbers, keyed):
+        for clerk in clerks:
+            r = clerk.post(f"/paper/{cid}/sheets/{number}", data=data)
+            assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        states = sorted(s.status for s in db.session.execute(
+            select(PaperSheet).where(PaperSheet.campaign_id == cid)).scalars() if s.status != "printed")
+    assert states == (["ballot", "blank", "blank"] if blank_on == "paper" else ["ballot"])
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    rows = _rows(tally)
+    assert (tally["members"], tally["voted"], tally["not_voted"]) == (9, 6, 3)
+    ordinary = rows["ordinary"]
+    assert (ordinary["agree"], ordinary["blank"], ordinary["quorum_needed"], ordinary["quorum_met"]) == (4, 2, 5, True)
+    assert ordinary["outcome"] == "not_passed"                       # 4 < 5 of 9: decided, not passed
+    assert (rows["especially_major"]["agree"], rows["especially_major"]["blank"]) == (3, 3)
+    assert rows["personnel"]["quorum_needed"] == 6 and rows["personnel"]["quorum_met"] is True
+
+
+def test_the_meeting_page_counts_members_not_expected_respondents(app, make_meeting, login):
+    """A meeting's campaign page: members, ballots handed in and their share of N, codes and
+    sheets; none of an appraisal's Expected, weight, access or its note on expected respondents."""
+    import re
+    cid, codes = make_meeting(members=9)
+    for code in codes[:4]:
+        vote(app, cid, code, ["agree", "agree", "agree"])
+    staff = login("staff")
+    for lang, words in (("en", ("Members", "Ballots handed in", "Share of the members", "Voting sheets printed")),
+                        ("zh_CN", ("成员", "收回表决票", "占成员比例", "印制纸质表决票"))):
+        staff.set_cookie("lang", lang)
+        page = staff.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+        table = page[page.index('id="turnout"'):page.index("</table>", page.index('id="turnout"'))]
+        heads = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table)]
+        assert all(w in heads for w in words), heads
+        for appraisal in ("Expected", "应参评人数", "Weight", "权重", "Access", "Turnout", "参评率"):
+            assert appraisal not in heads, (appraisal, heads)
+        assert 'id="expected-note"' not in page
+        assert re.search(r'data-field="members">9<', table) and re.search(r'data-field="received">4<', table)
+        assert "44.4%" in table  # 4 of 9
