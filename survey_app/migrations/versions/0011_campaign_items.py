@@ -1,7 +1,7 @@
 """Target-specific items of a campaign (the public rating's commitments, the rectification follow-up)
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0010f
 Create Date: 2026-12-07 09:00:00
 
 One new table, nothing else touched: `campaign_items`, the items a campaign asks of one target
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0010'
+down_revision = '0010f'
 branch_labels = None
 depends_on = None
 
