@@ -6,7 +6,7 @@
 Builds the campaign of `bench.reports` (published, 100 targets) in a temporary SQLite
 database, logs a staff member in with Flask's test client and times, each the median of
 `--repeat` requests: `/health` (the baseline), a feedback report page, the dashboard and
-the public ranking, first with their charts still to draw (each kept chart deleted before
+the public ranking, first with their charts still to draw (each kept chart and page fragment deleted before
 the request: what the first view after new results costs) and then once drawn. Prints
 milliseconds, the ratio to `/health` and the page's size. The aim (issue 33): a report page
 and the dashboard within 10x `/health` once their charts are drawn.
@@ -80,7 +80,8 @@ def main() -> None:
             client.get(url)
         health, _ = timed(client, "/health", args.repeat)
         print(f"pages benchmark: {args.targets} targets, {args.ballots} ballots; {os.cpu_count()} CPUs; "
-              f"median of {args.repeat} requests ({args.cold_repeat} with the charts still to draw)")
+              f"median of {args.repeat} requests ({args.cold_repeat} with the charts still to draw); "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'page':<16} {'charts drawn':>13} {'ratio':>7} {'to draw':>10} {'ratio':>7} {'size':>9}")
         print(f"{'/health':<16} {health:>10.1f} ms {1:>7.1f}")
         for name, url in pages:

@@ -39,13 +39,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.blueprint import bp as auth_bp
     from .commitments.blueprint import bp as commitments_bp
     from .designer.blueprint import bp as designer_bp
+    from .followup.blueprint import bp as followup_bp
     from .meetings.blueprint import bp as meetings_bp
     from .paper.blueprint import bp as paper_bp
     from .public.blueprint import bp as public_bp
+    from .rectification.blueprint import bp as rectification_bp
     from .reports.blueprint import bp as reports_bp
     from .respond.blueprint import bp as respond_bp
     for blueprint in (public_bp, respond_bp, auth_bp, admin_bp, reports_bp, paper_bp, accounts_bp, designer_bp,
-                      commitments_bp, meetings_bp):
+                      commitments_bp, meetings_bp, rectification_bp, followup_bp):
         app.register_blueprint(blueprint)
 
     i18n.init_app(app)

@@ -71,6 +71,9 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         "MIX_BATCH": int(env.get("MIX_BATCH", "20")),
         #: a published commitment with no reviewed progress for this many days is flagged as stale
         "COMMITMENT_STALE_DAYS": int(env.get("COMMITMENT_STALE_DAYS", "90")),
+        #: a letter of inquiry (函询) of an alert's case is due for its reply this many working days
+        #: (Monday to Friday) after it is sent
+        "CASE_REPLY_WORKING_DAYS": int(env.get("CASE_REPLY_WORKING_DAYS", "10")),
     }
 
 

@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta
 
 import questionnaires
+from flask import current_app
 from sqlalchemy import select
 
 from . import audit
@@ -17,11 +18,13 @@ from .ballots import operations as ballots
 from .ballots.keys import Officer
 from .ballots.validation import BallotContent, asked
 from .commitments import demo as commitments_demo
+from .followup import demo as followup_demo
 from .designer.operations import save_questionnaire
 from .extensions import db
 from .meetings.operations import Matter, Setup, create_meeting
 from .models import Campaign, Comment, Commitment, Target, User
 from .models._types import utcnow
+from .rectification import demo as rectification_demo
 
 #: the demo's counting panel, 2 of 3: (login, name, passphrase); the logins use PASSWORD
 OFFICERS = [("officer1", "王守正", "jiangchuan officer one"), ("officer2", "刘清源", "jiangchuan officer two"),
@@ -317,10 +320,17 @@ def load(echo=print, scale: float = 1.0) -> None:
     # (评诺): each leader's own commitments asked of them alone, counted and published.
     promised = commitments_demo.load(leaders, now.date())
     rating = _promise_rating(leaders[:5], rng, quality, now, scale)
+    # 6. Rectification ledgers of two departments after last year's and this year's results (整改台账).
+    rectified = rectification_demo.load(last_year, sector, units, now.date())
+    # 7. The follow-up of the published alerts (预防 · 警示): one case of each kind.
+    followed = followup_demo.load([leaders[0], units[0]], leaders[5:] + units[1:], now.date(),
+                                  reply_days=current_app.config["CASE_REPLY_WORKING_DAYS"])
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
     echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 6 campaigns, {promised} public commitments "
-         f"rated by the public ({rating.code}) and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
+         f"rated by the public ({rating.code}), "
+         f"{rectified} rectification items with the draft of their review (sector-2026-review), {followed} alert cases "
+         f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))
     echo(f"  counting officers of the demo campaigns ({THRESHOLD} of {len(OFFICERS)} open the box): "

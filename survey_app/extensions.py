@@ -22,6 +22,15 @@ login = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def commit() -> None:
+    """Commit the session; on any failure roll it back (nothing half-done stays in it) and re-raise."""
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def init_migrations(app) -> None:
     """Flask-Migrate (`flask db`, Alembic) for an app that may migrate: the command line, and
     the tools and tests that build an app with a config of their own. A web worker never

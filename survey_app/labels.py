@@ -38,6 +38,21 @@ LABELS: dict[str, dict[str, object]] = {
         "commitment.publish": _l("Commitment published"), "commitment.send_back": _l("Commitment sent back"),
         "commitment.status": _l("Commitment status changed"), "commitments.import": _l("Commitments imported"),
         "progress.add": _l("Progress reported"), "progress.review": _l("Progress reviewed"),
+        "rectification.create": _l("Rectification problem recorded"),
+        "rectification.plan": _l("Rectification plan edited"),
+        "rectification.submit": _l("Rectification plan submitted"),
+        "rectification.approve": _l("Rectification plan approved"),
+        "rectification.send_back": _l("Rectification plan sent back"),
+        "rectification.progress": _l("Rectification progress reported"),
+        "rectification.review": _l("Rectification progress reviewed"),
+        "rectification.ask_check": _l("Closing check asked for"),
+        "rectification.check": _l("Closing check recorded"),
+        "rectification.public": _l("Public ledger chosen"),
+        "rectification.review_campaign": _l("Review of the rectification set up"),
+        "case.open": _l("Alert case opened"), "case.reminder_talk": _l("Reminder talk recorded"),
+        "case.letter": _l("Letter of inquiry sent"), "case.admonishing_talk": _l("Admonishing talk recorded"),
+        "case.reply": _l("Letter of inquiry answered"), "case.self_correction": _l("Self-correction report filed"),
+        "case.close": _l("Alert case closed"),
     },
     "detail": {
         "code": _l("code"), "campaign": _l("campaign"), "targets": _l("targets"), "target": _l("target"),
@@ -59,18 +74,26 @@ LABELS: dict[str, dict[str, object]] = {
         "commitment": _l("commitment"), "fields": _l("fields"), "note": _l("note"), "reason": _l("reason"),
         "state": _l("state"), "on": _l("date"), "attachment": _l("attachment"), "previous": _l("before"),
         "public_key": _l("public signing key"),
+        "origin": _l("rests on"), "rectification": _l("rectification item"),
+        "level": _l("alert"), "step": _l("entry"), "due": _l("reply due"), "letter": _l("letter"),
+        "opened": _l("opened from"), "case_outcome": _l("outcome"),
     },
     #: what an audit entry is about: "group:12" reads "group 12"
     "subject": {"campaign": _l("campaign"), "campaign_target": _l("target of a campaign"),
                 "comment": _l("comment"), "file": _l("file"), "group": _l("group"),
                 "paper_batch": _l("batch of paper sheets"), "paper_sheet": _l("paper sheet"),
                 "questionnaire": _l("questionnaire"), "user": _l("account"),
-                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry")},
+                "commitment": _l("commitment"), "commitments": _l("commitments"), "progress": _l("progress entry"),
+                "rectification": _l("rectification item"),
+                "rectification_progress": _l("rectification progress entry"),
+                "case": _l("alert case")},
     "access": {"code": _l("Access codes"), "public": _l("Public link")},
     "status": {"draft": _l("Draft"), "open": _l("In progress"), "closed": _l("Closed"),
                "published": _l("Published"), "pending": _l("Pending"), "hidden": _l("Hidden"),
                "ballot": _l("Ballot"), "blank": _l("Blank"), "invalid": _l("Invalid"), "spoiled": _l("Spoiled"),
-               "waiting": _l("Waiting for the second entry"), "mismatch": _l("Waiting for a third check")},
+               "waiting": _l("Waiting for the second entry"), "mismatch": _l("Waiting for a third check"),
+               "submitted": _l("Waiting for approval"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+               "check_requested": _l("Closing check asked for"), "not_accepted": _l("Not accepted")},
     "role": {"admin": _l("Administrator"), "staff": _l("Commission staff"), "clerk": _l("Clerk"),
              "leader": _l("Leader or unit"), "auditor": _l("Auditor"), "officer": _l("Counting officer")},
     #: appraisal kinds of campaigns and questionnaires, in the order forms offer them
@@ -106,9 +129,25 @@ LABELS: dict[str, dict[str, object]] = {
     "progress_review": {"pending": _l("Waiting for review"), "approved": _l("Reviewed"),
                         "rejected": _l("Rejected")},
     "commitment_flag": {"overdue": _l("Past its deadline"), "stale": _l("No progress reported for a long time")},
+    #: the rectification ledger (整改台账): where a problem comes from, its plan and its closing check
+    "rectification_source": {"dimension": _l("Low dimension"), "item": _l("Low item"),
+                             "comment": _l("Published comment"), "finding": _l("The commission's finding")},
+    "plan_state": {"draft": _l("Plan drafted"), "submitted": _l("Plan waiting for approval"),
+                   "approved": _l("Plan approved")},
+    "rectification_status": {"open": _l("Being rectified"), "check_requested": _l("Closing check asked for"),
+                             "closed": _l("Rectified and closed"), "not_accepted": _l("Not accepted")},
     # Group codes that the platform gives itself (a decision meeting's one group,
     # meetings.operations.MEMBERS_GROUP); the codes staff choose are shown as they are.
     "group": {"members": _l("Voting members")},
+    #: the follow-up of alerts (预防 · 警示)
+    "case_step": {"reminder_talk": _l("Reminder talk"), "letter": _l("Letter of inquiry"),
+                  "admonishing_talk": _l("Admonishing talk"), "reply": _l("Reply to a letter"),
+                  "self_correction": _l("Self-correction report")},
+    "case_status": {"open": _l("Open"), "closed": _l("Closed")},
+    "case_outcome": {"corrected": _l("Corrected"), "watch": _l("Kept under watch"),
+                     "referred": _l("Referred to the commission's case system"), "unfounded": _l("No action needed")},
+    "case_source": {"publication": _l("Published results"), "manual": _l("Opened by hand")},
+    "case_flag": {"overdue": _l("Reply overdue")},
 }
 
 
@@ -173,7 +212,8 @@ def label(kind: str, code, missing: str | None = None) -> str:
 
 #: the details whose values are codes with words of their own (a username is never one of them)
 _WORDED = {"status": "status", "outcome": "status", "role": "role", "kind": "kind", "access": "access",
-           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group"}
+           "before": "status", "after": "status", "state": "status", "previous": "status", "group": "group",
+           "level": "alert", "opened": "case_source", "case_outcome": "case_outcome"}
 
 
 def _value(value, key: str | None = None) -> str:

@@ -15,7 +15,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login
-from .models import Campaign, CampaignTarget, Commitment, CountingOfficer, ProgressEntry, RespondentGroup, Target, User
+from .models import (AlertCase, Campaign, CampaignTarget, CaseStep, Commitment, CountingOfficer, ProgressEntry,
+                     RectificationItem, RectificationProgress, RespondentGroup, Target, User)
 
 PUBLIC = "public"
 ANY_USER = frozenset({"admin", "staff", "clerk", "leader", "auditor", "officer"})
@@ -34,6 +35,10 @@ OFFICER = frozenset({"officer"})
 COMMITMENT_READERS = frozenset({"admin", "staff", "auditor", "leader"})
 #: enter commitments and progress: staff, and a leader for their own target (drafts only)
 COMMITMENT_WRITERS = frozenset({"admin", "staff", "leader"})
+#: the follow-up of alerts: staff and auditors read the cases in scope, a leader their own target's
+CASE_READERS = frozenset({"admin", "staff", "auditor", "leader"})
+#: the leader answers a letter of inquiry and files the self-correction report
+CASE_ANSWER = frozenset({"leader"})
 #: roles that campaign scopes can limit (an account of another role has none)
 SCOPED_ROLES = ("staff", "clerk", "auditor")
 
@@ -148,6 +153,33 @@ ENDPOINTS: dict[str, object] = {
     "commitments.public_index": PUBLIC,
     "commitments.public_target": PUBLIC,
     "commitments.public_attachment": PUBLIC,
+    "rectification.board": COMMITMENT_READERS,
+    "rectification.ledger": COMMITMENT_READERS,
+    "rectification.new": STAFF_WRITE,
+    "rectification.publicity": STAFF_WRITE,
+    "rectification.start_review": STAFF_WRITE,
+    "rectification.item": COMMITMENT_READERS,
+    "rectification.plan": COMMITMENT_WRITERS,
+    "rectification.submit": COMMITMENT_WRITERS,
+    "rectification.approve": STAFF_WRITE,
+    "rectification.send_back": STAFF_WRITE,
+    "rectification.ask_check": COMMITMENT_WRITERS,
+    "rectification.check": STAFF_WRITE,
+    "rectification.progress_new": COMMITMENT_WRITERS,
+    "rectification.review": STAFF_WRITE,
+    "rectification.attachment": COMMITMENT_READERS,
+    # a campaign's ledger when staff made it public: problems, measures and statuses, nothing else
+    "rectification.public_index": PUBLIC,
+    "rectification.public_campaign": PUBLIC,
+    # cases of the follow-up of alerts: never public
+    "followup.board": CASE_READERS,
+    "followup.new": STAFF_WRITE,
+    "followup.sync": STAFF_WRITE,
+    "followup.case": CASE_READERS,
+    "followup.step": STAFF_WRITE,
+    "followup.answer": CASE_ANSWER,
+    "followup.close": STAFF_WRITE,
+    "followup.attachment": CASE_READERS,
     "meetings.new": STAFF_WRITE,
     "meetings.edit": STAFF_WRITE,
     "meetings.minutes": STAFF_READ,
@@ -236,15 +268,38 @@ ACTIONS: dict[str, frozenset] = {
     "commitment.progress": COMMITMENT_WRITERS,
     #: on a Commitment or ProgressEntry: publish, send back, set the status, review progress
     "commitment.manage": STAFF_WRITE,
+    #: the rectification board (a leader's shows only their own target's items)
+    "ledger.read": COMMITMENT_READERS,
+    #: on a Campaign: record problems of its targets, choose whether its ledger is public
+    "ledger.manage": STAFF_WRITE,
+    #: on a RectificationItem or RectificationProgress: read it, drafts and pending progress included
+    "rectification.read": COMMITMENT_READERS,
+    #: on a RectificationItem: draft the measures and submit them; a leader only while the plan is a draft
+    "rectification.plan": COMMITMENT_WRITERS,
+    #: on a RectificationItem: report progress, ask for the closing check (a leader on their own target's)
+    "rectification.progress": COMMITMENT_WRITERS,
+    #: on a RectificationItem or RectificationProgress: approve the plan, send it back, review, close
+    "rectification.manage": STAFF_WRITE,
+    #: the board of alert cases (a leader's shows only their own target's)
+    "cases.read": CASE_READERS,
+    #: open cases by hand, open the missing ones of published campaigns
+    "cases.manage": STAFF_WRITE,
+    #: on an AlertCase or CaseStep: read it (never public)
+    "case.read": CASE_READERS,
+    #: on an AlertCase: record a talk or a letter, close it
+    "case.manage": STAFF_WRITE,
+    #: on an AlertCase: answer a letter, file the self-correction report (the leader of its target)
+    "case.answer": CASE_ANSWER,
 }
 
 
 def can(action: str, obj=None, user=None) -> bool:
     """Whether `user` (the one logged in by default) may do `action`, on `obj` when given.
 
-    `obj` is a Campaign, a CampaignTarget or a CountingOfficer; its campaign's scope and the
-    leader's rule of `campaign_allowed` apply. On a Target, Commitment or ProgressEntry the
-    target's rule of `target_allowed` applies, and a leader edits only a draft. Templates call it as `can('campaign.write', campaign)`.
+    `obj` is a Campaign, a CampaignTarget, a CountingOfficer or a RectificationItem (or its
+    progress); its campaign's scope and the leader's rule of `campaign_allowed` apply. On a Target, Commitment or
+    ProgressEntry the target's rule of `target_allowed` applies, and a leader edits only a draft; so on an AlertCase
+    or CaseStep. Templates call it as `can('campaign.write', campaign)`.
     """
     user = current_user if user is None else user
     if user is None or not user.is_authenticated:
@@ -261,8 +316,18 @@ def can(action: str, obj=None, user=None) -> bool:
         if user.role in OFFICER:
             return obj.user_id == user.id
         return campaign_allowed(user, db.session.get(Campaign, obj.campaign_id))
+    if isinstance(obj, RectificationProgress):
+        obj = obj.item
+    if isinstance(obj, RectificationItem):
+        if action == "rectification.plan" and user.role == "leader" and obj.plan_state != "draft":
+            return False
+        return rectification_allowed(user, obj)
     if isinstance(obj, ProgressEntry):
         obj = obj.commitment
+    if isinstance(obj, CaseStep):
+        obj = obj.case
+    if isinstance(obj, AlertCase):
+        return target_allowed(user, obj.target_id)
     if isinstance(obj, Target):
         return target_allowed(user, obj.id)
     if isinstance(obj, Commitment):
@@ -293,6 +358,22 @@ def target_allowed(user, target_id: int) -> bool:
     """Whether `user` reaches the commitments of a target (see `commitment_target_ids`)."""
     reached = commitment_target_ids(user)
     return reached is None or target_id in reached
+
+
+def rectification_allowed(user, item) -> bool:
+    """A ledger item as its campaign's published report: staff and auditors in the campaign's
+    scope, a leader only their own target's (the campaign is published before any item exists)."""
+    return campaign_allowed(user, item.campaign, item.target_id)
+
+
+def load_object(model, ident: int, action: str):
+    """The `model` row `ident` for a view: 404 when missing, 403 when `can(action, row)` says no."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    if not can(action, row):
+        abort(403)
+    return row
 
 
 def load_campaign(campaign_id: int):
@@ -332,6 +413,22 @@ def object_allowed(user, args: dict) -> bool:
     if "commitment_id" in args:
         commitment = db.session.get(Commitment, args["commitment_id"])
     if commitment is not None and not target_allowed(user, commitment.target_id):
+        return False
+    item = None
+    if "rectification_progress_id" in args:
+        entry = db.session.get(RectificationProgress, args["rectification_progress_id"])
+        item = entry.item if entry is not None else None
+    if "rectification_id" in args:
+        item = db.session.get(RectificationItem, args["rectification_id"])
+    if item is not None and not rectification_allowed(user, item):
+        return False
+    case = None
+    if "step_id" in args:
+        step = db.session.get(CaseStep, args["step_id"])
+        case = step.case if step is not None else None
+    if "case_id" in args:
+        case = db.session.get(AlertCase, args["case_id"])
+    if case is not None and not target_allowed(user, case.target_id):
         return False
     if isinstance(args.get("code"), str):
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()

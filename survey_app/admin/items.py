@@ -13,7 +13,7 @@ import questionnaires
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Campaign, CampaignItem, Commitment, Target
+from ..models import Campaign, CampaignItem, Commitment, RectificationItem, Target
 
 
 class ItemsRefused(Exception):
@@ -43,8 +43,24 @@ def commitment_rows(campaign: Campaign) -> list[Row]:
     return [Row(c.target, c.id, c.text_zh, c.text_en) for c in found]
 
 
+def rectification_rows(campaign: Campaign) -> list[Row]:
+    """The review's (回头看) rows: each target's rectification measures the commission approved, from the
+    latest published campaign that has a ledger for it (published before this one), by target in
+    campaign order, then as entered. The `{title}` is the measures, as the public ledger shows them."""
+    rows = []
+    for target in campaign.targets:
+        query = (db.select(RectificationItem).join(Campaign, Campaign.id == RectificationItem.campaign_id)
+                 .where(RectificationItem.target_id == target.id, RectificationItem.plan_state == "approved",
+                        Campaign.status == "published", Campaign.id != campaign.id))
+        found = db.session.scalars(query.order_by(Campaign.published_at.desc(), RectificationItem.id)).all()
+        latest = [i for i in found if i.campaign_id == found[0].campaign_id] if found else []
+        rows += [Row(target, i.id, i.measures_zh, i.measures_en) for i in sorted(latest, key=lambda i: i.id)]
+    return rows
+
+
 #: where each source's rows come from when a campaign opens
-ROWS: dict[str, Callable[[Campaign], Iterable[Row]]] = {"commitments": commitment_rows}
+ROWS: dict[str, Callable[[Campaign], Iterable[Row]]] = {"commitments": commitment_rows,
+                                                        "rectification": rectification_rows}
 
 
 def freeze_campaign_items(campaign: Campaign, source: str, rows: Iterable[Row]) -> list[CampaignItem]:

@@ -12,6 +12,7 @@ from . import items as campaign_items
 from ..ballots import counting, keys, mixing
 from ..ballots import operations as ballots
 from ..extensions import db
+from ..followup import operations as followup
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup, Target
 from ..models._types import utcnow
 from ..results import publication, signatures
@@ -276,4 +277,6 @@ def publish_campaign(campaign: Campaign) -> None:
     campaign.status, campaign.published_at = "published", utcnow()
     audit.record("campaign.publish", f"campaign:{campaign.id}", code=campaign.code,
                  results_sha256=campaign.published_sha256)
+    # every target in prevention or warning gets its case (follow-up of alerts), in the same transaction
+    followup.open_cases_for(campaign, audit.current_actor())
     db.session.commit()

@@ -8,10 +8,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formtools import ConfirmForm, choices
+from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Commitment, ProgressEntry, Target
-from ..security import can
+from ..security import can, load_object
 from . import imports, operations, ratings
 from .forms import (CommitmentForm, CommitmentImportForm, ImportConfirmForm, ProgressForm, ReviewForm, SendBackForm,
                     StatusForm)
@@ -23,21 +23,11 @@ def _stale_days() -> int:
 
 
 def _load(commitment_id: int, action: str = "commitment.read") -> Commitment:
-    commitment = db.session.get(Commitment, commitment_id)
-    if commitment is None:
-        abort(404)
-    if not can(action, commitment):
-        abort(403)
-    return commitment
+    return load_object(Commitment, commitment_id, action)
 
 
 def _load_entry(progress_id: int, action: str) -> ProgressEntry:
-    entry = db.session.get(ProgressEntry, progress_id)
-    if entry is None:
-        abort(404)
-    if not can(action, entry):
-        abort(403)
-    return entry
+    return load_object(ProgressEntry, progress_id, action)
 
 
 def board():
@@ -111,16 +101,13 @@ def commitment(commitment_id: int):
     return _detail(_load(commitment_id))
 
 
+def _here(commitment: Commitment) -> str:
+    return url_for("commitments.commitment", commitment_id=commitment.id)
+
+
 def _act(commitment: Commitment, action, success: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except CommitmentError as error:
-        flash(str(error), "error")
-        return _detail(commitment, 409)
-    flash(success, "success")
-    return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
+    return confirmed(action, success, _here(commitment),
+                     lambda: _detail(commitment, 409), CommitmentError)
 
 
 def submit(commitment_id: int):
@@ -170,22 +157,15 @@ def status(commitment_id: int):
 def progress_new(commitment_id: int):
     commitment = _load(commitment_id, "commitment.progress")
     form = ProgressForm()
-    if form.validate_on_submit():
-        upload = form.attachment.data
-        data = upload.read(current_app.config["COMMITMENT_ATTACHMENT_MAX"] + 1) if upload else None
-        try:
-            operations.add_progress(commitment, on=form.on.data, done=form.done.data, actor=current_user.username,
-                                    percent=form.percent.data, milestone=form.milestone.data or "",
-                                    evidence=form.evidence.data or "", attachment=data or None,
-                                    filename=upload.filename if upload else "",
-                                    max_bytes=current_app.config["COMMITMENT_ATTACHMENT_MAX"])
-        except CommitmentError as error:
-            (form.attachment if data else form.done).errors.append(str(error))
-        else:
-            flash(_("Progress reported: staff review it before the public sees it."), "success")
-            return redirect(url_for("commitments.commitment", commitment_id=commitment.id))
-    return render_template("commitments/progress_form.html", form=form, commitment=commitment,
-                           locale=current_language()), (400 if form.errors else 200)
+    def page():
+        return (render_template("commitments/progress_form.html", form=form,
+                                name=commitment.target.name(current_language()),
+                                what=commitment.text(current_language()), back=_here(commitment)),
+                400 if form.errors else 200)
+    return form_action(form, lambda: operations.add_progress(commitment, **form.entry(
+        current_user.username, current_app.config["COMMITMENT_ATTACHMENT_MAX"])),
+        _("Progress reported: staff review it before the public sees it."), _here(commitment), page, form.refused,
+        CommitmentError)
 
 
 def review(progress_id: int):
@@ -198,9 +178,7 @@ def review(progress_id: int):
 
 
 def _send(entry: ProgressEntry):
-    return send_file(io.BytesIO(entry.attachment), mimetype=operations.MEDIA_TYPES[entry.attachment_type],
-                     as_attachment=entry.attachment_type == "pdf",
-                     download_name=entry.attachment_name or f"evidence-{entry.id}.{entry.attachment_type}")
+    return send_file(io.BytesIO(entry.attachment), **operations.evidence_file(entry))
 
 
 def attachment(progress_id: int):

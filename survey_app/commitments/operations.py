@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..extensions import db
+from ..extensions import commit, db
 from ..labels import label
 from ..models import Commitment, ProgressEntry, Target
 from ..models._types import utcnow
@@ -22,14 +22,6 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg
 
 class CommitmentError(ValueError):
     """A change the commitment's state does not allow; the message is for the user."""
-
-
-def _commit():
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _check_fields(fields: dict) -> None:
@@ -54,7 +46,7 @@ def create_commitment(target: Target, fields: dict, actor: str, state: str = "dr
     db.session.add(commitment)
     db.session.flush()
     audit.record("commitment.create", f"commitment:{commitment.id}", actor=actor, target=target.code, state=state)
-    _commit()
+    commit()
     return commitment
 
 
@@ -64,7 +56,7 @@ def update_commitment(commitment: Commitment, fields: dict, actor: str) -> None:
     for k in FIELDS:
         setattr(commitment, k, fields.get(k) if k in ("deadline", "announced_on") else (fields.get(k) or ""))
     audit.record("commitment.edit", f"commitment:{commitment.id}", actor=actor, fields=changed)
-    _commit()
+    commit()
 
 
 def submit_commitment(commitment: Commitment, actor: str) -> None:
@@ -73,7 +65,7 @@ def submit_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("Only a draft can be submitted."))
     commitment.state = "submitted"
     audit.record("commitment.submit", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def publish_commitment(commitment: Commitment, actor: str) -> None:
@@ -82,7 +74,7 @@ def publish_commitment(commitment: Commitment, actor: str) -> None:
         raise CommitmentError(_l("This commitment is published already."))
     commitment.state, commitment.published_at, commitment.staff_note = "published", utcnow(), ""
     audit.record("commitment.publish", f"commitment:{commitment.id}", actor=actor)
-    _commit()
+    commit()
 
 
 def send_back(commitment: Commitment, note: str, actor: str) -> None:
@@ -91,7 +83,7 @@ def send_back(commitment: Commitment, note: str, actor: str) -> None:
         raise CommitmentError(_l("Only a submitted commitment can be sent back."))
     commitment.state, commitment.staff_note = "draft", note.strip()
     audit.record("commitment.send_back", f"commitment:{commitment.id}", actor=actor, note=note[:500])
-    _commit()
+    commit()
 
 
 def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> None:
@@ -108,7 +100,7 @@ def set_status(commitment: Commitment, status: str, reason: str, actor: str) -> 
     audit.record("commitment.status", f"commitment:{commitment.id}", actor=actor,
                  previous=commitment.status, status=status, reason=reason[:500])
     commitment.status, commitment.status_reason = status, reason
-    _commit()
+    commit()
 
 
 def attachment_type(data: bytes, max_bytes: int) -> str:
@@ -124,15 +116,12 @@ def attachment_type(data: bytes, max_bytes: int) -> str:
     raise CommitmentError(_l("Attach a PDF, PNG or JPEG file; this file is none of them."))
 
 
-def add_progress(commitment: Commitment, *, on: date, done: str, actor: str, percent: int | None = None,
-                 milestone: str = "", evidence: str = "", attachment: bytes | None = None, filename: str = "",
-                 max_bytes: int = 5 * 1024 * 1024) -> ProgressEntry:
-    """A dated progress entry, pending until staff review it. A file that is not a PDF or an
-    image, or too big, is refused before anything is stored."""
-    if commitment.state != "published":
-        raise CommitmentError(_l("Progress is reported on a published commitment."))
-    if commitment.status in FINAL:
-        raise CommitmentError(_l("This commitment is closed: no more progress is reported on it."))
+def progress_fields(*, on: date, done: str, actor: str, percent: int | None = None, milestone: str = "",
+                    evidence: str = "", attachment: bytes | None = None, filename: str = "",
+                    max_bytes: int = 5 * 1024 * 1024) -> dict:
+    """The columns of a new progress entry (`models.commitment.ProgressFields`), checked: what was
+    done, a percentage or a milestone, an attachment that is a PDF or an image within `max_bytes`.
+    Raises CommitmentError before anything is stored. Shared by commitments and rectification items."""
     if not (done or "").strip():
         raise CommitmentError(_l("Say what was done."))
     if percent is not None and not 0 <= percent <= 100:
@@ -140,20 +129,30 @@ def add_progress(commitment: Commitment, *, on: date, done: str, actor: str, per
     if percent is None and not (milestone or "").strip():
         raise CommitmentError(_l("Give a percentage or a milestone."))
     kind = attachment_type(attachment, max_bytes) if attachment else ""
-    entry = ProgressEntry(commitment=commitment, on=on, done=done.strip(), percent=percent,
-                          milestone=(milestone or "").strip(), evidence=(evidence or "").strip(),
-                          attachment=attachment or None, attachment_type=kind,
-                          attachment_name=(filename or "")[-200:] if attachment else "", entered_by=actor)
+    return {"on": on, "done": done.strip(), "percent": percent, "milestone": (milestone or "").strip(),
+            "evidence": (evidence or "").strip(), "attachment": attachment or None, "attachment_type": kind,
+            "attachment_name": (filename or "")[-200:] if attachment else "", "entered_by": actor}
+
+
+def add_progress(commitment: Commitment, *, on: date, done: str, actor: str, **fields) -> ProgressEntry:
+    """A dated progress entry, pending until staff review it. A file that is not a PDF or an
+    image, or too big, is refused before anything is stored (`progress_fields`)."""
+    if commitment.state != "published":
+        raise CommitmentError(_l("Progress is reported on a published commitment."))
+    if commitment.status in FINAL:
+        raise CommitmentError(_l("This commitment is closed: no more progress is reported on it."))
+    entry = ProgressEntry(commitment=commitment, **progress_fields(on=on, done=done, actor=actor, **fields))
     db.session.add(entry)
     db.session.flush()
     audit.record("progress.add", f"progress:{entry.id}", actor=actor, commitment=commitment.id,
-                 on=on.isoformat(), attachment=kind or None)
-    _commit()
+                 on=on.isoformat(), attachment=entry.attachment_type or None)
+    commit()
     return entry
 
 
-def review_progress(entry: ProgressEntry, decision: str, note: str, actor: str) -> None:
-    """Staff approve an entry (the public sees it from now on) or reject it, saying why."""
+def apply_review(entry, decision: str, note: str, actor: str) -> tuple[str, str]:
+    """Check a review of any progress entry (`ProgressFields`) and record it on the entry, uncommitted:
+    approved, or rejected saying why. Returns (previous review, note) for the caller's audit entry."""
     if decision not in ("approved", "rejected"):
         raise CommitmentError(_l("Approve or reject."))
     note = (note or "").strip()
@@ -161,28 +160,43 @@ def review_progress(entry: ProgressEntry, decision: str, note: str, actor: str) 
         raise CommitmentError(_l("Say why the entry is rejected: its author reads it."))
     if entry.review == decision:
         raise CommitmentError(_l("The entry is %(state)s already.", state=label("progress_review", decision)))
-    audit.record("progress.review", f"progress:{entry.id}", actor=actor, commitment=entry.commitment_id,
-                 previous=entry.review, outcome=decision, note=note[:500])
+    previous = entry.review
     entry.review, entry.review_note, entry.reviewed_by, entry.reviewed_at = decision, note, actor, utcnow()
-    _commit()
+    return previous, note
+
+
+def review_progress(entry: ProgressEntry, decision: str, note: str, actor: str) -> None:
+    """Staff approve an entry (the public sees it from now on) or reject it, saying why."""
+    previous, note = apply_review(entry, decision, note, actor)
+    audit.record("progress.review", f"progress:{entry.id}", actor=actor, commitment=entry.commitment_id,
+                 previous=previous, outcome=decision, note=note[:500])
+    commit()
 
 
 # -- flags --------------------------------------------------------------------------------------
 
-def flags_for(*, status: str, state: str, deadline: date, last_progress: date | None, since: date | None,
-              today: date, stale_days: int) -> tuple[str, ...]:
-    """("overdue", "stale") as they apply: past the deadline and not settled; or no reviewed
-    progress for more than `stale_days` (counted from the last reviewed entry, else from the
-    announcement or the publication). A draft, or a kept, broken or withdrawn commitment, has none."""
-    if state != "published" or status in FINAL:
+def open_flags(*, active: bool, deadline: date | None, last_progress: date | None, since: date | None,
+               today: date, stale_days: int | None) -> tuple[str, ...]:
+    """("overdue", "stale") as they apply to something still to be done (`active`): past its
+    deadline; or no reviewed progress for more than `stale_days` (counted from the last reviewed
+    entry, else from `since`; None: never stale). Shared by commitments and rectification items."""
+    if not active:
         return ()
     found = []
-    if today > deadline:
+    if deadline is not None and today > deadline:
         found.append("overdue")
     start = last_progress or since
-    if start is not None and (today - start).days > stale_days:
+    if stale_days is not None and start is not None and (today - start).days > stale_days:
         found.append("stale")
     return tuple(found)
+
+
+def flags_for(*, status: str, state: str, deadline: date, last_progress: date | None, since: date | None,
+              today: date, stale_days: int) -> tuple[str, ...]:
+    """A commitment's flags (`open_flags`), counted from the announcement or the publication.
+    A draft, or a kept, broken or withdrawn commitment, has none."""
+    return open_flags(active=state == "published" and status not in FINAL, deadline=deadline,
+                      last_progress=last_progress, since=since, today=today, stale_days=stale_days)
 
 
 def flags(commitment: Commitment, today: date, stale_days: int) -> tuple[str, ...]:
@@ -244,6 +258,13 @@ def public_targets() -> list[tuple[Target, int]]:
         select(Target, func.count(Commitment.id)).join(Commitment, Commitment.target_id == Target.id)
         .where(Commitment.state == "published").group_by(Target.id).order_by(Target.code)).all()
     return [(target, n) for target, n in rows]
+
+
+def evidence_file(entry) -> dict:
+    """How an entry's attached evidence is sent (`flask.send_file`'s arguments but the bytes): a PDF
+    as a download, an image shown; shared by the commitments' and the ledger's progress."""
+    return {"mimetype": MEDIA_TYPES[entry.attachment_type], "as_attachment": entry.attachment_type == "pdf",
+            "download_name": entry.attachment_name or f"evidence-{entry.id}.{entry.attachment_type}"}
 
 
 def public_attachment(progress_id: int) -> ProgressEntry | None:

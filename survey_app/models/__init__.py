@@ -6,14 +6,16 @@ from .campaign import Campaign, CampaignItem, CampaignTarget, RespondentGroup, T
 from .chart import DrawnChart
 from .code import AccessCode
 from .commitment import Commitment, ProgressEntry
+from .followup import AlertCase, CaseStep
 from .paper import PaperBatch, PaperEntry, PaperImport, PaperRules, PaperSheet
 from .questionnaire import Questionnaire, QuestionnaireVersion
+from .rectification import RectificationItem, RectificationProgress
 from .user import User, UserCampaign
 
 __all__ = [
-    "AccessCode", "AuditEntry", "Ballot", "Campaign", "CampaignItem", "CampaignTarget", "Comment", "Commitment", "CountingOfficer",
+    "AccessCode", "AlertCase", "AuditEntry", "Ballot", "Campaign", "CampaignItem", "CampaignTarget", "CaseStep", "Comment", "Commitment", "CountingOfficer",
     "CountingPanel", "CountingRun", "DrawnChart",
     "Envelope", "InboxEnvelope", "PaperBatch", "PaperEntry", "PaperImport", "PaperRules", "PaperSheet", "ProgressEntry",
-    "Questionnaire", "QuestionnaireVersion", "Receipt", "RespondentGroup", "ResultSigner", "Target",
+    "Questionnaire", "QuestionnaireVersion", "Receipt", "RectificationItem", "RectificationProgress", "RespondentGroup", "ResultSigner", "Target",
     "TurnoutDay", "User", "UserCampaign",
 ]

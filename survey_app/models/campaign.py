@@ -113,6 +113,9 @@ class Campaign(db.Model):
     results_sha256: Mapped[str | None] = mapped_column(String(64))
     #: k of the panel that counted: how many officers' signatures the results need (None: unsigned)
     signatures_needed: Mapped[int | None]
+    #: whether the rectification ledger's problems, measures and statuses of this campaign's targets
+    #: are on a public page (never the progress files, the responsible person or a follow-up case)
+    ledger_public: Mapped[bool] = mapped_column(default=False)
 
     questionnaire_version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
     groups: Mapped[list["RespondentGroup"]] = relationship(

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from ..extensions import db
 from ..labels import in_language
@@ -74,12 +74,10 @@ class Commitment(db.Model):
         return f"<Commitment {self.id} t={self.target_id} {self.state}/{self.status}>"
 
 
-class ProgressEntry(db.Model):
-    """A dated report of what was done on a commitment (践诺), public once staff approve it."""
-    __tablename__ = "commitment_progress"
-
+class ProgressFields:
+    """The shape of a dated progress entry with its evidence and review, shared by the progress of a
+    commitment (践诺) and of a rectification item (整改): the same columns, checks and page macro."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
     #: the day the work reported was done or reached
     on: Mapped[date]
     #: what was done
@@ -91,7 +89,6 @@ class ProgressEntry(db.Model):
     evidence: Mapped[str] = mapped_column(Text, default="")
     #: an attached PDF or image, checked by its first bytes; deferred: read only when downloaded
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    has_attachment: Mapped[bool] = column_property(attachment.is_not(None))
     #: one of ATTACHMENT_TYPES, and the file's name as uploaded
     attachment_type: Mapped[str] = mapped_column(String(8), default="")
     attachment_name: Mapped[str] = mapped_column(String(200), default="")
@@ -102,6 +99,17 @@ class ProgressEntry(db.Model):
     reviewed_at: Mapped[datetime | None]
     entered_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def has_attachment(cls) -> Mapped[bool]:
+        return column_property(cls.attachment.is_not(None))
+
+
+class ProgressEntry(ProgressFields, db.Model):
+    """A dated report of what was done on a commitment (践诺), public once staff approve it."""
+    __tablename__ = "commitment_progress"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
 
     commitment: Mapped[Commitment] = relationship(back_populates="progress")
 

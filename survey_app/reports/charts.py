@@ -11,6 +11,7 @@ Charts are drawn once per change of what they show and kept (`reports.drawn`).
 """
 import base64
 import io
+import json
 import re
 import textwrap
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
+from PIL import Image
 from scipy import stats
 
 matplotlib.use("Agg")
@@ -109,7 +111,10 @@ _LINE_BREAKS = re.compile(r" ?\n ?(?=[A-Za-z0-9\-z])")
 _BETWEEN_TAGS = re.compile(r">\s+<")
 
 
-def _png_uri(fig: Figure, dpi: int = 150) -> str:
+PNG_DPI = 150
+
+
+def _png_uri(fig: Figure, dpi: int = PNG_DPI) -> str:
     """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one)."""
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=dpi)
@@ -261,7 +266,7 @@ def trend(labels: list[str], scores: list[float | None], low: list[float | None]
 
 def caterpillar(labels: list[str], scores: list[float], low: list[float], high: list[float],
                 marked: list[bool], highlight: int | None, score_label: str, marked_label: str,
-                bitmap: bool = False) -> str:
+                bitmap: bool = False, *, every_row: bool = False, bands: list | None = None) -> str:
     """Every target's score with its 95% interval, best first (a caterpillar plot).
 
     ``marked`` flags targets scored on a reweighted mix of groups (hollow dot, label
@@ -276,10 +281,11 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         ys = list(range(rows))[::-1]
         # One collection for the intervals and one for the dots: a hundred targets are two
         # artists, not two hundred.
-        colours = [RED if k == highlight else BLUE for k in order]
+        hot = [every_row or k == highlight for k in order]
+        colours = [RED if h else BLUE for h in hot]
         ax.add_collection(LineCollection([[(low[k], y), (high[k], y)] for y, k in zip(ys, order)],
                                          colors=colours, capstyle="butt",
-                                         linewidths=[2.0 if k == highlight else 1.4 for k in order]))
+                                         linewidths=[2.0 if h else 1.4 for h in hot]))
         ax.scatter([scores[k] for k in order], ys, s=26, zorder=3,
                    c=["white" if marked[k] else c for k, c in zip(order, colours)], edgecolors=colours,
                    linewidths=1.3)
@@ -287,9 +293,10 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         size = 7 if rows > 25 else 8
         ax.set_yticks(ys, names, fontsize=size)
         _margins(fig, left_labels=names, left_size=size, top=0.12, bottom=0.42)
-        if highlight is not None and highlight in order:
-            ax.get_yticklabels()[order.index(highlight)].set_color(RED)
-            ax.get_yticklabels()[order.index(highlight)].set_fontweight("bold")
+        for row, label in enumerate(ax.get_yticklabels()):
+            if hot[row]:
+                label.set_color(RED)
+                label.set_fontweight("bold")
         lo, hi = min(low), max(high)
         ax.set_xlim(max(0, lo - 3), min(100, hi + 3) if hi + 3 > lo else 100)
         ax.set_ylim(-0.7, rows - 0.3)
@@ -299,7 +306,51 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         if any(marked):
             ax.text(1.0, 1.01, "* " + marked_label, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=7, color="#5f6670")
+        if bands is not None:  # each row's band of pixels from the top at PNG_DPI, best first
+            scale = PNG_DPI / fig.dpi
+            height = round(fig.get_size_inches()[1] * PNG_DPI)
+            for y in ys:
+                top, bottom = (ax.transData.transform((0, y + d))[1] * scale for d in (0.5, -0.5))
+                bands.append([max(0, height - round(top)), min(height, height - round(bottom))])
         return _png_uri(fig) if bitmap else _svg(fig)
+
+
+def ranking_layers(labels: list[str], scores: list[float], low: list[float], high: list[float],
+                   marked: list[bool], score_label: str, marked_label: str) -> str:
+    """The ranking chart for print, drawn once for every report of the same results: as JSON,
+    the PNG with no row highlighted, the PNG with every row highlighted, each row's band of
+    pixels (best first) and the targets' order (indices of `labels`, best first). A report's
+    chart is the first with its own row's band taken from the second (`marked_ranking`)."""
+    args = (labels, scores, low, high, marked, None, score_label, marked_label, True)
+    bands: list = []
+    plain = caterpillar(*args, bands=bands)
+    every = caterpillar(*args, every_row=True)
+    order = sorted(range(len(scores)), key=lambda k: -scores[k])
+    return json.dumps({"plain": plain, "every": every, "bands": bands, "order": order})
+
+
+_layers: dict = {}
+
+
+def marked_ranking(layers_json: str, highlight: int | None) -> str:
+    """A report's ranking chart for print (PNG data URI) from `ranking_layers`: its row pasted
+    from the highlighted drawing over the plain one, the images decoded once per process."""
+    if layers_json not in _layers:
+        if len(_layers) > 8:
+            _layers.clear()
+        layers = json.loads(layers_json)
+        _layers[layers_json] = (*(Image.open(io.BytesIO(base64.b64decode(layers[name].split(",", 1)[1])))
+                                  .convert("RGBA") for name in ("plain", "every")),
+                                layers["bands"], layers["order"], layers["plain"])
+    plain, every, bands, order, plain_uri = _layers[layers_json]
+    if highlight is None or highlight not in order:
+        return plain_uri
+    top, bottom = bands[order.index(highlight)]
+    image = plain.copy()
+    image.paste(every.crop((0, top, every.width, bottom)), (0, top))
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def funnel(labels: list[str], scores: list[float], se: list[float], mean: float, marked: list[bool],

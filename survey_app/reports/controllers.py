@@ -5,13 +5,14 @@ from sqlalchemy import select
 
 from ..ballots import operations as ballots
 from ..extensions import db
+from ..followup import operations as followup
 from ..formtools import choices
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..paging import page_of
 from ..results import adapter, alerts
 from ..security import allowed_campaigns, can, load_campaign
-from . import operations, pdf
+from . import fragments, operations, pdf
 from .forms import BulkModerateForm, CommentFilterForm, ModerateForm
 
 
@@ -52,9 +53,14 @@ def index():
 
 
 def report(campaign_id: int, target_id: int):
+    """Access is checked first (`load_report`); the figures are the target's kept fragment, the
+    comments and commitments are read on every view."""
     campaign, target = load_report(campaign_id, target_id)
-    r = operations.build_report(campaign, target, current_language())
-    return render_template("reports/report.html", r=r, locale=r.locale)
+    locale = current_language()
+    kept = fragments.report_figures(campaign, target, locale,
+                                    lambda: operations.build_report(campaign, target, locale))
+    return render_template("reports/report.html", r=operations.report_page(campaign, target, locale, kept),
+                           locale=locale, figures=kept["figures"], foot=kept["foot"], min_n=kept["min_n"])
 
 
 def report_pdf(campaign_id: int, target_id: int):
@@ -68,23 +74,30 @@ def report_pdf(campaign_id: int, target_id: int):
 # -- the commission's dashboard --------------------------------------------------------------
 
 def dashboard(campaign_id: int):
+    """The turnout and the moderation queue are read on every view; the results' part is the
+    campaign's kept fragment in this language (`fragments.dashboard_results`)."""
     campaign = load_campaign(campaign_id)
     locale = current_language()
-    data = _counted(campaign)
-    targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
-    flagged, sensitivity = alerts.without_straightliners(campaign, data)
-    q = campaign.questionnaire_version.parsed
-    dimension_names = {d.code: d.name.get(locale) for d in q.dimensions}
+    _counted(campaign)
+
+    def context() -> dict:
+        data = _counted(campaign)
+        targets = {ct.target.code: ct.target for ct in campaign.campaign_targets}
+        flagged, sensitivity = alerts.without_straightliners(campaign, data)
+        q = campaign.questionnaire_version.parsed
+        names = {code: t.name(locale) for code, t in targets.items()}
+        return dict(campaign=campaign, results=data, targets=targets, alerts=alerts.alerts(data),
+                    sensitivity=sensitivity, flagged=flagged, locale=locale,
+                    dimension_names={d.code: d.name.get(locale) for d in q.dimensions},
+                    method=adapter.method_of(campaign),
+                    ranking_chart=operations.ranking_chart(data, names, campaign=campaign),
+                    funnel_chart=operations.funnel_chart(data, names, campaign=campaign))
     pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
-    return render_template(
-        "reports/dashboard.html", campaign=campaign, results=data, targets=targets, alerts=alerts.alerts(data),
-        turnout=ballots.turnout(campaign), sensitivity=sensitivity, flagged=flagged,
-        dimension_names=dimension_names, method=adapter.method_of(campaign), pending=pending, locale=locale,
-        ranking_chart=operations.ranking_chart(data, {code: t.name(locale) for code, t in targets.items()},
-                                               campaign=campaign),
-        funnel_chart=operations.funnel_chart(data, {code: t.name(locale) for code, t in targets.items()},
-                                             campaign=campaign))
+    case_counts = followup.counts_per_target([ct.target_id for ct in campaign.campaign_targets], followup.today())
+    return render_template("reports/dashboard.html", campaign=campaign, turnout=ballots.turnout(campaign),
+                           pending=pending, locale=locale, case_counts=case_counts,
+                           kept=fragments.dashboard_results(campaign, locale, context))
 
 
 def drilldown(campaign_id: int, target_id: int):

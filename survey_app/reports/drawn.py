@@ -76,20 +76,26 @@ def chart(campaign_id: int, source: str, kind: str, draw, *args) -> str:
     ``source`` names the results the chart shows (their cache key or published digest);
     ``args`` must be JSON-like (strings, numbers, None, lists).
     """
-    key = chart_key(kind, *args)
-    svg = _recall(key)
-    if svg is not None:
-        return svg
+    return kept(campaign_id, lambda: source, chart_key(kind, *args), lambda: draw(*args))
+
+
+def kept(campaign_id: int, source, key: str, make) -> str:
+    """The text kept under ``key`` (a digest of everything it is made from), made by ``make()``
+    only if no app server has made it yet. ``source()`` names the campaign's current results
+    (asked after ``make()``, which may have computed them): rows of other results are dropped."""
+    text = _recall(key)
+    if text is not None:
+        return text
     try:
-        svg = db.session.execute(select(DrawnChart.svg).where(DrawnChart.key == key)).scalar_one_or_none()
-    except Exception:  # a database that cannot be read: the chart is still drawn
+        text = db.session.execute(select(DrawnChart.svg).where(DrawnChart.key == key)).scalar_one_or_none()
+    except Exception:  # a database that cannot be read: the text is still made
         log.warning("drawn charts could not be read", exc_info=False)
-        svg = None
-    if svg is None:
-        svg = draw(*args)
-        _keep(campaign_id, source, key, svg)
-    _remember(key, svg)
-    return svg
+        text = None
+    if text is None:
+        text = make()
+        _keep(campaign_id, source(), key, text)
+    _remember(key, text)
+    return text
 
 
 def _keep(campaign_id: int, source: str, key: str, svg: str) -> None:

@@ -15,6 +15,7 @@ from .. import audit
 from ..commitments import operations as commitments
 from ..commitments import ratings
 from ..extensions import db
+from ..followup import operations as followup
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
 from ..results.adapter import method_of, option_counts, results
 from . import drawn
@@ -123,6 +124,8 @@ class Report:
     rating_campaign: Campaign | None = None
     #: commitment id -> its rating there
     ratings: dict = field(default_factory=dict)
+    #: the target's alert cases opened before this campaign's results (followup.operations.report_rows)
+    cases: list = field(default_factory=list)
 
     @property
     def visible_groups(self) -> list[GroupFigures]:
@@ -183,13 +186,33 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     trend=trend(campaign, target, locale, entry), ballots=(data or {}).get("ballots", 0),
                     any_reweighted=any(t.get("reweighted") and t.get("rank") for t in (data or {}).get("targets", [])),
                     commitments=commitments.report_rows(target.id, commitments.today(),
-                                                        current_app.config["COMMITMENT_STALE_DAYS"]))
+                                                        current_app.config["COMMITMENT_STALE_DAYS"]),
+                    cases=followup.report_rows(target.id, campaign))
     if report.commitments:
         report.rating_campaign = ratings.rating_campaign(target, campaign)
         report.ratings = ratings.rated_in(report.rating_campaign, target) if report.rating_campaign else {}
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
+
+
+@dataclass
+class ReportPage:
+    """What a report page reads on every view, beside its kept figures (`fragments.report_figures`)."""
+    campaign: Campaign
+    target: Target
+    locale: str
+    commitments: list[dict]
+    comments: list[str]
+
+
+def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
+    """The parts of a report page that change without new results: the published comments (of the
+    groups the kept figures show, shuffled on every view) and the commitments with their progress."""
+    return ReportPage(campaign=campaign, target=target, locale=locale,
+                      commitments=commitments.report_rows(target.id, commitments.today(),
+                                                          current_app.config["COMMITMENT_STALE_DAYS"]),
+                      comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
 
 
 def results_source(campaign: Campaign) -> str:
@@ -273,8 +296,12 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
             _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
     if campaign is None:
         return _charts().caterpillar(*args)
-    return drawn.chart(campaign.id, source if source is not None else results_source(campaign),
-                       "ranking-png" if bitmap else "ranking", _charts().caterpillar, *args)
+    source = source if source is not None else results_source(campaign)
+    if bitmap:  # drawn once for every report of these results: only the report's row is pasted in
+        layers = drawn.chart(campaign.id, source, "ranking-layers", _charts().ranking_layers,
+                             *args[:5], *args[6:8])
+        return _charts().marked_ranking(layers, args[5])
+    return drawn.chart(campaign.id, source, "ranking", _charts().caterpillar, *args)
 
 
 def _funnel_entries(data: dict | None) -> list[dict]:

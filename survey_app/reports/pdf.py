@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Campaign, Target
 from ..printing import REPORT_STYLESHEET, html_to_pdf
 from ..results.adapter import method_of, option_counts, results
-from .operations import build_report
+from .operations import build_report, ranking_chart
 
 
 def render(report) -> bytes:
@@ -74,6 +74,12 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         for locale in locales:
             written += write_campaign(campaign, [t for t, loc in jobs if loc == locale], locale, out_dir)
         return written
+    # The ranking every report shows is drawn once per language here, not by each worker at its start.
+    data = results(campaign)
+    for locale in locales:
+        with force_locale(locale):
+            ranking_chart(data, {ct.target.code: ct.target.name(locale) for ct in campaign.campaign_targets},
+                          campaign=campaign, bitmap=True)
     workers = min(workers, os.cpu_count() or 1, len(jobs)) or 1
     # A few chunks per worker keep both busy to the end without paying start-up per report.
     chunks = []

@@ -101,7 +101,7 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
         assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026",
-                                  "decision-2026-12", "promise-2026"}
+                                  "decision-2026-12", "sector-2026-review", "promise-2026"}
         assert campaigns["work-2025"].status == "published"
         assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"
@@ -127,6 +127,13 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
         assert sum(map(len, rated.values())) == 10
         assert max(rated["broken"] + rated["stalled"]) < sum(rated["kept"]) / len(rated["kept"])
         assert all(c.signatures_needed == 2 for c in campaigns.values() if c.counted_at)
+        # the follow-up of alerts: one case of each kind, the leader login's among them
+        from survey_app.models import AlertCase
+        cases = db.session.execute(select(AlertCase)).scalars().all()
+        assert {tuple(s.kind for s in c.steps) for c in cases} >= {
+            ("letter", "reply"), ("self_correction",), ("reminder_talk",), ("admonishing_talk", "letter"),
+            ("reminder_talk", "self_correction")}
+        assert any(c.source == "publication" for c in cases)
     verified = runner.invoke(args=["audit", "verify"])
     assert verified.exit_code == 0 and "results of 6 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])

@@ -15,9 +15,9 @@ def drawings(monkeypatch):
     for name in ("dimension_profile", "distribution", "trend", "caterpillar", "funnel"):
         original = getattr(charts, name)
 
-        def counting(*args, _name=name, _original=original):
+        def counting(*args, _name=name, _original=original, **kwargs):
             counted[_name] = counted.get(_name, 0) + 1
-            return _original(*args)
+            return _original(*args, **kwargs)
         monkeypatch.setattr(charts, name, counting)
     drawn.clear_local()
     yield counted
@@ -38,7 +38,8 @@ def test_a_report_page_draws_its_charts_once_for_every_worker(app, login, counte
     assert svgs() == first
     assert drawings == {"dimension_profile": 1, "distribution": 1, "caterpillar": 1, "funnel": 1}
     with app.app_context():
-        assert db.session.query(DrawnChart).filter_by(campaign_id=counted_campaign).count() == 4
+        # the four charts and the page's figures (reports.fragments)
+        assert db.session.query(DrawnChart).filter_by(campaign_id=counted_campaign).count() == 5
     # Another language is another drawing (its labels differ), once.
     client.set_cookie("lang", "zh_CN")
     client.get(url)
@@ -110,4 +111,8 @@ def test_a_pdf_gets_its_charts_as_png_and_a_page_as_svg(app, counted_campaign, d
         assert all(svg.startswith("<svg ") for svg in page.values())
         assert all(png.startswith("data:image/png;base64,") for png in printed.values())
         build_report(campaign, target, "en", for_print=True)
-    assert drawings == {"dimension_profile": 2, "distribution": 2, "caterpillar": 2, "funnel": 2}
+        # The ranking for print is drawn once for every report of these results (plain, and with
+        # every row highlighted): another report only gets its own row pasted in.
+        other = build_report(campaign, campaign.targets[1], "en", for_print=True).charts
+    assert drawings == {"dimension_profile": 3, "distribution": 3, "caterpillar": 3, "funnel": 3}
+    assert other["ranking"] != printed["ranking"]

@@ -32,6 +32,17 @@ EXPECTED = {
     "commitment.edit": {"admin", "staff", "leader"},
     "commitment.progress": {"admin", "staff", "leader"},
     "commitment.manage": {"admin", "staff"},
+    "ledger.read": {"admin", "staff", "auditor", "leader"},
+    "ledger.manage": {"admin", "staff"},
+    "rectification.read": {"admin", "staff", "auditor", "leader"},
+    "rectification.plan": {"admin", "staff", "leader"},
+    "rectification.progress": {"admin", "staff", "leader"},
+    "rectification.manage": {"admin", "staff"},
+    "cases.read": {"admin", "staff", "auditor", "leader"},
+    "cases.manage": {"admin", "staff"},
+    "case.read": {"admin", "staff", "auditor", "leader"},
+    "case.manage": {"admin", "staff"},
+    "case.answer": {"leader"},
 }
 USERNAMES = {"admin": "admin", "staff": "staff", "clerk": "clerk", "auditor": "auditor", "officer": "officer",
              "leader": "leader"}
@@ -145,6 +156,32 @@ def test_commitments_follow_the_target_scope_and_the_leader_rule(app, world):
             for obj in (commitment, entry):
                 if security.can(action, obj, user=user) is not allowed:
                     wrong.append((username, action, whose, state, type(obj).__name__))
+        db.session.rollback()
+    assert not wrong
+
+
+#: (user name, action, whose case: "a" of target_a in campaign A, "b" of target_b in B, allowed)
+CASE_CASES = [
+    ("leader", "case.read", "a", True), ("leader", "case.answer", "a", True), ("leader", "case.manage", "a", False),
+    ("leader", "case.read", "b", False), ("leader", "case.answer", "b", False),
+    ("staff-a", "case.manage", "a", True), ("staff-a", "case.answer", "a", False), ("staff-a", "case.read", "b", False),
+    ("staff", "case.manage", "b", True), ("auditor", "case.read", "b", True), ("auditor", "case.manage", "b", False),
+    ("clerk", "case.read", "a", False), ("officer", "case.read", "a", False),
+]
+
+
+def test_alert_cases_follow_the_target_scope_and_only_the_leader_answers(app, world):
+    from datetime import date
+
+    from survey_app.models import AlertCase, CaseStep
+    with app.app_context():
+        wrong = []
+        for username, action, whose, allowed in CASE_CASES:
+            case = AlertCase(target_id=world["target_" + whose], level="warning")
+            step = CaseStep(case=case, kind="letter", on=date(2026, 1, 1))
+            for obj in (case, step):
+                if security.can(action, obj, user=_user(username)) is not allowed:
+                    wrong.append((username, action, whose, type(obj).__name__))
         db.session.rollback()
     assert not wrong
 
