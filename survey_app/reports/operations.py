@@ -188,9 +188,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     commitments=commitments.report_rows(target.id, commitments.today(),
                                                         current_app.config["COMMITMENT_STALE_DAYS"]),
                     cases=followup.report_rows(target.id, campaign))
-    if report.commitments:
-        report.rating_campaign = ratings.rating_campaign(target, campaign)
-        report.ratings = ratings.rated_in(report.rating_campaign, target) if report.rating_campaign else {}
+    report.rating_campaign, report.ratings = commitment_ratings(target, campaign, report.commitments)
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
@@ -204,14 +202,24 @@ class ReportPage:
     locale: str
     commitments: list[dict]
     comments: list[str]
+    #: the campaign whose public rating (评诺) of the commitments is shown, and commitment id -> rating
+    rating_campaign: Campaign | None = None
+    ratings: dict = field(default_factory=dict)
+
+
+def commitment_ratings(target: Target, campaign: Campaign, rows: list) -> tuple[Campaign | None, dict]:
+    """The public's rating of the target's commitments shown beside them (`commitments.ratings`), if any."""
+    source = ratings.rating_campaign(target, campaign) if rows else None
+    return source, (ratings.rated_in(source, target) if source is not None else {})
 
 
 def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
     """The parts of a report page that change without new results: the published comments (of the
     groups the kept figures show, shuffled on every view) and the commitments with their progress."""
-    return ReportPage(campaign=campaign, target=target, locale=locale,
-                      commitments=commitments.report_rows(target.id, commitments.today(),
-                                                          current_app.config["COMMITMENT_STALE_DAYS"]),
+    rows = commitments.report_rows(target.id, commitments.today(), current_app.config["COMMITMENT_STALE_DAYS"])
+    source, rated = commitment_ratings(target, campaign, rows)
+    return ReportPage(campaign=campaign, target=target, locale=locale, commitments=rows, rating_campaign=source,
+                      ratings=rated,
                       comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
 
 
