@@ -406,8 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"scoring benchmark: {N_TARGETS} targets, {len(GROUPS)} groups, "
           f"{len(DIMENSIONS) * ITEMS_PER_DIMENSION} items; {os.cpu_count()} CPUs; numpy {np.__version__}")
-    print(f"{'ballots':>10} {'answers':>11} {'engine s':>9} {'engine MB':>10} {'traced MB':>10} "
-          f"{'pandas s':>9} {'pandas MB':>10} {'ratio':>6} {'max diff':>9}")
+    if not args.cli_only:
+        print(f"{'ballots':>10} {'answers':>11} {'engine s':>9} {'engine MB':>10} {'traced MB':>10} "
+              f"{'pandas s':>9} {'pandas MB':>10} {'ratio':>6} {'max diff':>9}")
     print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes if not args.cli_only else []:
