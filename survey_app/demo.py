@@ -1,4 +1,4 @@
-"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, five appraisal
+"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, six appraisal
 campaigns and a decision meeting of its discipline commission's standing committee.
 
 Every ballot goes through the same sealed ballot box and counting as real ones, and every
@@ -22,7 +22,7 @@ from .followup import demo as followup_demo
 from .designer.operations import save_questionnaire
 from .extensions import db
 from .meetings.operations import Matter, Setup, create_meeting
-from .models import Campaign, Comment, Target, User
+from .models import Campaign, Comment, Commitment, Target, User
 from .models._types import utcnow
 from .rectification import demo as rectification_demo
 
@@ -90,9 +90,12 @@ def _version(kind: str):
 
 
 def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
-              sizes: dict[str, int], start: datetime, days: int, codes_for: set[str]) -> None:
-    """Submit simulated ballots through the real box, spread over the campaign's days."""
-    q = campaign.questionnaire_version.parsed
+              sizes: dict[str, int], start: datetime, days: int, codes_for: set[str],
+              own_bias: dict[str, float] | None = None) -> None:
+    """Submit simulated ballots through the real box, spread over the campaign's days. A target's own
+    items (its commitments) are answered for it alone, the mood moved by `own_bias` (item code -> offset)."""
+    q = campaign.questionnaire
+    own_bias = own_bias or {}
     scored = [o for o in q.scale.options if o.points is not None]
     dont_know = next((o for o in q.scale.options if o.points is None), None)
     bias = {"public": -0.25, "recipients": 0.0, "deputies": 0.15, "staff": 0.35, "supervisors": -0.1}
@@ -104,15 +107,18 @@ def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
             for ct in campaign.campaign_targets:
                 if rng.random() < 0.12 and dont_know:  # does not know this target at all
                     for item in q.rating_items():
-                        content.answers.append((ct.target.code, item.code, dont_know.code))
+                        if item.asked_of(ct.target.code):
+                            content.answers.append((ct.target.code, item.code, dont_know.code))
                     continue
                 mood = quality[ct.target.code] + bias.get(group.code, 0) + rng.gauss(0, 0.6)
                 for item in asked(q, group.code).per_target:
+                    if not item.asked_of(ct.target.code):
+                        continue
                     if item.type == "rating":
                         if straight:
                             option = scored[0]
                         else:
-                            x = mood + rng.gauss(0, 0.7)
+                            x = mood + own_bias.get(item.code, 0.0) + rng.gauss(0, 0.7)
                             # Thresholds on a latent scale: most answers good, some poor.
                             level = 0 if x > 0.3 else 1 if x > -0.7 else 2 if x > -1.4 else 3
                             option = scored[min(level, len(scored) - 1)]
@@ -126,7 +132,8 @@ def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
             ballots.submit(campaign, group, content, code=plain[n] if plain else None, now=when)
 
 
-def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline) -> Campaign:
+def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline,
+              officers: int = len(OFFICERS)) -> Campaign:
     campaign = operations.create_campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
                                           version=version, opens_at=opens, closes_at=closes, min_group_size=5,
                                           hotline=hotline, contact="江川市纪委监委纠风办 · 江川市人民路1号")
@@ -134,7 +141,7 @@ def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, c
         operations.add_group(campaign, code=gcode, name_zh=zh, name_en=en, weight=weight, access=access,
                              expected=expected)
     operations.set_targets(campaign, targets)
-    operations.open_campaign(campaign, _panel(), THRESHOLD)
+    operations.open_campaign(campaign, _panel()[:officers], THRESHOLD)
     return campaign
 
 
@@ -183,6 +190,27 @@ def _decision_meeting(now: datetime) -> Campaign:
     operations.count_campaign(meeting, COUNTING)
     operations.publish_campaign(meeting)
     return meeting
+
+
+def _promise_rating(leaders: list[Target], rng: random.Random, quality: dict[str, float], now: datetime,
+                    scale: float) -> Campaign:
+    """The public rating of the five leaders' commitments (评诺): opened once their commitments are
+    published (opening freezes each leader's own items), answered, counted and published."""
+    campaign = _campaign(
+        "promise-2026", "public_rating", "2026年度领导干部公开承诺群众评议（评诺）",
+        "Public rating of the leaders' 2026 commitments", _version("public_rating"), leaders,
+        [("public", "人民群众", "The public", 0.6, "public", 120),
+         ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.4, "code", 40)],
+        now - timedelta(days=14), now - timedelta(days=1), "0871-12388",
+        officers=THRESHOLD)  # two of two: its audit entry (panel and frozen questions) stays readable on a phone
+    bias = {item.code: commitments_demo.RATING_BIAS.get(db.session.get(Commitment, item.source_id).status, 0.0)
+            for item in campaign.items}
+    _simulate(campaign, rng, quality, {"public": max(6, int(60 * scale)), "deputies": max(5, int(24 * scale))},
+              now - timedelta(days=14), 12, {"deputies"}, bias)
+    operations.close_campaign(campaign)
+    operations.count_campaign(campaign, COUNTING)
+    operations.publish_campaign(campaign)
+    return campaign
 
 
 def load(echo=print, scale: float = 1.0) -> None:
@@ -288,16 +316,19 @@ def load(echo=print, scale: float = 1.0) -> None:
                                          ("unit01", "leader", units[0].name_zh, units[0])]:
         if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none() is None:
             create_user(username, PASSWORD, role, name, target.id if target else None)
-    # 4. A year of public commitments of five leaders (亮诺 · 践诺).
+    # 5. A year of public commitments of five leaders (亮诺 · 践诺), and the public's rating of them
+    # (评诺): each leader's own commitments asked of them alone, counted and published.
     promised = commitments_demo.load(leaders, now.date())
-    # 5. Rectification ledgers of two departments after last year's and this year's results (整改台账).
+    rating = _promise_rating(leaders[:5], rng, quality, now, scale)
+    # 6. Rectification ledgers of two departments after last year's and this year's results (整改台账).
     rectified = rectification_demo.load(last_year, sector, units, now.date())
-    # 6. The follow-up of the published alerts (预防 · 警示): one case of each kind.
+    # 7. The follow-up of the published alerts (预防 · 警示): one case of each kind.
     followed = followup_demo.load([leaders[0], units[0]], leaders[5:] + units[1:], now.date(),
                                   reply_days=current_app.config["CASE_REPLY_WORKING_DAYS"])
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 5 campaigns, {promised} public commitments, "
+    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 6 campaigns, {promised} public commitments "
+         f"rated by the public ({rating.code}), "
          f"{rectified} rectification items with the draft of their review (sector-2026-review), {followed} alert cases "
          f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "

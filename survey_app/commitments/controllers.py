@@ -12,7 +12,7 @@ from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Commitment, ProgressEntry, Target
 from ..security import can, load_object
-from . import imports, operations
+from . import imports, operations, ratings
 from .forms import (CommitmentForm, CommitmentImportForm, ImportConfirmForm, ProgressForm, ReviewForm, SendBackForm,
                     StatusForm)
 from .operations import CommitmentError
@@ -240,7 +240,10 @@ def public_target(target_code: str):
         abort(404)
     today, stale = operations.today(), _stale_days()
     rows = [(c, operations.flags(c, today, stale)) for c in commitments]
+    rating_campaign = ratings.rating_campaign(target)  # the latest published rating only
     return render_template("commitments/public_target.html", target=target, rows=rows, stale_days=stale,
+                           rating_campaign=rating_campaign,
+                           ratings=ratings.rated_in(rating_campaign, target) if rating_campaign else {},
                            locale=current_language())
 
 

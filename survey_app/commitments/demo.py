@@ -65,3 +65,8 @@ def load(leaders: list[Target], today: date, actor: str = "cli") -> int:
             elif outcome in REASONS:
                 operations.set_status(commitment, outcome, REASONS[outcome], actor)
     return made
+
+
+#: how the public's mood about a commitment moves with its outcome (added to its leader's, on the demo's latent scale)
+RATING_BIAS = {"kept": 0.8, "in_progress": 0.1, "stalled": -0.9, "broken": -1.4}
+

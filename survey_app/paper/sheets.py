@@ -76,8 +76,22 @@ class Row:
     """One line the clerk types as a string of letters: the letter items of one target."""
     key: str
     target: Target | None
-    #: rating and single-choice items, one letter each, in questionnaire order
+    #: rating and single-choice items, one letter each, in questionnaire order; a target's own
+    #: items (its commitments, `CampaignItem`) come last, after the items every target is asked
     items: list = field(default_factory=list)
+    #: how many of `items`, at their end, are the target's own
+    own: int = 0
+
+    @property
+    def shared_items(self) -> list:
+        """The items every target of the sheet is asked (the matrix sheet's columns)."""
+        return self.items[:len(self.items) - self.own]
+
+    @property
+    def own_items(self) -> list[tuple[int, object]]:
+        """(printed number, item) of the target's own items, numbered on from the shared ones."""
+        first = len(self.items) - self.own
+        return [(first + i + 1, item) for i, item in enumerate(self.items[first:])]
 
 
 @dataclass
@@ -100,7 +114,7 @@ class Layout:
 
     @property
     def questionnaire(self):
-        return self.campaign.questionnaire_version.parsed
+        return self.campaign.questionnaire
 
     def choices(self, item) -> list[tuple[str, str, object]]:
         """(letter, option code, label Text) for an item's boxes, in printed order."""
@@ -118,7 +132,7 @@ def group_targets(campaign: Campaign, group: RespondentGroup) -> list[Target]:
 
 def layout(campaign: Campaign, group: RespondentGroup) -> Layout:
     """The sheet of what the group is asked: the general items first, then each target's."""
-    questions = asked(campaign.questionnaire_version.parsed, group.code, group_targets(campaign, group))
+    questions = asked(campaign.questionnaire, group.code, group_targets(campaign, group))
     lettered = ("rating", "single")
     rows, multiples, texts = [], [], []
     general = Row("r._", None, [i for i in questions.per_ballot if i.type in lettered])
@@ -126,13 +140,15 @@ def layout(campaign: Campaign, group: RespondentGroup) -> Layout:
         rows.append(general)
     multiples += [Extra(f"m._.{i.code}", i, None) for i in questions.per_ballot if i.type == "multiple"]
     texts += [Extra(f"x._.{i.code}", i, None) for i in questions.per_ballot if i.type == "text"]
+    # The items every target is asked, then the target's own (its commitments: `Item.target`), after them.
+    shared = [i for i in questions.per_target if i.target is None]
     for target in questions.targets:
-        row = Row(f"r.{target.code}", target, [i for i in questions.per_target if i.type in lettered])
+        own = [i for i in questions.items_for(target) if i.target is not None and i.type in lettered]
+        row = Row(f"r.{target.code}", target, [i for i in shared if i.type in lettered] + own, len(own))
         if row.items:
             rows.append(row)
-        multiples += [Extra(f"m.{target.code}.{i.code}", i, target)
-                      for i in questions.per_target if i.type == "multiple"]
-        texts += [Extra(f"x.{target.code}.{i.code}", i, target) for i in questions.per_target if i.type == "text"]
+        multiples += [Extra(f"m.{target.code}.{i.code}", i, target) for i in shared if i.type == "multiple"]
+        texts += [Extra(f"x.{target.code}.{i.code}", i, target) for i in shared if i.type == "text"]
     return Layout(campaign, group, list(questions.targets), rows, multiples, texts)
 
 
@@ -198,7 +214,7 @@ def matrix_geometry(lay: "Layout") -> MatrixGeometry:
     """Box size, column widths and tables such that every box of every item lies inside its own
     column: n boxes and their gaps fit a column's width less its padding and borders."""
     target_rows = [r for r in lay.rows if r.target is not None]
-    items = target_rows[0].items if target_rows else []
+    items = target_rows[0].shared_items if target_rows else []
     options = max((len(lay.choices(i)) for i in items), default=1)
     for n_bands in range(1, max(1, len(items)) + 1):
         per_band = -(-len(items) // n_bands) if items else 1

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..commitments import operations as commitments
+from ..commitments import ratings
 from ..extensions import db
 from ..followup import operations as followup
 from ..models import Campaign, CampaignTarget, Comment, RespondentGroup, Target
@@ -119,6 +120,10 @@ class Report:
     any_reweighted: bool = False
     #: the target's published commitments with their reviewed progress (commitments.operations.report_rows)
     commitments: list[dict] = field(default_factory=list)
+    #: the campaign whose public rating (评诺) of those commitments is shown (`commitments.ratings.rating_campaign`)
+    rating_campaign: Campaign | None = None
+    #: commitment id -> its rating there
+    ratings: dict = field(default_factory=dict)
     #: the target's alert cases opened before this campaign's results (followup.operations.report_rows)
     cases: list = field(default_factory=list)
 
@@ -183,6 +188,7 @@ def build_report(campaign: Campaign, target: Target, locale: str, *, data: dict 
                     commitments=commitments.report_rows(target.id, commitments.today(),
                                                         current_app.config["COMMITMENT_STALE_DAYS"]),
                     cases=followup.report_rows(target.id, campaign))
+    report.rating_campaign, report.ratings = commitment_ratings(target, campaign, report.commitments)
     if with_charts and entry is not None:
         report.charts = draw_charts(report, data, for_print=for_print)
     return report
@@ -198,16 +204,25 @@ class ReportPage:
     comments: list[str]
     #: the target's alert cases opened before this campaign's results (followup.operations.report_rows)
     cases: list
+    #: the campaign whose public rating (评诺) of the commitments is shown, and commitment id -> rating
+    rating_campaign: Campaign | None = None
+    ratings: dict = field(default_factory=dict)
+
+
+def commitment_ratings(target: Target, campaign: Campaign, rows: list) -> tuple[Campaign | None, dict]:
+    """The public's rating of the target's commitments shown beside them (`commitments.ratings`), if any."""
+    source = ratings.rating_campaign(target, campaign) if rows else None
+    return source, (ratings.rated_in(source, target) if source is not None else {})
 
 
 def report_page(campaign: Campaign, target: Target, locale: str, kept: dict) -> ReportPage:
     """The parts of a report page that change without new results: the published comments (of the
     groups the kept figures show, shuffled on every view), the commitments with their progress and
-    the target's alert cases."""
-    return ReportPage(campaign=campaign, target=target, locale=locale,
-                      commitments=commitments.report_rows(target.id, commitments.today(),
-                                                          current_app.config["COMMITMENT_STALE_DAYS"]),
-                      cases=followup.report_rows(target.id, campaign),
+    rating, and the target's alert cases."""
+    rows = commitments.report_rows(target.id, commitments.today(), current_app.config["COMMITMENT_STALE_DAYS"])
+    source, rated = commitment_ratings(target, campaign, rows)
+    return ReportPage(campaign=campaign, target=target, locale=locale, commitments=rows, rating_campaign=source,
+                      ratings=rated, cases=followup.report_rows(target.id, campaign),
                       comments=published_comments(campaign, target, set(kept["visible"])) if kept["scored"] else [])
 
 

@@ -101,7 +101,7 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     with app.app_context():
         campaigns = {c.code: c for c in db.session.execute(select(Campaign)).scalars()}
         assert set(campaigns) == {"sector-2025", "sector-2026", "work-2025", "work-2026", "report-2026",
-                                  "decision-2026-12", "sector-2026-review"}
+                                  "decision-2026-12", "sector-2026-review", "promise-2026"}
         assert campaigns["work-2025"].status == "published"
         assert campaigns["sector-2025"].published_at < campaigns["sector-2026"].published_at
         assert campaigns["sector-2026"].status == "published"
@@ -114,6 +114,18 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
         assert (meeting.status, tally["members"], tally["voted"]) == ("published", 9, 8)
         assert [(m["kind"], m["outcome"]) for m in tally["matters"]] == [
             ("ordinary", "passed"), ("especially_major", "not_passed"), ("personnel", "passed")]
+        # the public rating (评诺): every published commitment of the five leaders asked of its own leader, rated
+        from survey_app.commitments import ratings
+        from survey_app.models import Commitment
+        rating = campaigns["promise-2026"]
+        assert rating.status == "published" and len(rating.items) == 10
+        rated = {c.status: [] for c in db.session.execute(select(Commitment)).scalars()}
+        for target in rating.targets:
+            for commitment_id, figures in ratings.rated_in(rating, target).items():
+                assert figures.n >= 5 and figures.ci95 is not None
+                rated[db.session.get(Commitment, commitment_id).status].append(figures.score)
+        assert sum(map(len, rated.values())) == 10
+        assert max(rated["broken"] + rated["stalled"]) < sum(rated["kept"]) / len(rated["kept"])
         assert all(c.signatures_needed == 2 for c in campaigns.values() if c.counted_at)
         # the follow-up of alerts: one case of each kind, the leader login's among them
         from survey_app.models import AlertCase
@@ -123,7 +135,7 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
             ("reminder_talk", "self_correction")}
         assert any(c.source == "publication" for c in cases)
     verified = runner.invoke(args=["audit", "verify"])
-    assert verified.exit_code == 0 and "results of 5 counted campaigns" in verified.output
+    assert verified.exit_code == 0 and "results of 6 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
     # the demo's leader login has a report to read from the start (a fresh demo once showed none)

@@ -109,6 +109,21 @@ def login(page, site, account):
     assert "/login" not in page.url, page.inner_text("main")
 
 
+def name_panel(page, names) -> None:
+    """On a campaign's open page: one counting officer a name, all of them needed, officer i's
+    passphrase "PASSPHRASE i"; submit and wait for the officers' page."""
+    page.select_option("select[name=officers]", str(len(names)))
+    page.click(".rows-chooser button[type=submit]")
+    page.wait_for_selector(f"input[name=officers-{len(names) - 1}-name]")
+    page.fill("input[name=threshold]", str(len(names)))
+    for i, name in enumerate(names):
+        page.fill(f"input[name=officers-{i}-name]", name)
+        page.fill(f"input[name=officers-{i}-passphrase]", f"{PASSPHRASE} {i}")
+        page.fill(f"input[name=officers-{i}-repeat]", f"{PASSPHRASE} {i}")
+    page.click("main form[method=post] button[type=submit]")
+    page.wait_for_url("**/officers")
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "root"
 

@@ -13,7 +13,7 @@ import pytest
 
 from survey_app.extensions import db
 
-from .conftest import DESKTOP, PASSPHRASE, PASSWORD, PHONE, login
+from .conftest import DESKTOP, PASSPHRASE, PASSWORD, PHONE, login, name_panel
 
 pytestmark = pytest.mark.browser
 CODE = "city-2026"
@@ -90,16 +90,7 @@ def test_open_the_campaign(site, browse, check):
     page.goto(f"{site.url}/admin/campaigns/{site.state['campaign_id']}/open")
     check(page, "open", "staff")
     # two officers, both needed: the rows chooser asks the page for two rows
-    page.select_option("select[name=officers]", "2")
-    page.click(".rows-chooser button[type=submit]")
-    page.wait_for_selector("input[name=officers-1-name]")
-    page.fill("input[name=threshold]", "2")
-    for i, name in enumerate(("Officer A", "Officer B")):
-        page.fill(f"input[name=officers-{i}-name]", name)
-        page.fill(f"input[name=officers-{i}-passphrase]", f"{PASSPHRASE} {i}")
-        page.fill(f"input[name=officers-{i}-repeat]", f"{PASSPHRASE} {i}")
-    page.click("main form[method=post] button[type=submit]")
-    page.wait_for_url("**/officers")
+    name_panel(page, ("Officer A", "Officer B"))
     check(page, "officers", "staff")
     page.goto(f"{site.url}/admin/campaigns/{site.state['campaign_id']}/officers/1/sheet")
     check(page, "officer-sheet", "staff")
