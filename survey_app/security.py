@@ -386,6 +386,20 @@ def load_campaign(campaign_id: int):
     return campaign
 
 
+def _target_rule(user, obj) -> bool:
+    return target_allowed(user, obj.target_id)
+
+
+#: URL ids of entries that belong to a parent whose rule decides: (the entry's id, its model, the
+#: attribute naming its parent, the parent's id, its model, the rule on the parent)
+_OWNED = (
+    ("progress_id", ProgressEntry, "commitment", "commitment_id", Commitment, _target_rule),
+    ("rectification_progress_id", RectificationProgress, "item", "rectification_id", RectificationItem,
+     rectification_allowed),
+    ("step_id", CaseStep, "case", "case_id", AlertCase, _target_rule),
+)
+
+
 def object_allowed(user, args: dict) -> bool:
     """Object-level check of a non-public route from its URL parameters (missing objects pass: the view 404s)."""
     target_id = args.get("target_id")
@@ -406,30 +420,15 @@ def object_allowed(user, args: dict) -> bool:
         group = db.session.get(RespondentGroup, args["group_id"])
         if group is not None:
             campaigns.append((group.campaign, target_id))
-    commitment = None
-    if "progress_id" in args:
-        entry = db.session.get(ProgressEntry, args["progress_id"])
-        commitment = entry.commitment if entry is not None else None
-    if "commitment_id" in args:
-        commitment = db.session.get(Commitment, args["commitment_id"])
-    if commitment is not None and not target_allowed(user, commitment.target_id):
-        return False
-    item = None
-    if "rectification_progress_id" in args:
-        entry = db.session.get(RectificationProgress, args["rectification_progress_id"])
-        item = entry.item if entry is not None else None
-    if "rectification_id" in args:
-        item = db.session.get(RectificationItem, args["rectification_id"])
-    if item is not None and not rectification_allowed(user, item):
-        return False
-    case = None
-    if "step_id" in args:
-        step = db.session.get(CaseStep, args["step_id"])
-        case = step.case if step is not None else None
-    if "case_id" in args:
-        case = db.session.get(AlertCase, args["case_id"])
-    if case is not None and not target_allowed(user, case.target_id):
-        return False
+    for entry_arg, entry_model, parent_attr, parent_arg, parent_model, allowed in _OWNED:
+        parent = None
+        if entry_arg in args:
+            entry = db.session.get(entry_model, args[entry_arg])
+            parent = getattr(entry, parent_attr) if entry is not None else None
+        if parent_arg in args:
+            parent = db.session.get(parent_model, args[parent_arg])
+        if parent is not None and not allowed(user, parent):
+            return False
     if isinstance(args.get("code"), str):
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()
         if campaign is not None:

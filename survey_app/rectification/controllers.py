@@ -12,28 +12,18 @@ from ..extensions import db
 from ..formtools import ConfirmForm, choices, confirmed, form_action
 from ..i18n import current_language
 from ..models import Campaign, CampaignTarget, RectificationItem, RectificationProgress, Target
-from ..security import can, load_campaign
+from ..security import can, load_campaign, load_object
 from . import operations, review as reviews
 from .forms import CheckForm, ItemForm, PlanForm, ProgressForm, PublicForm, ReviewCampaignForm, ReviewForm, SendBackForm
 from .operations import LedgerError
 
 
 def _load(rectification_id: int, action: str = "rectification.read") -> RectificationItem:
-    item = db.session.get(RectificationItem, rectification_id)
-    if item is None:
-        abort(404)
-    if not can(action, item):
-        abort(403)
-    return item
+    return load_object(RectificationItem, rectification_id, action)
 
 
 def _load_entry(progress_id: int, action: str) -> RectificationProgress:
-    entry = db.session.get(RectificationProgress, progress_id)
-    if entry is None:
-        abort(404)
-    if not can(action, entry):
-        abort(403)
-    return entry
+    return load_object(RectificationProgress, progress_id, action)
 
 
 def board():
