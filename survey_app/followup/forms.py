@@ -48,5 +48,5 @@ class AnswerForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), choices=lambda: choices((o, LABELS["case_outcome"][o]) for o in OUTCOMES))
+    outcome = SelectField(_l("Outcome of the case"), choices=lambda: choices((o, LABELS["case_outcome"][o]) for o in OUTCOMES))
     note = TextAreaField(_l("How the case ended"), validators=[DataRequired(), Length(max=5000)])
