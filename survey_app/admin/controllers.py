@@ -150,6 +150,10 @@ def campaign(campaign_id: int):
     issue.group.choices = code_group_choices(campaign)
     revoke = RevokeForm()
     revoke.group.choices = issue.group.choices
+    if campaign.is_decision:
+        issue.count.label.text = _("Number of voting codes")
+        revoke.confirm.label.text = _("Yes, withdraw every unused voting code")
+        issue.format.choices = choices([("csv", _("CSV list")), ("pdf", _("Printable voting slips (PDF)"))])
     return render_template("admin/campaign.html", campaign=campaign, turnout=ballots.turnout(campaign),
                            days=ballots.turnout_by_day(campaign), issue=issue, revoke=revoke,
                            confirm=ConfirmForm(), locale=current_language(),

@@ -325,3 +325,29 @@ def test_the_meeting_page_counts_members_not_expected_respondents(app, make_meet
         assert 'id="expected-note"' not in page
         assert re.search(r'data-field="members">9<', table) and re.search(r'data-field="received">4<', table)
         assert "44.4%" in table  # 4 of 9
+
+
+def test_a_meeting_issues_voting_codes_in_its_own_words(app, make_meeting, login):
+    """A meeting's code section speaks of voting codes (表决码) of its one group of members, which
+    the page's form sends without asking; an appraisal's words (测评码, 评议主体) are not in it, and
+    the form as the page gives it issues the codes."""
+    import re
+    cid, _codes = make_meeting(status="draft", members=9)
+    staff = login("staff")
+    for lang, words, appraisal in (("en", ("Voting codes", "Issue voting codes", "Number of voting codes"),
+                                    ("Access codes", "Issue new codes", "Group")),
+                                   ("zh_CN", ("表决码", "发放表决码", "表决码数量"), ("测评码", "评议主体"))):
+        staff.set_cookie("lang", lang)
+        page = staff.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+        start = page.index(f"<h2>{words[0]}</h2>")
+        section = page[start:page.index("</div>", page.index("/codes/revoke", start))]
+        text = re.sub(r"<[^>]+>", " ", section)
+        assert all(w in text for w in words), text
+        assert not any(w in text for w in appraisal), text
+    form = page[page.index(f'action="/admin/campaigns/{cid}/codes"'):]
+    form = form[:form.index("</form>")]
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+    assert fields.get("group"), fields  # the one group of members, sent without asking
+    reply = staff.post(f"/admin/campaigns/{cid}/codes", data={**fields, "count": "3", "format": "csv"})
+    assert reply.status_code == 200, reply.status_code
+    assert len([line for line in reply.get_data(as_text=True).splitlines() if line.strip()]) >= 3
