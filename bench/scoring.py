@@ -2,6 +2,7 @@
 
     python -m bench.scoring                       # 100k, 300k and 1M ballots, then the CLI
     python -m bench.scoring --sizes 100000,300000 --no-cli --repeat 1
+    python -m bench.scoring --sizes 1000000 --cli-only   # python -m scoring on the 1M CSV vs pandas
 
 Each size runs in fresh subprocesses (one for the engine, one for pandas) so that the
 peak RSS printed is that size's own; both sides are timed the same way, the best of
@@ -389,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated numbers of ballots (20 answers each)")
     parser.add_argument("--no-cli", action="store_true", help="skip the CSV + CLI run")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas reference")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="only the CSV + CLI run (and its pandas reference) on the largest size")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best is shown")
     parser.add_argument("--worker", nargs=4, metavar=("KIND", "SIZE", "RESULTS", "REPEAT"),
                         help=argparse.SUPPRESS)
@@ -403,10 +406,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"scoring benchmark: {N_TARGETS} targets, {len(GROUPS)} groups, "
           f"{len(DIMENSIONS) * ITEMS_PER_DIMENSION} items; {os.cpu_count()} CPUs; numpy {np.__version__}")
-    print(f"{'ballots':>10} {'answers':>11} {'engine s':>9} {'engine MB':>10} {'traced MB':>10} "
-          f"{'pandas s':>9} {'pandas MB':>10} {'ratio':>6} {'max diff':>9}")
+    if not args.cli_only:
+        print(f"{'ballots':>10} {'answers':>11} {'engine s':>9} {'engine MB':>10} {'traced MB':>10} "
+              f"{'pandas s':>9} {'pandas MB':>10} {'ratio':>6} {'max diff':>9}")
+    print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for size in sizes:
+        for size in sizes if not args.cli_only else []:
             results = str(Path(tmp) / f"engine-{size}.json")
             engine = spawn("--worker", "engine", str(size), results, str(args.repeat))
             line = (f"{size:>10,} {size * 20:>11,} {engine['seconds']:>9.3f} "
@@ -427,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{cli['pandas_seconds']:.2f} s, peak RSS {cli['pandas_peak_rss_mb']:.0f} MB; "
                   f"ratio {cli['pandas_seconds'] / cli['seconds']:.1f}x; max difference "
                   f"{cli['pandas_max_difference']:.1e}")
+    print("load average (1, 5, 15 min) at the end: %.2f %.2f %.2f" % os.getloadavg())
     return 0
 
 

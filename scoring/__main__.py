@@ -10,8 +10,16 @@ import io
 import os
 import sys
 import tempfile
+import threading
 
-from . import Answers, InputError, Method, canonical_json, dump_results, score
+from . import Answers, InputError, Method, canonical_json, dump_results
+
+
+def _import_engine() -> None:
+    try:
+        import scoring.engine  # noqa: F401
+    except Exception:  # noqa: BLE001 - reported by the import in `main`
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.output}: is a directory; give a file name, e.g. "
               f"{os.path.join(args.output, 'results.json')}", file=sys.stderr)
         return 2
+    # The engine (numpy, scipy.special: about 0.4 s) is imported while the answers are read;
+    # the reader's numpy loops let go of the interpreter's lock. An import that fails there
+    # fails again, with its message, where `score` is used.
+    threading.Thread(target=_import_engine, daemon=True).start()
     try:
         method = Method.load(args.method)
         answers = Answers.read_csv(args.answers)
+        from .engine import score  # imported by now, or being imported by the thread above
         results = score(answers, method)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)

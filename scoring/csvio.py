@@ -222,6 +222,30 @@ MULTIPLIERS = np.random.default_rng(20261207).integers(0, 2**63, size=24, dtype=
 EMPTY_SLOT = np.uint64(2**64 - 1)
 
 
+#: the most distinct values a column may have for the small hash table
+SMALL_TABLE = 256
+#: keys that missed the first lines' table, added to it before a chunk is sorted instead
+MISSES_ADDED = 1 << 16
+
+
+def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code per key, whether the key is in ``probe``) through a table in which each of the
+    distinct, sorted ``probe`` keys has a slot of its own; None if no multiplier gives one."""
+    bits = int(len(probe)).bit_length() + 6
+    shift = np.uint64(64 - bits)
+    for multiplier in MULTIPLIERS:
+        slots = (probe * multiplier) >> shift
+        if len(np.unique(slots)) == len(probe):
+            table = np.full(1 << bits, EMPTY_SLOT, dtype=np.uint64)
+            table[slots] = probe
+            code_of_slot = np.zeros(1 << bits, dtype=np.int64)
+            code_of_slot[slots] = np.arange(len(probe))
+            slot = key * multiplier
+            slot >>= shift
+            return code_of_slot[slot], table[slot] == key
+    return None
+
+
 #: LOW_BYTES[k] keeps the first k bytes of a little-endian 8-byte word.
 LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
 
@@ -235,21 +259,23 @@ def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Few distinct values (groups, targets, items, options): look them up in a small table
     # made from the first lines, with a multiplicative hash that puts each in a slot of its own.
     probe, first = np.unique(key[:RUN_SAMPLE], return_index=True)
-    if len(probe) <= 256:
-        bits = int(len(probe)).bit_length() + 6
-        shift = np.uint64(64 - bits)
-        for multiplier in MULTIPLIERS:
-            slots = (probe * multiplier) >> shift
-            if len(np.unique(slots)) == len(probe):
-                table = np.full(1 << bits, EMPTY_SLOT, dtype=np.uint64)
-                table[slots] = probe
-                code_of_slot = np.zeros(1 << bits, dtype=np.int64)
-                code_of_slot[slots] = np.arange(len(probe))
-                slot = key * multiplier
-                slot >>= shift
-                if np.array_equal(table[slot], key):
-                    return first, code_of_slot[slot]
-                break
+    if len(probe) <= SMALL_TABLE:
+        looked_up = _look_up(key, probe)
+        if looked_up is not None and not looked_up[1].all():
+            # Values that the first lines lack (a rare group, a target rated by few) are
+            # added to the table once, from the first of the lines that missed: a sort of
+            # a few thousand keys, not of the chunk.
+            missed = np.flatnonzero(~looked_up[1])[:MISSES_ADDED]
+            extra, at = np.unique(key[missed], return_index=True)
+            looked_up = None
+            if len(probe) + len(extra) <= SMALL_TABLE:
+                probe = np.concatenate((probe, extra))
+                first = np.concatenate((first, missed[at]))
+                order = np.argsort(probe)
+                probe, first = probe[order], first[order]
+                looked_up = _look_up(key, probe)
+        if looked_up is not None and looked_up[1].all():
+            return first, looked_up[0]
     if len(probe) <= 1024:  # a binary search in the sorted table
         position = np.minimum(np.searchsorted(probe, key), len(probe) - 1)
         if np.array_equal(probe[position], key):

@@ -42,7 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats as _stats
+from scipy import special as _special
 
 from .answers import Answers
 from .method import Method
@@ -878,7 +878,7 @@ class _Scoring:
 
 
 #: The normal points of the funnel's 95% and 99.8% limits (rule F).
-FUNNEL_Z = {0.95: Z, 0.998: float(_stats.norm.ppf(0.999))}
+FUNNEL_Z = {0.95: Z, 0.998: float(_special.ndtri(0.999))}  # scipy.stats.norm.ppf
 
 
 def _funnel(score: float, se: float, centre: float, alerts: float | None) -> tuple[str, str | None]:

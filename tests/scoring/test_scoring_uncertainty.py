@@ -142,3 +142,21 @@ def test_a_target_without_references_leaves_the_ranking(columns):
     for entry in results["targets"]:
         ref = expected[entry["target"]]
         assert close(entry["se"], ref["se"]) and (entry["rank_ci95"] and tuple(entry["rank_ci95"])) == ref["rank_ci95"]
+
+
+def test_t_and_normal_points_are_scipy_stats_to_the_bit():
+    """The engine calls scipy.special (a third of scipy.stats' import time); the published
+    figures, whose hashes bundles name, must not move by one bit for it."""
+    import numpy as np
+    from scipy import stats
+
+    from scoring import uncertainty
+
+    df = np.concatenate([np.linspace(0.01, 5, 500), np.geomspace(5, 1e7, 500), [np.inf]])
+    assert np.array_equal(uncertainty.t_quantile(df), stats.t.ppf(0.975, df))
+    assert np.isnan(uncertainty.t_quantile(np.array([0.0, -1.0]))).all()
+    x, d = np.meshgrid(np.append(np.linspace(0, 40, 401), np.inf), df[::10])
+    assert np.array_equal(2.0 * uncertainty._special.stdtr(d, -x), 2.0 * stats.t.sf(x, d))
+    assert uncertainty.Z == float(stats.norm.ppf(0.975))
+    from scoring.engine import FUNNEL_Z
+    assert FUNNEL_Z[0.998] == float(stats.norm.ppf(0.999))
