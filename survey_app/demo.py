@@ -229,7 +229,7 @@ def _review(original: Campaign, rng: random.Random, quality: dict[str, float], n
     group, counted and published, so that its report shows it beside the original result."""
     review = db.session.execute(select(Campaign).where(Campaign.code == f"{original.code}-review")).scalar_one()
     review.opens_at, review.closes_at = now - timedelta(days=8), now - timedelta(hours=12)
-    operations.open_campaign(review, _panel(), THRESHOLD)
+    operations.open_campaign(review, _panel()[:THRESHOLD], THRESHOLD)  # two of two, as the rating: a short audit entry
     return _answer_and_publish(review, rng, quality,
                                {"public": max(6, int(16 * scale)), "recipients": max(5, int(8 * scale)),
                                 "deputies": 5, "supervisors": 5},
