@@ -318,7 +318,7 @@ def test_next_year_copies_the_setup_and_imports_targets_with_accounts(site, brow
     page.click("main form button[type=submit]")
     page.wait_for_selector(".preview-table")
     check(page, "import-preview", "staff")
-    page.click("main form.actions button[type=submit]")
+    page.click("main form:has(input[name=payload]) button[type=submit]")  # the preview's confirmation
     page.wait_for_selector("#new-accounts")
     assert page.locator("#new-accounts tbody tr").count() == 1
     check(page, "import-accounts", "staff", axe=True)
