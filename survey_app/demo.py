@@ -1,4 +1,4 @@
-"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, six appraisal
+"""The demo: a fictional city (江川市, Jiangchuan) with departments, leaders, seven appraisal
 campaigns and a decision meeting of its discipline commission's standing committee.
 
 Every ballot goes through the same sealed ballot box and counting as real ones, and every
@@ -132,6 +132,18 @@ def _simulate(campaign: Campaign, rng: random.Random, quality: dict[str, float],
             ballots.submit(campaign, group, content, code=plain[n] if plain else None, now=when)
 
 
+def _answer_and_publish(campaign: Campaign, rng: random.Random, quality: dict[str, float], sizes: dict[str, int],
+                        start: datetime, days: int, codes_for: set[str],
+                        own_bias: dict[str, float] | None = None) -> Campaign:
+    """An open campaign answered through the real box (`_simulate`, a target's own items for it alone),
+    closed, counted by the demo's officers and published."""
+    _simulate(campaign, rng, quality, sizes, start, days, codes_for, own_bias)
+    operations.close_campaign(campaign)
+    operations.count_campaign(campaign, COUNTING)
+    operations.publish_campaign(campaign)
+    return campaign
+
+
 def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline,
               officers: int = len(OFFICERS)) -> Campaign:
     campaign = operations.create_campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
@@ -205,12 +217,23 @@ def _promise_rating(leaders: list[Target], rng: random.Random, quality: dict[str
         officers=THRESHOLD)  # two of two: its audit entry (panel and frozen questions) stays readable on a phone
     bias = {item.code: commitments_demo.RATING_BIAS.get(db.session.get(Commitment, item.source_id).status, 0.0)
             for item in campaign.items}
-    _simulate(campaign, rng, quality, {"public": max(6, int(60 * scale)), "deputies": max(5, int(24 * scale))},
-              now - timedelta(days=14), 12, {"deputies"}, bias)
-    operations.close_campaign(campaign)
-    operations.count_campaign(campaign, COUNTING)
-    operations.publish_campaign(campaign)
-    return campaign
+    return _answer_and_publish(campaign, rng, quality,
+                               {"public": max(6, int(60 * scale)), "deputies": max(5, int(24 * scale))},
+                               now - timedelta(days=14), 12, {"deputies"}, bias)
+
+
+def _review(original: Campaign, rng: random.Random, quality: dict[str, float], now: datetime,
+            scale: float) -> Campaign:
+    """The review (回头看) of `original`'s rectification, drafted by the ledger's demo: opened (each
+    department's approved measures frozen as its own items), answered by a few respondents of each
+    group, counted and published, so that its report shows it beside the original result."""
+    review = db.session.execute(select(Campaign).where(Campaign.code == f"{original.code}-review")).scalar_one()
+    review.opens_at, review.closes_at = now - timedelta(days=8), now - timedelta(hours=12)
+    operations.open_campaign(review, _panel()[:THRESHOLD], THRESHOLD)  # two of two, as the rating: a short audit entry
+    return _answer_and_publish(review, rng, quality,
+                               {"public": max(6, int(16 * scale)), "recipients": max(5, int(8 * scale)),
+                                "deputies": 5, "supervisors": 5},
+                               now - timedelta(days=8), 7, {"recipients", "deputies", "supervisors"})
 
 
 def load(echo=print, scale: float = 1.0) -> None:
@@ -233,12 +256,9 @@ def load(echo=print, scale: float = 1.0) -> None:
         "sector-2025", "sector_style", "2025年度江川市行风评议", "Jiangchuan sector-style appraisal 2025",
         sector_version, units, sector_groups, now - timedelta(days=420), now - timedelta(days=390), "0871-12388")
     earlier = {code: q - rng.gauss(0.2, 0.3) for code, q in quality.items()}
-    _simulate(last_year, rng, earlier, {"public": int(150 * scale), "recipients": int(80 * scale),
-                                        "deputies": int(30 * scale), "supervisors": max(5, int(8 * scale))},
-              now - timedelta(days=420), 28, {"recipients", "deputies", "supervisors"})
-    operations.close_campaign(last_year)
-    operations.count_campaign(last_year, COUNTING)
-    operations.publish_campaign(last_year)
+    _answer_and_publish(last_year, rng, earlier, {"public": int(150 * scale), "recipients": int(80 * scale),
+                                                  "deputies": int(30 * scale), "supervisors": max(5, int(8 * scale))},
+                        now - timedelta(days=420), 28, {"recipients", "deputies", "supervisors"})
 
     # 1. Sector-style appraisal of the departments: counted and published.
     sector = _campaign(
@@ -266,12 +286,9 @@ def load(echo=print, scale: float = 1.0) -> None:
     work_last = _campaign(
         "work-2025", "work_style", "2025年度江川市领导干部作风评议", "Jiangchuan work-style appraisal of leaders 2025",
         work_version, leaders, work_groups, now - timedelta(days=400), now - timedelta(days=385), "0871-12388")
-    _simulate(work_last, rng, {code: q - rng.gauss(0.15, 0.3) for code, q in quality.items()},
-              {"staff": int(60 * scale), "deputies": int(20 * scale), "recipients": int(16 * scale)},
-              now - timedelta(days=400), 14, {"staff", "deputies", "recipients"})
-    operations.close_campaign(work_last)
-    operations.count_campaign(work_last, COUNTING)
-    operations.publish_campaign(work_last)
+    _answer_and_publish(work_last, rng, {code: q - rng.gauss(0.15, 0.3) for code, q in quality.items()},
+                        {"staff": int(60 * scale), "deputies": int(20 * scale), "recipients": int(16 * scale)},
+                        now - timedelta(days=400), 14, {"staff", "deputies", "recipients"})
 
     work = _campaign(
         "work-2026", "work_style", "2026年度江川市领导干部作风评议", "Jiangchuan work-style appraisal of leaders 2026",
@@ -322,14 +339,16 @@ def load(echo=print, scale: float = 1.0) -> None:
     rating = _promise_rating(leaders[:5], rng, quality, now, scale)
     # 6. Rectification ledgers of two departments after last year's and this year's results (整改台账).
     rectified = rectification_demo.load(last_year, sector, units, now.date())
+    review = _review(sector, rng, quality, now, scale)
     # 7. The follow-up of the published alerts (预防 · 警示): one case of each kind.
     followed = followup_demo.load([leaders[0], units[0]], leaders[5:] + units[1:], now.date(),
                                   reply_days=current_app.config["CASE_REPLY_WORKING_DAYS"])
     audit.record("demo.load", "", actor="cli")
     db.session.commit()
-    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 6 campaigns, {promised} public commitments "
+    echo(f"Demo loaded: 江川市 / Jiangchuan — 12 departments, 20 leaders, 7 campaigns, {promised} public commitments "
          f"rated by the public ({rating.code}), "
-         f"{rectified} rectification items with the draft of their review (sector-2026-review), {followed} alert cases "
+         f"{rectified} rectification items and their review, counted and published ({review.code}), "
+         f"{followed} alert cases "
          f"and a decision meeting ({meeting.code}: 9 members, 3 matters, counted, signed and published).")
     echo(f"  staff logins (password {PASSWORD}): admin, staff, clerk, auditor, leader01, unit01, "
          + ", ".join(login for login, _n, _p in OFFICERS))

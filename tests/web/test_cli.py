@@ -134,8 +134,29 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
             ("letter", "reply"), ("self_correction",), ("reminder_talk",), ("admonishing_talk", "letter"),
             ("reminder_talk", "self_correction")}
         assert any(c.source == "publication" for c in cases)
+        # the review (回头看) of this year's rectification: each department's own approved measures asked of it
+        # alone, answered, counted and published, with a score per measure beside the original result
+        from survey_app.models import RectificationItem
+        from survey_app.rectification import review as reviews
+        review = campaigns["sector-2026-review"]
+        assert review.status == "published" and review.published_results["ballots"] >= 20
+        approved = {(i.target_id, i.id) for i in db.session.execute(select(RectificationItem).where(
+            RectificationItem.campaign_id == campaigns["sector-2026"].id,
+            RectificationItem.plan_state == "approved")).scalars()}
+        assert {(i.target_id, i.source_id) for i in review.items} == approved and len(review.targets) == 2
+        for target in review.targets:
+            [row] = reviews.review_rows(target.id)
+            assert row["original"].code == "sector-2026" and row["score"] is not None
+            assert row["original_score"] is not None and row["overall"] is not None
+            assert {i.source_id for i, _mean in row["measures"]} == {s for t, s in approved if t == target.id}
+            assert all(mean is not None for _i, mean in row["measures"])
+        shown, measured = review.id, review.targets[0]
+        measures = [i.measures_en for i in db.session.execute(select(RectificationItem).where(
+            RectificationItem.target_id == measured.id, RectificationItem.campaign_id == campaigns["sector-2026"].id,
+            RectificationItem.plan_state == "approved")).scalars()]
+        measured = measured.id
     verified = runner.invoke(args=["audit", "verify"])
-    assert verified.exit_code == 0 and "results of 6 counted campaigns" in verified.output
+    assert verified.exit_code == 0 and "results of 7 counted campaigns" in verified.output
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
     # the demo's leader login has a report to read from the start (a fresh demo once showed none)
@@ -146,3 +167,10 @@ def test_demo_loads_and_skips_when_not_empty(runner, app):
     links = re.findall(r'href="(/reports/\d+/targets/\d+)"', index)
     assert links, index[:2000]
     assert leader.get(links[0]).status_code == 200
+    # the review sits beside the original result in the department's report of it
+    staff = app.test_client()
+    staff.set_cookie("lang", "en")
+    assert staff.post("/login", data={"username": "staff", "password": DEMO_PASSWORD}).status_code == 302
+    page = staff.get(f"/reports/{shown}/targets/{measured}").get_data(as_text=True)
+    assert "Review of the rectification" in page and "Jiangchuan sector-style appraisal 2026" in page
+    assert measures and all(m in page for m in measures)
