@@ -74,7 +74,7 @@ def target_codes(campaign: Campaign, group: RespondentGroup) -> list[str]:
         return [ct.target.code for ct in targets_for(campaign, group)]
     key = (campaign.id, group.id, campaign.public_key)
     if key not in _OPEN:
-        _OPEN[key] = (group.code, campaign.questionnaire_version.parsed,
+        _OPEN[key] = (group.code, campaign.questionnaire,  # with its items, frozen on opening
                       [ct.target.code for ct in targets_for(campaign, group)])
     return _OPEN[key][2]
 
