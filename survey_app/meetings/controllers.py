@@ -57,8 +57,8 @@ def edit_meeting(campaign_id: int):
     if campaign.frozen:
         abort(409, description=_("The members, the matters and their kinds are fixed once voting opens: the ballot box is sealed."))
     setup = operations.setup_of(campaign)
-    form = MeetingForm(data={"code": campaign.code, "member_names": "\n".join(setup.member_names or ())} if
-                       request.method == "GET" else None, obj=campaign if request.method == "GET" else None)
+    form = MeetingForm(data={"code": campaign.code} if request.method == "GET" else None,
+                       obj=campaign if request.method == "GET" else None)
     form.code.data = campaign.code
     if request.method == "GET":
         form.opens_at.data, form.closes_at.data = to_local(campaign.opens_at), to_local(campaign.closes_at)
