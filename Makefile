@@ -45,6 +45,6 @@ run: $(STAMP) sysdeps translations
 test: $(STAMP) sysdeps translations
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) sysdeps
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/scoring.py
