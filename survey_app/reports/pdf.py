@@ -16,7 +16,7 @@ from .operations import build_report, ranking_chart
 def render(report) -> bytes:
     """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
     with force_locale(report.locale):
-        html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
+        html = render_template("reports/report_pdf.html", r=report, locale=report.locale, for_print=True)
     return html_to_pdf(html, REPORT_STYLESHEET)
 
 
