@@ -119,6 +119,7 @@ def _read_mapped_chunks(data: mmap.mmap, size: int, name: str) -> list[dict]:
     mapped = np.frombuffer(data, dtype=np.uint8)
     tail = np.frombuffer(last, dtype=np.uint8)
     failed = []
+    tables = {}
 
     def read(k: int):
         if failed:
@@ -126,8 +127,8 @@ def _read_mapped_chunks(data: mmap.mmap, size: int, name: str) -> list[dict]:
         a, b = bounds[k]
         try:
             if k == len(bounds) - 1:
-                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name)
-            return _read_chunk(data, mapped, a, b, _no_row, order, name)
+                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name, tables)
+            return _read_chunk(data, mapped, a, b, _no_row, order, name, tables)
         except InputError:
             failed.append(k)
             return None
@@ -189,9 +190,11 @@ def _read_buffered(cls: type[Answers], path: str | Path, name: str) -> Answers:
     def first_row(k: int) -> int:  # only asked for when a message names a row
         return 2 + sum(data.count(b"\n", a, b) for a, b in bounds[:k])
 
+    tables = {}
+
     def read(k: int) -> dict:
         a, b = bounds[k]
-        return _read_chunk(data, buf, a, b, lambda: first_row(k), order, name)
+        return _read_chunk(data, buf, a, b, lambda: first_row(k), order, name, tables)
 
     if len(bounds) > 1 and THREADS > 1:
         # numpy lets go of the interpreter in its loops: two chunks at once on two cores.
@@ -220,9 +223,10 @@ def _column_order(header: list[str], name: str) -> list[str]:
 
 
 def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_row, order: list[str],
-                name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                name: str, tables: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Factorise the lines of ``buf[begin:end]``: per column, (the distinct codes as rows of
-    8-byte words, each line's index among them). ``first_row()`` is the chunk's first row."""
+    8-byte words, each line's index among them). ``first_row()`` is the chunk's first row;
+    ``tables`` keeps the small hash tables that one chunk makes for the next ones."""
     text = buf[begin:end]
     chunk = data[begin:end]
     # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
@@ -252,7 +256,7 @@ def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_ro
     out = {}
     for position, column in enumerate(order):
         starts = line_starts if position == 0 else ends[:, position - 1] + 1
-        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name)
+        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name, tables)
     return out
 
 
@@ -280,7 +284,7 @@ def _line_is_empty(text, separators, is_newline, line: int) -> bool:
 
 
 def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
-                     first_row, name: str) -> tuple[np.ndarray, np.ndarray]:
+                     first_row, name: str, tables: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values as rows of little-endian 8-byte words, zero-padded; index per line).
 
     ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view)."""
@@ -300,7 +304,7 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     words = np.empty((n, n_words), dtype=np.uint64)
     for k in range(n_words):
         keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
-        np.bitwise_and(at_byte[starts + 8 * k], keep, out=words[:, k])
+        np.bitwise_and(at_byte[starts + 8 * k] if k else at_byte[starts], keep, out=words[:, k])
 
     # A ballot's answers usually sit together: where runs are long, only the lines that
     # start a run (where the value changes) are factorised.
@@ -321,18 +325,36 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
         for k in range(1, n_words):  # FNV-style mixing of the words, checked just below
             key *= np.uint64(1099511628211)
             key ^= words[:, k]
-    representative, codes = _factorise_u64(key)
-    if n_words > 1 and not np.array_equal(words[representative][codes], words):
-        # A hash collision (practically never): factorise the words themselves.
-        _, representative, codes = np.unique(
-            np.ascontiguousarray(words).view(f"V{8 * n_words}").ravel(),
-            return_index=True, return_inverse=True)
-        codes = codes.reshape(-1)
-    dtype = np.int8 if len(representative) < 2**7 else np.int16 if len(representative) < 2**15 else np.int32
-    codes = codes.astype(dtype)
+    # A column with few values (groups, targets, items, options) is looked up in the hash
+    # table an earlier chunk made of its values, if it holds them all.
+    known = tables.get(column) if tables is not None else None
+    codes = None
+    if known is not None and known[0] == n_words:
+        _, multiplier, shift, slot_key, code_of_slot, rows = known
+        slot = key * multiplier
+        slot >>= shift
+        if np.array_equal(slot_key[slot], key):
+            codes = code_of_slot[slot]
+            if n_words > 1 and not np.array_equal(rows[codes], words):
+                codes = None  # a hash collision: the chunk's own values, below
+    if codes is None:
+        representative, codes = _factorise_u64(key)
+        if n_words > 1 and not np.array_equal(words[representative][codes], words):
+            # A hash collision (practically never): factorise the words themselves.
+            _, representative, codes = np.unique(
+                np.ascontiguousarray(words).view(f"V{8 * n_words}").ravel(),
+                return_index=True, return_inverse=True)
+            codes = codes.reshape(-1)
+        elif tables is not None and len(representative) <= SMALL_TABLE:
+            made = _hash_table(key[representative])
+            if made is not None:
+                tables[column] = (n_words, *made, words[representative])
+        rows = words[representative]
+    dtype = np.int8 if len(rows) < 2**7 else np.int16 if len(rows) < 2**15 else np.int32
+    codes = codes.astype(dtype, copy=False)
     if runs:
         codes = np.repeat(codes, np.diff(np.append(heads, n)))
-    return words[representative], codes
+    return rows, codes
 
 
 #: lines looked at to choose between factorising runs or every line, and for a small table
@@ -349,9 +371,10 @@ SMALL_TABLE = 256
 MISSES_ADDED = 1 << 16
 
 
-def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(code per key, whether the key is in ``probe``) through a table in which each of the
-    distinct, sorted ``probe`` keys has a slot of its own; None if no multiplier gives one."""
+def _hash_table(probe: np.ndarray) -> tuple | None:
+    """(multiplier, shift, key of each slot, code of each slot) of a table in which each of
+    the distinct ``probe`` keys has a slot of its own (its code: its index in ``probe``);
+    None if no multiplier gives one."""
     bits = int(len(probe)).bit_length() + 6
     shift = np.uint64(64 - bits)
     for multiplier in MULTIPLIERS:
@@ -359,12 +382,22 @@ def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray
         if len(np.unique(slots)) == len(probe):
             table = np.full(1 << bits, EMPTY_SLOT, dtype=np.uint64)
             table[slots] = probe
-            code_of_slot = np.zeros(1 << bits, dtype=np.int64)
+            code_of_slot = np.zeros(1 << bits, dtype=np.int8 if len(probe) < 2**7 else np.int16)
             code_of_slot[slots] = np.arange(len(probe))
-            slot = key * multiplier
-            slot >>= shift
-            return code_of_slot[slot], table[slot] == key
+            return multiplier, shift, table, code_of_slot
     return None
+
+
+def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code per key, whether the key is in ``probe``) through a table in which each of the
+    distinct, sorted ``probe`` keys has a slot of its own; None if no multiplier gives one."""
+    made = _hash_table(probe)
+    if made is None:
+        return None
+    multiplier, shift, table, code_of_slot = made
+    slot = key * multiplier
+    slot >>= shift
+    return code_of_slot[slot], table[slot] == key
 
 
 #: LOW_BYTES[k] keeps the first k bytes of a little-endian 8-byte word.
@@ -479,7 +512,13 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
     at = offset = 0
     for r, c in parts:
-        np.take(inverse[offset:offset + len(r)], c, out=codes[at:at + len(c)])
+        index = inverse[offset:offset + len(r)]
+        if len(index) and index[-1] - index[0] == len(index) - 1 and bool((np.diff(index) == 1).all()):
+            # The chunk's values in the table's order, one after the other (the tables
+            # chunks share; ballots in a file sorted by them): a shift, not a look-up.
+            np.add(c, index[0], out=codes[at:at + len(c)], casting="unsafe")
+        else:
+            np.take(index, c, out=codes[at:at + len(c)])
         at += len(c)
         offset += len(r)
     parts.clear()
