@@ -452,7 +452,9 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for k in range(n_words):
         later |= same & (big[1:, k] > big[:-1, k])
         same &= big[1:, k] == big[:-1, k]
-    if (later | same).all():  # already in order (a file sorted by ballot): no sort
+    if later.all():  # distinct and in order (the ballots of a file sorted by them)
+        return rows, np.arange(n)
+    if (later | same).all():  # already in order: no sort
         order = None
     elif n_words == 1:
         order = np.argsort(big[:, 0], kind="stable")
@@ -503,8 +505,14 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     # Sorted tables: ballot order is byte order (rule 2), and results never depend on
     # the order in which codes were first seen.
     table = np.ascontiguousarray(table)
-    longest = int(np.count_nonzero(table.view(np.uint8).reshape(len(table), -1), axis=1).max()) \
-        if len(table) else 0
+    # The longest code: a zero-padded little-endian word's bytes grow with its value, so
+    # the largest last word that is not zero tells it.
+    longest = 0
+    for k in range(n_words - 1, -1, -1):
+        top = int(table[:, k].max()) if len(table) else 0
+        if top:
+            longest = 8 * k + (top.bit_length() + 7) // 8
+            break
     strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
     # The smallest integer type that holds the codes: 20M answers stay small.
     dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32

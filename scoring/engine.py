@@ -38,6 +38,8 @@ dimensions, groups and targets, and over the output.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -102,6 +104,10 @@ def score(answers: Answers, method: Method) -> dict:
     structure = answers.structure()
     codes = _CodeMap(answers, method, structure)
     return _Scoring(answers, method, structure, codes).results()
+
+
+#: responses from which the diagnostics are computed in a second thread
+PARALLEL_FROM = 200_000
 
 
 class _CodeMap:
@@ -526,6 +532,31 @@ class _Scoring:
         n_ballots = np.bincount(kept_cell, weights=weight, minlength=self.n_cells + 1)[:-1]
         suppressed = respondents < m.min_group_size
 
+        # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
+        # They need nothing computed below, so on a large count they are worked out on the
+        # second core meanwhile (numpy lets go of the interpreter in its loops); the same
+        # figures to the bit either way.
+        shown = kept & ~np.append(suppressed, True)[kept_cell]
+        diagnostics_args = (shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
+                            mean_ballot, squares, suppressed)
+        pool = (ThreadPoolExecutor(max_workers=1)
+                if len(s.response_ballot) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else None)
+        try:
+            diagnostics_future = pool.submit(self.diagnostics, *diagnostics_args) if pool else None
+            return self._results_after_suppression(
+                flagged, ballot_score, scored, cell, weight, proxy, order, kept, shared, kept_cell,
+                scored_cell, respondents, n_ballots, suppressed,
+                diagnostics_future.result if pool else lambda: self.diagnostics(*diagnostics_args))
+        finally:
+            if pool:
+                pool.shutdown(wait=True)
+
+    def _results_after_suppression(self, flagged, ballot_score, scored, cell, weight, proxy, order,
+                                   kept, shared, kept_cell, scored_cell, respondents, n_ballots,
+                                   suppressed, diagnostics_result) -> dict:
+        m, s = self.m, self.s
+        G, T, J = self.n_groups, self.n_targets, len(m.items)
+
         # Rule 4: per (item, cell): n, mean, dk; rule 10's counts (weighted by rule 2').
         histogram = self.histogram(kept, cell, weight if shared else None)
         counts = self.histogram(kept, cell) if shared else histogram
@@ -628,10 +659,7 @@ class _Scoring:
         # Rule U5's paired covariances, through the ballots that rated two targets.
         covariance, paired = self.pair_covariance(deviation, scored, cell, used.reshape(-1), n_ballots)
 
-        # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
-        shown = kept & ~np.append(suppressed, True)[kept_cell]
-        diagnostics = self.diagnostics(shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
-                                       mean_ballot, squares, suppressed)
+        diagnostics = diagnostics_result()
 
         n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
         arrays = TargetArrays(

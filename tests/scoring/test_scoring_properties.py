@@ -315,3 +315,21 @@ def test_the_run_shortcuts_build_the_structure_of_the_general_path(columns):
         assert np.array_equal(getattr(fast, field), getattr(general, field)), field
         assert getattr(fast, field).dtype == getattr(general, field).dtype, field
     assert (fast.n_ballots, fast.problems) == (general.n_ballots, general.problems)
+
+
+@common
+@given(cases())
+def test_diagnostics_in_a_second_thread_are_the_same_to_the_bit(case):
+    """A large count works the diagnostics out in a thread beside the rest: the same bytes."""
+    import json
+
+    import scoring.engine as engine
+    rows, method = case
+    alone = score(rows, method)
+    saved = engine.PARALLEL_FROM
+    engine.PARALLEL_FROM = 0
+    try:
+        threaded = score(rows, method)
+    finally:
+        engine.PARALLEL_FROM = saved
+    assert json.dumps(threaded, sort_keys=True) == json.dumps(alone, sort_keys=True)
