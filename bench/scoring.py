@@ -344,15 +344,17 @@ def write_files(data: dict, method: dict, folder: Path) -> tuple[Path, Path]:
     return answers, method_path
 
 
-def timed_process(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command, run from the project's folder."""
+def timed_process(args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds: user + system, all threads) of one
+    command, run from the project's folder. On a shared machine the CPU seconds move less
+    with the load than the wall time."""
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args[:4])} exited with {os.waitstatus_to_exitcode(status)}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
@@ -369,6 +371,7 @@ def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
         cli.pop("method_sha256"), engine.pop("method_sha256")
         assert cli == engine, "CLI results differ from the in-process results"
         report = {"seconds": min(r[0] for r in runs), "seconds_all": [r[0] for r in runs],
+                  "cpu_seconds": min(r[2] for r in runs),
                   "peak_rss_mb": max(r[1] for r in runs), "csv_mb": answers.stat().st_size / 2**20}
         if with_pandas:
             reference_path = Path(tmp) / "pandas.json"
@@ -380,6 +383,7 @@ def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
                          "n": {(t, g): n for t, g, n in got["n"]}}
             report["pandas_max_difference"] = compare(cli, reference, got["targets"], [g for g, _, _ in GROUPS])
             report.update(pandas_seconds=min(r[0] for r in runs), pandas_seconds_all=[r[0] for r in runs],
+                          pandas_cpu_seconds=min(r[2] for r in runs),
                           pandas_peak_rss_mb=max(r[1] for r in runs))
         return report
 
@@ -425,12 +429,14 @@ def main(argv: list[str] | None = None) -> int:
         size = max(sizes)
         cli = time_cli(size, args.repeat, with_pandas=not args.no_pandas)
         print(f"CLI `python -m scoring answers.csv method.json -o results.json` on {size:,} ballots "
-              f"({cli['csv_mb']:.0f} MB CSV), best of {args.repeat}: {cli['seconds']:.2f} s, "
-              f"peak RSS {cli['peak_rss_mb']:.0f} MB")
+              f"({cli['csv_mb']:.0f} MB CSV), best of {args.repeat}: {cli['seconds']:.2f} s "
+              f"(CPU {cli['cpu_seconds']:.2f} s), peak RSS {cli['peak_rss_mb']:.0f} MB")
         if "pandas_seconds" in cli:
             print(f"pandas reference from the same CSV (read_csv + the same method), best of {args.repeat}: "
-                  f"{cli['pandas_seconds']:.2f} s, peak RSS {cli['pandas_peak_rss_mb']:.0f} MB; "
-                  f"ratio {cli['pandas_seconds'] / cli['seconds']:.1f}x; max difference "
+                  f"{cli['pandas_seconds']:.2f} s (CPU {cli['pandas_cpu_seconds']:.2f} s), "
+                  f"peak RSS {cli['pandas_peak_rss_mb']:.0f} MB; "
+                  f"ratio {cli['pandas_seconds'] / cli['seconds']:.1f}x "
+                  f"(CPU {cli['pandas_cpu_seconds'] / cli['cpu_seconds']:.1f}x); max difference "
                   f"{cli['pandas_max_difference']:.1e}")
     print("load average (1, 5, 15 min) at the end: %.2f %.2f %.2f" % os.getloadavg())
     return 0
