@@ -509,11 +509,27 @@ class _Scoring:
         return adjustment, variance, df, no_reference
 
     def results(self) -> dict:
-        m, s = self.m, self.s
-        G, T, J = self.n_groups, self.n_targets, len(m.items)
+        s = self.s
+        # On a large count, work that nothing below waits for runs on the second core meanwhile
+        # (numpy lets go of the interpreter in its loops): the straight-liners when they are
+        # only counted, then the diagnostics. The same figures to the bit either way.
+        pool = (ThreadPoolExecutor(max_workers=1)
+                if len(s.response_ballot) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else None)
+        try:
+            return self._results(pool)
+        finally:
+            if pool:
+                pool.shutdown(wait=True)
 
-        flagged = self.flag_straightliners()
-        active = (~flagged[s.response_ballot] if m.exclude_flagged
+    def _results(self, pool: ThreadPoolExecutor | None) -> dict:
+        m, s = self.m, self.s
+        G = self.n_groups
+        if pool is None or m.exclude_flagged:
+            flagged = self.flag_straightliners()
+            flagged_result = lambda: flagged  # noqa: E731
+        else:
+            flagged_result = pool.submit(self.flag_straightliners).result
+        active = (~flagged_result()[s.response_ballot] if m.exclude_flagged
                   else np.ones(len(s.response_ballot), dtype=bool))
         ballot_score, scored = self.ballot_scores(active)
         group_of_response = self.codes.group[s.group_of_ballot[s.response_ballot]]
@@ -533,25 +549,17 @@ class _Scoring:
         suppressed = respondents < m.min_group_size
 
         # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
-        # They need nothing computed below, so on a large count they are worked out on the
-        # second core meanwhile (numpy lets go of the interpreter in its loops); the same
-        # figures to the bit either way.
+        # They need nothing computed below (on a large count: the second core).
         shown = kept & ~np.append(suppressed, True)[kept_cell]
         diagnostics_args = (shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
                             mean_ballot, squares, suppressed)
-        pool = (ThreadPoolExecutor(max_workers=1)
-                if len(s.response_ballot) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else None)
-        try:
-            diagnostics_future = pool.submit(self.diagnostics, *diagnostics_args) if pool else None
-            return self._results_after_suppression(
-                flagged, ballot_score, scored, cell, weight, proxy, order, kept, shared, kept_cell,
-                scored_cell, respondents, n_ballots, suppressed,
-                diagnostics_future.result if pool else lambda: self.diagnostics(*diagnostics_args))
-        finally:
-            if pool:
-                pool.shutdown(wait=True)
+        diagnostics_result = (pool.submit(self.diagnostics, *diagnostics_args).result if pool
+                              else lambda: self.diagnostics(*diagnostics_args))
+        return self._results_after_suppression(
+            flagged_result, scored, cell, weight, proxy, order, kept, shared, kept_cell,
+            scored_cell, respondents, n_ballots, suppressed, diagnostics_result)
 
-    def _results_after_suppression(self, flagged, ballot_score, scored, cell, weight, proxy, order,
+    def _results_after_suppression(self, flagged_result, scored, cell, weight, proxy, order,
                                    kept, shared, kept_cell, scored_cell, respondents, n_ballots,
                                    suppressed, diagnostics_result) -> dict:
         m, s = self.m, self.s
@@ -661,6 +669,7 @@ class _Scoring:
 
         diagnostics = diagnostics_result()
 
+        flagged = flagged_result()
         n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
         arrays = TargetArrays(
             composite=composite, composite_used=composite_used, se=se, df=df, ci_low=ci_low,

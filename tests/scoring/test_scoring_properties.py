@@ -320,7 +320,8 @@ def test_the_run_shortcuts_build_the_structure_of_the_general_path(columns):
 @common
 @given(cases())
 def test_diagnostics_in_a_second_thread_are_the_same_to_the_bit(case):
-    """A large count works the diagnostics out in a thread beside the rest: the same bytes."""
+    """A large count counts the straight-liners and works the diagnostics out in a thread beside
+    the rest: the same bytes."""
     import json
 
     import scoring.engine as engine
