@@ -358,18 +358,21 @@ def timed_process(args: list[str]) -> tuple[float, float, float]:
 
 
 def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
-    """`python -m scoring` and the pandas reference, each end to end from the same answers.csv."""
-    data = generate(size)
+    """`python -m scoring` and the pandas reference, each end to end from the same answers.csv.
+
+    The files are written by a process of their own, and the data made again here only
+    after the timed runs: a process started from this one begins with this one's peak RSS
+    as its own (Linux keeps the larger of the two across exec), so this one stays small
+    until the last run has ended.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        answers, method = write_files(data, bench_method(), Path(tmp))
+        subprocess.run([sys.executable, "-m", "bench.scoring", "--write-csv", str(size), tmp], check=True,
+                       cwd=Path(__file__).resolve().parent.parent)
+        answers, method = Path(tmp) / "answers.csv", Path(tmp) / "method.json"
         out = Path(tmp) / "results.json"
         runs = [timed_process([sys.executable, "-m", "scoring", str(answers), str(method), "-o", str(out)])
                 for _ in range(repeat)]
         cli = json.loads(out.read_text())
-        engine = json.loads(json.dumps(run_engine(data, bench_method())))
-        # The CLI hashes the file's bytes, the in-process run the canonical dump.
-        cli.pop("method_sha256"), engine.pop("method_sha256")
-        assert cli == engine, "CLI results differ from the in-process results"
         report = {"seconds": min(r[0] for r in runs), "seconds_all": [r[0] for r in runs],
                   "cpu_seconds": min(r[2] for r in runs),
                   "peak_rss_mb": max(r[1] for r in runs), "csv_mb": answers.stat().st_size / 2**20}
@@ -385,6 +388,10 @@ def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
             report.update(pandas_seconds=min(r[0] for r in runs), pandas_seconds_all=[r[0] for r in runs],
                           pandas_cpu_seconds=min(r[2] for r in runs),
                           pandas_peak_rss_mb=max(r[1] for r in runs))
+        engine = json.loads(json.dumps(run_engine(generate(size), bench_method())))
+        # The CLI hashes the file's bytes, the in-process run the canonical dump.
+        cli.pop("method_sha256"), engine.pop("method_sha256")
+        assert cli == engine, "CLI results differ from the in-process results"
         return report
 
 
@@ -400,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", nargs=4, metavar=("KIND", "SIZE", "RESULTS", "REPEAT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--pandas-csv", nargs=3, metavar=("ANSWERS", "METHOD", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--write-csv", nargs=2, metavar=("SIZE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.write_csv:
+        write_files(generate(int(args.write_csv[0])), bench_method(), Path(args.write_csv[1]))
+        return 0
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), args.worker[2], int(args.worker[3]))
         return 0
