@@ -94,6 +94,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "RATELIMIT_HEADERS_ENABLED": False,
     "MIN_PASSPHRASE_LENGTH": 12,
+    #: how staff passwords are hashed (werkzeug's method string): its default scrypt (n = 2^15);
+    #: only the tests ask for a cheaper one, and only through create_app's config
+    "PASSWORD_HASH_METHOD": "scrypt",
     #: the largest evidence file (PDF or image) a progress entry takes
     "COMMITMENT_ATTACHMENT_MAX": 5 * 1024 * 1024,
 }
