@@ -49,7 +49,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser-site")
     app = create_app({
         "TESTING": True, "SECRET_KEY": "browser-secret", "ACCESS_CODE_KEY": "browser-code-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.sqlite3'}", "KDF_STRENGTH": "interactive",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.sqlite3'}", "KDF_STRENGTH": "minimal",
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH, "RATELIMIT_STORAGE_URI": "memory://", "PUBLIC_RATE_LIMIT": "10000 per hour",
         "LOGIN_RATE_LIMIT": "10000 per minute", "DEFAULT_LANGUAGE": "zh_CN"})
     app.instance_path = str(tmp / "instance")

@@ -43,7 +43,7 @@ def hall(tmp_path_factory):
     from survey_app.models import Target
     tmp = tmp_path_factory.mktemp("hall-day")
     url = f"sqlite:///{tmp / 'hall.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "KDF_STRENGTH": "interactive",
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "KDF_STRENGTH": "minimal",
                       "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH, **SECRETS})
     app.instance_path = str(tmp / "instance")
     with app.app_context():
