@@ -433,6 +433,9 @@ def object_allowed(user, args: dict) -> bool:
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()
         if campaign is not None:
             campaigns.append((campaign, target_id))
+    # The session's identity map holds rows weakly: the view's own `db.session.get` of the same
+    # campaign finds it loaded only while something holds it, so the request does till its end.
+    g.checked_campaigns = campaigns
     return all(campaign_allowed(user, campaign, tid) for campaign, tid in campaigns)
 
 

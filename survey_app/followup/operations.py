@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..commitments.operations import CommitmentError, attachment_type
@@ -236,7 +237,9 @@ def visible_cases(user, status: str | None = None) -> list[AlertCase]:
 def counts_per_target(target_ids, day: date) -> dict[int, dict[str, int]]:
     """Per target id: its open, overdue (open with a reply past due) and closed cases."""
     counts = {tid: {"open": 0, "overdue": 0, "closed": 0} for tid in target_ids}
-    cases = db.session.execute(select(AlertCase).where(AlertCase.target_id.in_(list(counts) or [-1]))).scalars()
+    # the steps of every case in one query (the open ones' letters are read), not one per case
+    cases = db.session.execute(select(AlertCase).where(AlertCase.target_id.in_(list(counts) or [-1]))
+                               .options(selectinload(AlertCase.steps))).scalars()
     for case in cases:
         row = counts[case.target_id]
         row[case.status] += 1
