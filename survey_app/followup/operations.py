@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..commitments.operations import CommitmentError, attachment_type
 from ..extensions import commit, db
-from ..models import AlertCase, Campaign, CaseStep, Target
+from ..labels import in_language
+from ..models import AlertCase, Campaign, CampaignTarget, CaseStep, Target
 from ..models._types import utcnow
 from ..models.followup import BASIS_KEYS, LEVELS, OUTCOMES, STEP_KINDS
 from ..results.alerts import RAISED
@@ -129,8 +129,18 @@ def open_case_by_hand(target: Target, level: str, note: str, actor: str, *, name
 
 def unanswered_letters(case: AlertCase) -> list[CaseStep]:
     """The case's letters of inquiry that have no reply yet, oldest first."""
-    answered = {s.answers_id for s in case.steps if s.kind == "reply"}
-    return [s for s in case.steps if s.kind == "letter" and s.id not in answered]
+    return _unanswered(case.steps)
+
+
+def _unanswered(steps) -> list:
+    """The letters among `steps` (anything with `id`, `kind` and `answers_id`) that no reply answers."""
+    answered = {s.answers_id for s in steps if s.kind == "reply"}
+    return [s for s in steps if s.kind == "letter" and s.id not in answered]
+
+
+def _overdue(steps, day: date) -> bool:
+    """Whether an open case with these steps has a letter whose reply is past due on `day`."""
+    return any(s.reply_due is not None and day > s.reply_due for s in _unanswered(steps))
 
 
 def _check_step(case: AlertCase, kind: str, on, held_by: str, place: str, text: str,
@@ -237,15 +247,52 @@ def visible_cases(user, status: str | None = None) -> list[AlertCase]:
 def counts_per_target(target_ids, day: date) -> dict[int, dict[str, int]]:
     """Per target id: its open, overdue (open with a reply past due) and closed cases."""
     counts = {tid: {"open": 0, "overdue": 0, "closed": 0} for tid in target_ids}
-    # the steps of every case in one query (the open ones' letters are read), not one per case
-    cases = db.session.execute(select(AlertCase).where(AlertCase.target_id.in_(list(counts) or [-1]))
-                               .options(selectinload(AlertCase.steps))).scalars()
+    cases = db.session.execute(select(AlertCase.id, AlertCase.target_id, AlertCase.status)
+                               .where(AlertCase.target_id.in_(list(counts) or [-1]))).all()
+    _count(cases, counts, day)
+    return counts
+
+
+def _count(cases, counts: dict, day: date) -> None:
+    """Adds `cases` (rows of id, target_id, status) to `counts`; the open cases' steps are read in
+    one query of the columns `flags` looks at (no case or step loaded whole)."""
+    open_ids = [case.id for case in cases if case.status == "open"]
+    steps: dict[int, list] = {}
+    if open_ids:
+        for step in db.session.execute(
+                select(CaseStep.case_id, CaseStep.id, CaseStep.kind, CaseStep.reply_due, CaseStep.answers_id)
+                .where(CaseStep.case_id.in_(open_ids)).order_by(CaseStep.on, CaseStep.id)):
+            steps.setdefault(step.case_id, []).append(step)
     for case in cases:
         row = counts[case.target_id]
         row[case.status] += 1
-        if flags(case, day):
+        if case.status == "open" and _overdue(steps.get(case.id, []), day):
             row["overdue"] += 1
-    return counts
+
+
+def campaign_case_counts(campaign_id: int, day: date) -> list[tuple]:
+    """The dashboard's follow-up of alerts: (target, counts) for each of the campaign's targets that has
+    cases (of any campaign), by target code; `target` has `id`, `code` and `name(locale)`, counts as
+    `counts_per_target`'s. Two queries of a few columns, whatever the number of targets."""
+    rows = db.session.execute(
+        select(AlertCase.id, AlertCase.target_id, AlertCase.status, Target.code, Target.name_zh, Target.name_en)
+        .join(Target, Target.id == AlertCase.target_id)
+        .join(CampaignTarget, CampaignTarget.target_id == AlertCase.target_id)
+        .where(CampaignTarget.campaign_id == campaign_id)).all()
+    counts = {row.target_id: {"open": 0, "overdue": 0, "closed": 0} for row in rows}
+    _count(rows, counts, day)
+    targets = {row.target_id: _TargetName(row.target_id, row.code, row.name_zh, row.name_en) for row in rows}
+    return [(t, counts[t.id]) for t in sorted(targets.values(), key=lambda t: t.code)]
+
+
+class _TargetName:
+    __slots__ = ("id", "code", "name_zh", "name_en")
+
+    def __init__(self, id: int, code: str, name_zh: str, name_en: str):
+        self.id, self.code, self.name_zh, self.name_en = id, code, name_zh, name_en
+
+    def name(self, locale: str) -> str:
+        return in_language(locale, self.name_zh, self.name_en)
 
 
 def report_rows(target_id: int, campaign: Campaign) -> list[AlertCase]:

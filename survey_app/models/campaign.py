@@ -3,7 +3,7 @@ from datetime import datetime
 from functools import lru_cache
 
 import questionnaires
-from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, func, inspect
 from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from ..extensions import db
@@ -89,7 +89,8 @@ class Campaign(db.Model):
     #: the open results bundle (zip: answers.csv, method.json, results.json, receipts.txt, README);
     #: deferred: 69 MB at 200,000 ballots, read only when it is downloaded
     published_bundle: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    has_bundle: Mapped[bool] = column_property(published_bundle.is_not(None))
+    #: (its length, not the value: SQLite reads a blob whole to say it is not NULL, its length from the row's header)
+    has_bundle: Mapped[bool] = column_property(func.length(published_bundle).is_not(None))
     #: the last computed results and the state of the ballots they were computed from
     #: (deferred like the published results: with the option counts, a megabyte or more)
     results_cache: Mapped[dict | None] = mapped_column(JSON, deferred=True)

@@ -94,9 +94,9 @@ def dashboard(campaign_id: int):
                     funnel_chart=operations.funnel_chart(data, names, campaign=campaign))
     pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
-    case_counts = followup.counts_per_target([ct.target_id for ct in campaign.campaign_targets], followup.today())
     return render_template("reports/dashboard.html", campaign=campaign, turnout=ballots.turnout(campaign),
-                           pending=pending, locale=locale, case_counts=case_counts,
+                           pending=pending, locale=locale,
+                           case_rows=followup.campaign_case_counts(campaign.id, followup.today()),
                            kept=fragments.dashboard_results(campaign, locale, context))
 
 
