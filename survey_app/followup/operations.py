@@ -4,10 +4,11 @@ closing, each in the audit log; and the flags and lists the board, the dashboard
 
 A case keeps the target's published, aggregated figures (`BASIS_KEYS` of its results entry) and
 nothing else of the campaign: no ballot, code, receipt, time of answering or answer reaches it."""
+import functools
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
@@ -259,9 +260,7 @@ def _count(cases, counts: dict, day: date) -> None:
     open_ids = [case.id for case in cases if case.status == "open"]
     steps: dict[int, list] = {}
     if open_ids:
-        for step in db.session.execute(
-                select(CaseStep.case_id, CaseStep.id, CaseStep.kind, CaseStep.reply_due, CaseStep.answers_id)
-                .where(CaseStep.case_id.in_(open_ids)).order_by(CaseStep.on, CaseStep.id)):
+        for step in db.session.execute(_case_statements()[1], {"case_ids": open_ids}):
             steps.setdefault(step.case_id, []).append(step)
     for case in cases:
         row = counts[case.target_id]
@@ -270,15 +269,22 @@ def _count(cases, counts: dict, day: date) -> None:
             row["overdue"] += 1
 
 
+@functools.cache
+def _case_statements() -> tuple:
+    """(built once: the dashboard counts the cases on every view)"""
+    return (select(AlertCase.id, AlertCase.target_id, AlertCase.status, Target.code, Target.name_zh, Target.name_en)
+            .join(Target, Target.id == AlertCase.target_id)
+            .join(CampaignTarget, CampaignTarget.target_id == AlertCase.target_id)
+            .where(CampaignTarget.campaign_id == bindparam("campaign_id")),
+            select(CaseStep.case_id, CaseStep.id, CaseStep.kind, CaseStep.reply_due, CaseStep.answers_id)
+            .where(CaseStep.case_id.in_(bindparam("case_ids", expanding=True))).order_by(CaseStep.on, CaseStep.id))
+
+
 def campaign_case_counts(campaign_id: int, day: date) -> list[tuple]:
     """The dashboard's follow-up of alerts: (target, counts) for each of the campaign's targets that has
     cases (of any campaign), by target code; `target` has `id`, `code` and `name(locale)`, counts as
     `counts_per_target`'s. Two queries of a few columns, whatever the number of targets."""
-    rows = db.session.execute(
-        select(AlertCase.id, AlertCase.target_id, AlertCase.status, Target.code, Target.name_zh, Target.name_en)
-        .join(Target, Target.id == AlertCase.target_id)
-        .join(CampaignTarget, CampaignTarget.target_id == AlertCase.target_id)
-        .where(CampaignTarget.campaign_id == campaign_id)).all()
+    rows = db.session.execute(_case_statements()[0], {"campaign_id": campaign_id}).all()
     counts = {row.target_id: {"open": 0, "overdue": 0, "closed": 0} for row in rows}
     _count(rows, counts, day)
     targets = {row.target_id: _TargetName(row.target_id, row.code, row.name_zh, row.name_en) for row in rows}
@@ -299,8 +305,15 @@ def report_rows(target_id: int, campaign: Campaign) -> list[AlertCase]:
     """The target's case history for a campaign's feedback report: the cases opened before this
     campaign's results (its publication, or now), other than those its own alerts opened."""
     until = campaign.published_at or utcnow()
-    query = (select(AlertCase).where(AlertCase.target_id == target_id, AlertCase.opened_at < until,
-                                     (AlertCase.campaign_id.is_(None)) | (AlertCase.campaign_id != campaign.id))
-             .order_by(AlertCase.opened_at, AlertCase.id))
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(_report_cases(), {"target_id": target_id, "until": until,
+                                                     "campaign_id": campaign.id}).scalars())
+
+
+@functools.cache
+def _report_cases():
+    """(built once: a report page reads them on every view)"""
+    return (select(AlertCase).where(AlertCase.target_id == bindparam("target_id"),
+                                    AlertCase.opened_at < bindparam("until", type_=AlertCase.opened_at.type),
+                                    (AlertCase.campaign_id.is_(None)) | (AlertCase.campaign_id != bindparam("campaign_id")))
+            .order_by(AlertCase.opened_at, AlertCase.id))
 
