@@ -93,7 +93,8 @@ def dashboard(campaign_id: int):
                     dimension_names={d.code: d.name.get(locale) for d in q.dimensions},
                     method=adapter.method_of(campaign),
                     ranking_chart=operations.ranking_chart(data, names, campaign=campaign),
-                    funnel_chart=operations.funnel_chart(data, names, campaign=campaign))
+                    funnel_chart=operations.funnel_chart(data, names, campaign=campaign),
+                    funnel_rows=operations.funnel_rows(data, names))
     pending = db.session.execute(_pending(), {"campaign_id": campaign.id}).scalar_one()
     return render_template("reports/dashboard.html", campaign=campaign, turnout=ballots.turnout(campaign),
                            pending=pending, locale=locale,
