@@ -108,8 +108,9 @@ class Campaign(db.Model):
     #: ... and for personnel matters (appointments and removals)
     personnel_quorum: Mapped[str] = mapped_column(String(16), default="two_thirds")
     #: the results as computed when the box was counted, which the counting officers signed;
-    #: publication freezes exactly these (None for campaigns counted before signing existed)
-    counted_results: Mapped[dict | None] = mapped_column(JSON)
+    #: publication freezes exactly these (None for campaigns counted before signing existed);
+    #: deferred like the published results: a page that loads the campaign need not decode them
+    counted_results: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     #: SHA-256 of `counted_results`' canonical JSON: what the officers' signatures are over
     results_sha256: Mapped[str | None] = mapped_column(String(64))
     #: k of the panel that counted: how many officers' signatures the results need (None: unsigned)

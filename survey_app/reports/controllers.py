@@ -27,14 +27,20 @@ def _counted(campaign: Campaign) -> dict:
     return data
 
 
+@functools.cache
+def _link():
+    """(built once: read on every view of a report)"""
+    return select(CampaignTarget).where(CampaignTarget.campaign_id == bindparam("campaign_id"),
+                                        CampaignTarget.target_id == bindparam("target_id"))
+
+
 def load_report(campaign_id: int, target_id: int) -> tuple[Campaign, Target]:
     """The (campaign, target) whose report the current user may read, or 404/403.
 
     A leader reads only the report on their own target, and only once the campaign is
     published (`security.can`); the access check before the view has refused them already.
     """
-    link = db.session.execute(select(CampaignTarget).where(
-        CampaignTarget.campaign_id == campaign_id, CampaignTarget.target_id == target_id)).scalar_one_or_none()
+    link = db.session.execute(_link(), {"campaign_id": campaign_id, "target_id": target_id}).scalar_one_or_none()
     if link is None:
         abort(404)
     if not can("report.read", link):
