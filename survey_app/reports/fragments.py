@@ -1,7 +1,7 @@
 """The costly parts of the report pages and the dashboard, rendered once per change of what they show.
 
-A report's figures (header to trend, and its footer) and the dashboard's results (cards,
-alerts, results, sensitivity, reliability) are rendered HTML kept in `drawn_charts` beside
+A report's figures (header to trend, and its footer), the dashboard's results (cards,
+alerts, results, sensitivity, reliability) and the public page's ranking are rendered HTML kept in `drawn_charts` beside
 the charts, for every app server. Each is named, as a chart is, by the digest of everything
 it is rendered from: the results (their signed or published digest, or the key of the
 computed ones), every column of the campaign that a page may show, the campaign's targets
@@ -37,7 +37,8 @@ def code_version() -> str:
     """The digest of the report templates, the macros and the compiled catalogs (once per process)."""
     if not _version:
         digest = hashlib.sha256(drawn.CODE_VERSION.encode())
-        files = sorted((_ROOT / "templates" / "reports").glob("*.html")) + [_ROOT / "templates" / "_macros.html"]
+        files = sorted((_ROOT / "templates" / "reports").glob("*.html")) + [_ROOT / "templates" / "_macros.html",
+                                                                             _ROOT / "templates" / "public" / "_ranking.html"]
         files += sorted((_ROOT.parent / "translations").glob("*/LC_MESSAGES/messages.mo"))
         files += [Path(__file__), Path(__file__).with_name("operations.py")]
         for path in files:
@@ -144,3 +145,11 @@ def dashboard_results(campaign: Campaign, locale: str, context) -> dict[str, Mar
         return {"cards": render_template("reports/_dashboard_cards.html", **values),
                 "results": render_template("reports/_dashboard_results.html", **values)}
     return _kept(campaign, key, make, lambda kept: {name: Markup(html) for name, html in kept.items()})
+
+
+def public_ranking(campaign: Campaign, locale: str, context) -> Markup:
+    """The public page's ranking (charts, table and note) in `locale`, the same for every reader;
+    `context()` gathers what `public/_ranking.html` is rendered from when it is not kept yet."""
+    key = _key("public-ranking", locale, results_identity(campaign), _campaign_state(campaign),
+               _targets_and_groups(campaign))
+    return _kept(campaign, key, lambda: render_template("public/_ranking.html", **context()), Markup)
