@@ -11,7 +11,7 @@ from ..models import Campaign, Receipt
 from ..models._types import utcnow
 from ..paging import page_of
 from ..reports import fragments
-from ..reports.operations import published_funnel_chart, published_ranking_chart
+from ..reports.operations import funnel_rows, published_funnel_chart, published_ranking_chart
 
 
 def index():
@@ -47,8 +47,9 @@ def campaign(code: str):
     data = results_adapter.results(campaign)
 
     def ranking_context() -> dict:
-        return dict(campaign=campaign, results=data, locale=locale,
-                    targets={t.code: t for t in campaign.targets},
+        targets = {t.code: t for t in campaign.targets}
+        return dict(campaign=campaign, results=data, locale=locale, targets=targets,
+                    funnel_rows=funnel_rows(data, {code: t.name(locale) for code, t in targets.items()}),
                     groups=[f"{g.name(locale)} ×{g.weight:g}" for g in campaign.groups],
                     ranking_chart=published_ranking_chart(campaign, locale),
                     funnel_chart=published_funnel_chart(campaign, locale))

@@ -1,4 +1,4 @@
-"""Every chart of a report page and of the dashboard is inline SVG with its data as a table beside
+"""Every chart of a report page, the dashboard and the public page is inline SVG with its data as a table beside
 it (`aria-describedby` names the table), also when the page comes from the kept fragments."""
 import re
 
@@ -33,3 +33,10 @@ def test_every_chart_of_a_report_page_and_the_dashboard_has_its_table(app, login
         assert all(rows > 0 for rows in [*report.values(), *dashboard.values()])
         # the funnel's table lists every target the plot shows, on both pages
         assert dashboard["dashboard-funnel-data"] == report["funnel-data"]
+
+
+def test_every_chart_of_the_public_page_has_its_table(app, client, published_campaign):
+    for _ in range(2):  # drawn, then kept
+        drawn.clear_local()
+        public = _charts_and_tables(client.get("/results/rep").get_data(as_text=True))
+        assert set(public) == {"public-ranking", "public-funnel-data"} and all(public.values())
