@@ -91,4 +91,8 @@ def _sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA secure_delete = ON")
         if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             cursor.execute("PRAGMA journal_mode = WAL")
+            # Reads through a memory map (as the count does, ballots.counting.map_file): a campaign's
+            # row holds its results and bundle (megabytes) in overflow pages before its later
+            # columns, and reaching those walked every page through a 2 MB page cache, on every view.
+            cursor.execute("PRAGMA mmap_size = 17179869184")
         cursor.close()

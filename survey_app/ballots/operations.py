@@ -5,6 +5,7 @@ its turnout tick, or not at all; the mixer (`mixing`) later moves it into the bo
 shuffled batch. Counting opens the envelopes in shuffled order, keeps no mapping back, and
 then destroys the envelopes and the key that opened them.
 """
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -588,18 +589,26 @@ class GroupTurnout:
         return self.received / self.expected if self.expected else None
 
 
-def turnout(campaign: Campaign) -> list[GroupTurnout]:
-    received = dict(db.session.execute(
-        select(TurnoutDay.group_id, func.sum(TurnoutDay.count))
-        .where(TurnoutDay.campaign_id == campaign.id).group_by(TurnoutDay.group_id)).all())
-    by_state: dict[int, dict[str, int]] = {}
-    for group_id, state, n in db.session.execute(
+@functools.cache
+def _turnout_statements() -> tuple:
+    """(built once: the dashboard reads the turnout on every view)"""
+    campaign_id = bindparam("campaign_id")
+    return (select(TurnoutDay.group_id, func.sum(TurnoutDay.count))
+            .where(TurnoutDay.campaign_id == campaign_id).group_by(TurnoutDay.group_id),
             select(AccessCode.group_id, AccessCode.state, func.count())
-            .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
+            .where(AccessCode.campaign_id == campaign_id).group_by(AccessCode.group_id, AccessCode.state),
+            select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign_id)
+            .group_by(PaperSheet.group_id))
+
+
+def turnout(campaign: Campaign) -> list[GroupTurnout]:
+    days, codes_by_state, sheets_by_group = _turnout_statements()
+    values = {"campaign_id": campaign.id}
+    received = dict(db.session.execute(days, values).all())
+    by_state: dict[int, dict[str, int]] = {}
+    for group_id, state, n in db.session.execute(codes_by_state, values):
         by_state.setdefault(group_id, {})[state] = n
-    sheets = dict(db.session.execute(
-        select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign.id)
-        .group_by(PaperSheet.group_id)).all())
+    sheets = dict(db.session.execute(sheets_by_group, values).all())
     rows = []
     for group in campaign.groups:
         states = by_state.get(group.id, {})
