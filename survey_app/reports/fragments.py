@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, RespondentGroup, Target
@@ -78,7 +78,6 @@ _statements: dict = {}
 
 
 def _build_statements() -> dict:
-    from sqlalchemy import bindparam
     campaign_id, target_id = bindparam("campaign_id"), bindparam("target_id")
     return {
         "targets": select(Target.id, Target.code, Target.kind, Target.name_zh, Target.name_en, Target.post_zh,
