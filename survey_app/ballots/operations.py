@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sa_types
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,7 +22,7 @@ from .. import audit
 from ..extensions import db
 from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
-from ..models._types import random_ids, utcnow
+from ..models._types import random_id, random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
@@ -176,6 +177,57 @@ def _statements() -> _Statements:
     return _BUILT[dialect]
 
 
+#: PostgreSQL: a submission's writes in one round trip (psycopg's pipeline mode, `_put_postgresql`).
+#: First the code burnt with the inbox writers' lock in its RETURNING (a public ballot: the
+#: lock alone), as `_statements().burn` does; then one statement that ticks turnout, counts the
+#: campaign's envelopes waiting unmixed, and puts the arriving one into the inbox unless that
+#: count makes a mix due (`mixing.threshold`; then it puts nothing, and `mixing.admit` mixes it
+#: in). The second statement starts once the first has taken the lock, and under READ
+#: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope
+#: committed before, as the separate statements did.
+_PG_BURN = ("UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s"
+            " AND group_id = %(g)s AND state = 'unused' RETURNING pg_advisory_xact_lock(%(k)s)")
+_PG_LOCK = "SELECT pg_advisory_xact_lock(%(k)s)"
+_PG_TICK_PUT = """WITH tick AS (
+    INSERT INTO turnout_days (campaign_id, group_id, day, count) VALUES (%(c)s, %(g)s, %(d)s, 1)
+    ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1
+    RETURNING 1),
+waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
+put AS (
+    INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
+    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM waiting WHERE waiting.n + 1 < %(due)s
+    RETURNING 1)
+SELECT (SELECT n FROM waiting), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
+
+#: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
+PIPELINED = True
+
+
+def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
+                    receipt: str) -> tuple[bool, int, bool]:
+    """The burn (or the lock), the turnout tick and the envelope into the inbox, in the
+    session's transaction and one round trip; returns (code burnt, unmixed envelopes before
+    this one, envelope put). Not put: a mix is due, and the caller's `mixing.admit` writes it."""
+    import psycopg  # the driver of a PostgreSQL database: loaded already
+
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": day, "k": mixing.LOCK_KEY,
+              "i": random_id(), "s": sealed, "r": receipt,
+              "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
+    first = _PG_BURN if code_hash is not None else _PG_LOCK
+    try:
+        with driver.pipeline():
+            burn = driver.execute(first, params, prepare=True)
+            tick = driver.execute(_PG_TICK_PUT, params, prepare=True)
+        burnt = code_hash is None or len(burn.fetchall()) == 1
+        unmixed, put, _ticked = tick.fetchone()
+    except psycopg.Error as error:  # as SQLAlchemy raises it (the error pages know it), without parameters
+        raise sa_exc.DBAPIError.instance(first, None, error, psycopg.Error, hide_parameters=True,
+                                         dialect=connection.dialect) from error
+    return burnt, int(unmixed), bool(put)
+
+
 #: the box's public key (new at every opening, so never shared by two campaigns or two
 #: databases) -> envelope size; targets, groups and questionnaire are fixed once open
 _SIZES: dict[bytes, int] = {}
@@ -273,6 +325,8 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     # inbox: a submission's transaction must not hold a lock on the inbox while it waits for
     # the inbox writers' lock (a mixer holding that one waits for it).
     sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
+    if sealed is not None and PIPELINED and db.session.get_bind().dialect.name == "postgresql":
+        return _submit_postgresql(campaign, group, sealed, code, now)
     try:
         # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
         # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
@@ -296,6 +350,31 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         receipt = sealing.fingerprint(sealed)
         unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning_unmixed=True)
         mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if mixed:
+        mixing.scrub_files(attempts=3, wait_ms=300)
+    return receipt
+
+
+def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes, code: str | None,
+                       now: datetime) -> str:
+    """`submit` on PostgreSQL once the envelope is sealed: the same statements, in the same
+    order and transaction, sent in one round trip (`_put_postgresql`), then the commit."""
+    normal = codes.normalise(code) if code is not None else None
+    if code is not None and normal is None:
+        find_code(code)  # says why (malformed)
+    receipt = sealing.fingerprint(sealed)
+    try:
+        burnt, unmixed, put = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None,
+                                              now.date(), sealed, receipt)
+        if not burnt:
+            db.session.rollback()
+            find_code(code)  # says why
+            raise CodeRefused("used")
+        mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed, put=put)
         db.session.commit()
     except BaseException:
         db.session.rollback()

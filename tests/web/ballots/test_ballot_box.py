@@ -10,7 +10,7 @@ from survey_app.ballots import keys, sealing
 from survey_app.extensions import db
 from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOfficer, CountingPanel, Envelope,
                                InboxEnvelope,
-                               Receipt)
+                               Receipt, TurnoutDay)
 from survey_app.results.adapter import long_answers
 
 
@@ -92,6 +92,36 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
     # the respondent can try again with the same code, and it works
     response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
     assert response.status_code == 302 and received(app) == 1
+
+
+@pytest.mark.parametrize("crash_at", ["admit", "commit"])
+def test_failure_after_a_submission_wrote_leaves_nothing(app, full_answers, campaign_id, monkeypatch, crash_at):
+    """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick and
+    the envelope in one round trip: a failure after them (in the mixer's step, or the commit
+    itself) still leaves the code usable and nothing stored."""
+    from survey_app.ballots import mixing
+    first, code = issue_codes(app, campaign_id, n=2)
+    data = full_answers(app, campaign_id, "staff")
+    assert submit_ballot(app.test_client(), data, code=first).status_code == 302  # fills the caches
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    if crash_at == "admit":
+        monkeypatch.setattr(mixing, "admit", crash)
+    client = app.test_client()
+    client.post("/answer", data={"code": code})
+    if crash_at == "commit":
+        monkeypatch.setattr(db.session, "commit", crash)
+    with pytest.raises(RuntimeError):
+        client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    monkeypatch.undo()
+    assert received(app) == 1
+    with app.app_context():
+        assert sorted(db.session.execute(select(AccessCode.state)).scalars()) == ["unused", "used"]
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 1
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 302 and received(app) == 2
 
 
 def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign_id, caplog):
