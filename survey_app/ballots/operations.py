@@ -184,48 +184,94 @@ def _statements() -> _Statements:
 #: count makes a mix due (`mixing.threshold`; then it puts nothing, and `mixing.admit` mixes it
 #: in). The second statement starts once the first has taken the lock, and under READ
 #: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope
-#: committed before, as the separate statements did.
+#: committed before, as the separate statements did. It writes only when this transaction
+#: burnt the code (the code's row carries its transaction id): a refused code leaves no
+#: envelope behind, not even a dead one.
+_PG_ASYNC = "SET LOCAL synchronous_commit TO OFF"
 _PG_BURN = ("UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s"
             " AND group_id = %(g)s AND state = 'unused' RETURNING pg_advisory_xact_lock(%(k)s)")
 _PG_LOCK = "SELECT pg_advisory_xact_lock(%(k)s)"
-_PG_TICK_PUT = """WITH tick AS (
-    INSERT INTO turnout_days (campaign_id, group_id, day, count) VALUES (%(c)s, %(g)s, %(d)s, 1)
+_PG_TICK_PUT = """WITH burnt AS ({burnt}),
+tick AS (
+    INSERT INTO turnout_days (campaign_id, group_id, day, count) SELECT %(c)s, %(g)s, %(d)s, 1 FROM burnt
     ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1
     RETURNING 1),
 waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
 put AS (
     INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
-    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM waiting WHERE waiting.n + 1 < %(due)s
+    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM waiting, burnt WHERE waiting.n + 1 < %(due)s
     RETURNING 1)
 SELECT (SELECT n FROM waiting), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
+_PG_TICK_PUT_CODE = _PG_TICK_PUT.format(burnt=(
+    "SELECT 1 FROM access_codes WHERE code_hash = %(h)s AND state = 'used'"
+    " AND xmin::text::bigint = pg_current_xact_id_if_assigned()::text::bigint %% 4294967296"))
+_PG_TICK_PUT_PUBLIC = _PG_TICK_PUT.format(burnt="SELECT 1")
+#: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
+#: and past every commit before it (`_commit_postgresql`)
+_PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 
 #: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
 PIPELINED = True
+
+
+def _driver_errors(statement: str):
+    """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters."""
+    import psycopg  # the driver of a PostgreSQL database: loaded already
+    from contextlib import contextmanager
+
+    @contextmanager
+    def wrapped():
+        try:
+            yield
+        except psycopg.Error as error:
+            raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
+                                             dialect=db.session.get_bind().dialect) from error
+    return wrapped()
 
 
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
                     receipt: str) -> tuple[bool, int, bool]:
     """The burn (or the lock), the turnout tick and the envelope into the inbox, in the
     session's transaction and one round trip; returns (code burnt, unmixed envelopes before
-    this one, envelope put). Not put: a mix is due, and the caller's `mixing.admit` writes it."""
-    import psycopg  # the driver of a PostgreSQL database: loaded already
-
-    connection = db.session.connection()
-    driver = connection.connection.driver_connection
+    this one, envelope put). Not put: a mix is due, and the caller's `mixing.admit` writes it.
+    The transaction is set to commit without waiting for the disk (see `_commit_postgresql`)."""
+    driver = db.session.connection().connection.driver_connection
     params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": day, "k": mixing.LOCK_KEY,
               "i": random_id(), "s": sealed, "r": receipt,
               "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
     first = _PG_BURN if code_hash is not None else _PG_LOCK
-    try:
+    with _driver_errors(first):
         with driver.pipeline():
+            driver.execute(_PG_ASYNC)
             burn = driver.execute(first, params, prepare=True)
-            tick = driver.execute(_PG_TICK_PUT, params, prepare=True)
+            tick = driver.execute(_PG_TICK_PUT_CODE if code_hash is not None else _PG_TICK_PUT_PUBLIC, params,
+                                  prepare=True)
         burnt = code_hash is None or len(burn.fetchall()) == 1
-        unmixed, put, _ticked = tick.fetchone()
-    except psycopg.Error as error:  # as SQLAlchemy raises it (the error pages know it), without parameters
-        raise sa_exc.DBAPIError.instance(first, None, error, psycopg.Error, hide_parameters=True,
-                                         dialect=connection.dialect) from error
+        unmixed, put, ticked = tick.fetchone()
+    if burnt and ticked != 1:
+        raise RuntimeError("a submission that burnt its code did not tick turnout")
     return burnt, int(unmixed), bool(put)
+
+
+def _commit_postgresql() -> None:
+    """Commit the submission, then make it durable before it is acknowledged.
+
+    The submission's own commit does not wait for its WAL to reach the disk (`_put_postgresql`
+    set it so), so the inbox writers' lock, which every submission of the campaign waits for, is
+    held while the statements run and not while the disk flushes. Then a second, empty
+    transaction of the same connection commits synchronously: its commit flushes the WAL up to
+    and past the submission's commit record, so when this returns the ballot, its burnt code
+    and its turnout tick are on disk (WAL is written in order: a crash before that loses the
+    whole submission, which nobody was told was stored; and any later commit that saw it
+    carries it to the disk too). Both commits go in one round trip; the flush waits alongside
+    other workers' (PostgreSQL flushes them together), not behind the lock."""
+    driver = db.session.connection().connection.driver_connection
+    with _driver_errors("COMMIT"):
+        with driver.pipeline():
+            driver.commit()
+            driver.execute(_PG_FLUSH)
+            driver.commit()
+    db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -362,7 +408,8 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
 def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes, code: str | None,
                        now: datetime) -> str:
     """`submit` on PostgreSQL once the envelope is sealed: the same statements, in the same
-    order and transaction, sent in one round trip (`_put_postgresql`), then the commit."""
+    order and transaction, sent in one round trip (`_put_postgresql`), then the commit, made
+    durable before the receipt is returned (`_commit_postgresql`)."""
     normal = codes.normalise(code) if code is not None else None
     if code is not None and normal is None:
         find_code(code)  # says why (malformed)
@@ -375,7 +422,7 @@ def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes
             find_code(code)  # says why
             raise CodeRefused("used")
         mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed, put=put)
-        db.session.commit()
+        _commit_postgresql()
     except BaseException:
         db.session.rollback()
         raise

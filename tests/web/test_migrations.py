@@ -113,7 +113,7 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
                         if item.type == "rating" and target:
                             long_form.append((ballot_id, group, target, item.code, option))
             conn.execute(text("UPDATE campaigns SET counted_at = '2026-03-01 10:00:00' WHERE id = :c"), {"c": cid})
-        columns = dict(zip(scoring.answers.COLUMNS, zip(*long_form)))
+        columns = dict(zip(scoring.files.COLUMNS, zip(*long_form)))
         method = scoring.Method.from_dict(method_json, source="method.json")
         before = scoring.score(scoring.Answers.from_columns(**columns), method)
         db.session.remove()

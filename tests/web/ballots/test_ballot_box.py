@@ -95,7 +95,8 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
 
 
 @pytest.mark.parametrize("crash_at", ["admit", "commit"])
-def test_failure_after_a_submission_wrote_leaves_nothing(app, full_answers, campaign_id, monkeypatch, crash_at):
+def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
+                                                           crash_at):
     """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick and
     the envelope in one round trip: a failure after them (in the mixer's step, or the commit
     itself) still leaves the code usable and nothing stored."""
@@ -111,8 +112,11 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, full_answers, camp
         monkeypatch.setattr(mixing, "admit", crash)
     client = app.test_client()
     client.post("/answer", data={"code": code})
-    if crash_at == "commit":
-        monkeypatch.setattr(db.session, "commit", crash)
+    if crash_at == "commit":  # PostgreSQL commits through the driver, then flushes (`_commit_postgresql`)
+        if backend == "postgresql":
+            monkeypatch.setattr(ballots, "_commit_postgresql", crash)
+        else:
+            monkeypatch.setattr(db.session, "commit", crash)
     with pytest.raises(RuntimeError):
         client.post("/answer/questionnaire", data={**data, "action": "submit"})
     monkeypatch.undo()
