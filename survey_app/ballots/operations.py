@@ -214,7 +214,7 @@ _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 PIPELINED = True
 
 
-def _driver_errors(statement: str):
+def driver_errors(statement: str):
     """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters."""
     import psycopg  # the driver of a PostgreSQL database: loaded already
     from contextlib import contextmanager
@@ -240,7 +240,7 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day,
               "i": random_id(), "s": sealed, "r": receipt,
               "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
     first = _PG_BURN if code_hash is not None else _PG_LOCK
-    with _driver_errors(first):
+    with driver_errors(first):
         with driver.pipeline():
             driver.execute(_PG_ASYNC)
             burn = driver.execute(first, params, prepare=True)
@@ -266,7 +266,7 @@ def _commit_postgresql() -> None:
     carries it to the disk too). Both commits go in one round trip; the flush waits alongside
     other workers' (PostgreSQL flushes them together), not behind the lock."""
     driver = db.session.connection().connection.driver_connection
-    with _driver_errors("COMMIT"):
+    with driver_errors("COMMIT"):
         with driver.pipeline():
             driver.commit()
             driver.execute(_PG_FLUSH)
