@@ -79,7 +79,7 @@ def after_fork(app: Flask) -> None:
     the process id), its in-memory storage is empty in the master and restarts its own timer,
     Python reseeds `random` in every child, and randomness for ids, codes and sealing comes from
     the kernel (`secrets`, libsodium's `getrandom`), which keeps no state in the process."""
-    from .extensions import db
+    from .extensions import db  # loaded by create_app already; `survey_app` imports nothing at import (see above)
 
     with app.app_context():
         for engine in db.engines.values():

@@ -8,6 +8,7 @@ then destroys the envelopes and the key that opened them.
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -214,19 +215,16 @@ _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 PIPELINED = True
 
 
+@contextmanager
 def driver_errors(statement: str):
     """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters."""
-    import psycopg  # the driver of a PostgreSQL database: loaded already
-    from contextlib import contextmanager
+    import psycopg  # the driver of a PostgreSQL database: loaded already where this runs
 
-    @contextmanager
-    def wrapped():
-        try:
-            yield
-        except psycopg.Error as error:
-            raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
-                                             dialect=db.session.get_bind().dialect) from error
-    return wrapped()
+    try:
+        yield
+    except psycopg.Error as error:
+        raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
+                                         dialect=db.session.get_bind().dialect) from error
 
 
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
