@@ -123,10 +123,32 @@ def _health(base: str, _i: int) -> tuple[float, bool]:
     return time.perf_counter() - start, r.ok
 
 
-def _run(fn, jobs, concurrency):
+def _workers_cpu(master: int) -> float:
+    """CPU seconds used so far by the gunicorn master's workers (its child processes)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: CPU seconds of the phases run by `_run`: (this load generator's, the gunicorn workers'), by name
+CPU: dict[str, tuple[float, float]] = {}
+
+
+def _run(fn, jobs, concurrency, server=None, name=None):
+    """Run the jobs; with `server` and `name`, record the phase's CPU on both sides in CPU."""
     start = time.perf_counter()
+    client0 = time.process_time()
+    workers0 = _workers_cpu(server.pid) if server else 0.0
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda job: fn(*job), jobs))
+    if server and name:
+        CPU[name] = (time.process_time() - client0, _workers_cpu(server.pid) - workers0)
     return time.perf_counter() - start, results
 
 
@@ -265,7 +287,8 @@ def main(argv=None):
         _run(_health, [(base, i) for i in range(200)], args.concurrency)  # warm-up
         _run(_bare_insert, [(base, i) for i in range(200)], args.concurrency)
         h_time, h_results = _run(_health, [(base, i) for i in range(args.ballots)], args.concurrency)
-        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency)
+        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency,
+                                 server, "insert")
         with bare_engine.connect() as conn:
             inserted = conn.execute(text("SELECT count(*) FROM bench_rows")).scalar_one()
         bare_engine.dispose()
@@ -275,7 +298,7 @@ def main(argv=None):
             if session is not None:
                 session.base = base
                 sessions.append((session, token, form))
-        b_time, b_results = _run(_submit, sessions, args.concurrency)
+        b_time, b_results = _run(_submit, sessions, args.concurrency, server, "submit")
         acknowledged = sum(ok for _t, ok in b_results)
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -307,6 +330,11 @@ def main(argv=None):
         print(f"  baseline GET /health                {health_rate:8.1f} requests/s  "
               f"(ratio baseline / submission {health_rate / ballot_rate:.2f})")
         print(f"  RATIO submission / bare insert      {ballot_rate / insert_rate:8.2f}")
+        (sc, sw), (ic, iw) = CPU["submit"], CPU["insert"]
+        print(f"  CPU a request, gunicorn workers: submission {sw / len(sessions) * 1000:.2f} ms, bare insert"
+              f" {iw / args.ballots * 1000:.2f} ms (ratio {iw / args.ballots / (sw / len(sessions)):.2f});"
+              f" this load generator: {sc / len(sessions) * 1000:.2f} ms / {ic / args.ballots * 1000:.2f} ms"
+              f" (PostgreSQL's not counted)")
         print(f"  worker start (gunicorn preload_app, as served above): a fork of the master"
               f" {forked['wall'] * 1000:.1f} ms wall, {forked['cpu'] * 1000:.1f} ms CPU (median of 5)")
         print(f"  the master's one build, paid once per server start (and by every worker without preload):"
