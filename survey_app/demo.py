@@ -144,8 +144,7 @@ def _answer_and_publish(campaign: Campaign, rng: random.Random, quality: dict[st
     return campaign
 
 
-def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline,
-              officers: int = len(OFFICERS)) -> Campaign:
+def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, closes, hotline) -> Campaign:
     campaign = operations.create_campaign(code=code, kind=kind, title_zh=title_zh, title_en=title_en,
                                           version=version, opens_at=opens, closes_at=closes, min_group_size=5,
                                           hotline=hotline, contact="江川市纪委监委纠风办 · 江川市人民路1号")
@@ -153,7 +152,7 @@ def _campaign(code, kind, title_zh, title_en, version, targets, groups, opens, c
         operations.add_group(campaign, code=gcode, name_zh=zh, name_en=en, weight=weight, access=access,
                              expected=expected)
     operations.set_targets(campaign, targets)
-    operations.open_campaign(campaign, _panel()[:officers], THRESHOLD)
+    operations.open_campaign(campaign, _panel(), THRESHOLD)
     return campaign
 
 
@@ -213,8 +212,7 @@ def _promise_rating(leaders: list[Target], rng: random.Random, quality: dict[str
         "Public rating of the leaders' 2026 commitments", _version("public_rating"), leaders,
         [("public", "人民群众", "The public", 0.6, "public", 120),
          ("deputies", "人大代表、政协委员", "People's congress deputies and CPPCC members", 0.4, "code", 40)],
-        now - timedelta(days=14), now - timedelta(days=1), "0871-12388",
-        officers=THRESHOLD)  # two of two: its audit entry (panel and frozen questions) stays readable on a phone
+        now - timedelta(days=14), now - timedelta(days=1), "0871-12388")
     bias = {item.code: commitments_demo.RATING_BIAS.get(db.session.get(Commitment, item.source_id).status, 0.0)
             for item in campaign.items}
     return _answer_and_publish(campaign, rng, quality,
@@ -229,7 +227,7 @@ def _review(original: Campaign, rng: random.Random, quality: dict[str, float], n
     group, counted and published, so that its report shows it beside the original result."""
     review = db.session.execute(select(Campaign).where(Campaign.code == f"{original.code}-review")).scalar_one()
     review.opens_at, review.closes_at = now - timedelta(days=8), now - timedelta(hours=12)
-    operations.open_campaign(review, _panel()[:THRESHOLD], THRESHOLD)  # two of two, as the rating: a short audit entry
+    operations.open_campaign(review, _panel(), THRESHOLD)
     return _answer_and_publish(review, rng, quality,
                                {"public": max(6, int(16 * scale)), "recipients": max(5, int(8 * scale)),
                                 "deputies": 5, "supervisors": 5},

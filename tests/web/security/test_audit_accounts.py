@@ -96,6 +96,24 @@ def test_audit_page_filters_and_pages(app, world, client_as):
         assert client.get("/admin/audit?" + junk).status_code in (200, 404), junk
 
 
+def test_a_long_entry_shows_three_lines_and_keeps_the_rest_behind_a_disclosure(app, world, client_as):
+    """An opening's entry (a panel of officers, every frozen question) stays short in its row, on a
+    phone too; nothing of it is lost: the whole entry is one click away."""
+    questions = "；".join(f"承诺事项{i}：年内完成第{i}项民生实事，按季度公开进展" for i in range(12))
+    with app.app_context():
+        audit.record("test.long", "campaign:1", actor="filler", officers="甲、乙、丙", threshold=2,
+                     items=questions, note="x", extra="y")
+        audit.record("test.short", "campaign:1", actor="filler", note="short")
+        db.session.commit()
+    page = client_as("auditor").get("/admin/audit?actor=filler").get_data(as_text=True)
+    long_row = page.split('data-action="test.long"')[1].split("</tr>")[0]
+    shown, hidden = long_row.split("<details>")
+    assert shown.count("<li>") == 3 and questions not in shown
+    assert hidden.count("<li>") == 5 and questions in hidden
+    short_row = page.split('data-action="test.short"')[1].split("</tr>")[0]
+    assert "<details>" not in short_row and "short" in short_row
+
+
 def test_audit_entries_hold_nothing_of_respondents(app, world):
     """Submissions, codes and answers never reach the audit log."""
     with app.app_context():
