@@ -344,31 +344,37 @@ def write_files(data: dict, method: dict, folder: Path) -> tuple[Path, Path]:
     return answers, method_path
 
 
-def timed_process(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command, run from the project's folder."""
+def timed_process(args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds: user + system, all threads) of one
+    command, run from the project's folder. On a shared machine the CPU seconds move less
+    with the load than the wall time."""
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args[:4])} exited with {os.waitstatus_to_exitcode(status)}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
-    """`python -m scoring` and the pandas reference, each end to end from the same answers.csv."""
-    data = generate(size)
+    """`python -m scoring` and the pandas reference, each end to end from the same answers.csv.
+
+    The files are written by a process of their own, and the data made again here only
+    after the timed runs: a process started from this one begins with this one's peak RSS
+    as its own (Linux keeps the larger of the two across exec), so this one stays small
+    until the last run has ended.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        answers, method = write_files(data, bench_method(), Path(tmp))
+        subprocess.run([sys.executable, "-m", "bench.scoring", "--write-csv", str(size), tmp], check=True,
+                       cwd=Path(__file__).resolve().parent.parent)
+        answers, method = Path(tmp) / "answers.csv", Path(tmp) / "method.json"
         out = Path(tmp) / "results.json"
         runs = [timed_process([sys.executable, "-m", "scoring", str(answers), str(method), "-o", str(out)])
                 for _ in range(repeat)]
         cli = json.loads(out.read_text())
-        engine = json.loads(json.dumps(run_engine(data, bench_method())))
-        # The CLI hashes the file's bytes, the in-process run the canonical dump.
-        cli.pop("method_sha256"), engine.pop("method_sha256")
-        assert cli == engine, "CLI results differ from the in-process results"
         report = {"seconds": min(r[0] for r in runs), "seconds_all": [r[0] for r in runs],
+                  "cpu_seconds": min(r[2] for r in runs),
                   "peak_rss_mb": max(r[1] for r in runs), "csv_mb": answers.stat().st_size / 2**20}
         if with_pandas:
             reference_path = Path(tmp) / "pandas.json"
@@ -380,7 +386,12 @@ def time_cli(size: int, repeat: int = 3, with_pandas: bool = True) -> dict:
                          "n": {(t, g): n for t, g, n in got["n"]}}
             report["pandas_max_difference"] = compare(cli, reference, got["targets"], [g for g, _, _ in GROUPS])
             report.update(pandas_seconds=min(r[0] for r in runs), pandas_seconds_all=[r[0] for r in runs],
+                          pandas_cpu_seconds=min(r[2] for r in runs),
                           pandas_peak_rss_mb=max(r[1] for r in runs))
+        engine = json.loads(json.dumps(run_engine(generate(size), bench_method())))
+        # The CLI hashes the file's bytes, the in-process run the canonical dump.
+        cli.pop("method_sha256"), engine.pop("method_sha256")
+        assert cli == engine, "CLI results differ from the in-process results"
         return report
 
 
@@ -396,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", nargs=4, metavar=("KIND", "SIZE", "RESULTS", "REPEAT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--pandas-csv", nargs=3, metavar=("ANSWERS", "METHOD", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--write-csv", nargs=2, metavar=("SIZE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.write_csv:
+        write_files(generate(int(args.write_csv[0])), bench_method(), Path(args.write_csv[1]))
+        return 0
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), args.worker[2], int(args.worker[3]))
         return 0
@@ -425,12 +440,14 @@ def main(argv: list[str] | None = None) -> int:
         size = max(sizes)
         cli = time_cli(size, args.repeat, with_pandas=not args.no_pandas)
         print(f"CLI `python -m scoring answers.csv method.json -o results.json` on {size:,} ballots "
-              f"({cli['csv_mb']:.0f} MB CSV), best of {args.repeat}: {cli['seconds']:.2f} s, "
-              f"peak RSS {cli['peak_rss_mb']:.0f} MB")
+              f"({cli['csv_mb']:.0f} MB CSV), best of {args.repeat}: {cli['seconds']:.2f} s "
+              f"(CPU {cli['cpu_seconds']:.2f} s), peak RSS {cli['peak_rss_mb']:.0f} MB")
         if "pandas_seconds" in cli:
             print(f"pandas reference from the same CSV (read_csv + the same method), best of {args.repeat}: "
-                  f"{cli['pandas_seconds']:.2f} s, peak RSS {cli['pandas_peak_rss_mb']:.0f} MB; "
-                  f"ratio {cli['pandas_seconds'] / cli['seconds']:.1f}x; max difference "
+                  f"{cli['pandas_seconds']:.2f} s (CPU {cli['pandas_cpu_seconds']:.2f} s), "
+                  f"peak RSS {cli['pandas_peak_rss_mb']:.0f} MB; "
+                  f"ratio {cli['pandas_seconds'] / cli['seconds']:.1f}x "
+                  f"(CPU {cli['pandas_cpu_seconds'] / cli['cpu_seconds']:.1f}x); max difference "
                   f"{cli['pandas_max_difference']:.1e}")
     print("load average (1, 5, 15 min) at the end: %.2f %.2f %.2f" % os.getloadavg())
     return 0

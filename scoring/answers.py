@@ -359,9 +359,18 @@ def _build_structure(a: Answers) -> Structure:
     n = len(a.ballot)
     n_ballots = len(a.ballot_ids)
     problems: list[tuple[int, str]] = []
+    # A file sorted by ballot (as the platform writes it) holds each ballot in one run of
+    # rows: then what is constant per ballot is checked between neighbouring rows, and read
+    # at the first row of each run, instead of scattered into and gathered from a table.
+    head, within = _ballot_runs(a.ballot)
 
     if a.group_of_ballot is not None:
         group_of_ballot = a.group_of_ballot
+    elif head is not None:
+        group_of_ballot = np.zeros(n_ballots, dtype=np.int32)
+        group_of_ballot[a.ballot[head]] = a.group[head]
+        if _changes_within(a.group, within):
+            problems.append(_two_groups(a))
     else:
         group_of_ballot = np.zeros(n_ballots, dtype=np.int32)
         group_of_ballot[a.ballot] = a.group  # any one of the ballot's rows; checked next
@@ -370,8 +379,13 @@ def _build_structure(a: Answers) -> Structure:
 
     # Most ballots rate one target: then a response is a ballot and no sort is needed.
     target_of_ballot = np.full(n_ballots, -1, dtype=np.int64)
-    target_of_ballot[a.ballot] = a.target
-    if np.array_equal(target_of_ballot[a.ballot], a.target):
+    if head is not None:
+        target_of_ballot[a.ballot[head]] = a.target[head]
+        one_target = not _changes_within(a.target, within)
+    else:
+        target_of_ballot[a.ballot] = a.target
+        one_target = np.array_equal(target_of_ballot[a.ballot], a.target)
+    if one_target:
         has_rows = target_of_ballot >= 0
         n_present = int(np.count_nonzero(has_rows))
         if n_present == n_ballots:
@@ -394,17 +408,58 @@ def _build_structure(a: Answers) -> Structure:
     n_responses = len(response_ballot)
     n_items = len(a.item_codes)
     dtype = np.uint8 if len(a.option_codes) + 2 <= 255 else np.uint16
-    choice = np.zeros((n_items, n_responses), dtype=dtype)
-    flat = a.item.astype(np.int64) * n_responses
-    flat += response
-    choice.reshape(-1)[flat] = (a.option + 2).astype(dtype)
-    del flat
-    # Each row fills its own cell unless two rows share (ballot, target, item).
-    if np.count_nonzero(choice) != n:
-        problems.append(_duplicate(a, response, n_responses))
+    choice = _regular_choice(a, head, one_target, n_responses, n_items, dtype)
+    if choice is None:
+        choice = np.zeros((n_items, n_responses), dtype=dtype)
+        flat = a.item.astype(np.int64) * n_responses
+        flat += response
+        choice.reshape(-1)[flat] = (a.option + 2).astype(dtype)
+        del flat
+        # Each row fills its own cell unless two rows share (ballot, target, item).
+        if np.count_nonzero(choice) != n:
+            problems.append(_duplicate(a, response, n_responses))
     return Structure(response_ballot=response_ballot, response_target=response_target,
                      choice=choice, group_of_ballot=group_of_ballot, n_ballots=n_present,
                      problems=tuple(problems))
+
+
+def _ballot_runs(ballot: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(first row of each ballot, whether row i + 1 has row i's ballot) when the rows are
+    sorted by ballot; (None, None) otherwise."""
+    if len(ballot) < 2 or not bool(np.all(ballot[1:] >= ballot[:-1])):
+        return None, None
+    within = ballot[1:] == ballot[:-1]
+    head = np.flatnonzero(~within)
+    head += 1
+    return np.concatenate(([0], head)), within
+
+
+def _changes_within(values: np.ndarray, within: np.ndarray) -> bool:
+    """Whether ``values`` differ between two neighbouring rows of the same ballot."""
+    changed = values[1:] != values[:-1]
+    changed &= within
+    return bool(changed.any())
+
+
+def _regular_choice(a: Answers, head, one_target: bool, n_responses: int, n_items: int,
+                    dtype) -> np.ndarray | None:
+    """The choice matrix of answers in which every ballot (one target each) answers every
+    item once, in the same order: a transpose, with no scatter and no duplicate to look for;
+    None for any other layout."""
+    n = len(a.ballot)
+    if (head is None or not one_target or n_items == 0 or len(head) != n_responses
+            or n != n_items * n_responses
+            or not np.array_equal(head, np.arange(0, n, n_items))):  # runs of n_items rows
+        return None
+    order = a.item[:n_items]
+    if len(np.unique(order)) != n_items:
+        return None
+    by_response = a.item.reshape(n_responses, n_items)
+    if not bool((by_response == order).all()):
+        return None
+    choice = np.empty((n_items, n_responses), dtype=dtype)
+    choice[order] = (a.option.reshape(n_responses, n_items) + 2).astype(dtype).T
+    return choice
 
 
 #: Below this many possible keys per row, `_unique_inverse` marks keys in a dense table.

@@ -38,6 +38,8 @@ dimensions, groups and targets, and over the output.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -102,6 +104,10 @@ def score(answers: Answers, method: Method) -> dict:
     structure = answers.structure()
     codes = _CodeMap(answers, method, structure)
     return _Scoring(answers, method, structure, codes).results()
+
+
+#: responses from which the diagnostics are computed in a second thread
+PARALLEL_FROM = 200_000
 
 
 class _CodeMap:
@@ -503,11 +509,27 @@ class _Scoring:
         return adjustment, variance, df, no_reference
 
     def results(self) -> dict:
-        m, s = self.m, self.s
-        G, T, J = self.n_groups, self.n_targets, len(m.items)
+        s = self.s
+        # On a large count, work that nothing below waits for runs on the second core meanwhile
+        # (numpy lets go of the interpreter in its loops): the straight-liners when they are
+        # only counted, then the diagnostics. The same figures to the bit either way.
+        pool = (ThreadPoolExecutor(max_workers=1)
+                if len(s.response_ballot) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else None)
+        try:
+            return self._results(pool)
+        finally:
+            if pool:
+                pool.shutdown(wait=True)
 
-        flagged = self.flag_straightliners()
-        active = (~flagged[s.response_ballot] if m.exclude_flagged
+    def _results(self, pool: ThreadPoolExecutor | None) -> dict:
+        m, s = self.m, self.s
+        G = self.n_groups
+        if pool is None or m.exclude_flagged:
+            flagged = self.flag_straightliners()
+            flagged_result = lambda: flagged  # noqa: E731
+        else:
+            flagged_result = pool.submit(self.flag_straightliners).result
+        active = (~flagged_result()[s.response_ballot] if m.exclude_flagged
                   else np.ones(len(s.response_ballot), dtype=bool))
         ballot_score, scored = self.ballot_scores(active)
         group_of_response = self.codes.group[s.group_of_ballot[s.response_ballot]]
@@ -525,6 +547,23 @@ class _Scoring:
         mean_ballot, squares = mean_ballot[:-1], squares[:-1]
         n_ballots = np.bincount(kept_cell, weights=weight, minlength=self.n_cells + 1)[:-1]
         suppressed = respondents < m.min_group_size
+
+        # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
+        # They need nothing computed below (on a large count: the second core).
+        shown = kept & ~np.append(suppressed, True)[kept_cell]
+        diagnostics_args = (shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
+                            mean_ballot, squares, suppressed)
+        diagnostics_result = (pool.submit(self.diagnostics, *diagnostics_args).result if pool
+                              else lambda: self.diagnostics(*diagnostics_args))
+        return self._results_after_suppression(
+            flagged_result, scored, cell, weight, proxy, order, kept, shared, kept_cell,
+            scored_cell, respondents, n_ballots, suppressed, diagnostics_result)
+
+    def _results_after_suppression(self, flagged_result, scored, cell, weight, proxy, order,
+                                   kept, shared, kept_cell, scored_cell, respondents, n_ballots,
+                                   suppressed, diagnostics_result) -> dict:
+        m, s = self.m, self.s
+        G, T, J = self.n_groups, self.n_targets, len(m.items)
 
         # Rule 4: per (item, cell): n, mean, dk; rule 10's counts (weighted by rule 2').
         histogram = self.histogram(kept, cell, weight if shared else None)
@@ -628,11 +667,9 @@ class _Scoring:
         # Rule U5's paired covariances, through the ballots that rated two targets.
         covariance, paired = self.pair_covariance(deviation, scored, cell, used.reshape(-1), n_ballots)
 
-        # Diagnostics, from the responses shown: a suppressed group gives no figure anywhere.
-        shown = kept & ~np.append(suppressed, True)[kept_cell]
-        diagnostics = self.diagnostics(shown, cell, np.bincount(kept_cell, minlength=self.n_cells + 1)[:-1],
-                                       mean_ballot, squares, suppressed)
+        diagnostics = diagnostics_result()
 
+        flagged = flagged_result()
         n_excluded = int(flagged.sum()) if m.exclude_flagged else 0
         arrays = TargetArrays(
             composite=composite, composite_used=composite_used, se=se, df=df, ci_low=ci_low,

@@ -115,9 +115,26 @@ PNG_DPI = 150
 
 
 def _png_uri(fig: Figure, dpi: int = PNG_DPI) -> str:
-    """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one)."""
+    """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one).
+
+    RGB on the figure's white, not matplotlib's RGBA: WeasyPrint splits an alpha channel off
+    into a mask of its own and compresses both again. Fast compression: the PNG only carries
+    the pixels to WeasyPrint, which compresses them again for the PDF anyway."""
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi)
+    fig.savefig(out, format="rgba", dpi=dpi)
+    width = int(fig.get_size_inches()[0] * dpi)  # as Agg sizes its canvas
+    pixels = Image.frombuffer("RGBA", (width, len(out.getbuffer()) // (4 * width)), out.getvalue(), "raw", "RGBA", 0, 1)
+    _png(pixels.convert("RGB"), out)
+    return _data_uri(out)
+
+
+def _png(image: Image.Image, out: io.BytesIO) -> None:
+    out.seek(0)
+    out.truncate()
+    image.save(out, format="PNG", compress_level=1)
+
+
+def _data_uri(out: io.BytesIO) -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
@@ -340,7 +357,7 @@ def marked_ranking(layers_json: str, highlight: int | None) -> str:
             _layers.clear()
         layers = json.loads(layers_json)
         _layers[layers_json] = (*(Image.open(io.BytesIO(base64.b64decode(layers[name].split(",", 1)[1])))
-                                  .convert("RGBA") for name in ("plain", "every")),
+                                  .convert("RGB") for name in ("plain", "every")),
                                 layers["bands"], layers["order"], layers["plain"])
     plain, every, bands, order, plain_uri = _layers[layers_json]
     if highlight is None or highlight not in order:
@@ -349,8 +366,8 @@ def marked_ranking(layers_json: str, highlight: int | None) -> str:
     image = plain.copy()
     image.paste(every.crop((0, top, every.width, bottom)), (0, top))
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    _png(image, out)
+    return _data_uri(out)
 
 
 def funnel(labels: list[str], scores: list[float], se: list[float], mean: float, marked: list[bool],
@@ -376,11 +393,17 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
                 ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
                 ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
             ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
+            # One collection for the other targets and one for the report's own, drawn over them:
+            # a hundred targets are two artists, not a hundred (a third of a report's time in print).
+            for own in (False, True):
+                dots = [(k, p) for k, p in points if (k == highlight) == own]
+                if dots:
+                    colour = RED if own else BLUE
+                    ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22, zorder=3,
+                               c=["white" if marked[k] else colour for k, _ in dots], edgecolors=colour,
+                               linewidths=1.2)
             named = 0
             for k, p in points:
-                colour = RED if k == highlight else BLUE
-                ax.scatter([p], [scores[k]], s=30 if k == highlight else 22, zorder=3,
-                           color="white" if marked[k] else colour, edgecolors=colour, linewidths=1.2)
                 outside = abs(scores[k] - mean) * p > z998
                 if (outside and named < 12) or k == highlight:
                     named += 1

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Campaign, Target
-from ..printing import REPORT_STYLESHEET, html_to_pdf
+from ..printing import REPORT_STYLESHEET, html_to_pdf, inline_images
 from ..results.adapter import method_of, option_counts, results
 from .operations import build_report, ranking_chart
 
@@ -16,8 +16,9 @@ from .operations import build_report, ranking_chart
 def render(report) -> bytes:
     """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
     with force_locale(report.locale):
-        html = render_template("reports/report_pdf.html", r=report, locale=report.locale)
-    return html_to_pdf(html, REPORT_STYLESHEET)
+        html = render_template("reports/report_pdf.html", r=report, locale=report.locale, for_print=True)
+    html, images = inline_images(html)
+    return html_to_pdf(html, REPORT_STYLESHEET, images=images)
 
 
 def filename(report) -> str:
@@ -43,12 +44,22 @@ def write_campaign(campaign, target_ids: list[int], locale: str, out_dir: Path) 
 # -- the parallel run: every worker builds its own app and its own database connections ----
 
 _worker_app = None
+#: reports a worker is given at a time, at most
+CHUNK = 4
 
 
 def _init_worker(config: dict) -> None:
     global _worker_app
     from .. import create_app  # a worker builds its own app; the factory imports every feature, this one too
     _worker_app = create_app(config)
+    # Warmed up here, while the parent draws the ranking (`render_campaign`): WeasyPrint with its
+    # fonts and matplotlib are loaded before the first report (about 1.5 s of a worker's start).
+    from . import charts  # noqa: F401
+    html_to_pdf("<p>预热 warm-up</p>", REPORT_STYLESHEET)
+
+
+def _started() -> bool:
+    return True
 
 
 def _work(campaign_id: int, target_ids: list[int], locale: str, out_dir: str) -> list[str]:
@@ -72,18 +83,13 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         for locale in locales:
             written += write_campaign(campaign, [t for t, loc in jobs if loc == locale], locale, out_dir)
         return written
-    # The ranking every report shows is drawn once per language here, not by each worker at its start.
-    data = results(campaign)
-    for locale in locales:
-        with force_locale(locale):
-            ranking_chart(data, {ct.target.code: ct.target.name(locale) for ct in campaign.campaign_targets},
-                          campaign=campaign, bitmap=True)
     workers = min(workers, os.cpu_count() or 1, len(jobs)) or 1
-    # A few chunks per worker keep both busy to the end without paying start-up per report.
+    # Small chunks keep every worker busy to the end (at most a few reports' time of one idle at
+    # the end) without paying start-up per report.
     chunks = []
     for locale in locales:
         ids = [t for t, loc in jobs if loc == locale]
-        size = max(1, -(-len(ids) // (workers * 3)))
+        size = max(1, min(CHUNK, -(-len(ids) // (workers * 3))))
         chunks += [(ids[i:i + size], locale) for i in range(0, len(ids), size)]
     from concurrent.futures import ProcessPoolExecutor  # where reports are printed in bulk
     from multiprocessing import get_context  # where the pool starts, not in every web worker
@@ -91,5 +97,14 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
     # "spawn": a fresh interpreter per worker, no database connection inherited by fork.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=_init_worker, initargs=(worker_config(current_app),)) as pool:
+        # The workers start now (one per task submitted while none is idle) ...
+        for _ in range(workers):
+            pool.submit(_started)
+        # ... while the ranking every report shows is drawn once per language here, not by each worker.
+        data = results(campaign)
+        for locale in locales:
+            with force_locale(locale):
+                ranking_chart(data, {ct.target.code: ct.target.name(locale) for ct in campaign.campaign_targets},
+                              campaign=campaign, bitmap=True)
         futures = [pool.submit(_work, campaign.id, ids, locale, str(out_dir)) for ids, locale in chunks]
         return [Path(p) for f in futures for p in f.result()]

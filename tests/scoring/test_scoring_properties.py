@@ -5,7 +5,7 @@ import copy
 import math
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import scoring
@@ -251,3 +251,86 @@ def test_from_matrix_refuses_arrays_that_do_not_fit_its_tables():
                           (ok, [0, 1])):                                     # no group 1
         with pytest.raises(scoring.InputError):
             scoring.Answers.from_matrix(**tables, codes=codes, group_of_ballot=np.asarray(groups))
+
+
+@st.composite
+def sorted_rows(draw):
+    """Columns sorted by ballot, mostly regular (every ballot every item, in one order), with
+    the irregularities the run shortcuts must notice: a missing or repeated item, another
+    order, a second group or target within a ballot."""
+    n_ballots = draw(st.integers(1, 12))
+    order = draw(st.permutations(range(4)))
+    columns = {"ballot": [], "group": [], "target": [], "item": [], "option": []}
+    for b in range(n_ballots):
+        items = list(order)
+        change = draw(st.sampled_from(["none"] * 6 + ["drop", "drop first", "repeat", "swap", "group",
+                                                      "target"]))
+        if change == "drop":
+            items.pop()
+        elif change == "drop first":  # after a repeat: rows that look regular in blocks of 4
+            items.pop(0)
+        elif change == "repeat":
+            items.append(items[0])
+        elif change == "swap":
+            items[0], items[1] = items[1], items[0]
+        group, target = draw(st.sampled_from(GROUPS)), draw(st.sampled_from(TARGETS))
+        for k, item in enumerate(items):
+            columns["ballot"].append(f"b{b:02d}")
+            columns["group"].append(GROUPS[1 - GROUPS.index(group)] if change == "group" and k == 2 else group)
+            columns["target"].append("t9" if change == "target" and k >= 2 else target)
+            columns["item"].append(f"q{item}")
+            columns["option"].append(draw(st.sampled_from(OPTIONS)))
+    return columns
+
+
+def rows_of(*ballots):
+    """Columns from (ballot, group, target, items) with option A throughout."""
+    columns = {"ballot": [], "group": [], "target": [], "item": [], "option": []}
+    for ballot_, group, target, items in ballots:
+        for item in items:
+            for column, value in zip(columns, (ballot_, group, target, item, "A")):
+                columns[column].append(value)
+    return columns
+
+
+@example(rows_of(("b1", "public", "t1", ["q0", "q1", "q2", "q3", "q0"]),   # a repeat, then a
+                 ("b2", "public", "t1", ["q1", "q2", "q3"])))              # ballot short by one
+@example(rows_of(("b1", "public", "t1", ["q0", "q1"]), ("b2", "public", "t1", ["q0", "q1"])))
+@example(rows_of(("b1", "public", "t1", ["q0", "q1"]), ("b2", "staff", "t2", ["q1", "q0"])))
+@given(sorted_rows())
+def test_the_run_shortcuts_build_the_structure_of_the_general_path(columns):
+    """Rows sorted by ballot take the shortcuts (checks between neighbouring rows, the choice
+    matrix by a transpose); the structure, and the problems found, are the general path's."""
+    import numpy as np
+
+    import scoring.answers as answers
+    fast = answers._build_structure(scoring.Answers.from_columns(**columns))
+    saved = answers._ballot_runs
+    answers._ballot_runs = lambda ballot: (None, None)
+    try:
+        general = answers._build_structure(scoring.Answers.from_columns(**columns))
+    finally:
+        answers._ballot_runs = saved
+    for field in ("response_ballot", "response_target", "choice", "group_of_ballot"):
+        assert np.array_equal(getattr(fast, field), getattr(general, field)), field
+        assert getattr(fast, field).dtype == getattr(general, field).dtype, field
+    assert (fast.n_ballots, fast.problems) == (general.n_ballots, general.problems)
+
+
+@common
+@given(cases())
+def test_diagnostics_in_a_second_thread_are_the_same_to_the_bit(case):
+    """A large count counts the straight-liners and works the diagnostics out in a thread beside
+    the rest: the same bytes."""
+    import json
+
+    import scoring.engine as engine
+    rows, method = case
+    alone = score(rows, method)
+    saved = engine.PARALLEL_FROM
+    engine.PARALLEL_FROM = 0
+    try:
+        threaded = score(rows, method)
+    finally:
+        engine.PARALLEL_FROM = saved
+    assert json.dumps(threaded, sort_keys=True) == json.dumps(alone, sort_keys=True)

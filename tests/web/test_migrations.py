@@ -68,6 +68,7 @@ def test_0004_packs_ballots_counted_under_0003_with_the_same_results(app, make_c
     import random
 
     import scoring
+    import scoring.answers  # a lazy submodule: the test alone has not imported it yet
 
     from survey_app.results import adapter
     from survey_app.models import Campaign

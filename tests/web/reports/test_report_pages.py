@@ -128,3 +128,52 @@ def test_report_page_and_pdf_show_the_funnel_plot_and_the_grades_doubt(app, logi
     response = client.get(f"/reports/{counted_campaign}/targets/{target}.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Funnel plot" in " ".join(text.split())
+
+
+def test_pdf_carries_its_charts_as_opaque_images_and_leaves_out_the_hidden_chart_figures(app, login, counted_campaign,
+                                                                                         ids):
+    """The charts reach WeasyPrint as RGB PNG from memory (`printing.inline_images`): each is one
+    image in the PDF, with no soft mask split off an alpha channel; the charts' figures, hidden
+    in print, are not in the PDF's HTML at all, but stay on the page."""
+    from survey_app.models import Campaign, Target
+    from survey_app.printing import inline_images
+    from survey_app.reports.operations import build_report
+    client = login("admin")
+    target_id = ids(counted_campaign)[0]
+    response = client.get(f"/reports/{counted_campaign}/targets/{target_id}.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    images = list({obj.idnum: obj.get_object() for page in reader.pages  # pages share their resources
+                   for obj in (page["/Resources"].get("/XObject") or {}).values()
+                   if obj.get_object()["/Subtype"] == "/Image"}.values())
+    with app.test_request_context():
+        campaign, target = db.session.get(Campaign, counted_campaign), db.session.get(Target, target_id)
+        report = build_report(campaign, target, "en", for_print=True)
+        from flask import render_template
+        html = render_template("reports/report_pdf.html", r=report, locale="en", for_print=True)
+    assert len(report.charts) >= 2 and len(images) == len(report.charts)
+    assert all(image["/ColorSpace"] == "/DeviceRGB" and "/SMask" not in image for image in images)
+    assert 'class="chart-data"' not in html
+    short, kept = inline_images(html)
+    assert len(kept) == len(report.charts) and "data:image/png" not in short
+    assert all(f'src="{url}"' in short and png.startswith(b"\x89PNG") for url, png in kept.items())
+    page = client.get(f"/reports/{counted_campaign}/targets/{target_id}").get_data(as_text=True)
+    assert 'class="chart-data"' in page or not report.ranking
+
+
+def test_inline_images_takes_only_the_pages_png_data_uris():
+    """A data URI written as text (escaped, as user text is) stays text; only the src of an image moves."""
+    import base64
+
+    from survey_app.printing import html_to_pdf, inline_images
+    from survey_app.reports import charts
+    uri = charts.trend(["2025", "2026"], [70.0, 75.0], [65.0, 71.0], [75.0, 79.0], "Score", bitmap=True)
+    html = (f'<p>src=&#34;{uri[:40]}&#34;</p><img src="{uri}" alt=""><img src="{uri}" alt="">')
+    short, images = inline_images(html)
+    assert short.startswith(f'<p>src=&#34;{uri[:40]}&#34;</p>') and len(images) == 2
+    assert list(images.values())[0] == base64.b64decode(uri.split(",", 1)[1])
+    pdf = html_to_pdf(short, "report_print.css", images=images)
+    reader = PdfReader(io.BytesIO(pdf))
+    found = [o for o in (reader.pages[0]["/Resources"].get("/XObject") or {}).values()
+             if o.get_object()["/Subtype"] == "/Image"]
+    assert len(found) >= 1
