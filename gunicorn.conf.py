@@ -35,8 +35,13 @@ accesslog = None
 errorlog = "-"
 #: "error", not "info": gunicorn's warnings about malformed requests name the client's address
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "error")
-#: each worker builds its own app, so that no database connection is ever shared across a fork
-preload_app = False
+#: the master imports the platform and builds the app once; a worker is a fork of it, so a
+#: worker's start (at boot, after a crash, at every `max_requests` recycling) costs a fork, not
+#: an import and a `create_app()`. Nothing that talks to the outside is shared across the fork:
+#: the master opens no database connection, and `post_fork` drops whatever pool the worker
+#: inherited (`survey_app.after_fork`). New code needs a restart of gunicorn, not a HUP: a HUP
+#: forks new workers from the same master, which keeps the code it loaded.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in ("0", "false", "no")
 #: behind a reverse proxy on the same machine only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -48,3 +53,11 @@ def on_starting(server):
         server.log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts failed codes "
                            "and public ballots on its own; set it to redis://... to share the limits",
                            server.cfg.workers)
+
+
+def post_fork(server, worker):
+    """In each new worker, before its first request: no database connection of the master's."""
+    if server.cfg.preload_app:
+        from survey_app import after_fork
+
+        after_fork(worker.app.wsgi())

@@ -12,8 +12,8 @@ same run, by the same server: a trivial endpoint (`/health`), and a bare endpoin
 stack that stores one 12 KB row and commits (`bench/collect_app.py`), the floor of a write.
 
 The workers are not recycled inside the timed window (`GUNICORN_MAX_REQUESTS=0` for this
-server; a restart costs a worker's start, measured here too: importing the platform and
-building its app in a fresh interpreter).
+server). A worker's start is measured too: gunicorn.conf.py preloads the app, so a worker is a fork of
+the master (timed), and the master's one import and `create_app()` is timed in a fresh interpreter.
 """
 import argparse
 import os
@@ -123,10 +123,32 @@ def _health(base: str, _i: int) -> tuple[float, bool]:
     return time.perf_counter() - start, r.ok
 
 
-def _run(fn, jobs, concurrency):
+def _workers_cpu(master: int) -> float:
+    """CPU seconds used so far by the gunicorn master's workers (its child processes)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: CPU seconds of the phases run by `_run`: (this load generator's, the gunicorn workers'), by name
+CPU: dict[str, tuple[float, float]] = {}
+
+
+def _run(fn, jobs, concurrency, server=None, name=None):
+    """Run the jobs; with `server` and `name`, record the phase's CPU on both sides in CPU."""
     start = time.perf_counter()
+    client0 = time.process_time()
+    workers0 = _workers_cpu(server.pid) if server else 0.0
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda job: fn(*job), jobs))
+    if server and name:
+        CPU[name] = (time.process_time() - client0, _workers_cpu(server.pid) - workers0)
     return time.perf_counter() - start, results
 
 
@@ -172,6 +194,40 @@ def create_app():
     flask_login.LoginManager(app)
     flask_limiter.Limiter(flask_limiter.util.get_remote_address, app=app)
     return app""")
+
+
+#: what a gunicorn worker pays with `preload_app` (gunicorn.conf.py): the master imports the
+#: platform and builds the app once; each worker is a fork of it that drops the inherited
+#: database pools (`survey_app.after_fork`, gunicorn's `post_fork`). Timed from just before
+#: the fork to the child being ready for its first request (monotonic clock, shared by both
+#: processes); CPU is the child's own (its counters start at zero at the fork).
+WORKER_FORK = """
+import os, resource, sys, time
+from survey_app import after_fork, create_app
+app = create_app()
+for _ in range(5):
+    read, write = os.pipe()
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        after_fork(app)
+        t1 = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        os.write(write, f"{t1 - t0} {usage.ru_utime + usage.ru_stime}\\n".encode())
+        os._exit(0)
+    os.close(write)
+    print(os.read(read, 100).decode().strip(), flush=True)
+    os.close(read)
+    os.waitpid(pid, 0)
+"""
+
+
+def fork_start(env: dict) -> dict:
+    """A preloaded worker's start (see WORKER_FORK): median of 5 forks of one master."""
+    out = subprocess.run([sys.executable, "-c", WORKER_FORK], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.split("\n")
+    rows = sorted((float(a), float(b)) for a, b in (line.split() for line in out if line.strip()))
+    return {"wall": rows[len(rows) // 2][0], "cpu": sorted(r[1] for r in rows)[len(rows) // 2]}
 
 
 def worker_start(env: dict, runs: int = 5, script: str = WORKER_START) -> dict:
@@ -222,6 +278,7 @@ def main(argv=None):
     try:
         codes, form = _prepare(env, args.ballots)
         start, bare_start = worker_starts(env)
+        forked = fork_start(env)
         bare_engine = create_engine(url)
         with bare_engine.begin() as conn:
             conn.execute(text("CREATE TABLE bench_rows (id varchar(32) PRIMARY KEY, payload bytea NOT NULL)"))
@@ -230,7 +287,8 @@ def main(argv=None):
         _run(_health, [(base, i) for i in range(200)], args.concurrency)  # warm-up
         _run(_bare_insert, [(base, i) for i in range(200)], args.concurrency)
         h_time, h_results = _run(_health, [(base, i) for i in range(args.ballots)], args.concurrency)
-        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency)
+        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency,
+                                 server, "insert")
         with bare_engine.connect() as conn:
             inserted = conn.execute(text("SELECT count(*) FROM bench_rows")).scalar_one()
         bare_engine.dispose()
@@ -240,7 +298,7 @@ def main(argv=None):
             if session is not None:
                 session.base = base
                 sessions.append((session, token, form))
-        b_time, b_results = _run(_submit, sessions, args.concurrency)
+        b_time, b_results = _run(_submit, sessions, args.concurrency, server, "submit")
         acknowledged = sum(ok for _t, ok in b_results)
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -272,11 +330,19 @@ def main(argv=None):
         print(f"  baseline GET /health                {health_rate:8.1f} requests/s  "
               f"(ratio baseline / submission {health_rate / ballot_rate:.2f})")
         print(f"  RATIO submission / bare insert      {ballot_rate / insert_rate:8.2f}")
-        print(f"  worker start: import {start['import'] * 1000:.0f} ms + create_app {start['build'] * 1000:.0f} ms"
+        (sc, sw), (ic, iw) = CPU["submit"], CPU["insert"]
+        print(f"  CPU a request, gunicorn workers: submission {sw / len(sessions) * 1000:.2f} ms, bare insert"
+              f" {iw / args.ballots * 1000:.2f} ms (ratio {iw / args.ballots / (sw / len(sessions)):.2f});"
+              f" this load generator: {sc / len(sessions) * 1000:.2f} ms / {ic / args.ballots * 1000:.2f} ms"
+              f" (PostgreSQL's not counted)")
+        print(f"  worker start (gunicorn preload_app, as served above): a fork of the master"
+              f" {forked['wall'] * 1000:.1f} ms wall, {forked['cpu'] * 1000:.1f} ms CPU (median of 5)")
+        print(f"  the master's one build, paid once per server start (and by every worker without preload):"
+              f" import {start['import'] * 1000:.0f} ms + create_app {start['build'] * 1000:.0f} ms"
               f" = {(start['import'] + start['build']) * 1000:.0f} ms wall, {start['cpu'] * 1000:.0f} ms CPU"
               f" (median of 5; loaded: {start['loaded'] or 'none of the heavy ones'})")
         print(f"  baseline: a bare app of the same stack  {(bare_start['import'] + bare_start['build']) * 1000:.0f} ms wall,"
-              f" {bare_start['cpu'] * 1000:.0f} ms CPU   RATIO worker start / bare app (CPU) "
+              f" {bare_start['cpu'] * 1000:.0f} ms CPU   RATIO build / bare app (CPU) "
               f"{start['cpu'] / bare_start['cpu']:.2f}")
         print("  workers recycled inside the timed window: none (GUNICORN_MAX_REQUESTS=0)")
         return 0 if stored == acknowledged == used and inserted >= args.ballots else 1

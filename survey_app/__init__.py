@@ -70,6 +70,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def after_fork(app: Flask) -> None:
+    """In a process forked from one that built the app (gunicorn's workers with `preload_app`):
+    share nothing that talks to the outside with the parent or the siblings. The database
+    engines' pools are dropped without closing the parent's connections (`close=False`: they
+    are the parent's), so that this process opens its own. The rest needs nothing: the rate
+    limiter's Redis client opens its connections in the process that uses them (redis-py checks
+    the process id), its in-memory storage is empty in the master and restarts its own timer,
+    Python reseeds `random` in every child, and randomness for ids, codes and sealing comes from
+    the kernel (`secrets`, libsodium's `getrandom`), which keeps no state in the process."""
+    from .extensions import db  # loaded by create_app already; `survey_app` imports nothing at import (see above)
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL and a busy timeout let concurrent submissions queue instead of failing;
     secure_delete zeroes deleted rows and freed pages, which SQLite otherwise leaves in the file."""
@@ -91,4 +107,8 @@ def _sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA secure_delete = ON")
         if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             cursor.execute("PRAGMA journal_mode = WAL")
+            # Reads through a memory map (as the count does, ballots.counting.map_file): a campaign's
+            # row holds its results and bundle (megabytes) in overflow pages before its later
+            # columns, and reaching those walked every page through a 2 MB page cache, on every view.
+            cursor.execute("PRAGMA mmap_size = 17179869184")
         cursor.close()

@@ -62,7 +62,7 @@ def inline_images(html: str) -> tuple[str, dict[str, bytes]]:
 
 
 def _memory_fetcher(images: dict[str, bytes]):
-    from weasyprint import default_url_fetcher
+    from weasyprint import default_url_fetcher  # heavy: loaded only when a document is printed
 
     def fetch(url: str, *args, **kwargs) -> dict:
         if url in images:

@@ -7,12 +7,13 @@ own-target-after-publication rule, so a new route taking those ids cannot forget
 Views, lists and templates ask the same rules through `can(action, obj)`: no other
 module tests a role to decide what a user may see or do.
 """
+import functools
 import hmac
 
 from flask import abort, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select
 
 from .extensions import db, login
 from .models import (AlertCase, Campaign, CampaignTarget, CaseStep, Commitment, CountingOfficer, ProgressEntry,
@@ -219,6 +220,14 @@ def reach(user) -> str:
     return "campaigns" if scoped_campaign_ids(user) else "all_campaigns"
 
 
+@functools.cache
+def _leader_link():
+    """(built once: whether a leader's target is among a campaign's, asked on each of their views,
+    without loading every target of the campaign)"""
+    return select(CampaignTarget.id).where(CampaignTarget.campaign_id == bindparam("campaign_id"),
+                                           CampaignTarget.target_id == bindparam("target_id")).limit(1)
+
+
 def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
     """Scopes for commission accounts; a leader only their own target's published campaigns."""
     if user.role == "leader":
@@ -226,7 +235,10 @@ def campaign_allowed(user, campaign, target_id: int | None = None) -> bool:
             return False
         if target_id is not None and target_id != user.target_id:
             return False
-        return any(ct.target_id == user.target_id for ct in campaign.campaign_targets)
+        if "campaign_targets" not in inspect(campaign).unloaded:  # (loaded already: no query)
+            return any(ct.target_id == user.target_id for ct in campaign.campaign_targets)
+        return db.session.execute(_leader_link(), {"campaign_id": campaign.id,
+                                                   "target_id": user.target_id}).first() is not None
     scope = scoped_campaign_ids(user)
     return scope is None or campaign.id in scope
 
@@ -433,6 +445,9 @@ def object_allowed(user, args: dict) -> bool:
         campaign = db.session.execute(select(Campaign).where(Campaign.code == args["code"])).scalar_one_or_none()
         if campaign is not None:
             campaigns.append((campaign, target_id))
+    # The session's identity map holds rows weakly: the view's own `db.session.get` of the same
+    # campaign finds it loaded only while something holds it, so the request does till its end.
+    g.checked_campaigns = campaigns
     return all(campaign_allowed(user, campaign, tid) for campaign, tid in campaigns)
 
 

@@ -4,6 +4,7 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -92,7 +93,7 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     now = utcnow()
     if user is None or not user.active:
         # Spend the time of a hash check anyway, so timing does not tell which names exist.
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None, "invalid"
     if user.locked_until and user.locked_until > now:
         return None, "locked"
@@ -173,5 +174,6 @@ def update_user(user: User, *, display_name: str, campaign_ids=()) -> None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def _dummy_hash(method: str) -> str:
+    """A hash of the method real passwords get, so an unknown name costs what a known one does."""
+    return generate_password_hash(secrets.token_hex(16), method=method)

@@ -5,15 +5,18 @@ its turnout tick, or not at all; the mixer (`mixing`) later moves it into the bo
 shuffled batch. Counting opens the envelopes in shuffled order, keeps no mapping back, and
 then destroys the envelopes and the key that opened them.
 """
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sa_types
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,7 +24,7 @@ from .. import audit
 from ..extensions import db
 from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
-from ..models._types import random_ids, utcnow
+from ..models._types import random_id, random_ids, utcnow
 from . import codes, counting, keys, mixing, packing, sealing
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
@@ -176,6 +179,100 @@ def _statements() -> _Statements:
     return _BUILT[dialect]
 
 
+#: PostgreSQL: a submission's writes in one round trip (psycopg's pipeline mode, `_put_postgresql`).
+#: First the code burnt with the inbox writers' lock in its RETURNING (a public ballot: the
+#: lock alone), as `_statements().burn` does; then one statement that ticks turnout, counts the
+#: campaign's envelopes waiting unmixed, and puts the arriving one into the inbox unless that
+#: count makes a mix due (`mixing.threshold`; then it puts nothing, and `mixing.admit` mixes it
+#: in). The second statement starts once the first has taken the lock, and under READ
+#: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope
+#: committed before, as the separate statements did. It writes only when this transaction
+#: burnt the code (the code's row carries its transaction id): a refused code leaves no
+#: envelope behind, not even a dead one.
+_PG_ASYNC = "SET LOCAL synchronous_commit TO OFF"
+_PG_BURN = ("UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s"
+            " AND group_id = %(g)s AND state = 'unused' RETURNING pg_advisory_xact_lock(%(k)s)")
+_PG_LOCK = "SELECT pg_advisory_xact_lock(%(k)s)"
+_PG_TICK_PUT = """WITH burnt AS ({burnt}),
+tick AS (
+    INSERT INTO turnout_days (campaign_id, group_id, day, count) SELECT %(c)s, %(g)s, %(d)s, 1 FROM burnt
+    ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1
+    RETURNING 1),
+waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
+put AS (
+    INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
+    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM waiting, burnt WHERE waiting.n + 1 < %(due)s
+    RETURNING 1)
+SELECT (SELECT n FROM waiting), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
+_PG_TICK_PUT_CODE = _PG_TICK_PUT.format(burnt=(
+    "SELECT 1 FROM access_codes WHERE code_hash = %(h)s AND state = 'used'"
+    " AND xmin::text::bigint = pg_current_xact_id_if_assigned()::text::bigint %% 4294967296"))
+_PG_TICK_PUT_PUBLIC = _PG_TICK_PUT.format(burnt="SELECT 1")
+#: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
+#: and past every commit before it (`_commit_postgresql`)
+_PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
+
+#: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
+PIPELINED = True
+
+
+@contextmanager
+def driver_errors(statement: str):
+    """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters."""
+    import psycopg  # the driver of a PostgreSQL database: loaded already where this runs
+
+    try:
+        yield
+    except psycopg.Error as error:
+        raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
+                                         dialect=db.session.get_bind().dialect) from error
+
+
+def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
+                    receipt: str) -> tuple[bool, int, bool]:
+    """The burn (or the lock), the turnout tick and the envelope into the inbox, in the
+    session's transaction and one round trip; returns (code burnt, unmixed envelopes before
+    this one, envelope put). Not put: a mix is due, and the caller's `mixing.admit` writes it.
+    The transaction is set to commit without waiting for the disk (see `_commit_postgresql`)."""
+    driver = db.session.connection().connection.driver_connection
+    params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": day, "k": mixing.LOCK_KEY,
+              "i": random_id(), "s": sealed, "r": receipt,
+              "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
+    first = _PG_BURN if code_hash is not None else _PG_LOCK
+    with driver_errors(first):
+        with driver.pipeline():
+            driver.execute(_PG_ASYNC)
+            burn = driver.execute(first, params, prepare=True)
+            tick = driver.execute(_PG_TICK_PUT_CODE if code_hash is not None else _PG_TICK_PUT_PUBLIC, params,
+                                  prepare=True)
+        burnt = code_hash is None or len(burn.fetchall()) == 1
+        unmixed, put, ticked = tick.fetchone()
+    if burnt and ticked != 1:
+        raise RuntimeError("a submission that burnt its code did not tick turnout")
+    return burnt, int(unmixed), bool(put)
+
+
+def _commit_postgresql() -> None:
+    """Commit the submission, then make it durable before it is acknowledged.
+
+    The submission's own commit does not wait for its WAL to reach the disk (`_put_postgresql`
+    set it so), so the inbox writers' lock, which every submission of the campaign waits for, is
+    held while the statements run and not while the disk flushes. Then a second, empty
+    transaction of the same connection commits synchronously: its commit flushes the WAL up to
+    and past the submission's commit record, so when this returns the ballot, its burnt code
+    and its turnout tick are on disk (WAL is written in order: a crash before that loses the
+    whole submission, which nobody was told was stored; and any later commit that saw it
+    carries it to the disk too). Both commits go in one round trip; the flush waits alongside
+    other workers' (PostgreSQL flushes them together), not behind the lock."""
+    driver = db.session.connection().connection.driver_connection
+    with driver_errors("COMMIT"):
+        with driver.pipeline():
+            driver.commit()
+            driver.execute(_PG_FLUSH)
+            driver.commit()
+    db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
+
+
 #: the box's public key (new at every opening, so never shared by two campaigns or two
 #: databases) -> envelope size; targets, groups and questionnaire are fixed once open
 _SIZES: dict[bytes, int] = {}
@@ -273,6 +370,8 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     # inbox: a submission's transaction must not hold a lock on the inbox while it waits for
     # the inbox writers' lock (a mixer holding that one waits for it).
     sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
+    if sealed is not None and PIPELINED and db.session.get_bind().dialect.name == "postgresql":
+        return _submit_postgresql(campaign, group, sealed, code, now)
     try:
         # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
         # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
@@ -297,6 +396,32 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning_unmixed=True)
         mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
         db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if mixed:
+        mixing.scrub_files(attempts=3, wait_ms=300)
+    return receipt
+
+
+def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes, code: str | None,
+                       now: datetime) -> str:
+    """`submit` on PostgreSQL once the envelope is sealed: the same statements, in the same
+    order and transaction, sent in one round trip (`_put_postgresql`), then the commit, made
+    durable before the receipt is returned (`_commit_postgresql`)."""
+    normal = codes.normalise(code) if code is not None else None
+    if code is not None and normal is None:
+        find_code(code)  # says why (malformed)
+    receipt = sealing.fingerprint(sealed)
+    try:
+        burnt, unmixed, put = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None,
+                                              now.date(), sealed, receipt)
+        if not burnt:
+            db.session.rollback()
+            find_code(code)  # says why
+            raise CodeRefused("used")
+        mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed, put=put)
+        _commit_postgresql()
     except BaseException:
         db.session.rollback()
         raise
@@ -588,18 +713,26 @@ class GroupTurnout:
         return self.received / self.expected if self.expected else None
 
 
-def turnout(campaign: Campaign) -> list[GroupTurnout]:
-    received = dict(db.session.execute(
-        select(TurnoutDay.group_id, func.sum(TurnoutDay.count))
-        .where(TurnoutDay.campaign_id == campaign.id).group_by(TurnoutDay.group_id)).all())
-    by_state: dict[int, dict[str, int]] = {}
-    for group_id, state, n in db.session.execute(
+@functools.cache
+def _turnout_statements() -> tuple:
+    """(built once: the dashboard reads the turnout on every view)"""
+    campaign_id = bindparam("campaign_id")
+    return (select(TurnoutDay.group_id, func.sum(TurnoutDay.count))
+            .where(TurnoutDay.campaign_id == campaign_id).group_by(TurnoutDay.group_id),
             select(AccessCode.group_id, AccessCode.state, func.count())
-            .where(AccessCode.campaign_id == campaign.id).group_by(AccessCode.group_id, AccessCode.state)):
+            .where(AccessCode.campaign_id == campaign_id).group_by(AccessCode.group_id, AccessCode.state),
+            select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign_id)
+            .group_by(PaperSheet.group_id))
+
+
+def turnout(campaign: Campaign) -> list[GroupTurnout]:
+    days, codes_by_state, sheets_by_group = _turnout_statements()
+    values = {"campaign_id": campaign.id}
+    received = dict(db.session.execute(days, values).all())
+    by_state: dict[int, dict[str, int]] = {}
+    for group_id, state, n in db.session.execute(codes_by_state, values):
         by_state.setdefault(group_id, {})[state] = n
-    sheets = dict(db.session.execute(
-        select(PaperSheet.group_id, func.count()).where(PaperSheet.campaign_id == campaign.id)
-        .group_by(PaperSheet.group_id)).all())
+    sheets = dict(db.session.execute(sheets_by_group, values).all())
     rows = []
     for group in campaign.groups:
         states = by_state.get(group.id, {})

@@ -1,9 +1,10 @@
 """What changes commitments and their progress (亮诺 · 践诺), each change in the audit log, and
 the flags (overdue, stale) computed from a given day so that tests and pages agree."""
+import functools
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import audit
 from ..extensions import commit, db
@@ -247,9 +248,14 @@ def pending_progress(user) -> list[ProgressEntry]:
 
 def public_commitments(target_id: int) -> list[Commitment]:
     """A target's published commitments, by deadline: what its public page shows."""
-    return list(db.session.execute(
-        select(Commitment).where(Commitment.target_id == target_id, Commitment.state == "published")
-        .order_by(Commitment.deadline, Commitment.id)).scalars())
+    return list(db.session.execute(_public_commitments(), {"target_id": target_id}).scalars())
+
+
+@functools.cache
+def _public_commitments():
+    """(built once: a report page reads them on every view)"""
+    return (select(Commitment).where(Commitment.target_id == bindparam("target_id"), Commitment.state == "published")
+            .order_by(Commitment.deadline, Commitment.id))
 
 
 def public_targets() -> list[tuple[Target, int]]:

@@ -3,7 +3,7 @@ from datetime import datetime
 from functools import lru_cache
 
 import questionnaires
-from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event, func, inspect
 from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 from ..extensions import db
@@ -89,7 +89,8 @@ class Campaign(db.Model):
     #: the open results bundle (zip: answers.csv, method.json, results.json, receipts.txt, README);
     #: deferred: 69 MB at 200,000 ballots, read only when it is downloaded
     published_bundle: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    has_bundle: Mapped[bool] = column_property(published_bundle.is_not(None))
+    #: (its length, not the value: SQLite reads a blob whole to say it is not NULL, its length from the row's header)
+    has_bundle: Mapped[bool] = column_property(func.length(published_bundle).is_not(None))
     #: the last computed results and the state of the ballots they were computed from
     #: (deferred like the published results: with the option counts, a megabyte or more)
     results_cache: Mapped[dict | None] = mapped_column(JSON, deferred=True)
@@ -107,8 +108,9 @@ class Campaign(db.Model):
     #: ... and for personnel matters (appointments and removals)
     personnel_quorum: Mapped[str] = mapped_column(String(16), default="two_thirds")
     #: the results as computed when the box was counted, which the counting officers signed;
-    #: publication freezes exactly these (None for campaigns counted before signing existed)
-    counted_results: Mapped[dict | None] = mapped_column(JSON)
+    #: publication freezes exactly these (None for campaigns counted before signing existed);
+    #: deferred like the published results: a page that loads the campaign need not decode them
+    counted_results: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     #: SHA-256 of `counted_results`' canonical JSON: what the officers' signatures are over
     results_sha256: Mapped[str | None] = mapped_column(String(64))
     #: k of the panel that counted: how many officers' signatures the results need (None: unsigned)

@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
     scopes: Mapped[list["UserCampaign"]] = relationship(cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -10,7 +10,8 @@ from ..i18n import current_language
 from ..models import Campaign, Receipt
 from ..models._types import utcnow
 from ..paging import page_of
-from ..reports.operations import published_funnel_chart, published_ranking_chart
+from ..reports import fragments
+from ..reports.operations import funnel_rows, published_funnel_chart, published_ranking_chart
 
 
 def index():
@@ -40,16 +41,23 @@ def _published(code: str) -> Campaign:
 
 def campaign(code: str):
     campaign = _published(code)
-    targets = {t.code: t for t in campaign.targets}
-    groups = [f"{g.name(current_language())} ×{g.weight:g}" for g in campaign.groups]
+    locale = current_language()
     tally = decision_view(campaign) if campaign.is_decision else None
-    ranked = campaign.show_ranks and tally is None
-    chart = published_ranking_chart(campaign, current_language()) if ranked else None
-    funnel = published_funnel_chart(campaign, current_language()) if ranked else None
     # The frozen results, decoded once per process (`results.results`), not at every view.
-    return render_template("public/campaign.html", campaign=campaign, results=results_adapter.results(campaign),
-                           tally=tally, targets=targets, groups=groups, locale=current_language(),
-                           ranking_chart=chart, funnel_chart=funnel)
+    data = results_adapter.results(campaign)
+
+    def ranking_context() -> dict:
+        targets = {t.code: t for t in campaign.targets}
+        return dict(campaign=campaign, results=data, locale=locale, targets=targets,
+                    funnel_rows=funnel_rows(data, {code: t.name(locale) for code, t in targets.items()}),
+                    groups=[f"{g.name(locale)} ×{g.weight:g}" for g in campaign.groups],
+                    ranking_chart=published_ranking_chart(campaign, locale),
+                    funnel_chart=published_funnel_chart(campaign, locale))
+    # the ranking (charts and table) rendered once per language and change of what it shows
+    ranking = fragments.public_ranking(campaign, locale, ranking_context) \
+        if campaign.show_ranks and tally is None else None
+    return render_template("public/campaign.html", campaign=campaign, results=data, tally=tally, locale=locale,
+                           ranking=ranking)
 
 
 def bundle(code: str):

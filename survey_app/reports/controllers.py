@@ -1,7 +1,9 @@
 """Report pages and the commission's dashboard: load, check access per object, render."""
+import functools
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..ballots import operations as ballots
 from ..extensions import db
@@ -25,14 +27,20 @@ def _counted(campaign: Campaign) -> dict:
     return data
 
 
+@functools.cache
+def _link():
+    """(built once: read on every view of a report)"""
+    return select(CampaignTarget).where(CampaignTarget.campaign_id == bindparam("campaign_id"),
+                                        CampaignTarget.target_id == bindparam("target_id"))
+
+
 def load_report(campaign_id: int, target_id: int) -> tuple[Campaign, Target]:
     """The (campaign, target) whose report the current user may read, or 404/403.
 
     A leader reads only the report on their own target, and only once the campaign is
     published (`security.can`); the access check before the view has refused them already.
     """
-    link = db.session.execute(select(CampaignTarget).where(
-        CampaignTarget.campaign_id == campaign_id, CampaignTarget.target_id == target_id)).scalar_one_or_none()
+    link = db.session.execute(_link(), {"campaign_id": campaign_id, "target_id": target_id}).scalar_one_or_none()
     if link is None:
         abort(404)
     if not can("report.read", link):
@@ -91,13 +99,20 @@ def dashboard(campaign_id: int):
                     dimension_names={d.code: d.name.get(locale) for d in q.dimensions},
                     method=adapter.method_of(campaign),
                     ranking_chart=operations.ranking_chart(data, names, campaign=campaign),
-                    funnel_chart=operations.funnel_chart(data, names, campaign=campaign))
-    pending = db.session.execute(select(db.func.count()).select_from(Comment).where(
-        Comment.campaign_id == campaign.id, Comment.status == "pending")).scalar_one()
-    case_counts = followup.counts_per_target([ct.target_id for ct in campaign.campaign_targets], followup.today())
+                    funnel_chart=operations.funnel_chart(data, names, campaign=campaign),
+                    funnel_rows=operations.funnel_rows(data, names))
+    pending = db.session.execute(_pending(), {"campaign_id": campaign.id}).scalar_one()
     return render_template("reports/dashboard.html", campaign=campaign, turnout=ballots.turnout(campaign),
-                           pending=pending, locale=locale, case_counts=case_counts,
+                           pending=pending, locale=locale,
+                           case_rows=followup.campaign_case_counts(campaign.id, followup.today()),
                            kept=fragments.dashboard_results(campaign, locale, context))
+
+
+@functools.cache
+def _pending():
+    """(built once: the dashboard counts the moderation queue on every view)"""
+    return select(db.func.count()).select_from(Comment).where(Comment.campaign_id == bindparam("campaign_id"),
+                                                              Comment.status == "pending")
 
 
 def drilldown(campaign_id: int, target_id: int):

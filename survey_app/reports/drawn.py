@@ -32,6 +32,9 @@ LOCAL_LIMIT = 24 << 20
 _local: "OrderedDict[str, str]" = OrderedDict()
 _local_size = 0
 _lock = threading.Lock()
+#: values made from kept JSON text (`kept_json`), already decoded, by the same keys: a few pages' worth
+_decoded: "OrderedDict[str, object]" = OrderedDict()
+DECODED_LIMIT = 256
 
 
 def chart_key(kind: str, *args) -> str:
@@ -67,6 +70,7 @@ def clear_local() -> None:
     global _local_size
     with _lock:
         _local.clear()
+        _decoded.clear()
         _local_size = 0
 
 
@@ -96,6 +100,23 @@ def kept(campaign_id: int, source, key: str, make) -> str:
         _keep(campaign_id, source(), key, text)
     _remember(key, text)
     return text
+
+
+def kept_json(campaign_id: int, source, key: str, make, finish=lambda value: value):
+    """As `kept`, for a JSON value made by ``make()``: ``finish(value)`` of the decoded value is also
+    kept per process under the same key (the key names its content: never stale), so a view decodes
+    nothing. The value is shared between requests: callers must not change it."""
+    with _lock:
+        value = _decoded.get(key)
+        if value is not None:
+            _decoded.move_to_end(key)
+            return value
+    value = finish(json.loads(kept(campaign_id, source, key, lambda: json.dumps(make()))))
+    with _lock:
+        _decoded[key] = value
+        while len(_decoded) > DECODED_LIMIT:
+            _decoded.popitem(last=False)
+    return value
 
 
 def _keep(campaign_id: int, source: str, key: str, svg: str) -> None:

@@ -4,13 +4,14 @@ Everything here respects suppression: a group with fewer than `min_group_size` r
 for a target shows no figure, no answer distribution and no comment, and takes no part in
 the all-groups distribution shown beside the others.
 """
+import functools
 import math
 import random
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import audit
 from ..commitments import operations as commitments
@@ -62,13 +63,18 @@ def campaign_dimension_means(data: dict) -> dict[str, float]:
     return {code: sum(values) / len(values) for code, values in sums.items()}
 
 
+@functools.cache
+def _published_comments():
+    """(built once: a report page reads its comments on every view)"""
+    return (select(Comment.text).join(RespondentGroup, RespondentGroup.id == Comment.group_id)
+            .where(Comment.campaign_id == bindparam("campaign_id"), Comment.target_id == bindparam("target_id"),
+                   Comment.status == "published", RespondentGroup.code.in_(bindparam("codes", expanding=True))))
+
+
 def published_comments(campaign: Campaign, target: Target, visible_group_codes: set[str]) -> list[str]:
     """Moderated comments on the target from groups shown for it, in random order."""
-    rows = db.session.execute(
-        select(Comment.text).join(RespondentGroup, RespondentGroup.id == Comment.group_id)
-        .where(Comment.campaign_id == campaign.id, Comment.target_id == target.id,
-               Comment.status == "published", RespondentGroup.code.in_(visible_group_codes or {""}))).scalars().all()
-    rows = list(rows)
+    rows = list(db.session.execute(_published_comments(), {
+        "campaign_id": campaign.id, "target_id": target.id, "codes": sorted(visible_group_codes or {""})}).scalars())
     random.SystemRandom().shuffle(rows)
     return rows
 

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..ballots.codes import normalise, unwrap, wrap
-from ..ballots.operations import sealing_ready
+from ..ballots.operations import driver_errors, sealing_ready
 from ..ballots.validation import targets_asked
 from ..extensions import db
 from ..models import Campaign, CampaignTarget, QuestionnaireVersion, RespondentGroup
@@ -109,13 +109,45 @@ _ANSWERING = (select(_c.status, _c.opens_at, _c.closes_at, _c.public_key, _c.que
               .where(_c.id == bindparam("c"), _g.id == bindparam("g")))
 
 
+#: PostgreSQL: the same query as `_ANSWERING`, sent with the transaction's BEGIN in one round trip
+#: (psycopg sends a BEGIN of its own before a transaction's first statement otherwise)
+_PG_ANSWERING = ("SELECT c.status, c.opens_at, c.closes_at, c.public_key, c.questionnaire_version_id"
+                 " FROM campaigns AS c JOIN respondent_groups AS g ON g.campaign_id = c.id"
+                 " WHERE c.id = %(c)s AND g.id = %(g)s")
+
+
+def _read_answering(campaign_id: int, group_id: int):
+    connection = db.session.connection()
+    params = {"c": campaign_id, "g": group_id}
+    if connection.dialect.name != "postgresql":
+        return connection.execute(_ANSWERING, params).first()
+    driver = connection.connection.driver_connection
+    with driver_errors(_PG_ANSWERING):
+        with driver.pipeline():
+            cursor = driver.execute(_PG_ANSWERING, params, prepare=True)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, opens_at, closes_at, public_key, version_id = row
+    return _Row(status, opens_at, closes_at, public_key, version_id)
+
+
+@dataclass(frozen=True)
+class _Row:
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    public_key: bytes | None
+    questionnaire_version_id: int
+
+
 def answering(campaign_id, group_id) -> Answering | None:
     """The campaign and group a ballot is submitted for, in one short query, when this process
     has served the group since the campaign opened and the box's sealing is ready
     (`ballots.operations.sealing_ready`); None otherwise (then `answering_group` loads them)."""
     if not isinstance(campaign_id, int) or not isinstance(group_id, int):
         return None
-    row = db.session.connection().execute(_ANSWERING, {"c": campaign_id, "g": group_id}).first()
+    row = _read_answering(campaign_id, group_id)
     if row is None or row.public_key is None:
         return None
     kept = _OPEN.get((campaign_id, group_id, row.public_key))

@@ -2,11 +2,14 @@
 on PostgreSQL; a ready-made open campaign; logged-in clients per role; submitted ballots and a
 counted campaign."""
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 import questionnaires
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from survey_app.extensions import db
 from tests.web.helpers import PASSPHRASE, PASSWORD, close_and_count, issue_codes, make_app, submit_ballot
@@ -24,7 +27,8 @@ def _pg_url(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_database():
-    """A fresh PostgreSQL database for this run, dropped at the end."""
+    """A PostgreSQL database for this run with the schema made once, dropped at the end. Tests
+    that want it empty take `fresh_database` (the `app` fixture does)."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     base = _pg_url(PG_URL)
@@ -34,6 +38,7 @@ def pg_database():
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.rsplit("/", 1)[0] + "/" + name
     yield url
+    _PgSchema.dispose(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -44,21 +49,122 @@ def backend(request):
     return request.param
 
 
+#: everything of the schema in `public` a test could change: columns and their defaults,
+#: constraints, indexes, triggers (and whether they are enabled), functions, relations
+_PG_SCHEMA = """SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
+  SELECT 'col:' || c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod)
+         || a.attnotnull::text || coalesce(pg_get_expr(d.adbin, d.adrelid), '') AS x
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL SELECT 'con:' || conrelid::regclass::text || '.' || conname || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+  UNION ALL SELECT 'idx:' || pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL SELECT 'trg:' || t.tgrelid::regclass::text || '.' || t.tgname || t.tgenabled::text
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+  UNION ALL SELECT 'fn:' || proname || md5(prosrc) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+  UNION ALL SELECT 'rel:' || relname || relkind::text FROM pg_class WHERE relnamespace = 'public'::regnamespace
+  UNION ALL SELECT 'ext:' || extname FROM pg_extension WHERE extname <> 'plpgsql'
+) s"""
+
+
+class _PgSchema:
+    """The session's PostgreSQL database, emptied for each test instead of rebuilt: the models'
+    schema is made once; before a test, the ballot-box partitions earlier tests made are dropped,
+    every table is emptied with triggers off (the audit log's guard refuses DELETE) and every
+    sequence restarts, so ids start at 1 as in a new database. A test that changed the schema
+    itself (migrations, a disabled trigger, a restore, an extension) is seen by its fingerprint
+    and the schema is made again from nothing."""
+    _known: dict = {}
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.rebuild()
+
+    @classmethod
+    def of(cls, url: str) -> "_PgSchema":
+        if url not in cls._known:
+            cls._known[url] = cls(url)
+        return cls._known[url]
+
+    @classmethod
+    def dispose(cls, url: str) -> None:
+        known = cls._known.pop(url, None)
+        if known is not None:
+            known.engine.dispose()
+
+    def rebuild(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            db.metadata.create_all(conn)
+            self.fingerprint = conn.execute(text(_PG_SCHEMA)).scalar_one()
+            self.tables = set(conn.execute(text(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                "AND relkind IN ('r', 'p')")).scalars())
+            self.sequences = conn.execute(text(
+                "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'")).scalars().all()
+
+    def empty_it(self) -> None:
+        with self.engine.begin() as conn:
+            extra = set(conn.execute(text(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                "AND relkind IN ('r', 'p')")).scalars()) - self.tables
+            if extra:  # the ballot-box partitions of campaigns opened by earlier tests
+                conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in sorted(extra)) + " CASCADE"))
+            changed = conn.execute(text(_PG_SCHEMA)).scalar_one() != self.fingerprint
+            if not changed:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in sorted(self.tables))))
+                if self.sequences:
+                    conn.execute(text("SELECT " + ", ".join(f"setval('{s}', 1, false)" for s in self.sequences)))
+        if changed:
+            self.rebuild()
+
+
+_SQLITE_TEMPLATE = {}
+
+
+def _sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file with the models' schema, made once (as the app makes it: in WAL mode) and
+    copied for each test: a copy is the same file create_all would have made, with its own WAL."""
+    if "path" not in _SQLITE_TEMPLATE:
+        path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+        template = make_app(f"sqlite:///{path}", path.parent)
+        with template.app_context():
+            db.create_all()
+            db.session.remove()
+            db.engine.dispose()  # the last connection checkpoints and removes the -wal file
+        assert not Path(f"{path}-wal").exists()
+        _SQLITE_TEMPLATE["path"] = path
+    return _SQLITE_TEMPLATE["path"]
+
+
 @pytest.fixture
-def app(backend, request, tmp_path):
-    if backend == "postgresql":
-        url = request.getfixturevalue("pg_database")
-    else:
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+def fresh_database(backend, request, tmp_path, tmp_path_factory):
+    """fresh_database(name="test.sqlite3") → the URL of a database with the models' schema and no
+    rows: a new SQLite file under tmp_path, or the session's PostgreSQL database emptied."""
+    def make(name="test.sqlite3"):
+        if backend == "postgresql":
+            url = request.getfixturevalue("pg_database")
+            _PgSchema.of(url).empty_it()
+            return url
+        path = tmp_path / name
+        shutil.copyfile(_sqlite_template(tmp_path_factory), path)
+        return f"sqlite:///{path}"
+    return make
+
+
+@pytest.fixture
+def app(request, tmp_path, fresh_database):
+    url = fresh_database()
     extra = getattr(request, "param", None) or {}
     app = make_app(url, tmp_path, **extra)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 

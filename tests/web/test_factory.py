@@ -37,6 +37,31 @@ def test_environment_wins(tmp_path, monkeypatch):
     assert not (tmp_path / "inst" / "secrets.json").exists()
 
 
+def test_production_keeps_its_hashing_and_cannot_choose_the_tests_kdf(tmp_path, monkeypatch):
+    """The tests' cheap settings (scrypt at n=2^10, argon2id's least work) are given to
+    create_app by the tests; a deployment gets werkzeug's scrypt and cannot ask for "minimal"."""
+    import pytest
+    from werkzeug.security import check_password_hash
+
+    from survey_app.auth.operations import create_user
+    from survey_app.extensions import db
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    monkeypatch.delenv("KDF_STRENGTH", raising=False)
+    app = create_app()
+    assert app.config["KDF_STRENGTH"] == "moderate" and app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        db.create_all()
+        user = create_user("someone", "a-long-password-1", "staff")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert check_password_hash(user.password_hash, "a-long-password-1")
+        db.session.remove()
+        db.engine.dispose()
+    monkeypatch.setenv("KDF_STRENGTH", "minimal")
+    with pytest.raises(ValueError, match="KDF_STRENGTH must be 'moderate' or 'interactive'"):
+        create_app()
+
+
 def test_no_secret_in_code():
     from survey_app import config
     assert "SECRET_KEY" not in config.DEFAULTS

@@ -10,7 +10,7 @@ from survey_app.ballots import keys, sealing
 from survey_app.extensions import db
 from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOfficer, CountingPanel, Envelope,
                                InboxEnvelope,
-                               Receipt)
+                               Receipt, TurnoutDay)
 from survey_app.results.adapter import long_answers
 
 
@@ -92,6 +92,45 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
     # the respondent can try again with the same code, and it works
     response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
     assert response.status_code == 302 and received(app) == 1
+
+
+@pytest.mark.parametrize("crash_at", ["admit", "commit"])
+def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
+                                                           crash_at):
+    """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick and
+    the envelope in one round trip: a failure after them (in the mixer's step, or the commit
+    itself) still leaves the code usable and nothing stored."""
+    from survey_app.ballots import mixing
+    *first, code = issue_codes(app, campaign_id, n=3)
+    data = full_answers(app, campaign_id, "staff")
+    for earlier in first:  # the first ones fill the caches (the envelope size is read from the first envelope)
+        assert submit_ballot(app.test_client(), data, code=earlier).status_code == 302
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    if crash_at == "admit":
+        monkeypatch.setattr(mixing, "admit", crash)
+    pipelined = []
+    real_put = ballots._put_postgresql
+    monkeypatch.setattr(ballots, "_put_postgresql", lambda *a: pipelined.append(1) or real_put(*a))
+    client = app.test_client()
+    client.post("/answer", data={"code": code})
+    if crash_at == "commit":  # PostgreSQL commits through the driver, then flushes (`_commit_postgresql`)
+        if backend == "postgresql":
+            monkeypatch.setattr(ballots, "_commit_postgresql", crash)
+        else:
+            monkeypatch.setattr(db.session, "commit", crash)
+    with pytest.raises(RuntimeError):
+        client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    monkeypatch.undo()
+    assert len(pipelined) == (1 if backend == "postgresql" else 0)  # the one-round-trip path was taken
+    assert received(app) == 2
+    with app.app_context():
+        assert sorted(db.session.execute(select(AccessCode.state)).scalars()) == ["unused", "used", "used"]
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 2
+    response = client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    assert response.status_code == 302 and received(app) == 3
 
 
 def test_database_and_logs_hold_no_code_ip_or_answer(app, full_answers, campaign_id, caplog):

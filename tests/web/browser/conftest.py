@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.extensions import db
+from tests.web.helpers import TEST_PASSWORD_HASH
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,8 +49,8 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser-site")
     app = create_app({
         "TESTING": True, "SECRET_KEY": "browser-secret", "ACCESS_CODE_KEY": "browser-code-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.sqlite3'}", "KDF_STRENGTH": "interactive",
-        "RATELIMIT_STORAGE_URI": "memory://", "PUBLIC_RATE_LIMIT": "10000 per hour",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'site.sqlite3'}", "KDF_STRENGTH": "minimal",
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH, "RATELIMIT_STORAGE_URI": "memory://", "PUBLIC_RATE_LIMIT": "10000 per hour",
         "LOGIN_RATE_LIMIT": "10000 per minute", "DEFAULT_LANGUAGE": "zh_CN"})
     app.instance_path = str(tmp / "instance")
     from survey_app.auth.operations import create_user

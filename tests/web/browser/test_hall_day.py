@@ -17,6 +17,7 @@ import pytest
 from survey_app import create_app
 from survey_app.extensions import db
 
+from tests.web.helpers import TEST_PASSWORD_HASH
 from tests.web.live import Phone, enter_code, gunicorn, redis_server
 
 from .conftest import FLAGS, PHONE, DESKTOP, CHROMIUM
@@ -42,7 +43,8 @@ def hall(tmp_path_factory):
     from survey_app.models import Target
     tmp = tmp_path_factory.mktemp("hall-day")
     url = f"sqlite:///{tmp / 'hall.sqlite3'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "KDF_STRENGTH": "interactive", **SECRETS})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "KDF_STRENGTH": "minimal",
+                      "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH, **SECRETS})
     app.instance_path = str(tmp / "instance")
     with app.app_context():
         db.create_all()

@@ -121,5 +121,7 @@ def test_the_public_page_never_reads_the_bundle_itself(app, client, published_ca
         event.remove(engine, "before_cursor_execute", seen)
     assert "/results/rep/bundle.zip" in html
     assert any("campaigns" in s for s in statements)
-    assert not [s for s in statements if "published_bundle" in s.replace("published_bundle IS NOT NULL", "")]
+    # (its length, from the row's header: SQLite reads a blob whole to say it is not NULL)
+    asked = "length(campaigns.published_bundle) IS NOT NULL"
+    assert not [s for s in statements if "published_bundle" in s.replace(asked, "")]
     assert client.get("/results/rep/bundle.zip").status_code == 200

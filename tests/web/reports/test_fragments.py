@@ -131,3 +131,21 @@ def test_the_key_names_everything_a_page_shows(app, counted_campaign):
                 "questionnaire_version_id", "trim", "counted_at"} <= shown
         assert "counted_results" not in shown and "published_bundle" not in shown
         assert fragments.results_identity(campaign).startswith("counted:")
+
+
+def test_the_public_ranking_is_kept_per_language_and_shows_a_new_name_at_once(app, client, published_campaign, ids,
+                                                                                renders):
+    client.set_cookie("lang", "en")
+    english = client.get("/results/rep").get_data(as_text=True)
+    assert renders == {"public/_ranking.html": 1} and 'id="public-ranking"' in english
+    drawn.clear_local()  # another worker: the table has the fragment
+    assert client.get("/results/rep").get_data(as_text=True) == english
+    assert renders == {"public/_ranking.html": 1}
+    client.set_cookie("lang", "zh_CN")
+    chinese = client.get("/results/rep").get_data(as_text=True)
+    assert renders["public/_ranking.html"] == 2 and "排名" in chinese and ">Rank<" not in chinese
+    with app.app_context():
+        db.session.get(Target, ids(published_campaign)[0]).name_zh = "改名后的单位"
+        db.session.commit()
+    assert "改名后的单位" in client.get("/results/rep").get_data(as_text=True)
+    assert renders["public/_ranking.html"] == 3

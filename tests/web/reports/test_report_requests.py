@@ -109,8 +109,11 @@ def test_a_public_page_scores_nothing_and_commits_nothing(app, client, published
     from survey_app.models import Campaign
     with app.app_context():
         code = db.session.get(Campaign, published_campaign).code
-    for _ in range(2):
+    for view in range(2):
         work.reset()
         assert client.get(page.format(code=code)).status_code == 200
         assert work.methods == 0 and work.scorings == [] and work.ballot_counts == 0
-        assert work.session_commits == 0 and work.commits == 0
+        assert work.session_commits == 0
+        # the first view keeps the charts and the ranking it drew (reports.drawn: a transaction of
+        # their own, beside the request's session); later views find them kept
+        assert view == 0 or work.commits == 0

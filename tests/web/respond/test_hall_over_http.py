@@ -21,19 +21,13 @@ def hall_db(tmp_path, make_campaign, app):
 
 
 @pytest.fixture
-def app(backend, request, tmp_path):
+def app(tmp_path, fresh_database):
     """The app of the tests with the server's secrets, so codes issued here are known there."""
     from tests.web.helpers import make_app
-    url = (request.getfixturevalue("pg_database") if backend == "postgresql"
-           else f"sqlite:///{tmp_path / 'hall.sqlite3'}")
-    app = make_app(url, tmp_path, **SECRETS)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    app = make_app(fresh_database("hall.sqlite3"), tmp_path, **SECRETS)
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 
