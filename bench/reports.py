@@ -103,29 +103,6 @@ def trivial_pdf(app, repeat: int = 5) -> float:
     return min(times)
 
 
-def ranking_cost(n_targets: int, repeat: int = 5) -> tuple[float, float, float]:
-    """CPU seconds of the ranking chart for print: drawn for one report as before, its layers drawn
-    once for every report, and one report's row pasted in (the way reports get it now)."""
-    from survey_app.reports import charts
-    rng = random.Random(1)
-    labels = [f"江川市第{i}局" for i in range(1, n_targets + 1)]
-    scores = [rng.uniform(60, 95) for _ in labels]
-    low, high = [s - rng.uniform(2, 6) for s in scores], [s + rng.uniform(2, 6) for s in scores]
-    marked = [rng.random() < 0.1 for _ in labels]
-    charts.caterpillar(labels, scores, low, high, marked, 0, "得分", "*", True)  # fonts loaded
-
-    def cpu(work, times):
-        started = time.process_time()
-        for i in range(times):
-            work(i)
-        return (time.process_time() - started) / times
-    drawn = cpu(lambda i: charts.caterpillar(labels, scores, low, high, marked, i, "得分", "*", True), repeat)
-    started = time.process_time()
-    layers = charts.ranking_layers(labels, scores, low, high, marked, "得分", "*")
-    once = time.process_time() - started
-    return drawn, once, cpu(lambda i: charts.marked_ranking(layers, i), repeat * 4)
-
-
 def children_cpu() -> float:
     """CPU seconds of this process's children that have ended (the print workers, once joined)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -158,15 +135,8 @@ def main() -> None:
     parser.add_argument("--per-ballot", type=int, default=25, help="targets rated on each ballot")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-serial", action="store_true", help="skip the run in one process (the slow half)")
-    parser.add_argument("--ranking-only", action="store_true", help="only the ranking chart's cost a report")
     args = parser.parse_args()
     os.environ.setdefault("KDF_STRENGTH", "interactive")
-    drawn, once, pasted = ranking_cost(args.targets)
-    print(f"ranking chart for print, CPU a report: drawn for it {drawn:.3f} s, its row pasted into the "
-          f"drawing kept for every report {pasted:.3f} s ({drawn / pasted:.1f}x; drawn once: {once:.3f} s); "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    if args.ranking_only:
-        return
     from survey_app import create_app
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "SECRET_KEY": "bench",

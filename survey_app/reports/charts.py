@@ -11,7 +11,6 @@ Charts are drawn once per change of what they show and kept (`reports.drawn`).
 """
 import base64
 import io
-import json
 import re
 import textwrap
 from contextlib import contextmanager
@@ -283,7 +282,7 @@ def trend(labels: list[str], scores: list[float | None], low: list[float | None]
 
 def caterpillar(labels: list[str], scores: list[float], low: list[float], high: list[float],
                 marked: list[bool], highlight: int | None, score_label: str, marked_label: str,
-                bitmap: bool = False, *, every_row: bool = False, bands: list | None = None) -> str:
+                bitmap: bool = False) -> str:
     """Every target's score with its 95% interval, best first (a caterpillar plot).
 
     ``marked`` flags targets scored on a reweighted mix of groups (hollow dot, label
@@ -298,7 +297,7 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         ys = list(range(rows))[::-1]
         # One collection for the intervals and one for the dots: a hundred targets are two
         # artists, not two hundred.
-        hot = [every_row or k == highlight for k in order]
+        hot = [k == highlight for k in order]
         colours = [RED if h else BLUE for h in hot]
         ax.add_collection(LineCollection([[(low[k], y), (high[k], y)] for y, k in zip(ys, order)],
                                          colors=colours, capstyle="butt",
@@ -323,51 +322,7 @@ def caterpillar(labels: list[str], scores: list[float], low: list[float], high: 
         if any(marked):
             ax.text(1.0, 1.01, "* " + marked_label, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=7, color="#5f6670")
-        if bands is not None:  # each row's band of pixels from the top at PNG_DPI, best first
-            scale = PNG_DPI / fig.dpi
-            height = round(fig.get_size_inches()[1] * PNG_DPI)
-            for y in ys:
-                top, bottom = (ax.transData.transform((0, y + d))[1] * scale for d in (0.5, -0.5))
-                bands.append([max(0, height - round(top)), min(height, height - round(bottom))])
         return _png_uri(fig) if bitmap else _svg(fig)
-
-
-def ranking_layers(labels: list[str], scores: list[float], low: list[float], high: list[float],
-                   marked: list[bool], score_label: str, marked_label: str) -> str:
-    """The ranking chart for print, drawn once for every report of the same results: as JSON,
-    the PNG with no row highlighted, the PNG with every row highlighted, each row's band of
-    pixels (best first) and the targets' order (indices of `labels`, best first). A report's
-    chart is the first with its own row's band taken from the second (`marked_ranking`)."""
-    args = (labels, scores, low, high, marked, None, score_label, marked_label, True)
-    bands: list = []
-    plain = caterpillar(*args, bands=bands)
-    every = caterpillar(*args, every_row=True)
-    order = sorted(range(len(scores)), key=lambda k: -scores[k])
-    return json.dumps({"plain": plain, "every": every, "bands": bands, "order": order})
-
-
-_layers: dict = {}
-
-
-def marked_ranking(layers_json: str, highlight: int | None) -> str:
-    """A report's ranking chart for print (PNG data URI) from `ranking_layers`: its row pasted
-    from the highlighted drawing over the plain one, the images decoded once per process."""
-    if layers_json not in _layers:
-        if len(_layers) > 8:
-            _layers.clear()
-        layers = json.loads(layers_json)
-        _layers[layers_json] = (*(Image.open(io.BytesIO(base64.b64decode(layers[name].split(",", 1)[1])))
-                                  .convert("RGB") for name in ("plain", "every")),
-                                layers["bands"], layers["order"], layers["plain"])
-    plain, every, bands, order, plain_uri = _layers[layers_json]
-    if highlight is None or highlight not in order:
-        return plain_uri
-    top, bottom = bands[order.index(highlight)]
-    image = plain.copy()
-    image.paste(every.crop((0, top, every.width, bottom)), (0, top))
-    out = io.BytesIO()
-    _png(image, out)
-    return _data_uri(out)
 
 
 def funnel(labels: list[str], scores: list[float], se: list[float], mean: float, marked: list[bool],

@@ -5,6 +5,7 @@ for a target shows no figure, no answer distribution and no comment, and takes n
 the all-groups distribution shown beside the others.
 """
 import functools
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -117,6 +118,8 @@ class Report:
     charts: dict[str, str] = field(default_factory=dict)
     #: the rows the ranking chart shows, best first: its text alternative
     ranking: list[dict] = field(default_factory=list)
+    #: the PDF's printed ranking: its scale's tick labels (value and place in per cent, `print_ranking`)
+    ranking_ticks: list[dict] = field(default_factory=list)
     #: the rows the funnel plot shows, most precise first: its text alternative
     funnel: list[dict] = field(default_factory=list)
     #: ballots counted in the campaign
@@ -268,11 +271,17 @@ def draw_charts(report: Report, data: dict | None = None, for_print: bool = Fals
     if report.campaign.show_ranks:
         data = results(report.campaign) if data is None else data
         names = {ct.target.code: ct.target.name(report.locale) for ct in report.campaign.campaign_targets}
-        ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign,
-                                bitmap=for_print)
-        if ranking:
-            out["ranking"] = ranking
-            report.ranking = ranking_rows(data, names, highlight=report.target.code)
+        if for_print:
+            # The PDF prints the ranking as a table WeasyPrint breaks across pages at its rows
+            # (one image of a hundred rows is taller than a page: it was cut off there).
+            if len(_ranked_entries(data)) >= 2:
+                report.ranking = ranking_rows(data, names, highlight=report.target.code)
+                report.ranking_ticks = print_ranking(report.ranking)
+        else:
+            ranking = ranking_chart(data, names, highlight=report.target.code, campaign=report.campaign)
+            if ranking:
+                out["ranking"] = ranking
+                report.ranking = ranking_rows(data, names, highlight=report.target.code)
         funnel = funnel_chart(data, names, highlight=report.target.code, campaign=report.campaign,
                               bitmap=for_print)
         if funnel:
@@ -299,8 +308,45 @@ def ranking_rows(data: dict | None, names: dict[str, str], highlight: str | None
     return sorted(rows, key=lambda row: -row["score"])
 
 
+def ranking_scale(rows: list[dict]) -> tuple[float, float, list[float]]:
+    """The common scale of the printed ranking: (low end, high end, tick values), the ends on
+    multiples of the tick step, within 0-100."""
+    low, high = min(row["low"] for row in rows), max(row["high"] for row in rows)
+    span = max(high - low, 1.0)
+    step = next(s for s in (1, 2, 5, 10, 20, 25) if span / s <= 6)
+    start = max(0.0, step * math.floor(low / step))
+    end = min(100.0, step * math.ceil(high / step))
+    if end <= start:
+        start, end = max(0.0, start - step), min(100.0, end + step)
+    ticks, value = [], start
+    while value <= end + 1e-9:
+        ticks.append(value)
+        value += step
+    return start, end, ticks
+
+
+def print_ranking(rows: list[dict]) -> list[dict]:
+    """Give the ranking rows their places on the printed scale, in per cent of its width: the
+    interval's ends (`x_low`, `x_high`), the score (`x_score`) and its mark (`x_dot`, two ends);
+    returns the scale's tick labels (value and place)."""
+    if not rows:
+        return []
+    start, end, ticks = ranking_scale(rows)
+    width = end - start
+
+    def place(value: float) -> float:
+        return round(min(100.0, max(0.0, (value - start) / width * 100)), 2)
+    for row in rows:
+        row["x_low"], row["x_score"] = place(row["low"]), place(row["score"])
+        row["x_high"] = max(place(row["high"]), row["x_low"] + 0.4)
+        # the score's mark, 1.6 % of the scale wide, within the interval's ends
+        row["x_dot"] = (max(row["x_low"], round(row["x_score"] - 0.8, 2)),
+                        min(row["x_high"], round(row["x_score"] + 0.8, 2)))
+    return [{"value": "%g" % value, "x": place(value)} for value in ticks]
+
+
 def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | None = None,
-                  campaign: Campaign | None = None, source: str | None = None, bitmap: bool = False) -> str | None:
+                  campaign: Campaign | None = None, source: str | None = None) -> str | None:
     """The caterpillar plot of every scored target (inline SVG), labelled in the current
     locale; drawn once per change of the results when the campaign is given."""
     entries = _ranked_entries(data)
@@ -310,14 +356,10 @@ def ranking_chart(data: dict | None, names: dict[str, str], highlight: str | Non
     args = ([names.get(c, c) for c in codes], [e["score"] for e in entries], [e["ci95"][0] for e in entries],
             [e["ci95"][1] for e in entries], [bool(e.get("reweighted")) for e in entries],
             codes.index(highlight) if highlight in codes else None,
-            _("Score with its 95% CI"), _("scored without a group that had too few responses"), bitmap)
+            _("Score with its 95% CI"), _("scored without a group that had too few responses"))
     if campaign is None:
         return _charts().caterpillar(*args)
     source = source if source is not None else results_source(campaign)
-    if bitmap:  # drawn once for every report of these results: only the report's row is pasted in
-        layers = drawn.chart(campaign.id, source, "ranking-layers", _charts().ranking_layers,
-                             *args[:5], *args[6:8])
-        return _charts().marked_ranking(layers, args[5])
     return drawn.chart(campaign.id, source, "ranking", _charts().caterpillar, *args)
 
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Campaign, Target
 from ..printing import REPORT_STYLESHEET, html_to_pdf, inline_images
 from ..results.adapter import method_of, option_counts, results
-from .operations import build_report, ranking_chart
+from .operations import build_report
 
 
 def render(report) -> bytes:
@@ -52,8 +52,8 @@ def _init_worker(config: dict) -> None:
     global _worker_app
     from .. import create_app  # a worker builds its own app; the factory imports every feature, this one too
     _worker_app = create_app(config)
-    # Warmed up here, while the parent draws the ranking (`render_campaign`): WeasyPrint with its
-    # fonts and matplotlib are loaded before the first report (about 1.5 s of a worker's start).
+    # Warmed up here, while the parent computes the results (`render_campaign`): WeasyPrint with
+    # its fonts and matplotlib are loaded before the first report (about 1.5 s of a worker's start).
     from . import charts  # noqa: F401
     html_to_pdf("<p>预热 warm-up</p>", REPORT_STYLESHEET)
 
@@ -100,11 +100,7 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         # The workers start now (one per task submitted while none is idle) ...
         for _ in range(workers):
             pool.submit(_started)
-        # ... while the ranking every report shows is drawn once per language here, not by each worker.
-        data = results(campaign)
-        for locale in locales:
-            with force_locale(locale):
-                ranking_chart(data, {ct.target.code: ct.target.name(locale) for ct in campaign.campaign_targets},
-                              campaign=campaign, bitmap=True)
+        # ... while the results every report shows are computed (and kept) once here, not by each worker.
+        results(campaign)
         futures = [pool.submit(_work, campaign.id, ids, locale, str(out_dir)) for ids, locale in chunks]
         return [Path(p) for f in futures for p in f.result()]

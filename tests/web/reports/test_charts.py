@@ -89,23 +89,3 @@ def test_funnel_plot_in_chinese_names_the_targets_beyond_the_outer_limits():
     # named: 公安局 (z = 15 > 3.09) and 交通运输局 (z = -13.3), and the highlighted 教育局; not 卫生健康委员会 (no se)
     assert "公安局" in svg and "交通运输局" in svg and "教育局" in svg and "卫生健康委员会" not in svg
     assert charts.funnel(*args, bitmap=True).startswith("data:image/png;base64,")
-
-
-def test_a_reports_ranking_for_print_is_the_plain_drawing_with_its_own_row_highlighted():
-    """`marked_ranking` pastes the report's row from the drawing with every row highlighted: the
-    result is the drawing of that report alone, pixel for pixel."""
-    import base64
-    import io
-
-    from PIL import Image, ImageChops
-    labels, scores = ["Alpha", "Beta", "Gamma", "Delta"], [80.0, 70.0, 75.0, 60.0]
-    low, high, marked = [s - 4 for s in scores], [s + 4 for s in scores], [False, True, False, False]
-    layers = charts.ranking_layers(labels, scores, low, high, marked, "Score", "reweighted")
-
-    def image(uri):
-        return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA")
-    for k in range(4):
-        alone = charts.caterpillar(labels, scores, low, high, marked, k, "Score", "reweighted", True)
-        pasted = charts.marked_ranking(layers, k)
-        assert ImageChops.difference(image(alone), image(pasted)).getbbox() is None, k
-    assert charts.marked_ranking(layers, None) != charts.marked_ranking(layers, 0)
