@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,12 +44,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    from sqlalchemy import create_engine, text
     from werkzeug.security import check_password_hash, generate_password_hash
 
     from survey_app.ballots import sealing
     from survey_app.extensions import db
-    from tests.web.conftest import _pg_url, _PgSchema
+    from tests.web.conftest import _PgSchema, temporary_pg_database
     from tests.web.helpers import TEST_PASSWORD_HASH, make_app
 
     print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -65,15 +63,18 @@ def main() -> None:
             db.engine.dispose()
         counter = iter(range(10 ** 6))
 
-        def sqlite_old():
-            path = tmp / f"old-{next(counter)}.sqlite3"
-            fresh = make_app(f"sqlite:///{path}", tmp)
+        def old_fixture(url):
+            """The `app` fixture before: the schema dropped and made for the test, dropped after."""
+            fresh = make_app(url, tmp)
             with fresh.app_context():
                 db.drop_all()
                 db.create_all()
                 db.session.remove()
                 db.drop_all()
                 db.engine.dispose()
+
+        def sqlite_old():
+            old_fixture(f"sqlite:///{tmp / f'old-{next(counter)}.sqlite3'}")
 
         def sqlite_new():
             path = tmp / f"new-{next(counter)}.sqlite3"
@@ -88,23 +89,8 @@ def main() -> None:
 
         pg = os.environ.get("TEST_DATABASE_URL")
         if pg:
-            base = _pg_url(pg)
-            name = f"minping_bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = base.rsplit("/", 1)[0] + "/" + name
-            try:
+            with temporary_pg_database(pg, "minping_bench_") as url:
                 schema = _PgSchema.of(url)
-
-                def pg_old():
-                    fresh = make_app(url, tmp)
-                    with fresh.app_context():
-                        db.drop_all()
-                        db.create_all()
-                        db.session.remove()
-                        db.drop_all()
-                        db.engine.dispose()
 
                 def pg_new():
                     schema.empty_it()
@@ -113,14 +99,10 @@ def main() -> None:
                         db.session.remove()
                         db.engine.dispose()
 
-                old = median_ms(pg_old, args.repeat)
-                schema.rebuild()  # pg_old left no tables
+                old = median_ms(lambda: old_fixture(url), args.repeat)
+                schema.rebuild()  # the old fixture left no tables
                 row("PostgreSQL: app fixture (with create_app)", old, median_ms(pg_new, args.repeat))
-            finally:
                 _PgSchema.dispose(url)
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
 
         hashed = {}
 

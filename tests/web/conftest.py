@@ -2,6 +2,7 @@
 on PostgreSQL; a ready-made open campaign; logged-in clients per role; submitted ballots and a
 counted campaign."""
 import os
+from contextlib import contextmanager
 import shutil
 import uuid
 from pathlib import Path
@@ -25,23 +26,32 @@ def _pg_url(url: str) -> str:
     return url
 
 
+@contextmanager
+def temporary_pg_database(url: str, prefix: str):
+    """A new, empty PostgreSQL database on the server of `url` (any driver prefix), named
+    `prefix` + a random suffix; yields its SQLAlchemy URL and drops it (WITH FORCE) afterwards."""
+    base = _pg_url(url)
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_database():
     """A PostgreSQL database for this run with the schema made once, dropped at the end. Tests
     that want it empty take `fresh_database` (the `app` fixture does)."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    base = _pg_url(PG_URL)
-    name = f"minping_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    yield url
-    _PgSchema.dispose(url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temporary_pg_database(PG_URL, "minping_test_") as url:
+        yield url
+        _PgSchema.dispose(url)
 
 
 @pytest.fixture(params=BACKENDS)

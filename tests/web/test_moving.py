@@ -3,7 +3,6 @@ every row, the audit chain, open boxes still countable by their officers and cod
 valid — with nothing in the new files that pairs a code with an envelope; refused while a
 count runs and into a database that holds anything."""
 import random
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
@@ -24,18 +23,11 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.fixture
 def empty_pg():
     """A new, empty PostgreSQL database for this test alone (the suite's own is shared)."""
-    from tests.web.conftest import PG_URL, _pg_url
+    from tests.web.conftest import PG_URL, temporary_pg_database
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    base = _pg_url(PG_URL)
-    name = f"minping_move_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temporary_pg_database(PG_URL, "minping_move_") as url:
+        yield url
 
 
 def _counts(engine) -> dict[str, int]:
