@@ -1,5 +1,9 @@
 """What the web tests share by import: the test passphrase and password, an app made for a
 database URL, and the steps of the commission, the respondents and the counting officers."""
+import threading
+
+from werkzeug.serving import make_server
+
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Campaign
@@ -66,3 +70,28 @@ def close_and_count(campaign, passphrase=PASSPHRASE) -> int:
     from survey_app.admin.operations import close_campaign, count_campaign
     close_campaign(campaign)
     return count_campaign(campaign, passphrase)
+
+
+def _body_closed_here(app):
+    """The app as WSGI, each response read whole and its body closed before the server sends it.
+
+    werkzeug's development server closes a body only if reading what is left of the request
+    succeeds: when Chromium resets a connection (an icon it no longer wants), a sent file stays
+    open until the garbage collector finds it, and the ResourceWarning lands in whichever test
+    runs then. No page streams, so reading the body here costs nothing."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
+def serve_in_thread(app):
+    """A werkzeug server for `app` on a free local port, in a daemon thread: (server, url);
+    the caller calls server.shutdown()."""
+    server = make_server("127.0.0.1", 0, _body_closed_here(app), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"

@@ -1,14 +1,13 @@
 """The respondent's page in a real browser (headless Chromium): the QR #fragment, the stepper,
 answers kept in the browser across a reload and a language switch, and a submit."""
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from survey_app.ballots import operations as ballots
 from survey_app.extensions import db
 from survey_app.models import Campaign
+from tests.web.helpers import serve_in_thread
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -22,10 +21,8 @@ def live(app, backend):
         pytest.skip("one backend is enough for the browser")
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (make test installs it)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    server, url = serve_in_thread(app)
+    yield url
     server.shutdown()
 
 

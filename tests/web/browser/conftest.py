@@ -3,16 +3,14 @@ thread on a free port over SQLite, pages checked for width and accessibility (ax
 vendored) and kept as screenshots under tests/web/browser_artifacts/ (ignored by git)."""
 import re
 import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.extensions import db
-from tests.web.helpers import TEST_PASSWORD_HASH
+from tests.web.helpers import TEST_PASSWORD_HASH, serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,11 +56,8 @@ def site(tmp_path_factory):
         db.create_all()
         for username, role in ACCOUNTS:
             create_user(username, PASSWORD, role)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server, url = serve_in_thread(app)
     app.config["PUBLIC_BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     yield Site(app, url)
     server.shutdown()
     with app.app_context():
