@@ -117,18 +117,15 @@ def unmixed_expression(campaign_id: int):
 _INBOX_INSERT = insert(InboxEnvelope.__table__)
 
 
-def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed: int | None = None,
-          put: bool = False) -> bool:
+def admit(campaign_id: int, group_id: int, sealed: bytes, receipt: str, unmixed: int | None = None) -> bool:
     """Put one envelope into the inbox in the caller's transaction, which holds `lock_inbox`;
     when it makes `threshold` envelopes of its campaign waiting unmixed, that transaction
     mixes, and the arriving envelope is written only by the mix, shuffled among the others
     (never before them: until the box is written, a copy of the files would show it alone
     beside its code's `xmin`). `unmixed` is `unmixed_expression` asked under the lock, if the
-    caller has it; `put`, that the caller's statement put the envelope in already, having found
-    no mix due under the lock (PostgreSQL, `operations._put_postgresql`). Returns whether it
-    mixed (then call `scrub_files` after the commit)."""
-    if put:
-        return False
+    caller has it. Returns whether it mixed (then call `scrub_files` after the commit).
+    (PostgreSQL's submissions put the envelope themselves when no mix is due, in the
+    statement that counts under the lock: `operations._put_postgresql`.)"""
     conn = db.session.connection()
     arriving = SimpleNamespace(id=random_id(), campaign_id=campaign_id, group_id=group_id, sealed=sealed,
                                receipt=receipt)

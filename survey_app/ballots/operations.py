@@ -179,37 +179,41 @@ def _statements() -> _Statements:
     return _BUILT[dialect]
 
 
-#: PostgreSQL: a submission's writes in one round trip (psycopg's pipeline mode, `_put_postgresql`).
-#: First the code burnt with the inbox writers' lock in its RETURNING (a public ballot: the
-#: lock alone), as `_statements().burn` does; then one statement that ticks turnout, counts the
-#: campaign's envelopes waiting unmixed, and puts the arriving one into the inbox unless that
-#: count makes a mix due (`mixing.threshold`; then it puts nothing, and `mixing.admit` mixes it
-#: in). The second statement starts once the first has taken the lock, and under READ
-#: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope
-#: committed before, as the separate statements did. It writes only when this transaction
-#: burnt the code (the code's row carries its transaction id): a refused code leaves no
-#: envelope behind, not even a dead one.
+#: PostgreSQL: a submission in one round trip, its commit and the flush that makes it durable
+#: included (psycopg's pipeline mode, `_put_postgresql`). First the code's row is locked and
+#: then the inbox writers' lock taken (a public ballot: the lock alone), in that order, as
+#: `_statements().burn` does; then one statement counts the campaign's envelopes waiting
+#: unmixed and, unless that count makes a mix due (`mixing.threshold`), burns the code, ticks
+#: turnout and puts the envelope into the inbox; when a mix is due it writes nothing, the
+#: transaction commits empty, and `submit` stores the ballot in a transaction that mixes
+#: (`mixing.admit`). The second statement starts once the first has taken the lock, and
+#: under READ COMMITTED each statement takes its snapshot when it starts: its count sees every
+#: envelope committed before. A refused code (used, revoked, unknown) locks no row: nothing
+#: is written. The client decides nothing between the writes and the commit, so nothing but
+#: a complete ballot (code burnt, turnout ticked, envelope in) can be committed, and the lock
+#: is held for the statements only, not for a round trip to the client.
 _PG_ASYNC = "SET LOCAL synchronous_commit TO OFF"
-_PG_BURN = ("UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s"
-            " AND group_id = %(g)s AND state = 'unused' RETURNING pg_advisory_xact_lock(%(k)s)")
+_PG_LOCK_CODE = ("WITH code AS MATERIALIZED (SELECT 1 FROM access_codes WHERE code_hash = %(h)s"
+                 " AND campaign_id = %(c)s AND group_id = %(g)s AND state = 'unused' FOR UPDATE)"
+                 " SELECT pg_advisory_xact_lock(%(k)s) FROM code")
 _PG_LOCK = "SELECT pg_advisory_xact_lock(%(k)s)"
-_PG_TICK_PUT = """WITH burnt AS ({burnt}),
+_PG_STORE = """WITH waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
+burnt AS ({burnt}),
 tick AS (
     INSERT INTO turnout_days (campaign_id, group_id, day, count) SELECT %(c)s, %(g)s, %(d)s, 1 FROM burnt
     ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1
     RETURNING 1),
-waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
 put AS (
     INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
-    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM waiting, burnt WHERE waiting.n + 1 < %(due)s
+    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM burnt
     RETURNING 1)
-SELECT (SELECT n FROM waiting), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
-_PG_TICK_PUT_CODE = _PG_TICK_PUT.format(burnt=(
-    "SELECT 1 FROM access_codes WHERE code_hash = %(h)s AND state = 'used'"
-    " AND xmin::text::bigint = pg_current_xact_id_if_assigned()::text::bigint %% 4294967296"))
-_PG_TICK_PUT_PUBLIC = _PG_TICK_PUT.format(burnt="SELECT 1")
+SELECT (SELECT n FROM waiting), (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
+_PG_STORE_CODE = _PG_STORE.format(burnt=(
+    "UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s AND group_id = %(g)s"
+    " AND state = 'unused' AND (SELECT n FROM waiting) + 1 < %(due)s RETURNING 1"))
+_PG_STORE_PUBLIC = _PG_STORE.format(burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s")
 #: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
-#: and past every commit before it (`_commit_postgresql`)
+#: and past every commit before it (`_put_postgresql`)
 _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 
 #: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
@@ -228,49 +232,51 @@ def driver_errors(statement: str):
                                          dialect=db.session.get_bind().dialect) from error
 
 
+@dataclass(frozen=True)
+class _Put:
+    """What `_put_postgresql` did: whether the code was there to burn (a public ballot: always),
+    whether the ballot was stored (and committed), and whether a mix is due instead."""
+    usable: bool
+    stored: bool
+    mix_due: bool
+
+
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
-                    receipt: str) -> tuple[bool, int, bool]:
-    """The burn (or the lock), the turnout tick and the envelope into the inbox, in the
-    session's transaction and one round trip; returns (code burnt, unmixed envelopes before
-    this one, envelope put). Not put: a mix is due, and the caller's `mixing.admit` writes it.
-    The transaction is set to commit without waiting for the disk (see `_commit_postgresql`)."""
+                    receipt: str) -> _Put:
+    """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
+    envelope into the inbox unless a mix is due, the commit, and the flush that makes it
+    durable, in the session's transaction and one round trip.
+
+    The submission's commit does not wait for its WAL to reach the disk (`synchronous_commit`
+    off for it), so the inbox writers' lock, which every submission waits for, is held while
+    the statements run and not while the disk flushes. Then a second, empty transaction of the
+    same connection commits synchronously: its commit flushes the WAL up to and past the
+    submission's commit record, so when this returns the ballot, its burnt code and its
+    turnout tick are on disk (WAL is written in order: a crash before that loses the whole
+    submission, which nobody was told was stored; and any later commit that saw it carries it
+    to the disk too). The flush waits alongside other workers' (PostgreSQL flushes them
+    together), not behind the lock."""
     driver = db.session.connection().connection.driver_connection
     params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": day, "k": mixing.LOCK_KEY,
               "i": random_id(), "s": sealed, "r": receipt,
               "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
-    first = _PG_BURN if code_hash is not None else _PG_LOCK
+    first = _PG_LOCK_CODE if code_hash is not None else _PG_LOCK
     with driver_errors(first):
         with driver.pipeline():
             driver.execute(_PG_ASYNC)
-            burn = driver.execute(first, params, prepare=True)
-            tick = driver.execute(_PG_TICK_PUT_CODE if code_hash is not None else _PG_TICK_PUT_PUBLIC, params,
-                                  prepare=True)
-        burnt = code_hash is None or len(burn.fetchall()) == 1
-        unmixed, put, ticked = tick.fetchone()
-    if burnt and ticked != 1:
-        raise RuntimeError("a submission that burnt its code did not tick turnout")
-    return burnt, int(unmixed), bool(put)
-
-
-def _commit_postgresql() -> None:
-    """Commit the submission, then make it durable before it is acknowledged.
-
-    The submission's own commit does not wait for its WAL to reach the disk (`_put_postgresql`
-    set it so), so the inbox writers' lock, which every submission of the campaign waits for, is
-    held while the statements run and not while the disk flushes. Then a second, empty
-    transaction of the same connection commits synchronously: its commit flushes the WAL up to
-    and past the submission's commit record, so when this returns the ballot, its burnt code
-    and its turnout tick are on disk (WAL is written in order: a crash before that loses the
-    whole submission, which nobody was told was stored; and any later commit that saw it
-    carries it to the disk too). Both commits go in one round trip; the flush waits alongside
-    other workers' (PostgreSQL flushes them together), not behind the lock."""
-    driver = db.session.connection().connection.driver_connection
-    with driver_errors("COMMIT"):
-        with driver.pipeline():
+            lock = driver.execute(first, params, prepare=True)
+            store = driver.execute(_PG_STORE_CODE if code_hash is not None else _PG_STORE_PUBLIC, params,
+                                   prepare=True)
             driver.commit()
             driver.execute(_PG_FLUSH)
             driver.commit()
+        usable = code_hash is None or len(lock.fetchall()) == 1
+        unmixed, burnt, put, ticked = store.fetchone()
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
+    if burnt and not (put == ticked == 1):  # one statement writes all three, or none
+        log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
+    return _Put(usable=usable, stored=bool(burnt),
+                mix_due=usable and not burnt and unmixed + 1 >= params["due"])
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -371,7 +377,9 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     # the inbox writers' lock (a mixer holding that one waits for it).
     sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
     if sealed is not None and PIPELINED and db.session.get_bind().dialect.name == "postgresql":
-        return _submit_postgresql(campaign, group, sealed, code, now)
+        receipt = _submit_postgresql(campaign, group, sealed, code, now)
+        if receipt is not None:
+            return receipt
     try:
         # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
         # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
@@ -405,29 +413,27 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
 
 
 def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes, code: str | None,
-                       now: datetime) -> str:
-    """`submit` on PostgreSQL once the envelope is sealed: the same statements, in the same
-    order and transaction, sent in one round trip (`_put_postgresql`), then the commit, made
-    durable before the receipt is returned (`_commit_postgresql`)."""
+                       now: datetime) -> str | None:
+    """`submit` on PostgreSQL once the envelope is sealed: the same writes, in the same order,
+    sent with their commit and made durable in one round trip (`_put_postgresql`). Returns the
+    receipt, or None when the ballot is still to be stored because a mix is due (nothing was
+    written then: `submit` stores it in a transaction that mixes)."""
     normal = codes.normalise(code) if code is not None else None
     if code is not None and normal is None:
         find_code(code)  # says why (malformed)
     receipt = sealing.fingerprint(sealed)
     try:
-        burnt, unmixed, put = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None,
-                                              now.date(), sealed, receipt)
-        if not burnt:
-            db.session.rollback()
-            find_code(code)  # says why
-            raise CodeRefused("used")
-        mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed, put=put)
-        _commit_postgresql()
+        done = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None, now.date(), sealed,
+                               receipt)
     except BaseException:
         db.session.rollback()
         raise
-    if mixed:
-        mixing.scrub_files(attempts=3, wait_ms=300)
-    return receipt
+    if done.stored:
+        return receipt
+    if not done.usable:
+        find_code(code)  # says why
+        raise CodeRefused("used")
+    return None
 
 
 def store_sealed(campaign: Campaign, group: RespondentGroup, content: BallotContent | None, day) -> None:

@@ -97,10 +97,14 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
 @pytest.mark.parametrize("crash_at", ["admit", "commit"])
 def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
                                                            crash_at):
-    """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick and
-    the envelope in one round trip: a failure after them (in the mixer's step, or the commit
-    itself) still leaves the code usable and nothing stored."""
+    """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick, the
+    envelope and the commit in one round trip: a failure before that commit is through, or in
+    the mixer's step of a submission that brings a mix (which that round trip leaves to a
+    transaction that mixes, having written nothing), still leaves the code usable and nothing
+    stored."""
     from survey_app.ballots import mixing
+    if crash_at == "admit":  # the third submission brings a mix (SQLite: the second already mixed)
+        app.config["MIX_BATCH"] = 3
     *first, code = issue_codes(app, campaign_id, n=3)
     data = full_answers(app, campaign_id, "staff")
     for earlier in first:  # the first ones fill the caches (the envelope size is read from the first envelope)
@@ -116,9 +120,10 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
     monkeypatch.setattr(ballots, "_put_postgresql", lambda *a: pipelined.append(1) or real_put(*a))
     client = app.test_client()
     client.post("/answer", data={"code": code})
-    if crash_at == "commit":  # PostgreSQL commits through the driver, then flushes (`_commit_postgresql`)
-        if backend == "postgresql":
-            monkeypatch.setattr(ballots, "_commit_postgresql", crash)
+    if crash_at == "commit":
+        if backend == "postgresql":  # the driver's commit, sent in the round trip with the writes
+            import psycopg
+            monkeypatch.setattr(psycopg.Connection, "commit", crash)
         else:
             monkeypatch.setattr(db.session, "commit", crash)
     with pytest.raises(RuntimeError):
