@@ -11,6 +11,7 @@ import functools
 import hmac
 
 from flask import abort, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, inspect, select
@@ -488,7 +489,22 @@ def load_user_from_token(token: str):
     return user
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per set of keys: Flask
+    builds a new one to read the cookie and another to write it, on every request."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
     login.login_view = "auth.login"
     login.login_message = _l("Please log in to see this page.")
     login.session_protection = "strong"

@@ -159,9 +159,16 @@ def answering(campaign_id, group_id) -> Answering | None:
                      group=AnsweringGroup(group_id, group_code), questionnaire=parsed, target_codes=codes)
 
 
+#: the key that seals a code in the session, by the app's secret key it is derived from
+_CODE_KEYS: dict = {}
+
+
 def _code_key() -> bytes:
-    return hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
-                    else current_app.secret_key, b"code-in-session-v1", hashlib.sha256).digest()
+    secret = current_app.secret_key
+    if secret not in _CODE_KEYS:
+        _CODE_KEYS[secret] = hmac.new(secret.encode() if isinstance(secret, str) else secret,
+                                      b"code-in-session-v1", hashlib.sha256).digest()
+    return _CODE_KEYS[secret]
 
 
 def seal_code(typed: str) -> str:
