@@ -11,13 +11,18 @@ Charts are drawn once per change of what they show and kept (`reports.drawn`).
 """
 import base64
 import io
+import json
 import re
 import textwrap
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
+from functools import lru_cache
 
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -137,8 +142,84 @@ def _data_uri(out: io.BytesIO) -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
+class _Template:
+    """A bitmap chart's figure drawn once without the artists that change from report to report.
+
+    The print run draws one chart of a kind per report, and all but a few artists are the same
+    for every target of a campaign (axes, tick labels in the CJK font, legend, limits: most of
+    a drawing's time). The template keeps those as a background of pixels; `png_uri` puts it
+    back and draws only the changing artists over it. ``redrawn`` are the template's own
+    changing artists (their data set by the caller, under `lock`); artists made for one drawing
+    are removed after it, so no report's data stays in the next one's chart.
+    """
+
+    def __init__(self, fig: Figure, redrawn: list, parts: tuple):
+        #: what the chart's function needs to set the data: its axes, bars, ...
+        self.fig, self.redrawn, self.parts = fig, redrawn, parts
+        self.lock = threading.Lock()
+        for artist in redrawn:
+            artist.set_animated(True)  # left out of the background (a drawing that is not a save)
+        self.canvas = FigureCanvasAgg(fig)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    def png_uri(self, made: list) -> str:
+        """The background with the changing artists drawn over it, in z-order as a full drawing
+        would (a stable sort: equal ones in the order they were made); ``made`` are removed after.
+        The caller holds `lock` and has set the data."""
+        try:
+            for artist in made:
+                artist.set_animated(True)
+            self.canvas.restore_region(self.background)
+            renderer = self.canvas.get_renderer()
+            for artist in sorted([*self.redrawn, *made], key=lambda a: a.get_zorder()):
+                artist.draw(renderer)
+            width, height = self.canvas.get_width_height()
+            pixels = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            out = io.BytesIO()
+            _png(pixels.convert("RGB"), out)
+        finally:
+            for artist in made:
+                artist.remove()
+        return _data_uri(out)
+
+
+#: templates by kind and everything the background is drawn from; a few per process (a
+#: campaign's kinds and locales), each about 5 MB of pixels
+_templates: "OrderedDict[str, _Template]" = OrderedDict()
+_templates_lock = threading.Lock()
+TEMPLATES_LIMIT = 12
+
+
+def _template(key: tuple, build) -> _Template:
+    """The template named by ``key`` (JSON-like: everything its background is drawn from), built
+    by ``build()`` (the figure, its changing artists and the parts the caller needs) if this
+    process has none."""
+    name = json.dumps(key, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    with _templates_lock:
+        template = _templates.get(name)
+        if template is not None:
+            _templates.move_to_end(name)
+            return template
+    with _style():
+        template = _Template(*build())
+    with _templates_lock:
+        template = _templates.setdefault(name, template)
+        while len(_templates) > TEMPLATES_LIMIT:
+            _templates.popitem(last=False)
+    return template
+
+
+def clear_templates() -> None:
+    """Forget the figure templates (for tests and benchmarks)."""
+    with _templates_lock:
+        _templates.clear()
+
+
+@lru_cache(maxsize=4096)
 def text_width(label: str, size: float) -> float:
-    """The width in points of a (possibly multi-line) label in the charts' font."""
+    """The width in points of a (possibly multi-line) label in the charts' font (kept per process:
+    every report of a campaign measures the same item labels)."""
     prop = FontProperties(family=[FONT], size=size)
     return max((text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]
                 for line in label.split("\n") if line), default=0.0)
@@ -179,77 +260,136 @@ def shorten(label: str, width: int = 30) -> str:
     return out
 
 
+def _figure(size: tuple[float, float], dpi: int | None) -> Figure:
+    return Figure(figsize=size) if dpi is None else Figure(figsize=size, dpi=dpi)
+
+
+def _spines(ax) -> list:
+    return list(ax.spines.values())
+
+
 def dimension_profile(labels: list[str], scores: list[float | None], means: list[float | None],
                       score_label: str, mean_label: str, bitmap: bool = False) -> str:
-    """Horizontal bars of a target's dimension scores with the campaign mean as a tick."""
+    """Horizontal bars of a target's dimension scores with the campaign mean as a tick.
+
+    As a bitmap, drawn over a template of the campaign's axes (`_Template`): the bars, the
+    means drawn over them and the spines over the bars' start are drawn for each report."""
+    values = [s if s is not None else 0 for s in scores]
+    low = min([v for v in values + [m for m in means if m is not None] if v] or [0])
+    start = max(0, (int(low) // 10 - 1) * 10)
     with _style():
-        height = 0.8 + 0.3 * len(labels)
-        fig = Figure(figsize=(6.4, height))
-        ax = fig.add_subplot()
-        ys = list(range(len(labels)))[::-1]
-        values = [s if s is not None else 0 for s in scores]
-        bars = ax.barh(ys, values, height=0.6, color=RED, label=score_label)
-        mean_y = [y for y, m in zip(ys, means) if m is not None]
-        mean_x = [m for m in means if m is not None]
-        ticks = ax.scatter(mean_x, mean_y, marker="|", s=200, linewidths=2.2, color="#1f2328", label=mean_label,
-                           zorder=3)
-        names = [wrap(label, 22) for label in labels]
-        ax.set_yticks(ys, names)
-        _margins(fig, left_labels=names, top=0.3, bottom=0.3)
-        low = min([v for v in values + mean_x if v] or [0])
-        start = max(0, (int(low) // 10 - 1) * 10)
-        ax.set_xlim(start, 100)
-        # Values sit at the start of the bars, where the campaign-mean tick never is.
-        for y, s in zip(ys, scores):
-            if s is not None:
-                ax.text(start + 0.8, y, f"{s:.1f}", va="center", ha="left", color="white", fontsize=8,
-                        fontweight="bold")
-        ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
-                  fontsize=8)
-        return _png_uri(fig) if bitmap else _svg(fig)
+        if not bitmap:
+            fig, ax, bars, ticks, ys = _profile_figure(labels, means, score_label, mean_label, start, None)
+            _profile_data(ax, bars, ys, scores, start)
+            return _svg(fig)
+        def build():
+            parts = _profile_figure(labels, means, score_label, mean_label, start, PNG_DPI)
+            fig, ax, bars, ticks, _ = parts
+            return fig, [*bars.patches, ticks, *_spines(ax)], parts
+        template = _template(("profile", labels, means, score_label, mean_label, start), build)
+        with template.lock:
+            _, ax, bars, _, ys = template.parts
+            return template.png_uri(_profile_data(ax, bars, ys, scores, start))
+
+
+def _profile_figure(labels, means, score_label, mean_label, start, dpi):
+    """The profile's figure with its bars at zero (`_profile_data` gives them their scores)."""
+    fig = _figure((6.4, 0.8 + 0.3 * len(labels)), dpi)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    bars = ax.barh(ys, [0] * len(labels), height=0.6, color=RED, label=score_label)
+    mean_y = [y for y, m in zip(ys, means) if m is not None]
+    mean_x = [m for m in means if m is not None]
+    ticks = ax.scatter(mean_x, mean_y, marker="|", s=200, linewidths=2.2, color="#1f2328", label=mean_label,
+                       zorder=3)
+    names = [wrap(label, 22) for label in labels]
+    ax.set_yticks(ys, names)
+    _margins(fig, left_labels=names, top=0.3, bottom=0.3)
+    ax.set_xlim(start, 100)
+    ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
+              fontsize=8)
+    return fig, ax, bars, ticks, ys
+
+
+def _profile_data(ax, bars, ys, scores, start) -> list:
+    """Give the bars their scores; returns the value labels made for them."""
+    for bar, s in zip(bars.patches, scores):
+        bar.set_width(s if s is not None else 0)
+    # Values sit at the start of the bars, where the campaign-mean tick never is.
+    return [ax.text(start + 0.8, y, f"{s:.1f}", va="center", ha="left", color="white", fontsize=8,
+                    fontweight="bold") for y, s in zip(ys, scores) if s is not None]
 
 
 def distribution(labels: list[str], option_labels: list[str], counts: list[list[int]],
                  dont_know: list[bool], empty_label: str, bitmap: bool = False) -> str:
-    """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey."""
+    """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey.
+
+    As a bitmap, drawn over a template of the campaign's items and options (`_Template`)."""
     with _style():
-        height = 0.8 + 0.27 * max(1, len(labels))
-        fig = Figure(figsize=(6.6, height))
-        ax = fig.add_subplot()
-        ys = list(range(len(labels)))[::-1]
-        colours, k = [], 0
-        for is_dk in dont_know:
-            if is_dk:
-                colours.append(DONT_KNOW_COLOUR)
-            else:
-                colours.append(OPTION_COLOURS[min(k, len(OPTION_COLOURS) - 1)] if sum(
-                    not d for d in dont_know) > 3 else ["#1a7f37", "#e0b03c", "#c62828"][min(k, 2)])
-                k += 1
-        lefts = [0.0] * len(labels)
-        totals = [sum(row) for row in counts]
-        for j, option in enumerate(option_labels):
-            widths = [(row[j] / t * 100) if t else 0 for row, t in zip(counts, totals)]
-            ax.barh(ys, widths, left=lefts, height=0.62, color=colours[j], label=option, edgecolor="white",
-                    linewidth=0.4)
-            for y, left, w in zip(ys, lefts, widths):
-                if w >= 9:
-                    ax.text(left + w / 2, y, f"{w:.0f}%", va="center", ha="center", fontsize=7,
-                            color="#1f2328" if colours[j] in (DONT_KNOW_COLOUR, "#e0b03c", "#7cb46b") else "white")
-            lefts = [a + b for a, b in zip(lefts, widths)]
-        for y, t in zip(ys, totals):
-            if not t:
-                ax.text(50, y, empty_label, va="center", ha="center", fontsize=7, color="#5f6670")
-        names = [shorten(label, 34) for label in labels]
-        ax.set_yticks(ys, names, fontsize=7.5)
-        rows = -(-len(option_labels) // 5)
-        _margins(fig, left_labels=names, left_size=7.5, top=0.2 * rows + 0.05, bottom=0.3)
-        ax.set_xlim(0, 100)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
-                  frameon=False, fontsize=7.5)
-        return _png_uri(fig) if bitmap else _svg(fig)
+        if not bitmap:
+            fig, ax, bars, colours, ys = _distribution_figure(labels, option_labels, dont_know, None)
+            _distribution_data(ax, bars, colours, ys, counts, empty_label)
+            return _svg(fig)
+
+        def build():
+            parts = _distribution_figure(labels, option_labels, dont_know, PNG_DPI)
+            fig, ax, bars = parts[:3]
+            return fig, [*(bar for container in bars for bar in container.patches), *_spines(ax)], parts
+        template = _template(("distribution", labels, option_labels, dont_know), build)
+        with template.lock:
+            _, ax, bars, colours, ys = template.parts
+            return template.png_uri(_distribution_data(ax, bars, colours, ys, counts, empty_label))
+
+
+def _distribution_figure(labels, option_labels, dont_know, dpi):
+    """The distribution's figure with its bars at zero (`_distribution_data` gives them their shares)."""
+    fig = _figure((6.6, 0.8 + 0.27 * max(1, len(labels))), dpi)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    colours, k = [], 0
+    for is_dk in dont_know:
+        if is_dk:
+            colours.append(DONT_KNOW_COLOUR)
+        else:
+            colours.append(OPTION_COLOURS[min(k, len(OPTION_COLOURS) - 1)] if sum(
+                not d for d in dont_know) > 3 else ["#1a7f37", "#e0b03c", "#c62828"][min(k, 2)])
+            k += 1
+    zeros = [0.0] * len(labels)
+    bars = [ax.barh(ys, zeros, left=zeros, height=0.62, color=colours[j], label=option, edgecolor="white",
+                    linewidth=0.4) for j, option in enumerate(option_labels)]
+    names = [shorten(label, 34) for label in labels]
+    ax.set_yticks(ys, names, fontsize=7.5)
+    rows = -(-len(option_labels) // 5)
+    _margins(fig, left_labels=names, left_size=7.5, top=0.2 * rows + 0.05, bottom=0.3)
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
+              frameon=False, fontsize=7.5)
+    return fig, ax, bars, colours, ys
+
+
+def _distribution_data(ax, bars, colours, ys, counts, empty_label) -> list:
+    """Give the bars their shares of the answers; returns the labels made for them."""
+    made = []
+    lefts = [0.0] * len(ys)
+    totals = [sum(row) for row in counts]
+    for j, container in enumerate(bars):
+        widths = [(row[j] / t * 100) if t else 0 for row, t in zip(counts, totals)]
+        for bar, left, w in zip(container.patches, lefts, widths):
+            bar.set_x(left)
+            bar.set_width(w)
+        for y, left, w in zip(ys, lefts, widths):
+            if w >= 9:
+                made.append(ax.text(left + w / 2, y, f"{w:.0f}%", va="center", ha="center", fontsize=7,
+                                    color="#1f2328" if colours[j] in (DONT_KNOW_COLOUR, "#e0b03c", "#7cb46b")
+                                    else "white"))
+        lefts = [a + b for a, b in zip(lefts, widths)]
+    for y, t in zip(ys, totals):
+        if not t:
+            made.append(ax.text(50, y, empty_label, va="center", ha="center", fontsize=7, color="#5f6670"))
+    return made
 
 
 def trend(labels: list[str], scores: list[float | None], low: list[float | None], high: list[float | None],
@@ -332,45 +472,73 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
 
     The limits are mean -+ 1.96/x and mean -+ 3.09/x around the campaign ``mean`` (rule F of
     the method); targets beyond the 99.8% limits are named (at most 12), and the highlighted one. ``marked`` and ``highlight`` as in
-    :func:`caterpillar`.
+    :func:`caterpillar`. As a bitmap, the limits, axes and legend are a template common to every
+    report of the campaign (`_Template`); the dots and names are drawn for each report.
     """
-    z95, z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
+    static = (labels, scores, se, mean, marked, score_label, precision_label, mean_label, limit_labels)
+    with _style():
+        if not bitmap:
+            fig, ax, points = _funnel_figure(*static, None)
+            _funnel_data(ax, labels, scores, marked, points, mean, highlight)
+            return _svg(fig)
+
+        def build():
+            parts = _funnel_figure(*static, PNG_DPI)
+            return parts[0], [], parts
+        template = _template(("funnel", *static), build)
+        with template.lock:
+            _, ax, points = template.parts
+            return template.png_uri(_funnel_data(ax, labels, scores, marked, points, mean, highlight))
+
+
+def _funnel_figure(labels, scores, se, mean, marked, score_label, precision_label, mean_label, limit_labels,
+                   dpi):
+    """The funnel's figure without its dots and names (`_funnel_data`), and the points (index,
+    precision) to draw."""
     precision = [1.0 / s if s and s > 0 else None for s in se]
     points = [(k, p) for k, p in enumerate(precision) if p is not None]
-    with _style():
-        fig = Figure(figsize=(6.4, 3.6))
-        ax = fig.add_subplot()
-        if points:
-            top = max(p for _, p in points) * 1.08
-            bottom = min(p for _, p in points) * 0.85
-            x = np.linspace(bottom, top, 200)
-            for z, style, name in ((z95, "--", limit_labels[0]), (z998, "-", limit_labels[1])):
-                ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
-                ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
-            ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
-            # One collection for the other targets and one for the report's own, drawn over them:
-            # a hundred targets are two artists, not a hundred (a third of a report's time in print).
-            for own in (False, True):
-                dots = [(k, p) for k, p in points if (k == highlight) == own]
-                if dots:
-                    colour = RED if own else BLUE
-                    ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22, zorder=3,
-                               c=["white" if marked[k] else colour for k, _ in dots], edgecolors=colour,
-                               linewidths=1.2)
-            named = 0
-            for k, p in points:
-                outside = abs(scores[k] - mean) * p > z998
-                if (outside and named < 12) or k == highlight:
-                    named += 1
-                    ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
-                                xytext=(4, 3), textcoords="offset points", fontsize=7,
-                                color=RED if k == highlight else "#2b3038")
-            span = max([abs(scores[k] - mean) for k, _ in points] + [z998 / bottom])
-            ax.set_ylim(max(0, mean - span * 1.1), min(100, mean + span * 1.1))
-            ax.set_xlim(bottom, top)
-        ax.set_xlabel(precision_label)
-        ax.set_ylabel(score_label)
-        ax.grid(color="#e3e6ea", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
-        return _png_uri(fig) if bitmap else _svg(fig)
+    fig = _figure((6.4, 3.6), dpi)
+    ax = fig.add_subplot()
+    if points:
+        top = max(p for _, p in points) * 1.08
+        bottom = min(p for _, p in points) * 0.85
+        x = np.linspace(bottom, top, 200)
+        for z, style, name in ((Z95, "--", limit_labels[0]), (Z998, "-", limit_labels[1])):
+            ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
+            ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
+        ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
+        span = max([abs(scores[k] - mean) for k, _ in points] + [Z998 / bottom])
+        ax.set_ylim(max(0, mean - span * 1.1), min(100, mean + span * 1.1))
+        ax.set_xlim(bottom, top)
+    ax.set_xlabel(precision_label)
+    ax.set_ylabel(score_label)
+    ax.grid(color="#e3e6ea", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    return fig, ax, points
+
+
+def _funnel_data(ax, labels, scores, marked, points, mean, highlight) -> list:
+    """Draw the targets' dots and names, the highlighted one in red; returns the artists made."""
+    made = []
+    # One collection for the other targets and one for the report's own, drawn over them:
+    # a hundred targets are two artists, not a hundred (a third of a report's time in print).
+    for own in (False, True):
+        dots = [(k, p) for k, p in points if (k == highlight) == own]
+        if dots:
+            colour = RED if own else BLUE
+            made.append(ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22,
+                                   zorder=3, c=["white" if marked[k] else colour for k, _ in dots],
+                                   edgecolors=colour, linewidths=1.2))
+    named = 0
+    for k, p in points:
+        outside = abs(scores[k] - mean) * p > Z998
+        if (outside and named < 12) or k == highlight:
+            named += 1
+            made.append(ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
+                                    xytext=(4, 3), textcoords="offset points", fontsize=7,
+                                    color=RED if k == highlight else "#2b3038"))
+    return made
+
+
+Z95, Z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
