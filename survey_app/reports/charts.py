@@ -57,9 +57,15 @@ OPTION_COLOURS = ["#1a7f37", "#7cb46b", "#e0b03c", "#d9822b", "#c62828", "#8c1d1
 DONT_KNOW_COLOUR = "#c4c9d0"
 
 
+#: held while a chart is drawn: matplotlib's settings are global to the process, and a thread
+#: leaving `rc_context` would restore them under another thread's drawing (its labels then in
+#: a font without Chinese glyphs); drawing is Python under the GIL, so little is lost in waiting
+_drawing = threading.RLock()
+
+
 @contextmanager
 def _style():
-    with matplotlib.rc_context({
+    with _drawing, matplotlib.rc_context({
         "font.family": "sans-serif",
         "font.sans-serif": [FONT],
         "axes.unicode_minus": False,
@@ -187,18 +193,19 @@ class _Template:
         return uri
 
 
-#: templates by kind and everything the background is drawn from; a few per process (a
-#: campaign's kinds and locales), each about 5 MB of pixels
+#: templates by kind and everything the background is drawn from; a few per process (a print
+#: run is of one campaign and locale: a funnel, a distribution, the profile's few x ranges),
+#: each about 5 MB of pixels
 _templates: "OrderedDict[str, _Template]" = OrderedDict()
 _templates_lock = threading.Lock()
-TEMPLATES_LIMIT = 12
+TEMPLATES_LIMIT = 8
 
 
 def _template(key: tuple, build) -> _Template:
     """The template named by ``key`` (JSON-like: everything its background is drawn from), built
     by ``build()`` (the figure, its changing artists and the parts the caller needs) if this
     process has none."""
-    name = json.dumps(key, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    name = json.dumps([PNG_DPI, *key], ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     with _templates_lock:
         template = _templates.get(name)
         if template is not None:
