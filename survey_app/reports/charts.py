@@ -29,6 +29,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
+from matplotlib.transforms import Bbox
 from scipy import stats
 
 matplotlib.use("Agg")
@@ -168,6 +169,8 @@ class _Template:
     def __init__(self, fig: Figure, redrawn: list, parts: tuple):
         #: what the chart's function needs to set the data: its axes, bars, ...
         self.fig, self.redrawn, self.parts = fig, redrawn, parts
+        #: further backgrounds a kind keeps (the funnel's with its common dots and names)
+        self.extra: dict = {}
         self.lock = threading.Lock()
         for artist in redrawn:
             artist.set_animated(True)  # left out of the background (a drawing that is not a save)
@@ -175,14 +178,14 @@ class _Template:
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(fig.bbox)
 
-    def png_uri(self, made: list) -> str:
-        """The background with the changing artists drawn over it, in z-order as a full drawing
-        would (a stable sort: equal ones in the order they were made); ``made`` are removed after.
-        The caller holds `lock` and has set the data."""
+    def png_uri(self, made: list, background=None) -> str:
+        """The background (or another kept one) with the changing artists drawn over it, in
+        z-order as a full drawing would (a stable sort: equal ones in the order they were made);
+        ``made`` are removed after. The caller holds `lock` and has set the data."""
         try:
             for artist in made:
                 artist.set_animated(True)
-            self.canvas.restore_region(self.background)
+            self.canvas.restore_region(self.background if background is None else background)
             renderer = self.canvas.get_renderer()
             for artist in sorted([*self.redrawn, *made], key=lambda a: a.get_zorder()):
                 artist.draw(renderer)
@@ -498,7 +501,8 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
         template = _template(("funnel", *static), build)
         with template.lock:
             _, ax, points = template.parts
-            return template.png_uri(_funnel_data(ax, labels, scores, marked, points, mean, highlight))
+            return (_funnel_over_common(template, labels, scores, marked, points, mean, highlight)
+                    or template.png_uri(_funnel_data(ax, labels, scores, marked, points, mean, highlight)))
 
 
 def _funnel_figure(labels, scores, se, mean, marked, score_label, precision_label, mean_label, limit_labels,
@@ -528,6 +532,15 @@ def _funnel_figure(labels, scores, se, mean, marked, score_label, precision_labe
     return fig, ax, points
 
 
+def _funnel_named(scores, points, mean, highlight) -> list[int]:
+    """The targets named: beyond the 99.8% limits (the first 12) and the highlighted one."""
+    named = []
+    for k, p in points:
+        if (abs(scores[k] - mean) * p > Z998 and len(named) < 12) or k == highlight:
+            named.append(k)
+    return named
+
+
 def _funnel_data(ax, labels, scores, marked, points, mean, highlight) -> list:
     """Draw the targets' dots and names, the highlighted one in red; returns the artists made."""
     made = []
@@ -540,15 +553,50 @@ def _funnel_data(ax, labels, scores, marked, points, mean, highlight) -> list:
             made.append(ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22,
                                    zorder=3, c=["white" if marked[k] else colour for k, _ in dots],
                                    edgecolors=colour, linewidths=1.2))
-    named = 0
-    for k, p in points:
-        outside = abs(scores[k] - mean) * p > Z998
-        if (outside and named < 12) or k == highlight:
-            named += 1
-            made.append(ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
-                                    xytext=(4, 3), textcoords="offset points", fontsize=7,
-                                    color=RED if k == highlight else "#2b3038"))
+    precision = dict(points)
+    for k in _funnel_named(scores, points, mean, highlight):
+        made.append(ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (precision[k], scores[k]),
+                                xytext=(4, 3), textcoords="offset points", fontsize=7,
+                                color=RED if k == highlight else "#2b3038"))
     return made
+
+
+def _funnel_over_common(template, labels, scores, marked, points, mean, highlight) -> str | None:
+    """The funnel drawn over a second kept background with every dot in blue and the names every
+    report shows (the common case: a report's own target is not among the named outliers). Only
+    the own red dot and name are drawn, over its blue dot, which the bigger red one covers. None
+    where that would differ from a whole drawing: the own target named anyway, changing who else
+    is, or its dot or name touching another's name (drawn over it in a whole drawing)."""
+    common = _funnel_named(scores, points, mean, None)
+    precision = dict(points)
+    if highlight not in precision or highlight in common or (
+            [k for k in _funnel_named(scores, points, mean, highlight) if k != highlight] != common):
+        return None
+    _, ax, _ = template.parts
+    renderer = template.canvas.get_renderer()
+    if "common" not in template.extra:
+        made = _funnel_data(ax, labels, scores, marked, points, mean, None)
+        try:
+            template.canvas.restore_region(template.background)
+            for artist in made:
+                artist.set_animated(True)
+                artist.draw(renderer)
+            names = [artist.get_window_extent(renderer) for artist in made[1:]]
+            template.extra["common"] = (template.canvas.copy_from_bbox(template.fig.bbox), names)
+        finally:
+            for artist in made:
+                artist.remove()
+    background, names = template.extra["common"]
+    made = _funnel_data(ax, labels, scores, marked, [(highlight, precision[highlight])], mean, highlight)
+    x, y = ax.transData.transform((precision[highlight], scores[highlight]))
+    reach = (30 ** 0.5 / 2 + 1.2 / 2 + 1) * template.fig.dpi / 72  # the red dot's radius and its edge, in pixels
+    dot = Bbox.from_extents(x - reach, y - reach, x + reach, y + reach)
+    name = made[-1].get_window_extent(renderer)
+    if any(other.overlaps(dot) or other.overlaps(name) for other in names):
+        for artist in made:
+            artist.remove()
+        return None
+    return template.png_uri(made, background)
 
 
 Z95, Z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
