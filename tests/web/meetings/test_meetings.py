@@ -167,7 +167,8 @@ def test_no_score_grade_rank_interval_or_alert_for_a_matter(app, make_meeting, l
     with app.app_context():
         operations.publish_campaign(db.session.get(Campaign, cid))
         published = db.session.get(Campaign, cid).published_results
-    assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "not_voted", "matters"}
+    assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "spoiled", "not_voted",
+                              "matters"}
     assert all(set(row) == {"matter", "name", "kind", "agree", "disagree", "abstain", "blank", "votes_needed",
                             "quorum", "quorum_needed", "quorum_met", "outcome"} for row in published["matters"])
     client.set_cookie("lang", "zh_CN")
@@ -355,3 +356,60 @@ def test_a_meeting_issues_voting_codes_in_its_own_words(app, make_meeting, login
     reply = staff.post(f"/admin/campaigns/{cid}/codes", data={**fields, "count": "3", "format": "csv"})
     assert reply.status_code == 200, reply.status_code
     assert len([line for line in reply.get_data(as_text=True).splitlines() if line.strip()]) >= 3
+
+
+def test_a_spoiled_paper_sheet_counts_its_member_present_not_as_a_vote(app, users, as_user, login, tmp_path):
+    """N = 9; a personnel matter needs two thirds present (6). Five members agree on a phone and a
+    sixth hands in a paper sheet both clerks find spoiled: six were present, so the matter is
+    decided and passes (5 of 9 agree, more than half). Counting only ballots (5) would have said
+    "not decided". The bundle's own recount agrees, and the result page says why."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    from survey_app.admin import operations
+    from survey_app.auth.operations import create_user
+    from survey_app.ballots import keys
+    from survey_app.meetings.operations import create_meeting
+    from survey_app.models import PaperSheet
+    from survey_app.paper import sheets
+
+    from tests.web.helpers import PASSWORD
+    from tests.web.meetings.conftest import OFFICERS, setup
+    with app.app_context():
+        create_user("clerk2", PASSWORD, "clerk")
+        campaign = create_meeting("vote9s", setup(members=9))
+        operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
+        cid, group = campaign.id, campaign.group("members")
+        codes = ballots.issue_codes(campaign, group, 5)
+        number = sheets.print_batch(campaign, group, 1, "staff").first_number
+    for code in codes:
+        vote(app, cid, code, ["agree", "disagree", "agree"])
+    for clerk in (as_user("clerk"), as_user("clerk2")):
+        r = clerk.post(f"/paper/{cid}/sheets/{number}", data={"spoiled": "y"})
+        assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(PaperSheet.status).where(PaperSheet.campaign_id == cid)).scalars().all() \
+            == ["spoiled"]
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    rows = _rows(tally)
+    assert (tally["members"], tally["voted"], tally["spoiled"], tally["not_voted"]) == (9, 5, 1, 3)
+    personnel = rows["personnel"]
+    assert (personnel["agree"], personnel["blank"], personnel["quorum_needed"]) == (5, 0, 6)
+    assert personnel["quorum_met"] is True and personnel["outcome"] == "passed"
+    assert rows["especially_major"]["outcome"] == "not_passed"        # decided: 0 of the 6 needed agree
+    staff = login("staff")
+    for lang, words in (("zh_CN", "另有1名成员交回的纸质表决票被认定为废票或无效"),
+                        ("en", "1 more member handed in a spoiled or invalid paper sheet")):
+        staff.set_cookie("lang", lang)
+        page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
+        assert 'id="decision-spoiled"' in page and words in page
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.publish_campaign(campaign)
+        zipfile.ZipFile(io.BytesIO(campaign.published_bundle)).extractall(tmp_path)
+    recount = subprocess.run([sys.executable, "-I", "recount.py"], cwd=tmp_path / "vote9s", capture_output=True,
+                             text=True)
+    assert recount.returncode == 0 and "OK" in recount.stdout, recount.stdout + recount.stderr
