@@ -406,6 +406,11 @@ def test_a_spoiled_paper_sheet_counts_its_member_present_not_as_a_vote(app, user
         staff.set_cookie("lang", lang)
         page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
         assert 'id="decision-spoiled"' in page and words in page
+        minutes = staff.get(f"/admin/meetings/{cid}/minutes.pdf?lang={lang[:2]}")
+        (tmp_path / f"minutes-{lang}.pdf").write_bytes(minutes.data)
+        text = subprocess.run(["pdftotext", str(tmp_path / f"minutes-{lang}.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "".join(words.split()) in "".join(text.split()), text
     with app.app_context():
         campaign = db.session.get(Campaign, cid)
         operations.publish_campaign(campaign)
