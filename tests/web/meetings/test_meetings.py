@@ -259,29 +259,35 @@ def test_the_members_group_is_named_not_shown_by_its_code(app, make_meeting, log
     assert details and all(f"{group}: {name}" in d for d in details), details
 
 
-@pytest.mark.parametrize("blank_on", ["phone", "paper"])
-def test_a_blank_ballot_counts_towards_the_quorum_on_a_phone_and_on_paper(app, users, as_user, blank_on):
-    """N = 9, quorum more than half (5): 3 members agree on a phone, 2 hand in blank ballots
-    (on a phone, or as paper sheets with no box ticked), one more a paper sheet with only the
-    first matter marked. Either way 6 voted: the quorum is met and the blanks are blank votes."""
+def _meeting_of_nine_with_paper(app, code: str, phone: int, paper: int):
+    """A meeting of 9 opened by the officers, `phone` voting codes issued and `paper` sheets printed,
+    with a second clerk to key them: (campaign id, codes, sheet numbers, the sheets' layout)."""
     from survey_app.admin import operations
     from survey_app.auth.operations import create_user
     from survey_app.ballots import keys
     from survey_app.meetings.operations import create_meeting
-    from survey_app.models import PaperSheet
     from survey_app.paper import sheets
 
     from tests.web.helpers import PASSWORD
     from tests.web.meetings.conftest import OFFICERS, setup
     with app.app_context():
         create_user("clerk2", PASSWORD, "clerk")
-        campaign = create_meeting("vote9", setup(members=9))
+        campaign = create_meeting(code, setup(members=9))
         operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
         cid, group = campaign.id, campaign.group("members")
-        codes = ballots.issue_codes(campaign, group, 6)
-        batch = sheets.print_batch(campaign, group, 3, "staff")
-        numbers = list(range(batch.first_number, batch.first_number + batch.count))
-        lay = sheets.layout(campaign, group)
+        codes = ballots.issue_codes(campaign, group, phone)
+        batch = sheets.print_batch(campaign, group, paper, "staff")
+        return cid, codes, list(range(batch.first_number, batch.first_number + batch.count)), \
+            sheets.layout(campaign, group)
+
+
+@pytest.mark.parametrize("blank_on", ["phone", "paper"])
+def test_a_blank_ballot_counts_towards_the_quorum_on_a_phone_and_on_paper(app, users, as_user, blank_on):
+    """N = 9, quorum more than half (5): 3 members agree on a phone, 2 hand in blank ballots
+    (on a phone, or as paper sheets with no box ticked), one more a paper sheet with only the
+    first matter marked. Either way 6 voted: the quorum is met and the blanks are blank votes."""
+    from survey_app.models import PaperSheet
+    cid, codes, numbers, lay = _meeting_of_nine_with_paper(app, "vote9", 6, 3)
     for code in codes[:3]:
         vote(app, cid, code, ["agree", "agree", "agree"])
     if blank_on == "phone":
@@ -369,21 +375,8 @@ def test_a_spoiled_paper_sheet_counts_its_member_present_not_as_a_vote(app, user
     import zipfile
 
     from survey_app.admin import operations
-    from survey_app.auth.operations import create_user
-    from survey_app.ballots import keys
-    from survey_app.meetings.operations import create_meeting
     from survey_app.models import PaperSheet
-    from survey_app.paper import sheets
-
-    from tests.web.helpers import PASSWORD
-    from tests.web.meetings.conftest import OFFICERS, setup
-    with app.app_context():
-        create_user("clerk2", PASSWORD, "clerk")
-        campaign = create_meeting("vote9s", setup(members=9))
-        operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
-        cid, group = campaign.id, campaign.group("members")
-        codes = ballots.issue_codes(campaign, group, 5)
-        number = sheets.print_batch(campaign, group, 1, "staff").first_number
+    cid, codes, (number,), _ = _meeting_of_nine_with_paper(app, "vote9s", 5, 1)
     for code in codes:
         vote(app, cid, code, ["agree", "disagree", "agree"])
     for clerk in (as_user("clerk"), as_user("clerk2")):
