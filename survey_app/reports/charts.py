@@ -7,7 +7,9 @@ a trivial page, as PNG 4–5 times (measured 7 December). None of them touches p
 global state leaks across requests. Chinese needs a CJK font: the set-up installs Noto
 Sans CJK SC, and every chart is drawn inside `_style()`. A figure is drawn once: its
 margins are worked out from the measured labels instead of a second, "tight" drawing.
-Charts are drawn once per change of what they show and kept (`reports.drawn`).
+Charts are drawn once per change of what they show and kept (`reports.drawn`). A print run
+draws each report's own bitmaps over a template of the campaign's figure, drawn once per
+process (`_Template`): a report costs its bars, dots and labels, not the axes and CJK labels.
 """
 import base64
 import io
