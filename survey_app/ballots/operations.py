@@ -212,6 +212,7 @@ _PG_STORE_CODE = _PG_STORE.format(burnt=(
     "UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s AND group_id = %(g)s"
     " AND state = 'unused' AND (SELECT n FROM waiting) + 1 < %(due)s RETURNING 1"))
 _PG_STORE_PUBLIC = _PG_STORE.format(burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s")
+_PG_COMMIT = "COMMIT"
 #: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
 #: and past every commit before it (`_put_postgresql`)
 _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
@@ -245,7 +246,8 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day,
                     receipt: str) -> _Put:
     """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
     envelope into the inbox unless a mix is due, the commit, and the flush that makes it
-    durable, in the session's transaction and one round trip.
+    durable, in the session's transaction and one round trip (the flush's transaction is the
+    implicit one that the pipeline's sync commits).
 
     The submission's commit does not wait for its WAL to reach the disk (`synchronous_commit`
     off for it), so the inbox writers' lock, which every submission waits for, is held while
@@ -267,9 +269,10 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day,
             lock = driver.execute(first, params, prepare=True)
             store = driver.execute(_PG_STORE_CODE if code_hash is not None else _PG_STORE_PUBLIC, params,
                                    prepare=True)
-            driver.commit()
+            # COMMIT as a statement: psycopg's commit() would wait for its result (a round trip);
+            # the flush then runs in the implicit transaction that the pipeline's sync commits
+            driver.execute(_PG_COMMIT)
             driver.execute(_PG_FLUSH)
-            driver.commit()
         usable = code_hash is None or len(lock.fetchall()) == 1
         unmixed, burnt, put, ticked = store.fetchone()
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from sqlalchemy import Date, DateTime, MetaData, func, inspect, select, text
+from sqlalchemy import exc as sa_exc
 
 from survey_app.ballots import operations as ballots
 from survey_app.ballots import keys, sealing
@@ -120,14 +121,16 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
     monkeypatch.setattr(ballots, "_put_postgresql", lambda *a: pipelined.append(1) or real_put(*a))
     client = app.test_client()
     client.post("/answer", data={"code": code})
-    if crash_at == "commit":
-        if backend == "postgresql":  # the driver's commit, sent in the round trip with the writes
-            import psycopg
-            monkeypatch.setattr(psycopg.Connection, "commit", crash)
-        else:
+    if crash_at == "commit" and backend == "postgresql":
+        # the COMMIT sent in the round trip with the writes fails on the server
+        monkeypatch.setattr(ballots, "_PG_COMMIT", "SELECT 1 / 0")
+        with pytest.raises(sa_exc.DBAPIError):
+            client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    else:
+        if crash_at == "commit":
             monkeypatch.setattr(db.session, "commit", crash)
-    with pytest.raises(RuntimeError):
-        client.post("/answer/questionnaire", data={**data, "action": "submit"})
+        with pytest.raises(RuntimeError):
+            client.post("/answer/questionnaire", data={**data, "action": "submit"})
     monkeypatch.undo()
     assert len(pipelined) == (1 if backend == "postgresql" else 0)  # the one-round-trip path was taken
     assert received(app) == 2
