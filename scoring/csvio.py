@@ -28,6 +28,9 @@ ALLOWED_IN_FILE = ALLOWED_BYTES.copy()
 ALLOWED_IN_FILE[[COMMA, NEWLINE]] = True
 #: the bytes a body may hold, for `bytes.translate` to delete: what is left is wrong
 ALLOWED_IN_FILE_BYTES = bytes(np.flatnonzero(ALLOWED_IN_FILE).tolist())
+#: the bytes of a code's zero-padded 8-byte words: a code's own, or the padding after it
+ALLOWED_IN_WORDS = ALLOWED_BYTES.copy()
+ALLOWED_IN_WORDS[0] = True
 #: zero bytes after the text, so that the last field can be read as whole 8-byte words
 PAD = MAX_CODE + 16
 #: chunks read at once (numpy runs without the interpreter's lock in its loops)
@@ -127,8 +130,8 @@ def _read_mapped_chunks(data: mmap.mmap, size: int, name: str) -> list[dict]:
         a, b = bounds[k]
         try:
             if k == len(bounds) - 1:
-                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name, tables)
-            return _read_chunk(data, mapped, a, b, _no_row, order, name, tables)
+                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name, tables, exact=False)
+            return _read_chunk(data, mapped, a, b, _no_row, order, name, tables, exact=False)
         except InputError:
             failed.append(k)
             return None
@@ -223,20 +226,33 @@ def _column_order(header: list[str], name: str) -> list[str]:
 
 
 def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_row, order: list[str],
-                name: str, tables: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                name: str, tables: dict | None = None,
+                exact: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Factorise the lines of ``buf[begin:end]``: per column, (the distinct codes as rows of
     8-byte words, each line's index among them). ``first_row()`` is the chunk's first row;
-    ``tables`` keeps the small hash tables that one chunk makes for the next ones."""
+    ``tables`` keeps the small hash tables that one chunk makes for the next ones.
+
+    ``exact``: every byte is checked, and a wrong one named with its row and column. Without
+    it (the memory-mapped reader, which leaves every message to the buffered one), only the
+    separators are checked byte by byte and the codes once per distinct value (in
+    `_factorise_field`); what is wrong raises an InputError that need not name the row.
+    """
     text = buf[begin:end]
-    chunk = data[begin:end]
-    # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
-    # are the line and field found, after the lines' shape is checked as before.
-    wrong_bytes = bool(chunk.translate(None, ALLOWED_IN_FILE_BYTES))
+    width = len(COLUMNS)
+    if exact:
+        # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
+        # are the line and field found, after the lines' shape is checked as before.
+        wrong_bytes = bool(data[begin:end].translate(None, ALLOWED_IN_FILE_BYTES))
+    else:
+        # No copy of the chunk and no pass holding the interpreter's lock: every byte up to
+        # ',' must be a separator (counted just below), and the others are the codes' bytes,
+        # checked in each column's table of distinct values.
+        wrong_bytes = False
     # Past the byte check, the only bytes up to ',' are the separators.
     separators = np.flatnonzero((text == COMMA) | (text == NEWLINE) if wrong_bytes else text <= COMMA)
-    width = len(COLUMNS)
-    del chunk
     n_lines = int(np.count_nonzero(text == NEWLINE))
+    if not exact and len(separators) != n_lines + int(np.count_nonzero(text == COMMA)):
+        raise InputError("a byte that no answers file holds", file=name)
     if len(separators) != width * n_lines or not (text[separators[width - 1::width]] == NEWLINE).all():
         is_newline = text[separators] == NEWLINE
         line_of = np.cumsum(is_newline) - is_newline
@@ -256,7 +272,8 @@ def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_ro
     out = {}
     for position, column in enumerate(order):
         starts = line_starts if position == 0 else ends[:, position - 1] + 1
-        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name, tables)
+        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name, tables,
+                                       check_values=not exact)
     return out
 
 
@@ -284,10 +301,13 @@ def _line_is_empty(text, separators, is_newline, line: int) -> bool:
 
 
 def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
-                     first_row, name: str, tables: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     first_row, name: str, tables: dict | None = None,
+                     check_values: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values as rows of little-endian 8-byte words, zero-padded; index per line).
 
-    ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view)."""
+    ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view).
+    ``check_values``: the bytes of each distinct value are checked here (none of them may
+    be at most ',': the caller has made sure of that)."""
     lengths = ends - starts
     n = len(lengths)
     if column != "option" and not lengths.all():
@@ -339,17 +359,22 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
                 codes = None  # a hash collision: the chunk's own values, below
     if codes is None:
         representative, codes = _factorise_u64(key)
-        if n_words > 1 and not np.array_equal(words[representative][codes], words):
+        collision = n_words > 1 and not np.array_equal(words[representative][codes], words)
+        if collision:
             # A hash collision (practically never): factorise the words themselves.
             _, representative, codes = np.unique(
                 np.ascontiguousarray(words).view(f"V{8 * n_words}").ravel(),
                 return_index=True, return_inverse=True)
             codes = codes.reshape(-1)
-        elif tables is not None and len(representative) <= SMALL_TABLE:
+        rows = words[representative]
+        if check_values and not ALLOWED_IN_WORDS[rows.view(np.uint8)].all():
+            # Every line's value is one of these rows (a table's values were checked when
+            # it was made): a byte outside the codes' alphabet is in one of them.
+            raise InputError(f"invalid {column} code", file=name, key=column)
+        if not collision and tables is not None and len(representative) <= SMALL_TABLE:
             made = _hash_table(key[representative])
             if made is not None:
-                tables[column] = (n_words, *made, words[representative])
-        rows = words[representative]
+                tables[column] = (n_words, *made, rows)
     dtype = np.int8 if len(rows) < 2**7 else np.int16 if len(rows) < 2**15 else np.int32
     codes = codes.astype(dtype, copy=False)
     if runs:
@@ -390,7 +415,7 @@ def _hash_table(probe: np.ndarray) -> tuple | None:
 
 def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(code per key, whether the key is in ``probe``) through a table in which each of the
-    distinct, sorted ``probe`` keys has a slot of its own; None if no multiplier gives one."""
+    distinct ``probe`` keys has a slot of its own; None if no multiplier gives one."""
     made = _hash_table(probe)
     if made is None:
         return None
@@ -414,6 +439,11 @@ def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # made from the first lines, with a multiplicative hash that puts each in a slot of its own.
     probe, first = np.unique(key[:RUN_SAMPLE], return_index=True)
     if len(probe) <= SMALL_TABLE:
+        # In the order of the values' bytes (that of a one-word key's bytes read big-endian),
+        # the order of the column's table: chunks coded by this table are then joined by a
+        # copy of their codes (`_join_column`), not a look-up.
+        in_byte_order = np.argsort(probe.byteswap())
+        probe, first = probe[in_byte_order], first[in_byte_order]
         looked_up = _look_up(key, probe)
         if looked_up is not None and not looked_up[1].all():
             # Values that the first lines lack (a rare group, a target rated by few) are
@@ -425,11 +455,13 @@ def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if len(probe) + len(extra) <= SMALL_TABLE:
                 probe = np.concatenate((probe, extra))
                 first = np.concatenate((first, missed[at]))
-                order = np.argsort(probe)
+                order = np.argsort(probe.byteswap())
                 probe, first = probe[order], first[order]
                 looked_up = _look_up(key, probe)
         if looked_up is not None and looked_up[1].all():
             return first, looked_up[0]
+        order = np.argsort(probe)
+        probe, first = probe[order], first[order]
     if len(probe) <= 1024:  # a binary search in the sorted table
         position = np.minimum(np.searchsorted(probe, key), len(probe) - 1)
         if np.array_equal(probe[position], key):
@@ -476,15 +508,15 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
     parts = {column: [chunk.pop(column) for chunk in chunks] for column in COLUMNS}
     chunks.clear()
+    # The options as int16 with -1 for the empty one (Answers.option), made so when joined.
+    joins = [(parts.pop(c), c == "option") for c in COLUMNS]
     if THREADS > 1:  # one column per thread: numpy's loops run without the interpreter's lock
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            coded = dict(zip(COLUMNS, pool.map(_join_column, (parts.pop(c) for c in COLUMNS))))
+            coded = dict(zip(COLUMNS, pool.map(lambda job: _join_column(*job), joins)))
     else:
-        coded = {column: _join_column(parts.pop(column)) for column in COLUMNS}
+        coded = {column: _join_column(*job) for column, job in zip(COLUMNS, joins)}
+    joins.clear()
     options, option = coded["option"]
-    option = option.astype(np.int16)
-    if len(options) and options[0] == "":
-        options, option = options[1:], option - 1
     return cls(ballot_ids=coded["ballot"][0], group_codes=coded["group"][0],
                target_codes=coded["target"][0], item_codes=coded["item"][0],
                option_codes=options, ballot=coded["ballot"][1], group=coded["group"][1],
@@ -492,8 +524,11 @@ def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
                source=name, first_row=2)
 
 
-def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """(the column's sorted code table, each line's index in it) from the chunks' parts."""
+def _join_column(parts: list[tuple[np.ndarray, np.ndarray]],
+                 options: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(the column's sorted code table, each line's index in it) from the chunks' parts.
+
+    ``options``: the empty value, if any, is left out of the table and coded -1, in int16."""
     n_words = max((rows.shape[1] for rows, _ in parts), default=1)
     rows = np.zeros((sum(len(r) for r, _ in parts), n_words), dtype=np.uint64)
     at = 0
@@ -514,8 +549,14 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
             longest = 8 * k + (top.bit_length() + 7) // 8
             break
     strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
-    # The smallest integer type that holds the codes: 20M answers stay small.
-    dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
+    if options:
+        dtype = np.int16
+        if len(strings) and strings[0] == "":  # sorted first: "not answered", coded -1
+            strings = strings[1:]
+            inverse = inverse - 1
+    else:
+        # The smallest integer type that holds the codes: 20M answers stay small.
+        dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
     inverse = inverse.astype(dtype)
     codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
     at = offset = 0
@@ -523,8 +564,11 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
         index = inverse[offset:offset + len(r)]
         if len(index) and index[-1] - index[0] == len(index) - 1 and bool((np.diff(index) == 1).all()):
             # The chunk's values in the table's order, one after the other (the tables
-            # chunks share; ballots in a file sorted by them): a shift, not a look-up.
-            np.add(c, index[0], out=codes[at:at + len(c)], casting="unsafe")
+            # chunks share; ballots in a file sorted by them): a copy or a shift, not a look-up.
+            if index[0] == 0:
+                codes[at:at + len(c)] = c
+            else:  # added in the codes' type, not through int64
+                np.add(c, index[0], out=codes[at:at + len(c)], dtype=dtype, casting="unsafe")
         else:
             np.take(index, c, out=codes[at:at + len(c)])
         at += len(c)
