@@ -31,6 +31,7 @@ ALLOWED_IN_FILE_BYTES = bytes(np.flatnonzero(ALLOWED_IN_FILE).tolist())
 #: the bytes of a code's zero-padded 8-byte words: a code's own, or the padding after it
 ALLOWED_IN_WORDS = ALLOWED_BYTES.copy()
 ALLOWED_IN_WORDS[0] = True
+ALLOWED_IN_WORDS_BYTES = bytes(np.flatnonzero(ALLOWED_IN_WORDS).tolist())
 #: zero bytes after the text, so that the last field can be read as whole 8-byte words
 PAD = MAX_CODE + 16
 #: chunks read at once (numpy runs without the interpreter's lock in its loops)
@@ -321,23 +322,44 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     # Each field as zero-padded 8-byte words, read through the overlapping view: one
     # gather per word, no byte loops.
     n_words = -(-max(longest, 1) // 8)
-    words = np.empty((n, n_words), dtype=np.uint64)
-    for k in range(n_words):
-        keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
-        np.bitwise_and(at_byte[starts + 8 * k] if k else at_byte[starts], keep, out=words[:, k])
-
-    # A ballot's answers usually sit together: where runs are long, only the lines that
-    # start a run (where the value changes) are factorised.
     sample = min(n, RUN_SAMPLE)
-    runs = sample > 1 and np.count_nonzero(words[1:sample, 0] != words[:sample - 1, 0]) * 4 < sample
+    # A ballot's answers usually sit together: where runs are long, only the lines that
+    # start a run (where the value changes) are factorised. The runs are first looked for
+    # in the bytes as read, before the bytes after each field are masked off: lines whose
+    # 8 * n_words bytes are the same hold the same code (a code holds no ',', so the same
+    # bytes end it at the same place), and a run that the bytes after the code split (the
+    # ballot's group after its id) only costs a line more to factorise. Where those bytes
+    # change on every line (the target, followed by the item), the words are masked first.
+    raw = [at_byte[starts + 8 * k] if k else at_byte[starts] for k in range(n_words)]
+    runs = sample > 1 and np.count_nonzero(raw[0][1:sample] != raw[0][:sample - 1]) * 4 < sample
     if runs:
-        change = words[1:, 0] != words[:-1, 0]
+        change = raw[0][1:] != raw[0][:-1]
         for k in range(1, n_words):
-            change |= words[1:, k] != words[:-1, k]
+            change |= raw[k][1:] != raw[k][:-1]
         heads = np.flatnonzero(change)
         heads += 1
         heads = np.concatenate(([0], heads))
-        words = words[heads]
+        head_lengths = lengths[heads]
+        words = np.empty((len(heads), n_words), dtype=np.uint64)
+        for k in range(n_words):
+            keep = LOW_BYTES[np.clip(head_lengths - 8 * k, 0, 8) if k or longest > 8 else head_lengths]
+            np.bitwise_and(raw[k][heads], keep, out=words[:, k])
+        del raw, change, head_lengths
+    else:
+        words = np.empty((n, n_words), dtype=np.uint64)
+        for k in range(n_words):
+            keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
+            np.bitwise_and(raw[k], keep, out=words[:, k])
+        del raw
+        runs = sample > 1 and np.count_nonzero(words[1:sample, 0] != words[:sample - 1, 0]) * 4 < sample
+        if runs:
+            change = words[1:, 0] != words[:-1, 0]
+            for k in range(1, n_words):
+                change |= words[1:, k] != words[:-1, k]
+            heads = np.flatnonzero(change)
+            heads += 1
+            heads = np.concatenate(([0], heads))
+            words = words[heads]
     if n_words == 1:
         key = words[:, 0]  # exact: the bytes are the number
     else:
@@ -349,7 +371,13 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     # table an earlier chunk made of its values, if it holds them all.
     known = tables.get(column) if tables is not None else None
     codes = None
-    if known is not None and known[0] == n_words:
+    if len(words) > SMALL_TABLE and _increasing(words):
+        # Each value once, in byte order (the ballots of a file sorted by them): the values
+        # are their own table, with no hash and no sort.
+        rows, codes = words, np.arange(len(words))
+        if check_values and not _plain(rows):
+            raise InputError(f"invalid {column} code", file=name, key=column)
+    elif known is not None and known[0] == n_words:
         _, multiplier, shift, slot_key, code_of_slot, rows = known
         slot = key * multiplier
         slot >>= shift
@@ -367,7 +395,7 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
                 return_index=True, return_inverse=True)
             codes = codes.reshape(-1)
         rows = words[representative]
-        if check_values and not ALLOWED_IN_WORDS[rows.view(np.uint8)].all():
+        if check_values and not _plain(rows):
             # Every line's value is one of these rows (a table's values were checked when
             # it was made): a byte outside the codes' alphabet is in one of them.
             raise InputError(f"invalid {column} code", file=name, key=column)
@@ -380,6 +408,22 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     if runs:
         codes = np.repeat(codes, np.diff(np.append(heads, n)))
     return rows, codes
+
+
+def _plain(rows: np.ndarray) -> bool:
+    """Whether every byte of these zero-padded words is a code's byte or padding."""
+    return not np.ascontiguousarray(rows).tobytes().translate(None, ALLOWED_IN_WORDS_BYTES)
+
+
+def _increasing(rows: np.ndarray) -> bool:
+    """Whether the rows of little-endian words are strictly increasing in byte order."""
+    big = rows.byteswap()  # compared as numbers, big-endian words compare like their bytes
+    later = big[1:, 0] > big[:-1, 0]
+    same = big[1:, 0] == big[:-1, 0]
+    for k in range(1, rows.shape[1]):
+        later |= same & (big[1:, k] > big[:-1, k])
+        same &= big[1:, k] == big[:-1, k]
+    return bool(later.all())
 
 
 #: lines looked at to choose between factorising runs or every line, and for a small table
