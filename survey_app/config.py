@@ -2,6 +2,7 @@
 import json
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,17 @@ def _kdf_strength(value: str) -> str:
     return value
 
 
+def _dates(name: str, value: str) -> tuple:
+    """ISO dates separated by commas, as a sorted tuple of datetime.date; a bad one stops the start."""
+    out = set()
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            out.add(date.fromisoformat(part))
+        except ValueError:
+            raise ValueError(f"{name}: {part!r} is not a date like 2027-01-01") from None
+    return tuple(sorted(out))
+
+
 def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
     """Settings from the environment; secrets come from `instance/` unless set or `secrets_given`."""
     env = os.environ
@@ -79,8 +91,11 @@ def from_environment(instance_path: Path, secrets_given: bool = False) -> dict:
         #: a published commitment with no reviewed progress for this many days is flagged as stale
         "COMMITMENT_STALE_DAYS": int(env.get("COMMITMENT_STALE_DAYS", "90")),
         #: a letter of inquiry (函询) of an alert's case is due for its reply this many working days
-        #: (Monday to Friday) after it is sent
+        #: after it is sent: mainland China's calendar (public holidays off, make-up days worked)
         "CASE_REPLY_WORKING_DAYS": int(env.get("CASE_REPLY_WORKING_DAYS", "10")),
+        #: days to add to that calendar, for a year it does not know yet (comma-separated, 2027-01-01,...)
+        "PUBLIC_HOLIDAYS": _dates("PUBLIC_HOLIDAYS", env.get("PUBLIC_HOLIDAYS", "")),
+        "MAKEUP_WORKING_DAYS": _dates("MAKEUP_WORKING_DAYS", env.get("MAKEUP_WORKING_DAYS", "")),
     }
 
 

@@ -7,6 +7,8 @@ nothing else of the campaign: no ballot, code, receipt, time of answering or ans
 import functools
 from datetime import date, timedelta
 
+import chinese_calendar
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,16 +39,38 @@ def today() -> date:
     return utcnow().date()
 
 
-def working_days_after(start: date, n: int) -> date:
-    """The day `n` working days (Monday to Friday) after `start`; public holidays are not known here."""
+def is_working_day(day: date, holidays=(), makeup_days=()) -> bool:
+    """A working day in mainland China: the State Council's public holidays are off and its make-up
+    days (调休) worked, as the chinesecalendar package knows them; for a year it does not know yet,
+    Monday to Friday. `holidays` and `makeup_days` add days (the configuration's PUBLIC_HOLIDAYS
+    and MAKEUP_WORKING_DAYS, for a year published after the package)."""
+    if day in makeup_days:
+        return True
+    if day in holidays:
+        return False
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package's calendar does not cover
+        return day.weekday() < 5
+
+
+def working_days_after(start: date, n: int, holidays=(), makeup_days=()) -> date:
+    """The day `n` working days (`is_working_day`) after `start`."""
     if n < 0:
         raise ValueError("n must not be negative")
     day = start
     while n:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if is_working_day(day, holidays, makeup_days):
             n -= 1
     return day
+
+
+def reply_due(on: date, working_days: int) -> date:
+    """A letter's reply day under this installation's calendar."""
+    config = current_app.config
+    return working_days_after(on, working_days, config.get("PUBLIC_HOLIDAYS", ()),
+                              config.get("MAKEUP_WORKING_DAYS", ()))
 
 
 # -- opening cases ----------------------------------------------------------------------------------
@@ -182,7 +206,7 @@ def add_step(case: AlertCase, kind: str, *, on: date, actor: str, held_by: str =
     except CommitmentError as error:  # the evidence check of the commitments, shared
         raise CaseError(str(error)) from None
     step = CaseStep(case=case, kind=kind, on=on, held_by=held_by, place=place, text=text,
-                    reply_due=working_days_after(on, reply_working_days) if kind == "letter" else None,
+                    reply_due=reply_due(on, reply_working_days) if kind == "letter" else None,
                     answers=answers if kind == "reply" else None, attachment=attachment or None,
                     attachment_type=file_kind, attachment_name=(filename or "")[-200:] if attachment else "",
                     entered_by=actor)

@@ -144,7 +144,8 @@ DECISION_README = """\
                      ballot 是新生成的随机编号，不能追溯到任何表决人或表决码。未表决的议题不出现。
 - results.json       发布的表决结果（规范形式）；其 SHA-256 即公布的结果指纹：{sha}
 - targets.csv        议题的代码与名称（results.json 中的 matter 即此代码）。
-- receipts.txt       已计票表决票的回执列表（每张票一行，空白票也在内）。
+- receipts.txt       已计票表决票的回执列表（每张票一行，空白票也在内）。results.json 的 spoiled
+                     是交回但被认定为废票或无效的纸质表决票张数：计入到会人数，不计为表决。
 - recount.py         复核程序：按全体成员人数 N 重新计算每项议题的票数、法定人数与表决结果，并与
                      results.json 逐项比对（只需 Python 3.11 或更新版本，无需安装任何软件包）。
 - signatures.json, verify_signatures.py  计票人的签名与核验程序（需要 PyNaCl）。
@@ -172,6 +173,8 @@ check every matter's outcome.
                      fingerprint: {sha}
 - targets.csv        the codes and names of the matters (results.json's "matter").
 - receipts.txt       the receipts of the counted ballots, one per ballot, blank ones included.
+                     results.json's "spoiled" counts paper sheets handed in and found spoiled or
+                     invalid: present for the quorum, not a vote.
 - recount.py         recounts every matter on N, all members of the body: votes, quorum and
                      outcome, compared with results.json (Python 3.11 or newer, no package).
 - signatures.json, verify_signatures.py  the counting officers' signatures and their check

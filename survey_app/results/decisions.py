@@ -10,7 +10,8 @@ turnout:
   half of N, two thirds of N for a personnel matter); otherwise it is "not decided", which
   is not "not passed". Members who voted are the ballots cast, on a phone or on paper, a
   blank one included (a blank paper sheet goes into the box as a ballot with no answer,
-  `paper.entry`); a spoiled sheet is not a ballot.
+  `paper.entry`). A paper sheet found spoiled or invalid is not a ballot, but the member who
+  handed it in was at the meeting: it counts towards the quorum ("spoiled"), never as a vote.
 
 An abstention, a blank and a member who did not vote all count against a matter, since
 only agreement counts towards it. The tally is the whole of a decision meeting's results:
@@ -18,10 +19,10 @@ no score, grade, rank, interval or alert exists for a matter.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Campaign, CampaignTarget
+from ..models import Campaign, CampaignTarget, PaperSheet
 from ..models.campaign import MATTER_KINDS, QUORUMS
 from .adapter import ballot_count, option_counts
 
@@ -83,6 +84,12 @@ def decide(matter_kind: str, members: int, voted: int, agree: int, rule: str) ->
     return Decided(needed, quorum, True, "passed" if agree >= needed else "not_passed")
 
 
+def spoiled_sheets(campaign: Campaign) -> int:
+    """Paper sheets of the meeting handed in and found spoiled or invalid (no ballot came of them)."""
+    return db.session.execute(select(func.count()).select_from(PaperSheet).where(
+        PaperSheet.campaign_id == campaign.id, PaperSheet.status.in_(("spoiled", "invalid")))).scalar_one()
+
+
 def tally(campaign: Campaign) -> dict:
     """The results of a counted decision meeting, as signed, frozen and published.
 
@@ -90,6 +97,7 @@ def tally(campaign: Campaign) -> dict:
     counting officers sign); names are given in both languages."""
     members = campaign.members or 0
     voted = ballot_count(campaign)
+    spoiled = spoiled_sheets(campaign)
     q = campaign.questionnaire_version.parsed
     item = q.rating_items()[0].code
     counts: dict[tuple[str, str], int] = {}
@@ -102,7 +110,7 @@ def tally(campaign: Campaign) -> dict:
         code = ct.target.code
         votes = {vote: counts.get((code, vote), 0) for vote in VOTES}
         rule = quorum_rule(campaign, ct.matter_kind)
-        decided = decide(ct.matter_kind, members, voted, votes["agree"], rule)
+        decided = decide(ct.matter_kind, members, voted + spoiled, votes["agree"], rule)
         matters.append({"matter": code, "name": {"zh": ct.target.name_zh, "en": ct.target.name_en},
                         "kind": ct.matter_kind, **votes, "blank": voted - sum(votes.values()),
                         "votes_needed": decided.votes_needed, "quorum": rule,
@@ -111,7 +119,7 @@ def tally(campaign: Campaign) -> dict:
     return {"kind": "decision", "campaign": campaign.code,
             "body": {"zh": campaign.body_zh, "en": campaign.body_en},
             "members": members, "member_names": campaign.member_names, "voted": voted,
-            "not_voted": max(members - voted, 0), "matters": matters}
+            "spoiled": spoiled, "not_voted": max(members - voted - spoiled, 0), "matters": matters}
 
 
 def view(campaign: Campaign) -> dict | None:

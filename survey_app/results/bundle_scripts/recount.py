@@ -3,13 +3,14 @@
     python3 recount.py          (inside the unpacked folder)
 
 Counts every vote of answers.csv per matter, takes the members who voted from receipts.txt
-(one receipt per ballot cast, a blank one included), applies the rules to N, the members
-in results.json, and compares every count and outcome with results.json.
+(one receipt per ballot cast, a blank one included) and adds those who handed in a spoiled or
+invalid paper sheet ("spoiled" in results.json: present for the quorum, no vote), applies the
+rules to N, the members in results.json, and compares every count and outcome with results.json.
 Exit status 0: they all agree; 1: something differs (printed).
 
 The rules: an ordinary or personnel matter passes with more than half of all N members
 agreeing, an especially major one with at least two thirds of them; a matter is decided
-only if at least its quorum of members voted (more than half, two thirds, three quarters
+only if at least its quorum of members voted or handed in a spoiled sheet (more than half, two thirds, three quarters
 or all of N, as results.json names it for the matter), otherwise it is not decided.
 """
 import csv
@@ -40,6 +41,7 @@ def recount(folder):
         for row in csv.DictReader(handle):
             key = (row["target"], row["option"])
             votes[key] = votes.get(key, 0) + 1
+    present = voted + published.get("spoiled", 0)
     problems = []
     if voted != published["voted"]:
         problems.append(f"receipts.txt lists {voted} ballots, results.json says {published['voted']} voted")
@@ -49,7 +51,7 @@ def recount(folder):
         counted["blank"] = voted - sum(counted.values())
         needed = at_least_two_thirds(members) if matter["kind"] == "especially_major" else more_than_half(members)
         quorum = QUORUMS[matter["quorum"]](members)
-        if not quorum <= voted <= members:
+        if not quorum <= present <= members:
             outcome = "not_decided"
         else:
             outcome = "passed" if counted["agree"] >= needed else "not_passed"

@@ -66,9 +66,41 @@ def test_a_case_deleted_by_mistake_is_opened_again_by_the_trigger(app, quick_wor
     (date(2026, 11, 7), 1, date(2026, 11, 9)),    # Saturday + 1 → Monday
     (date(2026, 11, 9), 5, date(2026, 11, 16)),   # Monday + 5 → next Monday
 ])
-def test_working_days_skip_weekends(start, n, due):
+def test_working_days_skip_weekends(start, n, due):  # (November 2026 has no public holiday)
     from survey_app.followup.operations import working_days_after
     assert working_days_after(start, n) == due
+
+
+@pytest.mark.parametrize("start, n, due", [
+    (date(2026, 9, 30), 1, date(2026, 10, 8)),    # National Day: 1–7 October off
+    (date(2026, 9, 28), 10, date(2026, 10, 16)),  # ... and Saturday 10 October worked (调休): Monday to Friday says 12 Oct
+    (date(2026, 9, 18), 1, date(2026, 9, 20)),    # Sunday 20 September is a make-up working day
+    (date(2026, 2, 13), 1, date(2026, 2, 14)),    # Saturday before the Spring Festival worked ...
+    (date(2026, 2, 14), 1, date(2026, 2, 24)),    # ... then 15–23 February off
+])
+def test_working_days_follow_the_public_holidays_and_make_up_days(start, n, due):
+    from survey_app.followup.operations import working_days_after
+    assert working_days_after(start, n) == due
+
+
+def test_a_year_the_calendar_does_not_know_counts_monday_to_friday_and_takes_added_days():
+    from survey_app.followup.operations import working_days_after
+    start = date(2099, 9, 30)                      # a Wednesday, far past any published calendar
+    assert working_days_after(start, 2) == date(2099, 10, 2)
+    added = {"holidays": (date(2099, 10, 1), date(2099, 10, 2)), "makeup_days": (date(2099, 10, 3),)}
+    assert working_days_after(start, 2, **added) == date(2099, 10, 5)  # Saturday 3rd worked, Monday 5th
+
+
+def test_added_days_come_from_the_configuration(tmp_path, monkeypatch):
+    from survey_app.config import from_environment
+    monkeypatch.setenv("PUBLIC_HOLIDAYS", "2099-10-02, 2099-10-01")
+    monkeypatch.setenv("MAKEUP_WORKING_DAYS", "2099-10-03")
+    config = from_environment(tmp_path)
+    assert config["PUBLIC_HOLIDAYS"] == (date(2099, 10, 1), date(2099, 10, 2))
+    assert config["MAKEUP_WORKING_DAYS"] == (date(2099, 10, 3),)
+    monkeypatch.setenv("PUBLIC_HOLIDAYS", "2099-13-01")
+    with pytest.raises(ValueError, match="PUBLIC_HOLIDAYS: '2099-13-01' is not a date"):
+        from_environment(tmp_path)
 
 
 def test_a_letter_is_due_in_the_configured_working_days_and_overdue_until_answered(app, cases, letter, monkeypatch):
@@ -96,6 +128,10 @@ def test_the_reply_period_is_a_config_key(app, cases):
         step = operations.add_step(db.session.get(AlertCase, cases[1]), "letter", on=date(2026, 11, 6),
                                    actor="staff", text="请说明", reply_working_days=3)
         assert step.reply_due == date(2026, 11, 11)
+        app.config["PUBLIC_HOLIDAYS"] = (date(2026, 11, 9),)  # a day the installation adds
+        step = operations.add_step(db.session.get(AlertCase, cases[1]), "letter", on=date(2026, 11, 6),
+                                   actor="staff", text="请再说明", reply_working_days=3)
+        assert step.reply_due == date(2026, 11, 12)
 
 
 @pytest.mark.parametrize("kind, values, message", [

@@ -167,7 +167,8 @@ def test_no_score_grade_rank_interval_or_alert_for_a_matter(app, make_meeting, l
     with app.app_context():
         operations.publish_campaign(db.session.get(Campaign, cid))
         published = db.session.get(Campaign, cid).published_results
-    assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "not_voted", "matters"}
+    assert set(published) == {"kind", "campaign", "body", "members", "member_names", "voted", "spoiled", "not_voted",
+                              "matters"}
     assert all(set(row) == {"matter", "name", "kind", "agree", "disagree", "abstain", "blank", "votes_needed",
                             "quorum", "quorum_needed", "quorum_met", "outcome"} for row in published["matters"])
     client.set_cookie("lang", "zh_CN")
@@ -258,29 +259,35 @@ def test_the_members_group_is_named_not_shown_by_its_code(app, make_meeting, log
     assert details and all(f"{group}: {name}" in d for d in details), details
 
 
-@pytest.mark.parametrize("blank_on", ["phone", "paper"])
-def test_a_blank_ballot_counts_towards_the_quorum_on_a_phone_and_on_paper(app, users, as_user, blank_on):
-    """N = 9, quorum more than half (5): 3 members agree on a phone, 2 hand in blank ballots
-    (on a phone, or as paper sheets with no box ticked), one more a paper sheet with only the
-    first matter marked. Either way 6 voted: the quorum is met and the blanks are blank votes."""
+def _meeting_of_nine_with_paper(app, code: str, phone: int, paper: int):
+    """A meeting of 9 opened by the officers, `phone` voting codes issued and `paper` sheets printed,
+    with a second clerk to key them: (campaign id, codes, sheet numbers, the sheets' layout)."""
     from survey_app.admin import operations
     from survey_app.auth.operations import create_user
     from survey_app.ballots import keys
     from survey_app.meetings.operations import create_meeting
-    from survey_app.models import PaperSheet
     from survey_app.paper import sheets
 
     from tests.web.helpers import PASSWORD
     from tests.web.meetings.conftest import OFFICERS, setup
     with app.app_context():
         create_user("clerk2", PASSWORD, "clerk")
-        campaign = create_meeting("vote9", setup(members=9))
+        campaign = create_meeting(code, setup(members=9))
         operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
         cid, group = campaign.id, campaign.group("members")
-        codes = ballots.issue_codes(campaign, group, 6)
-        batch = sheets.print_batch(campaign, group, 3, "staff")
-        numbers = list(range(batch.first_number, batch.first_number + batch.count))
-        lay = sheets.layout(campaign, group)
+        codes = ballots.issue_codes(campaign, group, phone)
+        batch = sheets.print_batch(campaign, group, paper, "staff")
+        return cid, codes, list(range(batch.first_number, batch.first_number + batch.count)), \
+            sheets.layout(campaign, group)
+
+
+@pytest.mark.parametrize("blank_on", ["phone", "paper"])
+def test_a_blank_ballot_counts_towards_the_quorum_on_a_phone_and_on_paper(app, users, as_user, blank_on):
+    """N = 9, quorum more than half (5): 3 members agree on a phone, 2 hand in blank ballots
+    (on a phone, or as paper sheets with no box ticked), one more a paper sheet with only the
+    first matter marked. Either way 6 voted: the quorum is met and the blanks are blank votes."""
+    from survey_app.models import PaperSheet
+    cid, codes, numbers, lay = _meeting_of_nine_with_paper(app, "vote9", 6, 3)
     for code in codes[:3]:
         vote(app, cid, code, ["agree", "agree", "agree"])
     if blank_on == "phone":
@@ -355,3 +362,52 @@ def test_a_meeting_issues_voting_codes_in_its_own_words(app, make_meeting, login
     reply = staff.post(f"/admin/campaigns/{cid}/codes", data={**fields, "count": "3", "format": "csv"})
     assert reply.status_code == 200, reply.status_code
     assert len([line for line in reply.get_data(as_text=True).splitlines() if line.strip()]) >= 3
+
+
+def test_a_spoiled_paper_sheet_counts_its_member_present_not_as_a_vote(app, users, as_user, login, tmp_path):
+    """N = 9; a personnel matter needs two thirds present (6). Five members agree on a phone and a
+    sixth hands in a paper sheet both clerks find spoiled: six were present, so the matter is
+    decided and passes (5 of 9 agree, more than half). Counting only ballots (5) would have said
+    "not decided". The bundle's own recount agrees, and the result page says why."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    from survey_app.admin import operations
+    from survey_app.models import PaperSheet
+    cid, codes, (number,), _ = _meeting_of_nine_with_paper(app, "vote9s", 5, 1)
+    for code in codes:
+        vote(app, cid, code, ["agree", "disagree", "agree"])
+    for clerk in (as_user("clerk"), as_user("clerk2")):
+        r = clerk.post(f"/paper/{cid}/sheets/{number}", data={"spoiled": "y"})
+        assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(PaperSheet.status).where(PaperSheet.campaign_id == cid)).scalars().all() \
+            == ["spoiled"]
+    close_and_count(app, cid)
+    tally = _tally(app, cid)
+    rows = _rows(tally)
+    assert (tally["members"], tally["voted"], tally["spoiled"], tally["not_voted"]) == (9, 5, 1, 3)
+    personnel = rows["personnel"]
+    assert (personnel["agree"], personnel["blank"], personnel["quorum_needed"]) == (5, 0, 6)
+    assert personnel["quorum_met"] is True and personnel["outcome"] == "passed"
+    assert rows["especially_major"]["outcome"] == "not_passed"        # decided: 0 of the 6 needed agree
+    staff = login("staff")
+    for lang, words in (("zh_CN", "另有1名成员交回的纸质表决票被认定为废票或无效"),
+                        ("en", "1 more member handed in a spoiled or invalid paper sheet")):
+        staff.set_cookie("lang", lang)
+        page = staff.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
+        assert 'id="decision-spoiled"' in page and words in page
+        minutes = staff.get(f"/admin/meetings/{cid}/minutes.pdf?lang={lang[:2]}")
+        (tmp_path / f"minutes-{lang}.pdf").write_bytes(minutes.data)
+        text = subprocess.run(["pdftotext", str(tmp_path / f"minutes-{lang}.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "".join(words.split()) in "".join(text.split()), text
+    with app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        operations.publish_campaign(campaign)
+        zipfile.ZipFile(io.BytesIO(campaign.published_bundle)).extractall(tmp_path)
+    recount = subprocess.run([sys.executable, "-I", "recount.py"], cwd=tmp_path / "vote9s", capture_output=True,
+                             text=True)
+    assert recount.returncode == 0 and "OK" in recount.stdout, recount.stdout + recount.stderr
