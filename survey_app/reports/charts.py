@@ -7,22 +7,31 @@ a trivial page, as PNG 4–5 times (measured 7 December). None of them touches p
 global state leaks across requests. Chinese needs a CJK font: the set-up installs Noto
 Sans CJK SC, and every chart is drawn inside `_style()`. A figure is drawn once: its
 margins are worked out from the measured labels instead of a second, "tight" drawing.
-Charts are drawn once per change of what they show and kept (`reports.drawn`).
+Charts are drawn once per change of what they show and kept (`reports.drawn`). A print run
+draws each report's own bitmaps over a template of the campaign's figure, drawn once per
+process (`_Template`): a report costs its bars, dots and labels, not the axes and CJK labels.
 """
 import base64
 import io
+import json
 import re
+import struct
 import textwrap
+import threading
+import zlib
+from collections import OrderedDict
 from contextlib import contextmanager
+from functools import lru_cache
 
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
-from PIL import Image
+from matplotlib.transforms import Bbox
 from scipy import stats
 
 matplotlib.use("Agg")
@@ -51,9 +60,15 @@ OPTION_COLOURS = ["#1a7f37", "#7cb46b", "#e0b03c", "#d9822b", "#c62828", "#8c1d1
 DONT_KNOW_COLOUR = "#c4c9d0"
 
 
+#: held while a chart is drawn: matplotlib's settings are global to the process, and a thread
+#: leaving `rc_context` would restore them under another thread's drawing (its labels then in
+#: a font without Chinese glyphs); drawing is Python under the GIL, so little is lost in waiting
+_drawing = threading.RLock()
+
+
 @contextmanager
 def _style():
-    with matplotlib.rc_context({
+    with _drawing, matplotlib.rc_context({
         "font.family": "sans-serif",
         "font.sans-serif": [FONT],
         "axes.unicode_minus": False,
@@ -114,31 +129,112 @@ PNG_DPI = 150
 
 
 def _png_uri(fig: Figure, dpi: int = PNG_DPI) -> str:
-    """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one).
-
-    RGB on the figure's white, not matplotlib's RGBA: WeasyPrint splits an alpha channel off
-    into a mask of its own and compresses both again. Fast compression: the PNG only carries
-    the pixels to WeasyPrint, which compresses them again for the PDF anyway."""
+    """The figure as a PNG data URI (margins already set: one drawing, no "tight" second one)."""
     out = io.BytesIO()
     fig.savefig(out, format="rgba", dpi=dpi)
     width = int(fig.get_size_inches()[0] * dpi)  # as Agg sizes its canvas
-    pixels = Image.frombuffer("RGBA", (width, len(out.getbuffer()) // (4 * width)), out.getvalue(), "raw", "RGBA", 0, 1)
-    _png(pixels.convert("RGB"), out)
-    return _data_uri(out)
+    return _png_data_uri(np.frombuffer(out.getbuffer(), np.uint8).reshape(-1, width, 4))
 
 
-def _png(image: Image.Image, out: io.BytesIO) -> None:
-    out.seek(0)
-    out.truncate()
-    image.save(out, format="PNG", compress_level=1)
+def _png_data_uri(rgba: np.ndarray) -> str:
+    """Agg's pixels (height × width × RGBA) as a PNG data URI.
+
+    RGB on the figure's white, not matplotlib's RGBA: WeasyPrint splits an alpha channel off
+    into a mask of its own and compresses both again. Written here, rows unfiltered and
+    compressed fast: the PNG only carries the pixels to WeasyPrint, which compresses them again
+    for the PDF anyway; Pillow's adaptive row filters cost a chart about 10 ms for a larger file
+    (charts are flat colours, which need no filter)."""
+    height, width = rgba.shape[:2]
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row starts with its filter type: 0, none
+    rows[:, 1:] = rgba[:, :, :3].reshape(height, 3 * width)
+    png = b"".join((b"\x89PNG\r\n\x1a\n",
+                    _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+                    _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _chunk(b"IEND", b"")))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _data_uri(out: io.BytesIO) -> str:
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+class _Template:
+    """A bitmap chart's figure drawn once without the artists that change from report to report.
+
+    The print run draws one chart of a kind per report, and all but a few artists are the same
+    for every target of a campaign (axes, tick labels in the CJK font, legend, limits: most of
+    a drawing's time). The template keeps those as a background of pixels; `png_uri` puts it
+    back and draws only the changing artists over it. ``redrawn`` are the template's own
+    changing artists (their data set by the caller, under `lock`); artists made for one drawing
+    are removed after it, so no report's data stays in the next one's chart.
+    """
+
+    def __init__(self, fig: Figure, redrawn: list, parts: tuple):
+        #: what the chart's function needs to set the data: its axes, bars, ...
+        self.fig, self.redrawn, self.parts = fig, redrawn, parts
+        #: further backgrounds a kind keeps (the funnel's with its common dots and names)
+        self.extra: dict = {}
+        self.lock = threading.Lock()
+        for artist in redrawn:
+            artist.set_animated(True)  # left out of the background (a drawing that is not a save)
+        self.canvas = FigureCanvasAgg(fig)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    def png_uri(self, made: list, background=None) -> str:
+        """The background (or another kept one) with the changing artists drawn over it, in
+        z-order as a full drawing would (a stable sort: equal ones in the order they were made);
+        ``made`` are removed after. The caller holds `lock` and has set the data."""
+        try:
+            for artist in made:
+                artist.set_animated(True)
+            self.canvas.restore_region(self.background if background is None else background)
+            renderer = self.canvas.get_renderer()
+            for artist in sorted([*self.redrawn, *made], key=lambda a: a.get_zorder()):
+                artist.draw(renderer)
+            uri = _png_data_uri(np.asarray(self.canvas.buffer_rgba()))
+        finally:
+            for artist in made:
+                artist.remove()
+        return uri
+
+
+#: templates by kind and everything the background is drawn from; a few per process (a print
+#: run is of one campaign and locale: a funnel, a distribution, the profile's few x ranges),
+#: each about 5 MB of pixels
+_templates: "OrderedDict[str, _Template]" = OrderedDict()
+_templates_lock = threading.Lock()
+TEMPLATES_LIMIT = 8
+
+
+def _template(key: tuple, build) -> _Template:
+    """The template named by ``key`` (JSON-like: everything its background is drawn from), built
+    by ``build()`` (the figure, its changing artists and the parts the caller needs) if this
+    process has none."""
+    name = json.dumps([PNG_DPI, *key], ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    with _templates_lock:
+        template = _templates.get(name)
+        if template is not None:
+            _templates.move_to_end(name)
+            return template
+    with _style():
+        template = _Template(*build())
+    with _templates_lock:
+        template = _templates.setdefault(name, template)
+        while len(_templates) > TEMPLATES_LIMIT:
+            _templates.popitem(last=False)
+    return template
+
+
+def clear_templates() -> None:
+    """Forget the figure templates (for tests and benchmarks)."""
+    with _templates_lock:
+        _templates.clear()
+
+
+@lru_cache(maxsize=4096)
 def text_width(label: str, size: float) -> float:
-    """The width in points of a (possibly multi-line) label in the charts' font."""
+    """The width in points of a (possibly multi-line) label in the charts' font (kept per process:
+    every report of a campaign measures the same item labels)."""
     prop = FontProperties(family=[FONT], size=size)
     return max((text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]
                 for line in label.split("\n") if line), default=0.0)
@@ -179,77 +275,136 @@ def shorten(label: str, width: int = 30) -> str:
     return out
 
 
+def _figure(size: tuple[float, float], dpi: int | None) -> Figure:
+    return Figure(figsize=size) if dpi is None else Figure(figsize=size, dpi=dpi)
+
+
+def _spines(ax) -> list:
+    return list(ax.spines.values())
+
+
 def dimension_profile(labels: list[str], scores: list[float | None], means: list[float | None],
                       score_label: str, mean_label: str, bitmap: bool = False) -> str:
-    """Horizontal bars of a target's dimension scores with the campaign mean as a tick."""
+    """Horizontal bars of a target's dimension scores with the campaign mean as a tick.
+
+    As a bitmap, drawn over a template of the campaign's axes (`_Template`): the bars, the
+    means drawn over them and the spines over the bars' start are drawn for each report."""
+    values = [s if s is not None else 0 for s in scores]
+    low = min([v for v in values + [m for m in means if m is not None] if v] or [0])
+    start = max(0, (int(low) // 10 - 1) * 10)
     with _style():
-        height = 0.8 + 0.3 * len(labels)
-        fig = Figure(figsize=(6.4, height))
-        ax = fig.add_subplot()
-        ys = list(range(len(labels)))[::-1]
-        values = [s if s is not None else 0 for s in scores]
-        bars = ax.barh(ys, values, height=0.6, color=RED, label=score_label)
-        mean_y = [y for y, m in zip(ys, means) if m is not None]
-        mean_x = [m for m in means if m is not None]
-        ticks = ax.scatter(mean_x, mean_y, marker="|", s=200, linewidths=2.2, color="#1f2328", label=mean_label,
-                           zorder=3)
-        names = [wrap(label, 22) for label in labels]
-        ax.set_yticks(ys, names)
-        _margins(fig, left_labels=names, top=0.3, bottom=0.3)
-        low = min([v for v in values + mean_x if v] or [0])
-        start = max(0, (int(low) // 10 - 1) * 10)
-        ax.set_xlim(start, 100)
-        # Values sit at the start of the bars, where the campaign-mean tick never is.
-        for y, s in zip(ys, scores):
-            if s is not None:
-                ax.text(start + 0.8, y, f"{s:.1f}", va="center", ha="left", color="white", fontsize=8,
-                        fontweight="bold")
-        ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
-                  fontsize=8)
-        return _png_uri(fig) if bitmap else _svg(fig)
+        if not bitmap:
+            fig, ax, bars, ticks, ys = _profile_figure(labels, means, score_label, mean_label, start, None)
+            _profile_data(ax, bars, ys, scores, start)
+            return _svg(fig)
+        def build():
+            parts = _profile_figure(labels, means, score_label, mean_label, start, PNG_DPI)
+            fig, ax, bars, ticks, _ = parts
+            return fig, [*bars.patches, ticks, *_spines(ax)], parts
+        template = _template(("profile", labels, means, score_label, mean_label, start), build)
+        with template.lock:
+            _, ax, bars, _, ys = template.parts
+            return template.png_uri(_profile_data(ax, bars, ys, scores, start))
+
+
+def _profile_figure(labels, means, score_label, mean_label, start, dpi):
+    """The profile's figure with its bars at zero (`_profile_data` gives them their scores)."""
+    fig = _figure((6.4, 0.8 + 0.3 * len(labels)), dpi)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    bars = ax.barh(ys, [0] * len(labels), height=0.6, color=RED, label=score_label)
+    mean_y = [y for y, m in zip(ys, means) if m is not None]
+    mean_x = [m for m in means if m is not None]
+    ticks = ax.scatter(mean_x, mean_y, marker="|", s=200, linewidths=2.2, color="#1f2328", label=mean_label,
+                       zorder=3)
+    names = [wrap(label, 22) for label in labels]
+    ax.set_yticks(ys, names)
+    _margins(fig, left_labels=names, top=0.3, bottom=0.3)
+    ax.set_xlim(start, 100)
+    ax.grid(axis="x", color="#e3e6ea", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(handles=[bars, ticks], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
+              fontsize=8)
+    return fig, ax, bars, ticks, ys
+
+
+def _profile_data(ax, bars, ys, scores, start) -> list:
+    """Give the bars their scores; returns the value labels made for them."""
+    for bar, s in zip(bars.patches, scores):
+        bar.set_width(s if s is not None else 0)
+    # Values sit at the start of the bars, where the campaign-mean tick never is.
+    return [ax.text(start + 0.8, y, f"{s:.1f}", va="center", ha="left", color="white", fontsize=8,
+                    fontweight="bold") for y, s in zip(ys, scores) if s is not None]
 
 
 def distribution(labels: list[str], option_labels: list[str], counts: list[list[int]],
                  dont_know: list[bool], empty_label: str, bitmap: bool = False) -> str:
-    """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey."""
+    """Stacked 100% bars: the share of each option, per item (rows), don't-know in grey.
+
+    As a bitmap, drawn over a template of the campaign's items and options (`_Template`)."""
     with _style():
-        height = 0.8 + 0.27 * max(1, len(labels))
-        fig = Figure(figsize=(6.6, height))
-        ax = fig.add_subplot()
-        ys = list(range(len(labels)))[::-1]
-        colours, k = [], 0
-        for is_dk in dont_know:
-            if is_dk:
-                colours.append(DONT_KNOW_COLOUR)
-            else:
-                colours.append(OPTION_COLOURS[min(k, len(OPTION_COLOURS) - 1)] if sum(
-                    not d for d in dont_know) > 3 else ["#1a7f37", "#e0b03c", "#c62828"][min(k, 2)])
-                k += 1
-        lefts = [0.0] * len(labels)
-        totals = [sum(row) for row in counts]
-        for j, option in enumerate(option_labels):
-            widths = [(row[j] / t * 100) if t else 0 for row, t in zip(counts, totals)]
-            ax.barh(ys, widths, left=lefts, height=0.62, color=colours[j], label=option, edgecolor="white",
-                    linewidth=0.4)
-            for y, left, w in zip(ys, lefts, widths):
-                if w >= 9:
-                    ax.text(left + w / 2, y, f"{w:.0f}%", va="center", ha="center", fontsize=7,
-                            color="#1f2328" if colours[j] in (DONT_KNOW_COLOUR, "#e0b03c", "#7cb46b") else "white")
-            lefts = [a + b for a, b in zip(lefts, widths)]
-        for y, t in zip(ys, totals):
-            if not t:
-                ax.text(50, y, empty_label, va="center", ha="center", fontsize=7, color="#5f6670")
-        names = [shorten(label, 34) for label in labels]
-        ax.set_yticks(ys, names, fontsize=7.5)
-        rows = -(-len(option_labels) // 5)
-        _margins(fig, left_labels=names, left_size=7.5, top=0.2 * rows + 0.05, bottom=0.3)
-        ax.set_xlim(0, 100)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
-                  frameon=False, fontsize=7.5)
-        return _png_uri(fig) if bitmap else _svg(fig)
+        if not bitmap:
+            fig, ax, bars, colours, ys = _distribution_figure(labels, option_labels, dont_know, None)
+            _distribution_data(ax, bars, colours, ys, counts, empty_label)
+            return _svg(fig)
+
+        def build():
+            parts = _distribution_figure(labels, option_labels, dont_know, PNG_DPI)
+            fig, ax, bars = parts[:3]
+            return fig, [*(bar for container in bars for bar in container.patches), *_spines(ax)], parts
+        template = _template(("distribution", labels, option_labels, dont_know), build)
+        with template.lock:
+            _, ax, bars, colours, ys = template.parts
+            return template.png_uri(_distribution_data(ax, bars, colours, ys, counts, empty_label))
+
+
+def _distribution_figure(labels, option_labels, dont_know, dpi):
+    """The distribution's figure with its bars at zero (`_distribution_data` gives them their shares)."""
+    fig = _figure((6.6, 0.8 + 0.27 * max(1, len(labels))), dpi)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    colours, k = [], 0
+    for is_dk in dont_know:
+        if is_dk:
+            colours.append(DONT_KNOW_COLOUR)
+        else:
+            colours.append(OPTION_COLOURS[min(k, len(OPTION_COLOURS) - 1)] if sum(
+                not d for d in dont_know) > 3 else ["#1a7f37", "#e0b03c", "#c62828"][min(k, 2)])
+            k += 1
+    zeros = [0.0] * len(labels)
+    bars = [ax.barh(ys, zeros, left=zeros, height=0.62, color=colours[j], label=option, edgecolor="white",
+                    linewidth=0.4) for j, option in enumerate(option_labels)]
+    names = [shorten(label, 34) for label in labels]
+    ax.set_yticks(ys, names, fontsize=7.5)
+    rows = -(-len(option_labels) // 5)
+    _margins(fig, left_labels=names, left_size=7.5, top=0.2 * rows + 0.05, bottom=0.3)
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter())
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(option_labels), 5),
+              frameon=False, fontsize=7.5)
+    return fig, ax, bars, colours, ys
+
+
+def _distribution_data(ax, bars, colours, ys, counts, empty_label) -> list:
+    """Give the bars their shares of the answers; returns the labels made for them."""
+    made = []
+    lefts = [0.0] * len(ys)
+    totals = [sum(row) for row in counts]
+    for j, container in enumerate(bars):
+        widths = [(row[j] / t * 100) if t else 0 for row, t in zip(counts, totals)]
+        for bar, left, w in zip(container.patches, lefts, widths):
+            bar.set_x(left)
+            bar.set_width(w)
+        for y, left, w in zip(ys, lefts, widths):
+            if w >= 9:
+                made.append(ax.text(left + w / 2, y, f"{w:.0f}%", va="center", ha="center", fontsize=7,
+                                    color="#1f2328" if colours[j] in (DONT_KNOW_COLOUR, "#e0b03c", "#7cb46b")
+                                    else "white"))
+        lefts = [a + b for a, b in zip(lefts, widths)]
+    for y, t in zip(ys, totals):
+        if not t:
+            made.append(ax.text(50, y, empty_label, va="center", ha="center", fontsize=7, color="#5f6670"))
+    return made
 
 
 def trend(labels: list[str], scores: list[float | None], low: list[float | None], high: list[float | None],
@@ -332,45 +487,118 @@ def funnel(labels: list[str], scores: list[float], se: list[float], mean: float,
 
     The limits are mean -+ 1.96/x and mean -+ 3.09/x around the campaign ``mean`` (rule F of
     the method); targets beyond the 99.8% limits are named (at most 12), and the highlighted one. ``marked`` and ``highlight`` as in
-    :func:`caterpillar`.
+    :func:`caterpillar`. As a bitmap, the limits, axes and legend are a template common to every
+    report of the campaign (`_Template`); the dots and names are drawn for each report.
     """
-    z95, z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
+    static = (labels, scores, se, mean, marked, score_label, precision_label, mean_label, limit_labels)
+    with _style():
+        if not bitmap:
+            fig, ax, points = _funnel_figure(*static, None)
+            _funnel_data(ax, labels, scores, marked, points, mean, highlight)
+            return _svg(fig)
+
+        def build():
+            parts = _funnel_figure(*static, PNG_DPI)
+            return parts[0], [], parts
+        template = _template(("funnel", *static), build)
+        with template.lock:
+            _, ax, points = template.parts
+            return (_funnel_over_common(template, labels, scores, marked, points, mean, highlight)
+                    or template.png_uri(_funnel_data(ax, labels, scores, marked, points, mean, highlight)))
+
+
+def _funnel_figure(labels, scores, se, mean, marked, score_label, precision_label, mean_label, limit_labels,
+                   dpi):
+    """The funnel's figure without its dots and names (`_funnel_data`), and the points (index,
+    precision) to draw."""
     precision = [1.0 / s if s and s > 0 else None for s in se]
     points = [(k, p) for k, p in enumerate(precision) if p is not None]
-    with _style():
-        fig = Figure(figsize=(6.4, 3.6))
-        ax = fig.add_subplot()
-        if points:
-            top = max(p for _, p in points) * 1.08
-            bottom = min(p for _, p in points) * 0.85
-            x = np.linspace(bottom, top, 200)
-            for z, style, name in ((z95, "--", limit_labels[0]), (z998, "-", limit_labels[1])):
-                ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
-                ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
-            ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
-            # One collection for the other targets and one for the report's own, drawn over them:
-            # a hundred targets are two artists, not a hundred (a third of a report's time in print).
-            for own in (False, True):
-                dots = [(k, p) for k, p in points if (k == highlight) == own]
-                if dots:
-                    colour = RED if own else BLUE
-                    ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22, zorder=3,
-                               c=["white" if marked[k] else colour for k, _ in dots], edgecolors=colour,
-                               linewidths=1.2)
-            named = 0
-            for k, p in points:
-                outside = abs(scores[k] - mean) * p > z998
-                if (outside and named < 12) or k == highlight:
-                    named += 1
-                    ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (p, scores[k]),
+    fig = _figure((6.4, 3.6), dpi)
+    ax = fig.add_subplot()
+    if points:
+        top = max(p for _, p in points) * 1.08
+        bottom = min(p for _, p in points) * 0.85
+        x = np.linspace(bottom, top, 200)
+        for z, style, name in ((Z95, "--", limit_labels[0]), (Z998, "-", limit_labels[1])):
+            ax.plot(x, mean + z / x, color=GREY, linestyle=style, linewidth=1.0, label=name)
+            ax.plot(x, mean - z / x, color=GREY, linestyle=style, linewidth=1.0)
+        ax.axhline(mean, color="#5f6670", linewidth=0.8, label=mean_label)
+        span = max([abs(scores[k] - mean) for k, _ in points] + [Z998 / bottom])
+        ax.set_ylim(max(0, mean - span * 1.1), min(100, mean + span * 1.1))
+        ax.set_xlim(bottom, top)
+    ax.set_xlabel(precision_label)
+    ax.set_ylabel(score_label)
+    ax.grid(color="#e3e6ea", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    return fig, ax, points
+
+
+def _funnel_named(scores, points, mean, highlight) -> list[int]:
+    """The targets named: beyond the 99.8% limits (the first 12) and the highlighted one."""
+    named = []
+    for k, p in points:
+        if (abs(scores[k] - mean) * p > Z998 and len(named) < 12) or k == highlight:
+            named.append(k)
+    return named
+
+
+def _funnel_data(ax, labels, scores, marked, points, mean, highlight) -> list:
+    """Draw the targets' dots and names, the highlighted one in red; returns the artists made."""
+    made = []
+    # One collection for the other targets and one for the report's own, drawn over them:
+    # a hundred targets are two artists, not a hundred (a third of a report's time in print).
+    for own in (False, True):
+        dots = [(k, p) for k, p in points if (k == highlight) == own]
+        if dots:
+            colour = RED if own else BLUE
+            made.append(ax.scatter([p for _, p in dots], [scores[k] for k, _ in dots], s=30 if own else 22,
+                                   zorder=3, c=["white" if marked[k] else colour for k, _ in dots],
+                                   edgecolors=colour, linewidths=1.2))
+    precision = dict(points)
+    for k in _funnel_named(scores, points, mean, highlight):
+        made.append(ax.annotate(shorten(labels[k], 16) + (" *" if marked[k] else ""), (precision[k], scores[k]),
                                 xytext=(4, 3), textcoords="offset points", fontsize=7,
-                                color=RED if k == highlight else "#2b3038")
-            span = max([abs(scores[k] - mean) for k, _ in points] + [z998 / bottom])
-            ax.set_ylim(max(0, mean - span * 1.1), min(100, mean + span * 1.1))
-            ax.set_xlim(bottom, top)
-        ax.set_xlabel(precision_label)
-        ax.set_ylabel(score_label)
-        ax.grid(color="#e3e6ea", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
-        return _png_uri(fig) if bitmap else _svg(fig)
+                                color=RED if k == highlight else "#2b3038"))
+    return made
+
+
+def _funnel_over_common(template, labels, scores, marked, points, mean, highlight) -> str | None:
+    """The funnel drawn over a second kept background with every dot in blue and the names every
+    report shows (the common case: a report's own target is not among the named outliers). Only
+    the own red dot and name are drawn, over its blue dot, which the bigger red one covers. None
+    where that would differ from a whole drawing: the own target named anyway, changing who else
+    is, or its dot or name touching another's name (drawn over it in a whole drawing)."""
+    common = _funnel_named(scores, points, mean, None)
+    precision = dict(points)
+    if highlight not in precision or highlight in common or (
+            [k for k in _funnel_named(scores, points, mean, highlight) if k != highlight] != common):
+        return None
+    _, ax, _ = template.parts
+    renderer = template.canvas.get_renderer()
+    if "common" not in template.extra:
+        made = _funnel_data(ax, labels, scores, marked, points, mean, None)
+        try:
+            template.canvas.restore_region(template.background)
+            for artist in made:
+                artist.set_animated(True)
+                artist.draw(renderer)
+            names = [artist.get_window_extent(renderer) for artist in made[1:]]
+            template.extra["common"] = (template.canvas.copy_from_bbox(template.fig.bbox), names)
+        finally:
+            for artist in made:
+                artist.remove()
+    background, names = template.extra["common"]
+    made = _funnel_data(ax, labels, scores, marked, [(highlight, precision[highlight])], mean, highlight)
+    x, y = ax.transData.transform((precision[highlight], scores[highlight]))
+    reach = (30 ** 0.5 / 2 + 1.2 / 2 + 1) * template.fig.dpi / 72  # the red dot's radius and its edge, in pixels
+    dot = Bbox.from_extents(x - reach, y - reach, x + reach, y + reach)
+    name = made[-1].get_window_extent(renderer)
+    if any(other.overlaps(dot) or other.overlaps(name) for other in names):
+        for artist in made:
+            artist.remove()
+        return None
+    return template.png_uri(made, background)
+
+
+Z95, Z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
