@@ -141,6 +141,11 @@ SLOT = re.compile(r"sheet-slot-(\d+)$")
 _NO_MARGIN_BOXES = "@page { @top-left { content: none } @bottom-right { content: none } }"
 
 
+class SheetsMisfit(RuntimeError):
+    """Sheets that do not fit the document they were to be drawn into (their pages, their place, the
+    PDF objects of this WeasyPrint): the caller prints the document without them instead."""
+
+
 class Sheets:
     """Pages of a part that many documents share word for word (the reports' ranking of every target),
     laid out and printed by WeasyPrint once (`render_sheets`) and drawn as they are into each
@@ -196,7 +201,7 @@ def _sheets_of(pdf, anchors: list[dict]) -> Sheets:
     pages = _pages(pdf)
     resources = {_number(page["Resources"]) for page in pages}
     if len(resources) != 1:  # WeasyPrint (61–66) gives every page one dictionary of resources
-        raise RuntimeError("the sheets' pages do not share their resources")
+        raise SheetsMisfit("the sheets' pages do not share their resources")
     resources = resources.pop()
     objects: dict[int, tuple[list, bool]] = {}
     forms = []
@@ -263,7 +268,7 @@ def _add_sheets(pdf, sheets: Sheets, slots: list[tuple[int, int]]) -> None:
     pages = _pages(pdf)
     resources = pdf.objects[_number(pages[0]["Resources"])]
     if any(_number(page["Resources"]) != resources.number for page in pages):
-        raise RuntimeError("the document's pages do not share their resources")
+        raise SheetsMisfit("the document's pages do not share their resources")
     for page, sheet in slots:
         name = f"Sheet{sheet}"
         resources["XObject"][name] = added[sheets.forms[sheet]].reference
@@ -282,9 +287,9 @@ def slots_of(document, sheets: Sheets) -> list[tuple[int, int]]:
                 sheet = int(match.group(1))
                 _page, top_x, top_y, *_corner = sheets.anchor("sheet-top")
                 if abs(x - top_x) > 0.5 or abs(y - top_y) > 0.5:
-                    raise RuntimeError(f"the slot of sheet {sheet} is at ({x}, {y}), not at ({top_x}, {top_y})")
+                    raise SheetsMisfit(f"the slot of sheet {sheet} is at ({x}, {y}), not at ({top_x}, {top_y})")
                 slots.append((index, sheet))
     if sorted(sheet for _page, sheet in slots) != list(range(len(sheets))) or \
             len({page for page, _sheet in slots}) != len(sheets):
-        raise RuntimeError(f"the document saves pages {slots} for {len(sheets)} sheets")
+        raise SheetsMisfit(f"the document saves pages {slots} for {len(sheets)} sheets")
     return slots

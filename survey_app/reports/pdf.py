@@ -1,5 +1,6 @@
 """A4 PDF feedback reports (through printing.html_to_pdf), one at a time or a whole campaign in parallel."""
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -9,17 +10,32 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Campaign, Target
-from ..printing import REPORT_STYLESHEET, Sheets, html_to_pdf, inline_images, render_sheets
+from ..printing import REPORT_STYLESHEET, Sheets, SheetsMisfit, html_to_pdf, inline_images, render_sheets
 from ..results.adapter import method_of, option_counts, results
 from .operations import build_report
 
+log = logging.getLogger(__name__)
+
 
 def render(report) -> bytes:
-    """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
+    """The PDF bytes of a built report (see operations.build_report), in the report's locale: the
+    ranking drawn in from the pages printed once (`ranking_sheets`), or, if they do not fit this
+    report, laid out in it as one table (slower, the same content)."""
+    if report.ranking:
+        try:
+            with force_locale(report.locale):
+                sheets = ranking_sheets(report)
+                layout = ranking_layout(report, sheets)
+            return _render(report, sheets, layout)
+        except SheetsMisfit as misfit:
+            log.warning("report %s printed without the shared ranking pages: %s", report.target.code, misfit)
+    return _render(report, None, None)
+
+
+def _render(report, sheets: Sheets | None, layout: dict | None) -> bytes:
     with force_locale(report.locale):
-        sheets = ranking_sheets(report) if report.ranking else None
         html = render_template("reports/report_pdf.html", r=report, locale=report.locale, for_print=True,
-                               sheets=ranking_layout(report, sheets) if sheets else None)
+                               sheets=layout)
     html, images = inline_images(html)
     return html_to_pdf(html, REPORT_STYLESHEET, images=images, sheets=sheets)
 
@@ -52,7 +68,7 @@ def ranking_layout(report, sheets: Sheets) -> dict:
     _page, _x, top, *_corner = sheets.anchor("sheet-top")
     end_page, _x, end, *_corner = sheets.anchor("sheet-end")
     if end_page != len(sheets) - 1:
-        raise RuntimeError("the ranking's end is not on its last page")
+        raise SheetsMisfit("the ranking's end is not on its last page")
     layout = {"count": len(sheets), "last_height": round(end - top, 3), "own": None}
     index = next((i for i, row in enumerate(report.ranking) if row["highlight"]), None)
     if index is None:

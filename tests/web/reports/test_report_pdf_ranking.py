@@ -119,3 +119,28 @@ def test_the_printed_ranking_places_rows_on_one_scale():
     assert rows[0]["x_dot"] == (59.2, 60.8)
     assert rows[2]["x_high"] == 100.0 and rows[2]["x_dot"] == (97.2, 98.8)
     assert print_ranking([]) == []
+
+
+def test_a_report_the_shared_ranking_pages_do_not_fit_prints_the_ranking_in_its_own_flow(app, monkeypatch, caplog):
+    """If the pages printed once do not fit a report (a layout or a WeasyPrint they were not made
+    for), the report lays the ranking out itself, as one table with its own row marked: slower, never
+    an error page nor a wrong PDF."""
+    from bench.reports import build
+    from survey_app import printing
+    from survey_app.models import Campaign
+
+    def misfit(document, sheets):
+        raise printing.SheetsMisfit("a slot not at the top of its page")
+    monkeypatch.setattr(printing, "slots_of", misfit)
+    campaign_id = build(app, 30, 150, 10)
+    with app.test_request_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        target = sorted(campaign.targets, key=lambda t: t.code)[-1]
+        report, data = _pdf(campaign, target, "en")
+    lines = [" ".join(line.split()) for line in _text(data).splitlines()]
+    for row in report.ranking:  # each row once: nothing drawn under or over it
+        pattern = re.compile(rf"^{row['rank'] or '—'}\*? (▶ )?{re.escape(row['name'])}( |$|This report)")
+        assert sum(bool(pattern.match(line)) for line in lines) == 1, row
+    assert [line for line in lines if "▶" in line][0].startswith(
+        next(f"{row['rank'] or '—'}" for row in report.ranking if row["highlight"]))
+    assert "printed without the shared ranking pages: a slot not at the top of its page" in caplog.text
