@@ -47,4 +47,4 @@ test: $(STAMP) sysdeps translations
 
 bench: $(STAMP) sysdeps
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/scoring.py
+	$(BIN)/python -m bench.scoring

@@ -457,8 +457,11 @@ def _regular_choice(a: Answers, head, one_target: bool, n_responses: int, n_item
     by_response = a.item.reshape(n_responses, n_items)
     if not bool((by_response == order).all()):
         return None
+    # Shifted straight into the choice matrix's type: no int16 copy of 20M answers on the way.
+    shifted = np.empty((n_responses, n_items), dtype=dtype)
+    np.add(a.option.reshape(n_responses, n_items), 2, out=shifted, casting="unsafe")
     choice = np.empty((n_items, n_responses), dtype=dtype)
-    choice[order] = (a.option.reshape(n_responses, n_items) + 2).astype(dtype).T
+    choice[order] = shifted.T
     return choice
 
 

@@ -28,6 +28,10 @@ ALLOWED_IN_FILE = ALLOWED_BYTES.copy()
 ALLOWED_IN_FILE[[COMMA, NEWLINE]] = True
 #: the bytes a body may hold, for `bytes.translate` to delete: what is left is wrong
 ALLOWED_IN_FILE_BYTES = bytes(np.flatnonzero(ALLOWED_IN_FILE).tolist())
+#: the bytes of a code's zero-padded 8-byte words: a code's own, or the padding after it
+ALLOWED_IN_WORDS = ALLOWED_BYTES.copy()
+ALLOWED_IN_WORDS[0] = True
+ALLOWED_IN_WORDS_BYTES = bytes(np.flatnonzero(ALLOWED_IN_WORDS).tolist())
 #: zero bytes after the text, so that the last field can be read as whole 8-byte words
 PAD = MAX_CODE + 16
 #: chunks read at once (numpy runs without the interpreter's lock in its loops)
@@ -127,8 +131,8 @@ def _read_mapped_chunks(data: mmap.mmap, size: int, name: str) -> list[dict]:
         a, b = bounds[k]
         try:
             if k == len(bounds) - 1:
-                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name, tables)
-            return _read_chunk(data, mapped, a, b, _no_row, order, name, tables)
+                return _read_chunk(last, tail, 0, len(last) - PAD, _no_row, order, name, tables, exact=False)
+            return _read_chunk(data, mapped, a, b, _no_row, order, name, tables, exact=False)
         except InputError:
             failed.append(k)
             return None
@@ -223,20 +227,33 @@ def _column_order(header: list[str], name: str) -> list[str]:
 
 
 def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_row, order: list[str],
-                name: str, tables: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                name: str, tables: dict | None = None,
+                exact: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Factorise the lines of ``buf[begin:end]``: per column, (the distinct codes as rows of
     8-byte words, each line's index among them). ``first_row()`` is the chunk's first row;
-    ``tables`` keeps the small hash tables that one chunk makes for the next ones."""
+    ``tables`` keeps the small hash tables that one chunk makes for the next ones.
+
+    ``exact``: every byte is checked, and a wrong one named with its row and column. Without
+    it (the memory-mapped reader, which leaves every message to the buffered one), only the
+    separators are checked byte by byte and the codes once per distinct value (in
+    `_factorise_field`); what is wrong raises an InputError that need not name the row.
+    """
     text = buf[begin:end]
-    chunk = data[begin:end]
-    # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
-    # are the line and field found, after the lines' shape is checked as before.
-    wrong_bytes = bool(chunk.translate(None, ALLOWED_IN_FILE_BYTES))
+    width = len(COLUMNS)
+    if exact:
+        # One pass over the bytes (`bytes.translate` deletes the allowed ones); only on failure
+        # are the line and field found, after the lines' shape is checked as before.
+        wrong_bytes = bool(data[begin:end].translate(None, ALLOWED_IN_FILE_BYTES))
+    else:
+        # No copy of the chunk and no pass holding the interpreter's lock: every byte up to
+        # ',' must be a separator (counted just below), and the others are the codes' bytes,
+        # checked in each column's table of distinct values.
+        wrong_bytes = False
     # Past the byte check, the only bytes up to ',' are the separators.
     separators = np.flatnonzero((text == COMMA) | (text == NEWLINE) if wrong_bytes else text <= COMMA)
-    width = len(COLUMNS)
-    del chunk
     n_lines = int(np.count_nonzero(text == NEWLINE))
+    if not exact and len(separators) != n_lines + int(np.count_nonzero(text == COMMA)):
+        raise InputError("a byte that no answers file holds", file=name)
     if len(separators) != width * n_lines or not (text[separators[width - 1::width]] == NEWLINE).all():
         is_newline = text[separators] == NEWLINE
         line_of = np.cumsum(is_newline) - is_newline
@@ -256,7 +273,8 @@ def _read_chunk(data: bytearray, buf: np.ndarray, begin: int, end: int, first_ro
     out = {}
     for position, column in enumerate(order):
         starts = line_starts if position == 0 else ends[:, position - 1] + 1
-        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name, tables)
+        out[column] = _factorise_field(at_byte, starts, ends[:, position], column, first_row, name, tables,
+                                       check_values=not exact)
     return out
 
 
@@ -284,10 +302,13 @@ def _line_is_empty(text, separators, is_newline, line: int) -> bool:
 
 
 def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: str,
-                     first_row, name: str, tables: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     first_row, name: str, tables: dict | None = None,
+                     check_values: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values as rows of little-endian 8-byte words, zero-padded; index per line).
 
-    ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view)."""
+    ``at_byte[i]`` is the 8-byte word that starts at byte ``i`` (an overlapping view).
+    ``check_values``: the bytes of each distinct value are checked here (none of them may
+    be at most ',': the caller has made sure of that)."""
     lengths = ends - starts
     n = len(lengths)
     if column != "option" and not lengths.all():
@@ -301,23 +322,44 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     # Each field as zero-padded 8-byte words, read through the overlapping view: one
     # gather per word, no byte loops.
     n_words = -(-max(longest, 1) // 8)
-    words = np.empty((n, n_words), dtype=np.uint64)
-    for k in range(n_words):
-        keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
-        np.bitwise_and(at_byte[starts + 8 * k] if k else at_byte[starts], keep, out=words[:, k])
-
-    # A ballot's answers usually sit together: where runs are long, only the lines that
-    # start a run (where the value changes) are factorised.
     sample = min(n, RUN_SAMPLE)
-    runs = sample > 1 and np.count_nonzero(words[1:sample, 0] != words[:sample - 1, 0]) * 4 < sample
+    # A ballot's answers usually sit together: where runs are long, only the lines that
+    # start a run (where the value changes) are factorised. The runs are first looked for
+    # in the bytes as read, before the bytes after each field are masked off: lines whose
+    # 8 * n_words bytes are the same hold the same code (a code holds no ',', so the same
+    # bytes end it at the same place), and a run that the bytes after the code split (the
+    # ballot's group after its id) only costs a line more to factorise. Where those bytes
+    # change on every line (the target, followed by the item), the words are masked first.
+    raw = [at_byte[starts + 8 * k] if k else at_byte[starts] for k in range(n_words)]
+    runs = sample > 1 and np.count_nonzero(raw[0][1:sample] != raw[0][:sample - 1]) * 4 < sample
     if runs:
-        change = words[1:, 0] != words[:-1, 0]
+        change = raw[0][1:] != raw[0][:-1]
         for k in range(1, n_words):
-            change |= words[1:, k] != words[:-1, k]
+            change |= raw[k][1:] != raw[k][:-1]
         heads = np.flatnonzero(change)
         heads += 1
         heads = np.concatenate(([0], heads))
-        words = words[heads]
+        head_lengths = lengths[heads]
+        words = np.empty((len(heads), n_words), dtype=np.uint64)
+        for k in range(n_words):
+            keep = LOW_BYTES[np.clip(head_lengths - 8 * k, 0, 8) if k or longest > 8 else head_lengths]
+            np.bitwise_and(raw[k][heads], keep, out=words[:, k])
+        del raw, change, head_lengths
+    else:
+        words = np.empty((n, n_words), dtype=np.uint64)
+        for k in range(n_words):
+            keep = LOW_BYTES[np.clip(lengths - 8 * k, 0, 8) if k or longest > 8 else lengths]
+            np.bitwise_and(raw[k], keep, out=words[:, k])
+        del raw
+        runs = sample > 1 and np.count_nonzero(words[1:sample, 0] != words[:sample - 1, 0]) * 4 < sample
+        if runs:
+            change = words[1:, 0] != words[:-1, 0]
+            for k in range(1, n_words):
+                change |= words[1:, k] != words[:-1, k]
+            heads = np.flatnonzero(change)
+            heads += 1
+            heads = np.concatenate(([0], heads))
+            words = words[heads]
     if n_words == 1:
         key = words[:, 0]  # exact: the bytes are the number
     else:
@@ -329,7 +371,13 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
     # table an earlier chunk made of its values, if it holds them all.
     known = tables.get(column) if tables is not None else None
     codes = None
-    if known is not None and known[0] == n_words:
+    if len(words) > SMALL_TABLE and _increasing(words):
+        # Each value once, in byte order (the ballots of a file sorted by them): the values
+        # are their own table, with no hash and no sort.
+        rows, codes = words, np.arange(len(words))
+        if check_values and not _plain(rows):
+            raise InputError(f"invalid {column} code", file=name, key=column)
+    elif known is not None and known[0] == n_words:
         _, multiplier, shift, slot_key, code_of_slot, rows = known
         slot = key * multiplier
         slot >>= shift
@@ -339,22 +387,43 @@ def _factorise_field(at_byte: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
                 codes = None  # a hash collision: the chunk's own values, below
     if codes is None:
         representative, codes = _factorise_u64(key)
-        if n_words > 1 and not np.array_equal(words[representative][codes], words):
+        collision = n_words > 1 and not np.array_equal(words[representative][codes], words)
+        if collision:
             # A hash collision (practically never): factorise the words themselves.
             _, representative, codes = np.unique(
                 np.ascontiguousarray(words).view(f"V{8 * n_words}").ravel(),
                 return_index=True, return_inverse=True)
             codes = codes.reshape(-1)
-        elif tables is not None and len(representative) <= SMALL_TABLE:
+        rows = words[representative]
+        if check_values and not _plain(rows):
+            # Every line's value is one of these rows (a table's values were checked when
+            # it was made): a byte outside the codes' alphabet is in one of them.
+            raise InputError(f"invalid {column} code", file=name, key=column)
+        if not collision and tables is not None and len(representative) <= SMALL_TABLE:
             made = _hash_table(key[representative])
             if made is not None:
-                tables[column] = (n_words, *made, words[representative])
-        rows = words[representative]
+                tables[column] = (n_words, *made, rows)
     dtype = np.int8 if len(rows) < 2**7 else np.int16 if len(rows) < 2**15 else np.int32
     codes = codes.astype(dtype, copy=False)
     if runs:
         codes = np.repeat(codes, np.diff(np.append(heads, n)))
     return rows, codes
+
+
+def _plain(rows: np.ndarray) -> bool:
+    """Whether every byte of these zero-padded words is a code's byte or padding."""
+    return not np.ascontiguousarray(rows).tobytes().translate(None, ALLOWED_IN_WORDS_BYTES)
+
+
+def _increasing(rows: np.ndarray) -> bool:
+    """Whether the rows of little-endian words are strictly increasing in byte order."""
+    big = rows.byteswap()  # compared as numbers, big-endian words compare like their bytes
+    later = big[1:, 0] > big[:-1, 0]
+    same = big[1:, 0] == big[:-1, 0]
+    for k in range(1, rows.shape[1]):
+        later |= same & (big[1:, k] > big[:-1, k])
+        same &= big[1:, k] == big[:-1, k]
+    return bool(later.all())
 
 
 #: lines looked at to choose between factorising runs or every line, and for a small table
@@ -390,7 +459,7 @@ def _hash_table(probe: np.ndarray) -> tuple | None:
 
 def _look_up(key: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(code per key, whether the key is in ``probe``) through a table in which each of the
-    distinct, sorted ``probe`` keys has a slot of its own; None if no multiplier gives one."""
+    distinct ``probe`` keys has a slot of its own; None if no multiplier gives one."""
     made = _hash_table(probe)
     if made is None:
         return None
@@ -414,6 +483,11 @@ def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # made from the first lines, with a multiplicative hash that puts each in a slot of its own.
     probe, first = np.unique(key[:RUN_SAMPLE], return_index=True)
     if len(probe) <= SMALL_TABLE:
+        # In the order of the values' bytes (that of a one-word key's bytes read big-endian),
+        # the order of the column's table: chunks coded by this table are then joined by a
+        # copy of their codes (`_join_column`), not a look-up.
+        in_byte_order = np.argsort(probe.byteswap())
+        probe, first = probe[in_byte_order], first[in_byte_order]
         looked_up = _look_up(key, probe)
         if looked_up is not None and not looked_up[1].all():
             # Values that the first lines lack (a rare group, a target rated by few) are
@@ -425,11 +499,13 @@ def _factorise_u64(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if len(probe) + len(extra) <= SMALL_TABLE:
                 probe = np.concatenate((probe, extra))
                 first = np.concatenate((first, missed[at]))
-                order = np.argsort(probe)
+                order = np.argsort(probe.byteswap())
                 probe, first = probe[order], first[order]
                 looked_up = _look_up(key, probe)
         if looked_up is not None and looked_up[1].all():
             return first, looked_up[0]
+        order = np.argsort(probe)
+        probe, first = probe[order], first[order]
     if len(probe) <= 1024:  # a binary search in the sorted table
         position = np.minimum(np.searchsorted(probe, key), len(probe) - 1)
         if np.array_equal(probe[position], key):
@@ -476,15 +552,15 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
     parts = {column: [chunk.pop(column) for chunk in chunks] for column in COLUMNS}
     chunks.clear()
+    # The options as int16 with -1 for the empty one (Answers.option), made so when joined.
+    joins = [(parts.pop(c), c == "option") for c in COLUMNS]
     if THREADS > 1:  # one column per thread: numpy's loops run without the interpreter's lock
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            coded = dict(zip(COLUMNS, pool.map(_join_column, (parts.pop(c) for c in COLUMNS))))
+            coded = dict(zip(COLUMNS, pool.map(lambda job: _join_column(*job), joins)))
     else:
-        coded = {column: _join_column(parts.pop(column)) for column in COLUMNS}
+        coded = {column: _join_column(*job) for column, job in zip(COLUMNS, joins)}
+    joins.clear()
     options, option = coded["option"]
-    option = option.astype(np.int16)
-    if len(options) and options[0] == "":
-        options, option = options[1:], option - 1
     return cls(ballot_ids=coded["ballot"][0], group_codes=coded["group"][0],
                target_codes=coded["target"][0], item_codes=coded["item"][0],
                option_codes=options, ballot=coded["ballot"][1], group=coded["group"][1],
@@ -492,8 +568,11 @@ def _assemble(cls: type[Answers], chunks: list[dict], name: str) -> Answers:
                source=name, first_row=2)
 
 
-def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """(the column's sorted code table, each line's index in it) from the chunks' parts."""
+def _join_column(parts: list[tuple[np.ndarray, np.ndarray]],
+                 options: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(the column's sorted code table, each line's index in it) from the chunks' parts.
+
+    ``options``: the empty value, if any, is left out of the table and coded -1, in int16."""
     n_words = max((rows.shape[1] for rows, _ in parts), default=1)
     rows = np.zeros((sum(len(r) for r, _ in parts), n_words), dtype=np.uint64)
     at = 0
@@ -514,8 +593,14 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
             longest = 8 * k + (top.bit_length() + 7) // 8
             break
     strings = table.view(f"S{8 * n_words}").ravel().astype(f"U{max(longest, 1)}")
-    # The smallest integer type that holds the codes: 20M answers stay small.
-    dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
+    if options:
+        dtype = np.int16
+        if len(strings) and strings[0] == "":  # sorted first: "not answered", coded -1
+            strings = strings[1:]
+            inverse = inverse - 1
+    else:
+        # The smallest integer type that holds the codes: 20M answers stay small.
+        dtype = np.int8 if len(strings) < 2**7 else np.int16 if len(strings) < 2**15 else np.int32
     inverse = inverse.astype(dtype)
     codes = np.empty(sum(len(c) for _, c in parts), dtype=dtype)
     at = offset = 0
@@ -523,8 +608,11 @@ def _join_column(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
         index = inverse[offset:offset + len(r)]
         if len(index) and index[-1] - index[0] == len(index) - 1 and bool((np.diff(index) == 1).all()):
             # The chunk's values in the table's order, one after the other (the tables
-            # chunks share; ballots in a file sorted by them): a shift, not a look-up.
-            np.add(c, index[0], out=codes[at:at + len(c)], casting="unsafe")
+            # chunks share; ballots in a file sorted by them): a copy or a shift, not a look-up.
+            if index[0] == 0:
+                codes[at:at + len(c)] = c
+            else:  # added in the codes' type, not through int64
+                np.add(c, index[0], out=codes[at:at + len(c)], dtype=dtype, casting="unsafe")
         else:
             np.take(index, c, out=codes[at:at + len(c)])
         at += len(c)

@@ -1,4 +1,6 @@
 """A4 PDF feedback reports (through printing.html_to_pdf), one at a time or a whole campaign in parallel."""
+import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -8,17 +10,76 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Campaign, Target
-from ..printing import REPORT_STYLESHEET, html_to_pdf, inline_images
+from ..printing import REPORT_STYLESHEET, Sheets, SheetsMisfit, html_to_pdf, inline_images, render_sheets
 from ..results.adapter import method_of, option_counts, results
 from .operations import build_report
 
+log = logging.getLogger(__name__)
+
 
 def render(report) -> bytes:
-    """The PDF bytes of a built report (see operations.build_report), in the report's locale."""
+    """The PDF bytes of a built report (see operations.build_report), in the report's locale: the
+    ranking drawn in from the pages printed once (`ranking_sheets`), or, if they do not fit this
+    report, laid out in it as one table (slower, the same content)."""
+    if report.ranking:
+        try:
+            with force_locale(report.locale):
+                sheets = ranking_sheets(report)
+                layout = ranking_layout(report, sheets)
+            return _render(report, sheets, layout)
+        except SheetsMisfit as misfit:
+            log.warning("report %s printed without the shared ranking pages: %s", report.target.code, misfit)
+    return _render(report, None, None)
+
+
+def _render(report, sheets: Sheets | None, layout: dict | None) -> bytes:
     with force_locale(report.locale):
-        html = render_template("reports/report_pdf.html", r=report, locale=report.locale, for_print=True)
+        html = render_template("reports/report_pdf.html", r=report, locale=report.locale, for_print=True,
+                               sheets=layout)
     html, images = inline_images(html)
-    return html_to_pdf(html, REPORT_STYLESHEET, images=images)
+    return html_to_pdf(html, REPORT_STYLESHEET, images=images, sheets=sheets)
+
+
+#: the printed rankings (`ranking_sheets`) by their page's digest: a few campaigns and locales at a time
+_sheets: dict[str, Sheets] = {}
+KEPT_SHEETS = 8
+
+
+def ranking_sheets(report) -> Sheets:
+    """The ranking of every target, none marked, as every report of the campaign prints it in the
+    report's locale: laid out and printed once per process (WeasyPrint spends about as long on its
+    hundred rows as on the rest of a report) and drawn into each report (`render`). Kept by the
+    digest of its page: new results, names or words make another."""
+    rows = [dict(row, highlight=False) for row in report.ranking]
+    html = render_template("reports/ranking_sheets_pdf.html", r={"ranking": rows, "ranking_ticks": report.ranking_ticks},
+                           locale=report.locale)
+    key = hashlib.sha256(html.encode()).hexdigest()
+    if key not in _sheets:
+        while len(_sheets) >= KEPT_SHEETS:
+            del _sheets[next(iter(_sheets))]
+        _sheets[key] = render_sheets(html, REPORT_STYLESHEET)
+    return _sheets[key]
+
+
+def ranking_layout(report, sheets: Sheets) -> dict:
+    """Where a report saves pages for the ranking (reports/_ranking_slots_pdf.html): how many, the
+    height used on the last (CSS px), and the place of its own row, printed again over the ranking,
+    marked: its page among the sheets, its top and height (`own`: the row; None when not ranked)."""
+    _page, _x, top, *_corner = sheets.anchor("sheet-top")
+    end_page, _x, end, *_corner = sheets.anchor("sheet-end")
+    if end_page != len(sheets) - 1:
+        raise SheetsMisfit("the ranking's end is not on its last page")
+    layout = {"count": len(sheets), "last_height": round(end - top, 3), "own": None}
+    index = next((i for i, row in enumerate(report.ranking) if row["highlight"]), None)
+    if index is None:
+        return layout
+    page, _x, y, _right, bottom = sheets.anchor(f"rank-row-{index + 1}")
+    if bottom is None:  # WeasyPrint before 66: the top left only, down to the next row
+        following = sheets.anchor(f"rank-row-{index + 2}") if index + 1 < len(report.ranking) else (end_page, 0, end)
+        bottom = following[2] if following[0] == page else y + 12.0
+    height = bottom - y
+    layout.update(own=report.ranking[index], mark_page=page, mark_top=round(y - top, 3), mark_height=round(height, 3))
+    return layout
 
 
 def filename(report) -> str:

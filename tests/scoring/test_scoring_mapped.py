@@ -129,3 +129,20 @@ def test_mapped_reader_of_a_missing_file(tmp_path, mapped):
     with pytest.raises(scoring.InputError) as e:
         scoring.Answers.read_csv(tmp_path / "nope.csv")
     assert str(e.value) == f"{tmp_path / 'nope.csv'}: file not found"
+
+
+@pytest.mark.parametrize("column", range(5))
+@pytest.mark.parametrize("code", ["q/1", "q:", "q@1", "[q]", "q`", "q{1}", "~", "q\x7f", "qé", "x" * 20 + "/"],
+                         ids=range(10))
+def test_mapped_reader_hands_a_wrong_code_byte_over_in_any_column(tmp_path, mapped, column, code):
+    # The map checks the codes' bytes once per distinct value of each chunk (and of each table
+    # that chunks share): a wrong byte in any column, far into the file, in a value the first
+    # chunks never had, still goes to the buffered reader, which names its row.
+    fields = LINE.rstrip("\n").split(",")
+    fields[column] = code
+    path = tmp_path / "answers.csv"
+    path.write_bytes((HEADER + LINE * 30 + BODY + ",".join(fields) + "\n" + LINE * 5).encode("utf-8"))
+    with pytest.raises(scoring.InputError) as e:
+        scoring.Answers.read_csv(path)
+    assert str(e.value) == str(buffered(path)) and mapped == [str(path)]
+    assert "row 272" in str(e.value)

@@ -321,7 +321,8 @@ def test_the_run_shortcuts_build_the_structure_of_the_general_path(columns):
 @given(cases())
 def test_diagnostics_in_a_second_thread_are_the_same_to_the_bit(case):
     """A large count counts the straight-liners and works the diagnostics out in a thread beside
-    the rest: the same bytes."""
+    the rest, and splits the passes over the items in two halves of the responses (or of the
+    items), one per thread: the same bytes."""
     import json
 
     import scoring.engine as engine

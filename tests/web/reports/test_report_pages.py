@@ -177,3 +177,29 @@ def test_inline_images_takes_only_the_pages_png_data_uris():
     found = [o for o in (reader.pages[0]["/Resources"].get("/XObject") or {}).values()
              if o.get_object()["/Subtype"] == "/Image"]
     assert len(found) >= 1
+
+
+def test_an_opaque_png_goes_into_the_pdf_as_it_is_and_any_other_the_librarys_way():
+    """printing._png_rows: a chart's compressed rows are put into the PDF unchanged (WeasyPrint would decode
+    and encode them again), and read back to the same pixels; a PNG with an alpha channel keeps WeasyPrint's
+    way (its mask split off)."""
+    import base64
+
+    from PIL import Image
+
+    from survey_app.printing import _png_rows, html_to_pdf
+    from survey_app.reports import charts
+    chart = base64.b64decode(charts.trend(["2025", "2026"], [70.0, 75.0], [65.0, 71.0], [75.0, 79.0], "Score",
+                                          bitmap=True).split(",", 1)[1])
+    buffer = io.BytesIO()
+    Image.new("RGBA", (40, 30), (200, 20, 20, 128)).save(buffer, format="PNG")
+    translucent = buffer.getvalue()
+    pdf = html_to_pdf('<img src="memory:a.png" alt=""><img src="memory:b.png" alt="">', "report_print.css",
+                      images={"memory:a.png": chart, "memory:b.png": translucent})
+    found = {int(obj.get_object()["/Width"]): obj.get_object()
+             for obj in (PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/XObject"]).values()}
+    opened = Image.open(io.BytesIO(chart))
+    rows = _png_rows(Image.open(io.BytesIO(chart)))
+    assert rows and found[opened.width]._data == rows
+    assert found[opened.width].decode_as_image().convert("RGB").tobytes() == opened.convert("RGB").tobytes()
+    assert _png_rows(Image.open(io.BytesIO(translucent))) is None and "/SMask" in found[40]

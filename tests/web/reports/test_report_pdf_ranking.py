@@ -1,8 +1,13 @@
 """Issue 33: the ranking in a report PDF is a table WeasyPrint breaks across pages at its rows,
 not one image taller than a page (of a hundred rows, only ~43 printed, and a target ranked
-lower never saw its own row)."""
+lower never saw its own row). The table is the same in every report of a campaign: printed once
+(reports.pdf.ranking_sheets) and drawn into each report, which prints its own row again over it, marked."""
 import io
 import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 from flask import render_template
 from pypdf import PdfReader
@@ -48,10 +53,11 @@ def test_a_hundred_target_report_pdf_prints_every_row_and_marks_its_own_even_ran
             report, data = _pdf(campaign, target, locale)
             text = _text(data)
             lines = [" ".join(line.split()) for line in text.splitlines()]
-            # every target's row, in rank order: "rank name" (a reweighted one's rank with "*")
+            # every target's row, in rank order: "rank name" (a reweighted one's rank with "*"); the
+            # report's own twice: in the ranking every report prints, and marked over it
             for row in report.ranking:
                 pattern = re.compile(rf"^{row['rank'] or '—'}\*? (▶ )?{re.escape(row['name'])}( |$|本报告|This report)")
-                assert sum(bool(pattern.match(line)) for line in lines) == 1, (locale, row)
+                assert sum(bool(pattern.match(line)) for line in lines) == 1 + row["highlight"], (locale, row)
             own = next(row for row in report.ranking if row["highlight"])
             assert own["name"] == target.name(locale)
             mine = [line for line in lines if "▶" in line]
@@ -64,7 +70,42 @@ def test_a_hundred_target_report_pdf_prints_every_row_and_marks_its_own_even_ran
             # the charts still printed are images, the ranking is not one any more
             assert "ranking" not in report.charts
             assert len(_images(data)) == len(report.charts)
+            _assert_marked_over_its_row(data, own, "本报告" if locale == "zh_CN" else "This")
         assert low["rank"] >= 80
+
+
+def _assert_marked_over_its_row(data: bytes, own: dict, label: str) -> None:
+    """The own row marked (▶, the label, red) is on the page and at the height where the ranking
+    drawn under it has that row; the rows above and below are not red."""
+    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
+        return  # poppler-utils (make sysdeps) reads the words' places and the pixels
+    from PIL import Image
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "report.pdf"
+        path.write_bytes(data)
+        boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
+                               check=True).stdout
+        pages = boxes.split("<page ")[1:]
+        marked = [(n, page) for n, page in enumerate(pages, 1) if ">▶</word>" in page]
+        assert len(marked) == 1
+        number, page = marked[0]
+        words = [(float(y), float(y_max), word) for y, y_max, word in
+                 re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+        arrow = next(w for w in words if w[2] == "▶")
+        first = own["name"].split()[0]
+        same_row = [w for w in words if abs(w[0] - arrow[0]) < 2]
+        assert sum(w[2] == first for w in same_row) == 2 and any(w[2] == label for w in same_row), same_row
+        subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", str(number), "-l", str(number), str(path),
+                        f"{tmp}/page"], check=True)
+        image = Image.open(next(Path(tmp).glob("page*.png"))).convert("RGB")
+
+        def red(top: float, bottom: float) -> int:
+            return sum(1 for x in range(image.width) for y in range(int(top) + 2, int(bottom) - 1)
+                       if (lambda p: p[0] > 150 and p[1] < 90 and p[2] < 90)(image.getpixel((x, y))))
+        height = arrow[1] - arrow[0]
+        assert red(arrow[0], arrow[1]) > 40
+        assert red(arrow[0] - 2 * height, arrow[0] - height) == 0 or arrow[0] - 2 * height < 60
+        assert red(arrow[1] + height, arrow[1] + 2 * height) == 0
 
 
 def test_the_printed_ranking_places_rows_on_one_scale():
@@ -78,3 +119,28 @@ def test_the_printed_ranking_places_rows_on_one_scale():
     assert rows[0]["x_dot"] == (59.2, 60.8)
     assert rows[2]["x_high"] == 100.0 and rows[2]["x_dot"] == (97.2, 98.8)
     assert print_ranking([]) == []
+
+
+def test_a_report_the_shared_ranking_pages_do_not_fit_prints_the_ranking_in_its_own_flow(app, monkeypatch, caplog):
+    """If the pages printed once do not fit a report (a layout or a WeasyPrint they were not made
+    for), the report lays the ranking out itself, as one table with its own row marked: slower, never
+    an error page nor a wrong PDF."""
+    from bench.reports import build
+    from survey_app import printing
+    from survey_app.models import Campaign
+
+    def misfit(document, sheets):
+        raise printing.SheetsMisfit("a slot not at the top of its page")
+    monkeypatch.setattr(printing, "slots_of", misfit)
+    campaign_id = build(app, 30, 150, 10)
+    with app.test_request_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        target = sorted(campaign.targets, key=lambda t: t.code)[-1]
+        report, data = _pdf(campaign, target, "en")
+    lines = [" ".join(line.split()) for line in _text(data).splitlines()]
+    for row in report.ranking:  # each row once: nothing drawn under or over it
+        pattern = re.compile(rf"^{row['rank'] or '—'}\*? (▶ )?{re.escape(row['name'])}( |$|This report)")
+        assert sum(bool(pattern.match(line)) for line in lines) == 1, row
+    assert [line for line in lines if "▶" in line][0].startswith(
+        next(f"{row['rank'] or '—'}" for row in report.ranking if row["highlight"]))
+    assert "printed without the shared ranking pages: a slot not at the top of its page" in caplog.text
