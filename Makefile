@@ -34,6 +34,7 @@ extract-messages: $(STAMP)
 
 run: $(STAMP) sysdeps translations
 	$(FLASK) db upgrade
+	$(FLASK) prepare-fonts
 	$(FLASK) demo --if-empty
 	@echo ""
 	@echo "  Democratic appraisal platform: http://127.0.0.1:5000"

@@ -11,7 +11,8 @@ beside the baseline of the same run: WeasyPrint on a trivial page, in the same p
 Every run starts with no chart drawn (`reports.drawn` forgets them): what the first print
 run after new results costs. Both runs also print their CPU seconds a report (the parallel
 one's with the workers' start), the figures that hold on a busy machine (wall times need a
-quiet one). The aims: 100 reports within a minute on 2 cores (product.md), under 30 s
+quiet one). The report fonts (`flask prepare-fonts`, once per host) are prepared first if missing,
+and that time printed apart. The aims: 100 reports within a minute on 2 cores (product.md), under 30 s
 (issue 33: about 0.5 s CPU a report, as the two workers' start, ~2 s each, comes on top).
 """
 import argparse
@@ -145,6 +146,13 @@ def main() -> None:
         campaign_id = build(app, args.targets, args.ballots, args.per_ballot)
         print(f"campaign built: {args.targets} targets, {args.ballots} ballots "
               f"({args.ballots * args.per_ballot * 12} answers) in {time.perf_counter() - started:.1f} s")
+        from survey_app import printing
+        started = time.perf_counter()
+        if printing.prepare_fonts():  # once per host (make run does it): not part of a print run
+            print(f"report fonts prepared (once per host, `flask prepare-fonts`) in {time.perf_counter() - started:.1f} s")
+        fonts = all(path.exists() for path in printing.report_fonts().values())
+        print("report fonts: " + ("the CJK font cut to the reports' characters" if fonts else
+                                  "NOT prepared (no Noto Sans CJK SC): the whole font, slower"))
         baseline = trivial_pdf(app)
         print(f"baseline: WeasyPrint on a trivial page {baseline * 1000:.0f} ms")
         print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

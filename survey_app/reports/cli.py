@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from .. import printing
 from ..clitools import campaign_by_code, fail
 from ..results.adapter import results
 from .pdf import render_campaign
@@ -28,5 +29,20 @@ def report_command(campaign_code, out_dir, langs, workers):
     click.echo(f"{len(written)} reports written to {out_dir} in {time.perf_counter() - started:.1f} s")
 
 
+@click.command("prepare-fonts")
+def prepare_fonts_command():
+    """Cut the CJK font to the characters reports print, once per host (make run does it): every
+    report PDF then subsets a font of about 8,100 glyphs instead of 65,535."""
+    started = time.perf_counter()
+    written = printing.prepare_fonts()
+    if written:
+        click.echo(f"report fonts prepared in {printing.FONT_CACHE} in {time.perf_counter() - started:.1f} s")
+    elif all(path.exists() for path in printing.report_fonts().values()):
+        click.echo(f"report fonts already prepared in {printing.FONT_CACHE}")
+    else:
+        click.echo("Noto Sans CJK SC is not installed (make sysdeps): reports print with the fonts there are")
+
+
 def init_app(app) -> None:
     app.cli.add_command(report_command)
+    app.cli.add_command(prepare_fonts_command)
