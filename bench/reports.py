@@ -8,9 +8,10 @@ simulated ballots written straight as opened ballots (the sealed box is measured
 bench.collect), published comments; publishes it, then renders every report PDF once in
 one process and once with `--workers` processes, and prints both times and their ratio,
 beside the baseline of the same run: WeasyPrint on a trivial page, in the same process.
-Every run starts with no chart drawn (`reports.drawn` forgets them): what the first print
-run after new results costs. Both runs also print their CPU seconds a report (the parallel
-one's with the workers' start), the figures that hold on a busy machine (wall times need a
+Every run starts with no chart drawn (`reports.drawn` forgets them) and no chart template nor
+ranking page kept by the process: what the first print run after new results costs; the
+parallel run comes first, before anything imports WeasyPrint, as in a fresh `flask report`.
+Both runs also print their CPU seconds a report (the parallel one's with the workers' start), the figures that hold on a busy machine (wall times need a
 quiet one). The report fonts (`flask prepare-fonts`, once per host) are prepared first if missing,
 and that time printed apart. The aims: 100 reports within a minute on 2 cores (product.md), under 30 s
 (issue 33: about 0.5 s CPU a report, as the two workers' start, ~2 s each, comes on top).
@@ -117,9 +118,14 @@ def render(app, campaign_id: int, out: Path, workers: int) -> tuple[float, float
     from survey_app.models import Campaign
     from survey_app.reports import drawn
     from survey_app.reports.pdf import render_campaign
+    from survey_app.reports import charts, pdf
     with app.app_context():
         drawn.forget(campaign_id)
         drawn.clear_local()
+        # and what a process keeps for the next report: the charts' templates, the ranking's pages
+        charts.clear_templates()
+        charts.text_width.cache_clear()
+        pdf._sheets.clear()
         campaign = db.session.get(Campaign, campaign_id)
         started, cpu = time.perf_counter(), time.process_time() + children_cpu()
         written = render_campaign(campaign, ["zh_CN"], out, workers=workers)
@@ -153,18 +159,21 @@ def main() -> None:
         fonts = all(path.exists() for path in printing.report_fonts().values())
         print("report fonts: " + ("the CJK font cut to the reports' characters" if fonts else
                                   "NOT prepared (no Noto Sans CJK SC): the whole font, slower"))
-        baseline = trivial_pdf(app)
-        print(f"baseline: WeasyPrint on a trivial page {baseline * 1000:.0f} ms")
-        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        # The parallel run first, in this process as `flask report` starts: WeasyPrint not yet
+        # imported (it is, if at all, by what comes after), no chart template nor ranking page made.
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+              f"WeasyPrint imported before the runs: {'weasyprint' in sys.modules}")
+        parallel, pcpu = render(app, campaign_id, Path(tmp) / "parallel", args.workers)
         serial, cpu = (None, None) if args.no_serial else render(app, campaign_id, Path(tmp) / "serial", 1)
+        baseline = trivial_pdf(app)
+        print(f"baseline: WeasyPrint on a trivial page {baseline * 1000:.0f} ms (measured after the runs)")
         if serial is not None:
             print(f"serial   (1 process):   {args.targets} PDFs in {serial:6.1f} s  ({serial / args.targets:.2f} s each, "
                   f"{serial / args.targets / baseline:.1f}x the trivial page; CPU {cpu / args.targets:.2f} s a report)")
-        parallel, cpu = render(app, campaign_id, Path(tmp) / "parallel", args.workers)
         print(f"parallel ({args.workers} processes): {args.targets} PDFs in {parallel:6.1f} s  "
               f"({parallel / args.targets:.2f} s each; {parallel / baseline:.0f}x the trivial page, "
               f"{parallel / args.targets * args.workers / baseline:.1f}x it a report and process; "
-              f"CPU {cpu / args.targets:.2f} s a report, the workers' start included)")
+              f"CPU {pcpu / args.targets:.2f} s a report, WeasyPrint's import and the workers' start included)")
         if serial is not None:
             print(f"speed-up parallel vs serial: {serial / parallel:.2f}x on {os.cpu_count()} cores")
         print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "

@@ -3,6 +3,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -113,10 +114,21 @@ def _init_worker(config: dict) -> None:
     global _worker_app
     from .. import create_app  # a worker builds its own app; the factory imports every feature, this one too
     _worker_app = create_app(config)
-    # Warmed up here, while the parent computes the results (`render_campaign`): WeasyPrint with
-    # its fonts and matplotlib are loaded before the first report (about 1.5 s of a worker's start).
-    from . import charts  # noqa: F401
+    # Warmed up here, while the parent computes the results (`render_campaign`).
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """WeasyPrint with the report fonts and matplotlib loaded before the first report (about 1.5 s)."""
+    from . import charts  # noqa: F401  (matplotlib: where reports are printed in bulk)
     html_to_pdf("<p>预热 warm-up</p>", REPORT_STYLESHEET)
+
+
+def _init_forked() -> None:
+    """A forked worker: the app is its parent's; the database connections it inherited stay the
+    parent's (dropped here without closing them), and it opens its own."""
+    with _worker_app.app_context():
+        db.engine.dispose(close=False)
 
 
 def _started() -> bool:
@@ -136,7 +148,12 @@ def worker_config(app) -> dict:
 
 
 def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 2) -> list[Path]:
-    """Every report of the campaign in every locale; `workers` > 1 renders in parallel processes."""
+    """Every report of the campaign in every locale; `workers` > 1 renders in parallel processes.
+
+    From a process running one thread (`flask report`), the workers are forks of it made once it
+    has loaded WeasyPrint, matplotlib and the report fonts and computed the results: they start
+    at once with all of it, and drop the database connections they inherit (`_init_forked`). Otherwise (threads: a fork would copy locks other
+    threads hold) each worker is a fresh interpreter that builds its own app (`_init_worker`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(ct.target_id, locale) for locale in locales for ct in campaign.campaign_targets]
     if workers <= 1:
@@ -145,6 +162,18 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
             written += write_campaign(campaign, [t for t, loc in jobs if loc == locale], locale, out_dir)
         return written
     workers = min(workers, os.cpu_count() or 1, len(jobs)) or 1
+    from concurrent.futures import ProcessPoolExecutor  # where reports are printed in bulk
+    from multiprocessing import get_all_start_methods, get_context  # where the pool starts, not in every web worker
+
+    global _worker_app
+    if threading.active_count() == 1 and "fork" in get_all_start_methods():
+        _warm_up()
+        results(campaign)
+        _worker_app = current_app._get_current_object()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_init_forked)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                   initializer=_init_worker, initargs=(worker_config(current_app),))
     # Small chunks keep every worker busy to the end (at most a few reports' time of one idle at
     # the end) without paying start-up per report.
     chunks = []
@@ -152,12 +181,7 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         ids = [t for t, loc in jobs if loc == locale]
         size = max(1, min(CHUNK, -(-len(ids) // (workers * 3))))
         chunks += [(ids[i:i + size], locale) for i in range(0, len(ids), size)]
-    from concurrent.futures import ProcessPoolExecutor  # where reports are printed in bulk
-    from multiprocessing import get_context  # where the pool starts, not in every web worker
-
-    # "spawn": a fresh interpreter per worker, no database connection inherited by fork.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_init_worker, initargs=(worker_config(current_app),)) as pool:
+    with pool:
         # The workers start now (one per task submitted while none is idle) ...
         for _ in range(workers):
             pool.submit(_started)
