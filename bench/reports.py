@@ -156,7 +156,7 @@ def main() -> None:
         started = time.perf_counter()
         if printing.prepare_fonts():  # once per host (make run does it): not part of a print run
             print(f"report fonts prepared (once per host, `flask prepare-fonts`) in {time.perf_counter() - started:.1f} s")
-        fonts = all(path.exists() for path in printing.report_fonts().values())
+        fonts = printing.fonts_prepared()
         print("report fonts: " + ("the CJK font cut to the reports' characters" if fonts else
                                   "NOT prepared (no Noto Sans CJK SC): the whole font, slower"))
         # The parallel run first, in this process as `flask report` starts: WeasyPrint not yet

@@ -121,6 +121,11 @@ def report_fonts(directory: Path | None = None) -> dict[str, Path]:
     return {weight: directory / f"ReportSans-{weight}-v{FONT_VERSION}.otf" for weight in _WEIGHTS}
 
 
+def fonts_prepared(directory: Path | None = None) -> bool:
+    """Whether the report fonts are there, every weight (`prepare_fonts`)."""
+    return all(path.exists() for path in report_fonts(directory).values())
+
+
 def _source_font(weight: str) -> Path | None:
     """The Noto Sans CJK file fontconfig gives for the weight (fonts-noto-cjk), if installed."""
     try:
@@ -142,8 +147,10 @@ def prepare_fonts(directory: Path | None = None, characters: set[int] | None = N
     from fontTools.ttLib import TTCollection, TTFont  # (the same: only where fonts are cut)
     written = []
     for weight, path in report_fonts(directory).items():
+        if path.exists():
+            continue
         source = _source_font(weight)
-        if path.exists() or source is None:
+        if source is None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         if source.suffix.lower() == ".ttc":
@@ -172,9 +179,9 @@ def prepare_fonts(directory: Path | None = None, characters: set[int] | None = N
 
 def _report_font_css() -> str:
     """@font-face rules naming the report fonts first, the whole font after them, if prepared."""
-    files = report_fonts()
-    if not all(path.exists() for path in files.values()):
+    if not fonts_prepared():
         return ""
+    files = report_fonts()
     faces = "".join(f'\n@font-face {{ font-family: "{REPORT_FAMILY}"; src: url("{path.as_uri()}"); '
                     f"font-weight: {_WEIGHTS[weight]}; }}" for weight, path in files.items())
     return faces + f'\nhtml {{ font-family: "{REPORT_FAMILY}", "Noto Sans CJK SC", sans-serif; }}\n'

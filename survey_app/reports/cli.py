@@ -37,7 +37,7 @@ def prepare_fonts_command():
     written = printing.prepare_fonts()
     if written:
         click.echo(f"report fonts prepared in {printing.FONT_CACHE} in {time.perf_counter() - started:.1f} s")
-    elif all(path.exists() for path in printing.report_fonts().values()):
+    elif printing.fonts_prepared():
         click.echo(f"report fonts already prepared in {printing.FONT_CACHE}")
     else:
         click.echo("Noto Sans CJK SC is not installed (make sysdeps): reports print with the fonts there are")

@@ -60,7 +60,7 @@ def test_pdf_is_a4_and_embeds_the_cjk_font(app, login, counted_campaign, ids, la
         for font in (page["/Resources"].get("/Font") or {}).values():
             fonts.add(str(font.get_object()["/BaseFont"]))
     from survey_app import printing
-    prepared = all(path.exists() for path in printing.report_fonts().values())
+    prepared = printing.fonts_prepared()
     # the CJK font, or its cut to the reports' characters where this host prepared it (`prepare-fonts`)
     cjk = ("Report-Sans",) if prepared else ("Noto-Sans-CJK-SC", "NotoSansCJK")
     assert any(name in f for f in fonts for name in cjk), fonts
