@@ -166,7 +166,8 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
     from multiprocessing import get_all_start_methods, get_context  # where the pool starts, not in every web worker
 
     global _worker_app
-    if threading.active_count() == 1 and "fork" in get_all_start_methods():
+    forked = threading.active_count() == 1 and "fork" in get_all_start_methods()
+    if forked:
         _warm_up()
         results(campaign)
         _worker_app = current_app._get_current_object()
@@ -182,10 +183,11 @@ def render_campaign(campaign, locales: list[str], out_dir: Path, workers: int = 
         size = max(1, min(CHUNK, -(-len(ids) // (workers * 3))))
         chunks += [(ids[i:i + size], locale) for i in range(0, len(ids), size)]
     with pool:
-        # The workers start now (one per task submitted while none is idle) ...
-        for _ in range(workers):
-            pool.submit(_started)
-        # ... while the results every report shows are computed (and kept) once here, not by each worker.
-        results(campaign)
+        if not forked:  # (forks have the results already, and start at once)
+            # The workers start now (one per task submitted while none is idle) ...
+            for _ in range(workers):
+                pool.submit(_started)
+            # ... while the results every report shows are computed (and kept) once here, not by each worker.
+            results(campaign)
         futures = [pool.submit(_work, campaign.id, ids, locale, str(out_dir)) for ids, locale in chunks]
         return [Path(p) for f in futures for p in f.result()]
