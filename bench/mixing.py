@@ -6,15 +6,16 @@
 A mix as a submission runs it (`mixing.admit` when its envelope is the k-th waiting unmixed):
 the inbox holds k envelopes kept back by the last mix and k - 1 new ones, the arriving
 envelope makes k unmixed, and the mix moves k into the box and writes k back. Each mix runs
-in a transaction of its own, which takes the inbox writers' lock and commits; the k - 1 new
-envelopes are put before it, untimed. The two ways alternate, mix by mix, so that both see
+in a transaction of its own, which takes the inbox writers' lock (untimed: a submission takes
+it anyway) and commits (timed); the k - 1 new envelopes are put before it, untimed. The two ways alternate, mix by mix, so that both see
 the same load:
 
 - old: every inbox envelope read into Python with its bytes (text-format bytea, hex), the
   batch COPYed into the box, the inbox truncated and the rest COPYed back (the mixer up to
   7 Dec 2026, kept here as the baseline);
 - new: `mixing._mix` (ids read, the box written by the server in the shuffled order, only
-  the kept-back envelopes' bytes read, in binary, and COPYed back).
+  the kept-back envelopes' bytes read, in binary, and COPYed back; two pipelined round trips
+  before the COPY).
 
 Worker CPU is this process's (`time.process_time`); PostgreSQL's is that of the backend
 serving the mixer's connection (`/proc/<pid>/schedstat`, nanoseconds): the WAL writer and
@@ -133,6 +134,7 @@ def main(argv=None):
     parser.add_argument("--mixes", type=int, default=60, help="timed mixes of each way")
     parser.add_argument("--k", type=int, default=20, help="MIX_BATCH")
     parser.add_argument("--size", type=int, default=12 * 1024, help="bytes an envelope")
+    parser.add_argument("--only", choices=("old", "new"), help="run one way only (to profile it)")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
@@ -149,42 +151,50 @@ def main(argv=None):
         k = args.k
         ways = {"old": lambda conn, arriving: _old_mix(conn, arriving=arriving),
                 "new": lambda conn, arriving: mixing._mix(conn, True, arriving=arriving)}
-        cpu = {way: ([], []) for way in ways}
+        cpu = {way: ([], [], []) for way in ways}  # worker CPU, PostgreSQL CPU, wall (the lock held)
         moved = {way: set() for way in ways}
         with app.app_context(), db.engine.connect() as conn:
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
             conn.commit()
             print(f"PostgreSQL backend {pid}", file=sys.stderr, flush=True)
-            for i in range(2 * args.mixes + 4):
-                way = ("old", "new")[i % 2]
+            rounds = (1 if args.only else 2) * args.mixes + 4
+            for i in range(rounds):
+                way = args.only or ("old", "new")[i % 2]
                 with conn.begin():  # the k - 1 new envelopes since the last mix (untimed)
                     conn.execute(mixing._INBOX_INSERT, [
                         {**vars(_envelope(campaign_id, group_id, args.size)), "mixed": False} for _ in range(k - 1)])
                 arriving = _envelope(campaign_id, group_id, args.size)
-                worker0, pg0 = time.process_time(), _backend_ns(pid)
                 with conn.begin():
+                    # taken by the submission's first statement: not the mix's
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": mixing.LOCK_KEY})
+                    worker0, pg0, wall0 = time.process_time(), _backend_ns(pid), time.perf_counter()
                     moved[way].add(ways[way](conn, arriving))
-                worker1, pg1 = time.process_time(), _backend_ns(pid)
+                worker1, pg1, wall1 = time.process_time(), _backend_ns(pid), time.perf_counter()
                 if i >= 4:  # the first mixes only fill the inbox to its steady 2k
                     cpu[way][0].append(worker1 - worker0)
                     cpu[way][1].append((pg1 - pg0) / 1e9)
+                    cpu[way][2].append(wall1 - wall0)
             boxed = conn.execute(text("SELECT count(*) FROM envelopes")).scalar_one()
             waiting = conn.execute(text("SELECT count(*) FROM envelope_inbox")).scalar_one()
             conn.rollback()
-        total = (2 * args.mixes + 4) * k
+        total = rounds * k
         print(f"mixing on PostgreSQL: k = {k}, envelopes of {args.size} bytes, {args.mixes} mixes each way "
               f"(inbox 2k - 1 = {2 * k - 1} + the arriving one; moves {sorted(moved['new'] - {0})} a mix)")
-        for way, (worker, pg) in cpu.items():
+        for way, (worker, pg, wall) in cpu.items():
+            if not worker:
+                continue
             print(f"  {way}: worker CPU a mix median {statistics.median(worker) * 1000:6.2f} ms "
                   f"(mean {statistics.fmean(worker) * 1000:6.2f}), PostgreSQL backend CPU median "
                   f"{statistics.median(pg) * 1000:6.2f} ms (mean {statistics.fmean(pg) * 1000:6.2f}); "
                   f"a submission at k = {k}: {statistics.fmean(worker) * 1000 / k:.3f} ms worker + "
-                  f"{statistics.fmean(pg) * 1000 / k:.3f} ms PostgreSQL")
-        (ow, op), (nw, np_) = cpu["old"], cpu["new"]
-        print(f"  RATIO new / old (means): worker {statistics.fmean(nw) / statistics.fmean(ow):.2f}, "
-              f"PostgreSQL {statistics.fmean(np_) / statistics.fmean(op):.2f}, "
-              f"together {(statistics.fmean(nw) + statistics.fmean(np_)) / (statistics.fmean(ow) + statistics.fmean(op)):.2f}")
+                  f"{statistics.fmean(pg) * 1000 / k:.3f} ms PostgreSQL; wall a mix, commit included, median "
+                  f"{statistics.median(wall) * 1000:.2f} ms")
+        if not args.only:
+            (ow, op, owall), (nw, np_, nwall) = cpu["old"], cpu["new"]
+            print(f"  RATIO new / old (means): worker {statistics.fmean(nw) / statistics.fmean(ow):.2f}, "
+                  f"PostgreSQL {statistics.fmean(np_) / statistics.fmean(op):.2f}, together "
+                  f"{(statistics.fmean(nw) + statistics.fmean(np_)) / (statistics.fmean(ow) + statistics.fmean(op)):.2f}"
+                  f"; wall (medians) {statistics.median(nwall) / statistics.median(owall):.2f}")
         ok = boxed + waiting == total
         print(f"  envelopes put {total}: {boxed} in the box, {waiting} in the inbox"
               f" -> {'all there' if ok else 'MISMATCH'}")

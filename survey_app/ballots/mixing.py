@@ -214,8 +214,14 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
     if postgres:
         # Ids only, the envelopes' bytes stay in the server (`_mix_postgresql`); the counts
         # come from the same rows. Read without blocking readers; the inbox is locked later.
-        with conn.connection.driver_connection.cursor() as cursor:
-            rows = [_Waiting(*row) for row in cursor.execute(_PG_WAITING)]
+        driver = conn.connection.driver_connection
+        with driver.cursor() as waiting_rows, driver.cursor() as missing:
+            with driver.pipeline():
+                waiting_rows.execute(_PG_WAITING, prepare=True)
+                missing.execute(_PG_MISSING, {"c": arriving.campaign_id if arriving is not None else None},
+                                prepare=True)
+            rows = [_Waiting(*row) for row in waiting_rows.fetchall()]
+            unboxed = set(missing.fetchone()[0] or ())
         counts: dict[int, tuple[int, int]] = {}
         for row in rows:
             n, unmixed = counts.get(row.campaign_id, (0, 0))
@@ -255,7 +261,7 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
             to_inbox += group
     rng.shuffle(to_box)
     if postgres:
-        return _mix_postgresql(conn, rng, rows, to_box, final, arriving)
+        return _mix_postgresql(conn, rng, rows, to_box, final, arriving, unboxed)
     conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
     rng.shuffle(to_inbox)
     for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
@@ -266,6 +272,10 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
 #: PostgreSQL: what the mixer reads of the inbox first (no envelope bytes), and its rows
 _PG_WAITING = "SELECT id, campaign_id, mixed FROM envelope_inbox"
 _Waiting = namedtuple("_Waiting", "id campaign_id mixed")
+#: PostgreSQL: the campaigns with envelopes waiting (or arriving: `c`) whose partition of the
+#: box is missing (`prepare_box` makes it)
+_PG_MISSING = ("SELECT array_agg(c) FROM (SELECT campaign_id FROM envelope_inbox UNION SELECT %(c)s::int) AS w (c)"
+               " WHERE c IS NOT NULL AND to_regclass('envelopes_c' || c) IS NULL")
 
 #: PostgreSQL: the batch into the box, copied by the server from the inbox under fresh ids and
 #: in the shuffled order (`ord`), the arriving envelope (not in the inbox) among them when
@@ -279,6 +289,7 @@ SELECT id, campaign_id, group_id, sealed, receipt FROM (
 ORDER BY ord"""
 _PG_BOX_ARRIVING = ("\n    UNION ALL SELECT %(a_id)s::text, %(a_campaign)s::int, %(a_group)s::int, %(a_sealed)s::bytea,"
                     " %(a_receipt)s::text, %(a_ord)s::int")
+_PG_LOCK_INBOX = "LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"
 #: PostgreSQL: every envelope still in the inbox once the batch is boxed and the inbox locked
 #: (those kept back, and any that arrived after `_PG_WAITING`), with its bytes
 _PG_STAYING = ("SELECT id, campaign_id, group_id, sealed, receipt FROM envelope_inbox"
@@ -286,16 +297,17 @@ _PG_STAYING = ("SELECT id, campaign_id, group_id, sealed, receipt FROM envelope_
 _Staying = namedtuple("_Staying", "id campaign_id group_id sealed receipt")
 
 
-def _mix_postgresql(conn, rng, rows: list, to_box: list, final: int | None, arriving) -> int:
+def _mix_postgresql(conn, rng, rows: list, to_box: list, final: int | None, arriving, unboxed: set) -> int:
     """`_mix`'s writes on PostgreSQL, once `to_box` is drawn from `rows` (the inbox as first
-    read, and `arriving`): the batch goes from the inbox into the box inside the server, in
-    the shuffled order; only the envelopes that stay in the inbox travel, out and back in, in
-    binary (they must outlive the TRUNCATE that leaves no dead tuple behind). The arriving
-    envelope, not yet written, is written only here: into the box among the batch, or into
-    the inbox among those kept back."""
-    for campaign_id in {r.campaign_id for r in to_box}:
+    read, and `arriving`); `unboxed`: the campaigns whose partition of the box is missing.
+
+    The batch goes from the inbox into the box inside the server, in the shuffled order; only
+    the envelopes that stay in the inbox travel, out and back in, in binary (they must outlive
+    the TRUNCATE that leaves no dead tuple behind). The arriving envelope, not yet written, is
+    written only here: into the box among the batch, or into the inbox among those kept back.
+    The box, the inbox's lock, the read of what stays and the TRUNCATE go in one round trip."""
+    for campaign_id in unboxed & {r.campaign_id for r in to_box}:
         prepare_box(campaign_id, conn)
-    driver = conn.connection.driver_connection
     params, statement = {"old": [], "new": [], "ord": []}, _PG_BOX.format(arriving="")
     for at, (row, new_id) in enumerate(zip(to_box, random_ids(len(to_box)))):
         if row is arriving:
@@ -306,16 +318,19 @@ def _mix_postgresql(conn, rng, rows: list, to_box: list, final: int | None, arri
             params["old"].append(row.id)
             params["new"].append(new_id)
             params["ord"].append(at)
-    boxed = params["old"]
-    if to_box:
-        with driver.cursor() as cursor:
-            cursor.execute(statement, params)
-    # From here on only the inbox's own rewrite. Every writer of the inbox holds the writers'
-    # lock (`lock_inbox`), so none is in flight; the exclusive lock is for readers and for a
-    # writer that did not take it (the rows are then kept back too).
-    conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
-    with driver.cursor(binary=True) as cursor:  # binary: a bytea as text is hex, twice its size
-        staying = [_Staying(*row) for row in cursor.execute(_PG_STAYING, {"boxed": boxed})]
+    driver = conn.connection.driver_connection
+    # binary: a bytea as text is hex, twice its size
+    with driver.cursor() as cursor, driver.cursor(binary=True) as staying_rows:
+        with driver.pipeline():
+            if to_box:
+                cursor.execute(statement, params)
+            # From here on only the inbox's own rewrite. Every writer of the inbox holds the
+            # writers' lock (`lock_inbox`), so none is in flight; the exclusive lock is for
+            # readers and for a writer that did not take it (its rows are then kept back too).
+            cursor.execute(_PG_LOCK_INBOX)
+            staying_rows.execute(_PG_STAYING, {"boxed": params["old"]}, prepare=True)
+            cursor.execute("TRUNCATE envelope_inbox")
+        staying = [_Staying(*row) for row in staying_rows.fetchall()]
     seen = {r.id for r in rows}
     to_inbox = [r for r in staying if r.id in seen]
     if arriving is not None and "a_id" not in params:
@@ -327,7 +342,6 @@ def _mix_postgresql(conn, rng, rows: list, to_box: list, final: int | None, arri
         _write(conn, Envelope, closing)
         to_inbox += [r for r in late if r.campaign_id != final]
         to_box = to_box + closing
-    conn.execute(text("TRUNCATE envelope_inbox"))
     rng.shuffle(to_inbox)
     _write(conn, InboxEnvelope, to_inbox)
     return len(to_box)
