@@ -1,4 +1,4 @@
-"""Benchmark of the PostgreSQL mixer: the CPU one mix costs the worker and PostgreSQL, the old way beside the new.
+"""Benchmark of the PostgreSQL mixer: the CPU a mix costs the worker and PostgreSQL, old way beside new.
 
     python -m bench.mixing --database-url postgresql://postgres@127.0.0.1:5432/test
     python -m bench.mixing --mixes 100 --k 20 --size 12288
@@ -7,8 +7,8 @@ A mix as a submission runs it (`mixing.admit` when its envelope is the k-th wait
 the inbox holds k envelopes kept back by the last mix and k - 1 new ones, the arriving
 envelope makes k unmixed, and the mix moves k into the box and writes k back. Each mix runs
 in a transaction of its own, which takes the inbox writers' lock (untimed: a submission takes
-it anyway) and commits (timed); the k - 1 new envelopes are put before it, untimed. The two ways alternate, mix by mix, so that both see
-the same load:
+it anyway) and commits (timed); the k - 1 new envelopes are put before it, untimed. The two
+ways alternate, mix by mix, so that both see the same load (`--only` runs one, to profile it):
 
 - old: every inbox envelope read into Python with its bytes (text-format bytea, hex), the
   batch COPYed into the box, the inbox truncated and the rest COPYed back (the mixer up to
@@ -191,10 +191,10 @@ def main(argv=None):
                   f"{statistics.median(wall) * 1000:.2f} ms")
         if not args.only:
             (ow, op, owall), (nw, np_, nwall) = cpu["old"], cpu["new"]
-            print(f"  RATIO new / old (means): worker {statistics.fmean(nw) / statistics.fmean(ow):.2f}, "
-                  f"PostgreSQL {statistics.fmean(np_) / statistics.fmean(op):.2f}, together "
-                  f"{(statistics.fmean(nw) + statistics.fmean(np_)) / (statistics.fmean(ow) + statistics.fmean(op)):.2f}"
-                  f"; wall (medians) {statistics.median(nwall) / statistics.median(owall):.2f}")
+            mean = statistics.fmean
+            print(f"  RATIO new / old (means): worker {mean(nw) / mean(ow):.2f}, PostgreSQL {mean(np_) / mean(op):.2f},"
+                  f" together {(mean(nw) + mean(np_)) / (mean(ow) + mean(op)):.2f}; wall (medians)"
+                  f" {statistics.median(nwall) / statistics.median(owall):.2f}")
         ok = boxed + waiting == total
         print(f"  envelopes put {total}: {boxed} in the box, {waiting} in the inbox"
               f" -> {'all there' if ok else 'MISMATCH'}")
