@@ -381,7 +381,8 @@ def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, backe
 
 def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_form):
     [code] = issue_codes(app, campaign_id)
-    submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
+    r = submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
+    assert r.status_code == 302, r.get_data(as_text=True)
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{campaign_id}/close").status_code == 302
     assert staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form()).status_code == 302
