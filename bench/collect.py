@@ -10,6 +10,8 @@ latency percentiles, checks that every acknowledged ballot is in the sealed box 
 it, or waiting in its inbox), and compares with two baselines measured the same way in the
 same run, by the same server: a trivial endpoint (`/health`), and a bare endpoint of the same
 stack that stores one 12 KB row and commits (`bench/collect_app.py`), the floor of a write.
+The bare inserts and the submissions are sent in turns (`--rounds` blocks of each), so that a
+drift of the machine's speed during the run weighs on both alike.
 
 The workers are not recycled inside the timed window (`GUNICORN_MAX_REQUESTS=0` for this
 server). A worker's start is measured too: gunicorn.conf.py preloads the app, so a worker is a fork of
@@ -136,7 +138,8 @@ def _workers_cpu(master: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-#: CPU seconds of the phases run by `_run`: (this load generator's, the gunicorn workers'), by name
+#: CPU seconds of the phases run by `_run`, summed over its runs: (this load generator's, the
+#: gunicorn workers'), by name
 CPU: dict[str, tuple[float, float]] = {}
 
 
@@ -148,7 +151,8 @@ def _run(fn, jobs, concurrency, server=None, name=None):
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda job: fn(*job), jobs))
     if server and name:
-        CPU[name] = (time.process_time() - client0, _workers_cpu(server.pid) - workers0)
+        client, workers = CPU.get(name, (0.0, 0.0))
+        CPU[name] = (client + time.process_time() - client0, workers + _workers_cpu(server.pid) - workers0)
     return time.perf_counter() - start, results
 
 
@@ -266,6 +270,8 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="blocks of the baseline and of the submissions, taken in turn")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
@@ -287,18 +293,25 @@ def main(argv=None):
         _run(_health, [(base, i) for i in range(200)], args.concurrency)  # warm-up
         _run(_bare_insert, [(base, i) for i in range(200)], args.concurrency)
         h_time, h_results = _run(_health, [(base, i) for i in range(args.ballots)], args.concurrency)
-        i_time, i_results = _run(_bare_insert, [(base, i) for i in range(args.ballots)], args.concurrency,
-                                 server, "insert")
-        with bare_engine.connect() as conn:
-            inserted = conn.execute(text("SELECT count(*) FROM bench_rows")).scalar_one()
-        bare_engine.dispose()
         e_time, entered = _run(_enter, [(base, c) for c in codes], args.concurrency)
         sessions = []
         for _t, session, token in entered:
             if session is not None:
                 session.base = base
                 sessions.append((session, token, form))
-        b_time, b_results = _run(_submit, sessions, args.concurrency, server, "submit")
+        # The baseline and the submissions take turns, a block of each per round, so that both
+        # see the same machine (a shared host's speed drifts by a fifth over a minute).
+        i_time = b_time = 0.0
+        i_results, b_results = [], []
+        for r in range(args.rounds):
+            t, results = _run(_bare_insert, [(base, i) for i in range(args.ballots)][r::args.rounds],
+                              args.concurrency, server, "insert")
+            i_time, i_results = i_time + t, i_results + results
+            t, results = _run(_submit, sessions[r::args.rounds], args.concurrency, server, "submit")
+            b_time, b_results = b_time + t, b_results + results
+        with bare_engine.connect() as conn:
+            inserted = conn.execute(text("SELECT count(*) FROM bench_rows")).scalar_one()
+        bare_engine.dispose()
         acknowledged = sum(ok for _t, ok in b_results)
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -344,7 +357,8 @@ def main(argv=None):
         print(f"  baseline: a bare app of the same stack  {(bare_start['import'] + bare_start['build']) * 1000:.0f} ms wall,"
               f" {bare_start['cpu'] * 1000:.0f} ms CPU   RATIO build / bare app (CPU) "
               f"{start['cpu'] / bare_start['cpu']:.2f}")
-        print("  workers recycled inside the timed window: none (GUNICORN_MAX_REQUESTS=0)")
+        print("  workers recycled inside the timed window: none (GUNICORN_MAX_REQUESTS=0); the bare insert and the"
+              f" submissions taken in turn, {args.rounds} blocks of each")
         return 0 if stored == acknowledged == used and inserted >= args.ballots else 1
     finally:
         if server is not None:

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import (AccessCode, Ballot, Campaign, Comment, Envelope, InboxEnvelope, PaperSheet,
                       Receipt, RespondentGroup, TurnoutDay)
 from ..models._types import random_id, random_ids, utcnow
-from . import codes, counting, keys, mixing, packing, sealing
+from . import codes, counting, keys, mixing, packing, sealing, wire
 from .counting import CountRunning  # noqa: F401 - raised by count
 from .keys import KeyDestroyed  # noqa: F401 - raised by count
 from .validation import BallotContent, asked, text_limit
@@ -40,6 +40,12 @@ class CodeRefused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class StateChanged(Exception):
+    """PostgreSQL's statement that stores a ballot found its campaign no longer open under the
+    key it was sealed for, or outside its window: nothing was written, and the submission is
+    to be taken again with the campaign's state read (`respond.operations.answering`)."""
 
 
 class NotCounted(Exception):
@@ -182,22 +188,29 @@ def _statements() -> _Statements:
 #: PostgreSQL: a submission in one round trip, its commit and the flush that makes it durable
 #: included (psycopg's pipeline mode, `_put_postgresql`). First the code's row is locked and
 #: then the inbox writers' lock taken (a public ballot: the lock alone), in that order, as
-#: `_statements().burn` does; then one statement counts the campaign's envelopes waiting
-#: unmixed and, unless that count makes a mix due (`mixing.threshold`), burns the code, ticks
-#: turnout and puts the envelope into the inbox; when a mix is due it writes nothing, the
-#: transaction commits empty, and `submit` stores the ballot in a transaction that mixes
-#: (`mixing.admit`). The second statement starts once the first has taken the lock, and
-#: under READ COMMITTED each statement takes its snapshot when it starts: its count sees every
-#: envelope committed before. A refused code (used, revoked, unknown) locks no row: nothing
-#: is written. The client decides nothing between the writes and the commit, so nothing but
-#: a complete ballot (code burnt, turnout ticked, envelope in) can be committed, and the lock
-#: is held for the statements only, not for a round trip to the client.
-_PG_ASYNC = "SET LOCAL synchronous_commit TO OFF"
-_PG_LOCK_CODE = ("WITH code AS MATERIALIZED (SELECT 1 FROM access_codes WHERE code_hash = %(h)s"
-                 " AND campaign_id = %(c)s AND group_id = %(g)s AND state = 'unused' FOR UPDATE)"
-                 " SELECT pg_advisory_xact_lock(%(k)s) FROM code")
-_PG_LOCK = "SELECT pg_advisory_xact_lock(%(k)s)"
-_PG_STORE = """WITH waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
+#: `_statements().burn` does, and the commit told not to wait for the disk; then one statement
+#: checks that the campaign is still open under the key the ballot was sealed for and within
+#: its window, counts the campaign's envelopes waiting unmixed and, unless the campaign is not
+#: open or that count makes a mix due (`mixing.threshold`), burns the code, ticks turnout and
+#: puts the envelope into the inbox; otherwise it writes nothing, the transaction commits empty,
+#: and `submit` stores the ballot in a transaction that mixes (`mixing.admit`) or raises
+#: StateChanged. The second statement starts once the first has taken the lock, and under READ
+#: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope,
+#: and its check of the campaign every closing, committed before. A refused code (used,
+#: revoked, unknown) locks no row: nothing is written. The client decides nothing between the
+#: writes and the commit, so nothing but a complete ballot (code burnt, turnout ticked,
+#: envelope in) can be committed, and the lock is held for the statements only, not for a
+#: round trip to the client.
+_PG_ASYNC = "set_config('synchronous_commit', 'off', true)"
+_PG_LOCK_CODE = wire.statement("minping_lock_code", (
+    "WITH code AS MATERIALIZED (SELECT 1 FROM access_codes WHERE code_hash = %(h)s"
+    " AND campaign_id = %(c)s AND group_id = %(g)s AND state = 'unused' FOR UPDATE)"
+    f" SELECT pg_advisory_xact_lock(%(k)s), {_PG_ASYNC} FROM code"),
+    [("h", "text"), ("c", "int4"), ("g", "int4"), ("k", "int8")])
+_PG_LOCK = wire.statement("minping_lock", f"SELECT pg_advisory_xact_lock(%(k)s), {_PG_ASYNC}", [("k", "int8")])
+_PG_STORE = """WITH open AS (SELECT 1 FROM campaigns WHERE id = %(c)s AND status = 'open' AND public_key = %(pk)s
+    AND (opens_at IS NULL OR opens_at <= %(now)s) AND (closes_at IS NULL OR %(now)s < closes_at)),
+waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
 burnt AS ({burnt}),
 tick AS (
     INSERT INTO turnout_days (campaign_id, group_id, day, count) SELECT %(c)s, %(g)s, %(d)s, 1 FROM burnt
@@ -207,11 +220,16 @@ put AS (
     INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
     SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM burnt
     RETURNING 1)
-SELECT (SELECT n FROM waiting), (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick)"""
-_PG_STORE_CODE = _PG_STORE.format(burnt=(
+SELECT (SELECT n FROM waiting), (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick),
+    EXISTS (SELECT 1 FROM open)"""
+_PG_STORE_PARAMS = [("c", "int4"), ("g", "int4"), ("pk", "bytea"), ("now", "timestamp"), ("d", "date"),
+                    ("i", "text"), ("s", "bytea"), ("r", "text"), ("due", "int4")]
+_PG_STORE_CODE = wire.statement("minping_store_code", _PG_STORE.format(burnt=(
     "UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s AND group_id = %(g)s"
-    " AND state = 'unused' AND (SELECT n FROM waiting) + 1 < %(due)s RETURNING 1"))
-_PG_STORE_PUBLIC = _PG_STORE.format(burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s")
+    " AND state = 'unused' AND (SELECT n FROM waiting) + 1 < %(due)s AND EXISTS (SELECT 1 FROM open) RETURNING 1")),
+    _PG_STORE_PARAMS + [("h", "text")])
+_PG_STORE_PUBLIC = wire.statement("minping_store_public", _PG_STORE.format(
+    burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s AND EXISTS (SELECT 1 FROM open)"), _PG_STORE_PARAMS)
 _PG_COMMIT = "COMMIT"
 #: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
 #: and past every commit before it (`_put_postgresql`)
@@ -240,10 +258,15 @@ class _Put:
     usable: bool
     stored: bool
     mix_due: bool
+    open: bool
 
 
-def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day, sealed: bytes,
-                    receipt: str) -> _Put:
+def _wire_step(stmt: "wire.Statement", params: dict) -> tuple:
+    return stmt, [params[name] for name in stmt.param_names]
+
+
+def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now: datetime, public_key: bytes,
+                    sealed: bytes, receipt: str) -> _Put:
     """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
     envelope into the inbox unless a mix is due, the commit, and the flush that makes it
     durable, in the session's transaction and one round trip (the flush's transaction is the
@@ -258,28 +281,31 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, day,
     submission, which nobody was told was stored; and any later commit that saw it carries it
     to the disk too). The flush waits alongside other workers' (PostgreSQL flushes them
     together), not behind the lock."""
-    driver = db.session.connection().connection.driver_connection
-    params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": day, "k": mixing.LOCK_KEY,
-              "i": random_id(), "s": sealed, "r": receipt,
+    fairy = db.session.connection().connection
+    if not wire.idle(fairy.driver_connection):
+        # what this request read (the campaign's state, `respond.operations.answering`) holds
+        # no lock while the submission waits for the inbox writers' lock
+        db.session.commit()
+        fairy = db.session.connection().connection
+    params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": now.date(), "now": now, "pk": public_key,
+              "k": mixing.LOCK_KEY, "i": random_id(), "s": sealed, "r": receipt,
               "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
-    first = _PG_LOCK_CODE if code_hash is not None else _PG_LOCK
-    with driver_errors(first):
-        with driver.pipeline():
-            driver.execute(_PG_ASYNC)
-            lock = driver.execute(first, params, prepare=True)
-            store = driver.execute(_PG_STORE_CODE if code_hash is not None else _PG_STORE_PUBLIC, params,
-                                   prepare=True)
-            # COMMIT as a statement: psycopg's commit() would wait for its result (a round trip);
-            # the flush then runs in the implicit transaction that the pipeline's sync commits
-            driver.execute(_PG_COMMIT)
-            driver.execute(_PG_FLUSH)
-        usable = code_hash is None or len(lock.fetchall()) == 1
-        unmixed, burnt, put, ticked = store.fetchone()
+    lock, store = (_PG_LOCK_CODE, _PG_STORE_CODE) if code_hash is not None else (_PG_LOCK, _PG_STORE_PUBLIC)
+    with driver_errors(store.text.decode()):
+        # COMMIT as a statement, and the flush after it in the implicit transaction that the
+        # round trip's sync commits
+        _begin, locked, stored, _commit, _flush = wire.run(
+            fairy.driver_connection,
+            ["BEGIN", _wire_step(lock, params), _wire_step(store, params), _PG_COMMIT, _PG_FLUSH],
+            fairy.info.setdefault("minping.prepared", set()))
+    usable = code_hash is None or len(locked) == 1
+    unmixed, burnt, put, ticked = (int(v) for v in stored[0][:4])
+    still_open = stored[0][4] == b"t"
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
     if burnt and not (put == ticked == 1):  # one statement writes all three, or none
         log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
-    return _Put(usable=usable, stored=bool(burnt),
-                mix_due=usable and not burnt and unmixed + 1 >= params["due"])
+    return _Put(usable=usable, stored=bool(burnt), open=still_open,
+                mix_due=usable and still_open and not burnt and unmixed + 1 >= params["due"])
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -420,14 +446,15 @@ def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes
     """`submit` on PostgreSQL once the envelope is sealed: the same writes, in the same order,
     sent with their commit and made durable in one round trip (`_put_postgresql`). Returns the
     receipt, or None when the ballot is still to be stored because a mix is due (nothing was
-    written then: `submit` stores it in a transaction that mixes)."""
+    written then: `submit` stores it in a transaction that mixes). Raises StateChanged when the
+    campaign is no longer open under the key the ballot was sealed for (nothing was written)."""
     normal = codes.normalise(code) if code is not None else None
     if code is not None and normal is None:
         find_code(code)  # says why (malformed)
     receipt = sealing.fingerprint(sealed)
     try:
-        done = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None, now.date(), sealed,
-                               receipt)
+        done = _put_postgresql(campaign.id, group.id, hash_code(normal) if normal else None, now,
+                               campaign.public_key, sealed, receipt)
     except BaseException:
         db.session.rollback()
         raise
@@ -436,6 +463,8 @@ def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes
     if not done.usable:
         find_code(code)  # says why
         raise CodeRefused("used")
+    if not done.open:
+        raise StateChanged()
     return None
 
 

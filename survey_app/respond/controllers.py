@@ -106,6 +106,19 @@ def _is_public() -> bool:
                deduct_when=throttle.public_ballot_submitted, on_breach=throttle.public_ballot_refused)
 def questionnaire():
     submitting = request.method == "POST" and request.form.get("action") == "submit"
+    try:
+        return _questionnaire(submitting)
+    except ballots.StateChanged:  # the campaign closed, or opened again under a new key, since this process saw it
+        state = session[SESSION_KEY]
+        operations.forget_state(state["c"], state["g"])
+    try:  # the long way: the campaign's state read
+        return _questionnaire(submitting)
+    except ballots.StateChanged:  # and changed again in the instant since
+        session.pop(SESSION_KEY, None)
+        return _refused("closed", db.session.get(Campaign, state["c"]))
+
+
+def _questionnaire(submitting: bool):
     current = _current(submitting)
     if current is None:
         flash(_("Please enter your access code first."), "error")
@@ -129,6 +142,8 @@ def questionnaire():
 
     if request.method == "POST" and action != "edit":
         content, errors = validate(q, group.code, codes, values)
+        if errors and isinstance(campaign, operations.Answering) and campaign.unconfirmed:
+            raise ballots.StateChanged()  # checked against what this process kept: the long way says
         if not errors and action == "submit":
             if "code" not in state and operations.device_limit_reached(_device_counts(), campaign):
                 return _refused("device_limit", db.session.get(Campaign, campaign.id), 429)

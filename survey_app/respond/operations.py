@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from ..ballots import operations as ballots
 from ..ballots.codes import normalise, unwrap, wrap
 from ..ballots.operations import driver_errors, sealing_ready
 from ..ballots.validation import targets_asked
@@ -60,10 +61,14 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
 
 
 #: what a group of an open campaign is asked, by (campaign, group, the campaign's box key):
-#: (the group's code, the questionnaire's parse, the codes of the targets it appraises). Fixed
+#: (the group's code, the questionnaire's parse, the codes of the targets it appraises, the
+#: questionnaire's version). Fixed
 #: once the campaign is open (its key is new at every opening, so no two campaigns or
 #: databases share one), asked at every submission; nothing that may change is kept here.
 _OPEN: dict[tuple, tuple] = {}
+#: (campaign, group) -> the box key under which this process last saw the campaign open: a
+#: guess, never trusted (`answering`); PostgreSQL's statement that stores a ballot checks it
+_LAST_KEY: dict[tuple, bytes] = {}
 
 
 def target_codes(campaign: Campaign, group: RespondentGroup) -> list[str]:
@@ -75,8 +80,13 @@ def target_codes(campaign: Campaign, group: RespondentGroup) -> list[str]:
     key = (campaign.id, group.id, campaign.public_key)
     if key not in _OPEN:
         _OPEN[key] = (group.code, campaign.questionnaire,  # with its items, frozen on opening
-                      [ct.target.code for ct in targets_for(campaign, group)])
+                      [ct.target.code for ct in targets_for(campaign, group)], campaign.questionnaire_version_id)
     return _OPEN[key][2]
+
+
+def forget_state(campaign_id, group_id) -> None:
+    """The campaign's state is to be read again at its next submission (`answering`)."""
+    _LAST_KEY.pop((campaign_id, group_id), None)
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,13 @@ class AnsweringGroup:
 @dataclass(frozen=True)
 class Answering:
     """A campaign as a ballot's submission needs it, without loading it: its state (status and
-    window), read at every submission, and what is fixed once it opens (`_OPEN`)."""
+    window) and what is fixed once it opens (`_OPEN`).
+
+    `unconfirmed`: the state was not read. On PostgreSQL, once this process has seen the
+    campaign open under its key, the statement that stores the ballot checks, under the inbox
+    writers' lock, that the campaign is still open under that key and within its window
+    (`ballots.operations._put_postgresql`); if it is not, nothing is written and the
+    submission is taken again the long way (`ballots.StateChanged`)."""
     id: int
     status: str
     opens_at: datetime | None
@@ -98,8 +114,11 @@ class Answering:
     group: AnsweringGroup
     questionnaire: object
     target_codes: list[str]
+    unconfirmed: bool = False
 
-    accepts_ballots = Campaign.accepts_ballots  # the one rule, on the same four columns
+    def accepts_ballots(self, now: datetime) -> bool:
+        """The one rule, on the same four columns; an unconfirmed state is checked where the ballot is stored."""
+        return self.unconfirmed or Campaign.accepts_ballots(self, now)
 
 
 _c, _g = Campaign.__table__.c, RespondentGroup.__table__.c
@@ -147,13 +166,24 @@ def answering(campaign_id, group_id) -> Answering | None:
     (`ballots.operations.sealing_ready`); None otherwise (then `answering_group` loads them)."""
     if not isinstance(campaign_id, int) or not isinstance(group_id, int):
         return None
+    checked_where_stored = ballots.PIPELINED and db.session.get_bind().dialect.name == "postgresql"
+    guess = _LAST_KEY.get((campaign_id, group_id))
+    if guess is not None and checked_where_stored:
+        kept = _OPEN.get((campaign_id, group_id, guess))
+        if kept is not None and sealing_ready(guess):
+            group_code, parsed, codes, version_id = kept
+            return Answering(id=campaign_id, status="open", opens_at=None, closes_at=None, public_key=guess,
+                             questionnaire_version_id=version_id, group=AnsweringGroup(group_id, group_code),
+                             questionnaire=parsed, target_codes=codes, unconfirmed=True)
     row = _read_answering(campaign_id, group_id)
     if row is None or row.public_key is None:
         return None
     kept = _OPEN.get((campaign_id, group_id, row.public_key))
     if kept is None or not sealing_ready(row.public_key):
         return None
-    group_code, parsed, codes = kept
+    if row.status == "open" and checked_where_stored:
+        _LAST_KEY[(campaign_id, group_id)] = row.public_key
+    group_code, parsed, codes, _version_id = kept
     return Answering(id=campaign_id, status=row.status, opens_at=row.opens_at, closes_at=row.closes_at,
                      public_key=row.public_key, questionnaire_version_id=row.questionnaire_version_id,
                      group=AnsweringGroup(group_id, group_code), questionnaire=parsed, target_codes=codes)

@@ -436,7 +436,8 @@ def test_a_large_last_batch_is_sorted_in_memory(app, backend, full_answers, make
 
 def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_form):
     [code] = issue_codes(app, campaign_id)
-    submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
+    r = submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
+    assert r.status_code == 302, r.get_data(as_text=True)
     staff = login("staff")
     assert staff.post(f"/admin/campaigns/{campaign_id}/close").status_code == 302
     assert staff.post(f"/admin/campaigns/{campaign_id}/count", data=count_form()).status_code == 302

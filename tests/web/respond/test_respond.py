@@ -248,31 +248,84 @@ def test_respondent_state_without_the_web(app, make_campaign):
         assert operations.device_counts(once + "x") == {} and operations.device_counts(None) == {}
 
 
-def test_a_campaign_served_before_is_read_again_at_every_submission(client, app, campaign_id, full_answers,
-                                                                     monkeypatch):
+def test_a_campaign_served_before_is_checked_at_every_submission(client, app, backend, campaign_id, full_answers,
+                                                                  monkeypatch):
     """Once a process has served a group, a submission loads neither the campaign nor the group
-    (`operations.answering`: what is fixed once open is kept per process under the box's key),
-    but the campaign's state is read at each one: closed by another server, it refuses."""
+    (`operations.answering`: what is fixed once open is kept per process under the box's key).
+    On PostgreSQL it does not even read the campaign's state: the statement that stores the
+    ballot checks it under the inbox writers' lock; on SQLite the state is read at each one.
+    Closed by another server, it refuses all the same, and nothing is written."""
     from sqlalchemy import update
 
     from survey_app.respond import operations as respond
-    first, warm, second, third = issue_codes(app, campaign_id, n=4)
-    for code in (first, warm):  # the envelope size is kept once the box holds one
+    first, warm, read, second, third = issue_codes(app, campaign_id, n=5)
+    # the envelope size is kept once the box holds one; the state is then read once
+    for code in (first, warm, read):
         assert answer_with_code(client, app, campaign_id, code, full_answers).status_code == 302
-    seen = []
-    real = respond.answering
+    seen, reads = [], []
+    real, real_read = respond.answering, respond._read_answering
     monkeypatch.setattr(respond, "answering", lambda *a: seen.append(real(*a)) or seen[-1])
+    monkeypatch.setattr(respond, "_read_answering", lambda *a: reads.append(a) or real_read(*a))
     response = answer_with_code(client, app, campaign_id, second, full_answers)
     assert response.status_code == 302 and response.headers["Location"].endswith("/answer/done")
     assert isinstance(seen[-1], respond.Answering) and seen[-1].group.code == "staff"
-    assert envelopes(app) == 3
+    assert seen[-1].unconfirmed == (backend == "postgresql") and len(reads) == (backend != "postgresql")
+    assert envelopes(app) == 4
     assert client.post("/answer", data={"code": third}).status_code == 302
     with app.app_context():  # another server closes it: nothing in this process is told
         db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(status="closed"))
         db.session.commit()
     response = client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
     assert response.status_code == 403 and 'data-reason="closed"' in response.get_data(as_text=True)
-    assert envelopes(app) == 3
+    assert envelopes(app) == 4
+    with app.app_context():
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 4
     with app.app_context():
         assert db.session.execute(select(AccessCode.state).where(AccessCode.state == "unused")).scalars().all() \
             == ["unused"]
+
+
+@pytest.mark.parametrize("change", ["window", "key"])
+def test_a_campaign_changed_by_another_server_is_taken_the_long_way(client, app, backend, campaign_id, full_answers,
+                                                                    change):
+    """PostgreSQL checks, in the statement that stores the ballot, the state this process last
+    saw: a window closed by another server refuses the ballot, and a box opened again under a new
+    key (another server's opening) takes the ballot sealed under the new key, not the kept one."""
+    from datetime import timedelta
+
+    from nacl.public import PrivateKey, SealedBox
+    from sqlalchemy import update
+
+    from survey_app.models._types import utcnow
+    from survey_app.respond import operations as respond
+    first, warm, read, last = issue_codes(app, campaign_id, n=4)
+    for code in (first, warm, read):  # as in the test above: the state is no longer read after these
+        assert answer_with_code(client, app, campaign_id, code, full_answers).status_code == 302
+    with app.app_context():
+        staff = db.session.get(Campaign, campaign_id).group("staff").id
+    assert backend != "postgresql" or (campaign_id, staff) in respond._LAST_KEY
+    assert client.post("/answer", data={"code": last}).status_code == 302
+    new_key = PrivateKey.generate()
+    with app.app_context():
+        values = ({"closes_at": utcnow() - timedelta(minutes=1)} if change == "window"
+                  else {"public_key": bytes(new_key.public_key)})
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(**values))
+        db.session.commit()
+    response = client.post("/answer/questionnaire", data={**full_answers(app, campaign_id, "staff"), "action": "submit"})
+    with app.app_context():
+        state = db.session.execute(select(AccessCode.state).where(AccessCode.code_hash == ballots.hash_code(
+            ballots.codes.normalise(last)))).scalar_one()
+        sealed = db.session.execute(select(InboxEnvelope.sealed)).scalars().all()
+    if change == "window":
+        assert response.status_code == 403 and 'data-reason="closed"' in response.get_data(as_text=True)
+        assert state == "unused" and len(sealed) == 3
+        return
+    assert response.status_code == 302 and state == "used" and len(sealed) == 4
+    opened = []
+    for envelope in sealed:
+        try:
+            opened.append(SealedBox(new_key).decrypt(envelope))
+        except Exception:  # sealed under the key the campaign opened with
+            pass
+    assert len(opened) == 1  # the last one, under the new key
+    assert respond._LAST_KEY.get((campaign_id, staff), bytes(new_key.public_key)) == bytes(new_key.public_key)

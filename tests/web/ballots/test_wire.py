@@ -1,0 +1,76 @@
+"""`ballots.wire`: prepared statements in one round trip on psycopg's libpq connection."""
+import os
+
+import pytest
+
+from survey_app.ballots import wire
+from survey_app.extensions import db
+
+INSERT = wire.statement("test_wire_insert", "INSERT INTO wire_rows (id, payload) VALUES (%(id)s, %(payload)s)"
+                        " RETURNING id, length(payload)", [("id", "int4"), ("payload", "bytea")])
+
+
+@pytest.fixture
+def raw(app, backend):
+    if backend != "postgresql":
+        pytest.skip("psycopg's connection: PostgreSQL's")
+    with app.app_context():
+        fairy = db.engine.raw_connection()
+        connection = fairy.driver_connection
+        connection.autocommit = True
+        connection.execute("CREATE TABLE wire_rows (id int PRIMARY KEY, payload bytea)")
+        connection.autocommit = False
+        yield connection
+        fairy.close()
+
+
+def rows(connection):
+    with connection.cursor() as cursor:
+        found = cursor.execute("SELECT id, payload FROM wire_rows ORDER BY id").fetchall()
+    connection.rollback()
+    return found
+
+
+def test_steps_run_in_one_transaction_with_binary_parameters(raw):
+    prepared = set()
+    payload = os.urandom(12 * 1024)
+    results = wire.run(raw, ["BEGIN", (INSERT, [1, payload]), (INSERT, [2, b""]), "COMMIT"], prepared)
+    assert results == [None, [(b"1", b"12288")], [(b"2", b"0")], None]
+    assert prepared == {INSERT.name}
+    assert rows(raw) == [(1, payload), (2, b"")]
+
+
+def test_statements_deallocated_behind_its_back_are_prepared_again(raw):
+    """psycopg sends DEALLOCATE ALL after a rollback once it has prepared statements of its own."""
+    prepared = set()
+    wire.run(raw, ["BEGIN", (INSERT, [1, b"a"]), "COMMIT"], prepared)
+    raw.autocommit = True
+    raw.execute("DEALLOCATE ALL")
+    raw.autocommit = False
+    assert wire.run(raw, ["BEGIN", (INSERT, [2, b"b"]), "COMMIT"], prepared)[1] == [(b"2", b"1")]
+    assert rows(raw) == [(1, b"a"), (2, b"b")]
+
+
+def test_a_failing_step_stops_the_rest_and_leaves_the_transaction_to_roll_back(raw):
+    import psycopg
+    prepared = set()
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        wire.run(raw, ["BEGIN", (INSERT, [1, b"a"]), (INSERT, [1, b"b"]), "COMMIT"], prepared)
+    assert not wire.idle(raw)
+    raw.rollback()
+    assert rows(raw) == []
+
+
+def test_a_connection_inside_a_transaction_is_refused(raw):
+    """Preparing a statement inside a transaction would hold its tables' locks until the end."""
+    import psycopg
+    raw.execute("SELECT 1")
+    with pytest.raises(psycopg.ProgrammingError):
+        wire.run(raw, [(INSERT, [1, b"a"])], set())
+    raw.rollback()
+    assert rows(raw) == []
+
+
+def test_a_statement_names_every_parameter():
+    with pytest.raises(ValueError):
+        wire.statement("test_wire_bad", "SELECT %(a)s, %(b)s", [("a", "int4")])
