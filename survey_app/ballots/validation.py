@@ -132,6 +132,56 @@ def asked(q: questionnaires.Questionnaire, group_code: str | None, targets: Iter
     return Asked(q.items() if group_code is None else q.items_for(group_code), tuple(targets))
 
 
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    type: str
+    target: str | None
+    item: str
+    required: bool
+    #: the option codes a choice accepts (in the item's order), or a text's limit
+    allowed: frozenset | int
+    order: tuple = ()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """`validate`'s checks for one questionnaire, group and targets, worked out once."""
+    #: fields of target-specific items for the targets they are not about: must stay empty
+    foreign: tuple[str, ...]
+    fields: tuple[_Field, ...]
+
+
+#: (id of the questionnaire, group, targets) -> (the questionnaire, its plan); the questionnaire
+#: is kept with its plan, so that its id is not another's while the plan is here
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _plan(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequence[str]) -> _Plan:
+    key = (id(q), group_code, tuple(target_codes))
+    kept = _PLANS.get(key)
+    if kept is not None and kept[0] is q:
+        return kept[1]
+    questions = asked(q, group_code, target_codes)
+    scale = frozenset(o.code for o in q.scale.options)
+    foreign = tuple(field_name(item.code, target) for item in questions.per_target if item.target is not None
+                    for target in questions.targets if target != item.target)
+    fields = []
+    for item, target in questions:
+        if item.type == "text":
+            allowed, order = text_limit(item), ()
+        else:
+            order = tuple(c.code for c in item.options) if item.type != "rating" else ()
+            allowed = scale if item.type == "rating" else frozenset(order)
+        fields.append(_Field(field_name(item.code, target), item.type, target, item.code, bool(item.required),
+                             allowed, order))
+    plan = _Plan(foreign, tuple(fields))
+    if len(_PLANS) >= 256:  # a process serves a few campaigns at a time
+        _PLANS.clear()
+    _PLANS[key] = (q, plan)
+    return plan
+
+
 def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Sequence[str],
              values: Mapping[str, Sequence[str]], *, require_answers: bool = True
              ) -> tuple[BallotContent, dict[str, str]]:
@@ -141,42 +191,36 @@ def validate(q: questionnaires.Questionnaire, group_code: str, target_codes: Seq
     ballot is what the respondent marked, gaps included.
     """
     content, errors = BallotContent(), {}
-    scale_codes = {o.code for o in q.scale.options}
-    questions = asked(q, group_code, target_codes)
-    for item in questions.per_target:  # a target-specific item answered for another target: refused
-        if item.target is not None:
-            for target in questions.targets:
-                name = field_name(item.code, target)
-                if target != item.target and any(v and v.strip() for v in values.get(name, ())):
-                    errors[name] = _l("This question is not asked about this target.")
-    for item, target in questions:
-        name = field_name(item.code, target)
+    plan = _plan(q, group_code, target_codes)
+    for name in plan.foreign:  # a target-specific item answered for another target: refused
+        if any(v and v.strip() for v in values.get(name, ())):
+            errors[name] = _l("This question is not asked about this target.")
+    for f in plan.fields:
+        name = f.name
         raw = [v.strip() for v in values.get(name, ()) if v is not None and v.strip()]
-        if item.type == "text":
+        if f.type == "text":
             text = _CONTROL.sub("", raw[0]) if raw else ""
-            limit = text_limit(item)
-            if text_length(text) > limit:
-                errors[name] = _l("At most %(n)d characters, please.", n=limit)
+            if text_length(text) > f.allowed:
+                errors[name] = _l("At most %(n)d characters, please.", n=f.allowed)
             elif text:
-                content.comments.append((target, item.code, text))
-            elif item.required and require_answers:
+                content.comments.append((f.target, f.item, text))
+            elif f.required and require_answers:
                 errors[name] = _l("Please write an answer.")
             continue
-        allowed = scale_codes if item.type == "rating" else {c.code for c in item.options}
         if not raw:
-            if item.required and require_answers:
+            if f.required and require_answers:
                 errors[name] = _l("Please choose an answer.")
             continue
-        if any(v not in allowed for v in raw):
+        if any(v not in f.allowed for v in raw):
             errors[name] = _l("This is not one of the offered answers.")
             continue
-        if item.type == "multiple":
-            chosen = [c.code for c in item.options if c.code in set(raw)]
-            content.answers.append((target, item.code, " ".join(chosen)))
-        elif len(set(raw)) > 1:
+        if f.type == "multiple":
+            chosen = set(raw)
+            content.answers.append((f.target, f.item, " ".join(c for c in f.order if c in chosen)))
+        elif len(raw) > 1 and len(set(raw)) > 1:
             errors[name] = _l("Please choose only one answer.")
         else:
-            content.answers.append((target, item.code, raw[0]))
+            content.answers.append((f.target, f.item, raw[0]))
     return content, errors
 
 
