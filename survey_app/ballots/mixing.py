@@ -30,6 +30,7 @@ sealed half of its key and the counting officers' sealed shares the same way
 import logging
 import secrets
 import time
+from collections import namedtuple
 from types import SimpleNamespace
 
 from flask import current_app
@@ -210,9 +211,25 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
     k = current_app.config["MIX_BATCH"]
     rng = secrets.SystemRandom()
     due_at = threshold(k, postgres)
-    counts = {c: (n, unmixed) for c, n, unmixed in conn.execute(
-        select(InboxEnvelope.campaign_id, func.count(), func.count().filter(InboxEnvelope.mixed.is_(False)))
-        .group_by(InboxEnvelope.campaign_id)).all()}
+    if postgres:
+        # Ids only, the envelopes' bytes stay in the server (`_mix_postgresql`); the counts
+        # come from the same rows. Read without blocking readers; the inbox is locked later.
+        driver = conn.connection.driver_connection
+        with driver.cursor() as waiting_rows, driver.cursor() as missing:
+            with driver.pipeline():
+                waiting_rows.execute(_PG_WAITING, prepare=True)
+                missing.execute(_PG_MISSING, {"c": arriving.campaign_id if arriving is not None else None},
+                                prepare=True)
+            rows = [_Waiting(*row) for row in waiting_rows.fetchall()]
+            unboxed = set(missing.fetchone()[0] or ())
+        counts: dict[int, tuple[int, int]] = {}
+        for row in rows:
+            n, unmixed = counts.get(row.campaign_id, (0, 0))
+            counts[row.campaign_id] = (n + 1, unmixed + (not row.mixed))
+    else:
+        counts = {c: (n, unmixed) for c, n, unmixed in conn.execute(
+            select(InboxEnvelope.campaign_id, func.count(), func.count().filter(InboxEnvelope.mixed.is_(False)))
+            .group_by(InboxEnvelope.campaign_id)).all()}
     if arriving is not None:
         n, unmixed = counts.get(arriving.campaign_id, (0, 0))
         counts[arriving.campaign_id] = (n + 1, unmixed + 1)
@@ -221,13 +238,10 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
     if not plan:
         return None
     due = set(plan)
-    columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed,
-               InboxEnvelope.receipt)
-    if postgres:
-        # Read and box without blocking readers; then lock the inbox only for what needs it.
-        rows = conn.execute(select(*columns)).all()
-    else:
-        rows = conn.execute(select(*columns).where(InboxEnvelope.campaign_id.in_(due))).all()
+    if not postgres:
+        rows = conn.execute(select(InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id,
+                                   InboxEnvelope.sealed, InboxEnvelope.receipt)
+                            .where(InboxEnvelope.campaign_id.in_(due))).all()
     if arriving is not None:
         rows.append(arriving)
     to_box, to_inbox = [], []
@@ -247,30 +261,97 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
             to_inbox += group
     rng.shuffle(to_box)
     if postgres:
-        for campaign_id in {r.campaign_id for r in to_box}:
-            prepare_box(campaign_id, conn)
-        _write(conn, Envelope, to_box)
-        # From here on only the inbox's own rewrite. Every writer of the inbox holds the
-        # writers' lock (`lock_inbox`), so none is in flight; the exclusive lock is for
-        # readers and for a writer that did not take it (the rows are then kept back too).
-        conn.execute(text("LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"))
-        seen = {r.id for r in rows}
-        late = [i for i in conn.execute(select(InboxEnvelope.id)).scalars() if i not in seen]
-        if late:
-            arrived = conn.execute(select(*columns).where(InboxEnvelope.id.in_(late))).all()
-            closing = [r for r in arrived if r.campaign_id == final]  # the last batch takes all
-            rng.shuffle(closing)
-            _write(conn, Envelope, closing)
-            to_box += closing
-            to_inbox += [r for r in arrived if r.campaign_id != final]
-        conn.execute(text("TRUNCATE envelope_inbox"))
-        rng.shuffle(to_inbox)
-        _write(conn, InboxEnvelope, to_inbox)
-    else:
-        conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
-        rng.shuffle(to_inbox)
-        for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
-            _write(conn, model, batch)
+        return _mix_postgresql(conn, rng, rows, to_box, final, arriving, unboxed)
+    conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
+    rng.shuffle(to_inbox)
+    for model, batch in ((InboxEnvelope, to_inbox), (Envelope, to_box)):
+        _write(conn, model, batch)
+    return len(to_box)
+
+
+#: PostgreSQL: what the mixer reads of the inbox first (no envelope bytes), and its rows
+_PG_WAITING = "SELECT id, campaign_id, mixed FROM envelope_inbox"
+_Waiting = namedtuple("_Waiting", "id campaign_id mixed")
+#: PostgreSQL: the campaigns with envelopes waiting (or arriving: `c`) whose partition of the
+#: box is missing (`prepare_box` makes it)
+_PG_MISSING = ("SELECT array_agg(c) FROM (SELECT campaign_id FROM envelope_inbox UNION SELECT %(c)s::int) AS w (c)"
+               " WHERE c IS NOT NULL AND to_regclass('envelopes_c' || c) IS NULL")
+
+#: PostgreSQL: the batch into the box, copied by the server from the inbox under fresh ids and
+#: in the shuffled order (`ord`), the arriving envelope (not in the inbox) among them when
+#: `{arriving}` is filled in. The rows are appended in the order they are inserted: the sort
+#: is the physical order (the forensic tests read it page by page).
+_PG_BOX = """INSERT INTO envelopes (id, campaign_id, group_id, sealed, receipt)
+SELECT id, campaign_id, group_id, sealed, receipt FROM (
+    SELECT m.new AS id, i.campaign_id, i.group_id, i.sealed, i.receipt, m.ord
+    FROM unnest(%(old)s::text[], %(new)s::text[], %(ord)s::int[]) AS m (old, new, ord)
+    JOIN envelope_inbox i ON i.id = m.old{arriving}) AS batch
+ORDER BY ord"""
+_PG_BOX_ARRIVING = ("\n    UNION ALL SELECT %(a_id)s::text, %(a_campaign)s::int, %(a_group)s::int, %(a_sealed)s::bytea,"
+                    " %(a_receipt)s::text, %(a_ord)s::int")
+#: PostgreSQL: batches up to this size are sorted within the smallest work_mem there is (64 kB,
+#: about 200 bytes a row and the arriving envelope); a larger one (closing, a large k) gets
+#: 1 kB a row for its transaction. A sort that spilled to a temporary file would write the fresh
+#: ids beside the envelopes' TOAST pointers in the inbox, which are numbered in the order the
+#: envelopes were written there: a deleted file that the disk may keep.
+_SORTED_IN_ANY_WORK_MEM = 100
+_PG_LOCK_INBOX = "LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE"
+#: PostgreSQL: every envelope still in the inbox once the batch is boxed and the inbox locked
+#: (those kept back, and any that arrived after `_PG_WAITING`), with its bytes
+_PG_STAYING = ("SELECT id, campaign_id, group_id, sealed, receipt FROM envelope_inbox"
+               " WHERE id <> ALL(%(boxed)s::text[])")
+_Staying = namedtuple("_Staying", "id campaign_id group_id sealed receipt")
+
+
+def _mix_postgresql(conn, rng, rows: list, to_box: list, final: int | None, arriving, unboxed: set) -> int:
+    """`_mix`'s writes on PostgreSQL, once `to_box` is drawn from `rows` (the inbox as first
+    read, and `arriving`); `unboxed`: the campaigns whose partition of the box is missing.
+
+    The batch goes from the inbox into the box inside the server, in the shuffled order; only
+    the envelopes that stay in the inbox travel, out and back in, in binary (they must outlive
+    the TRUNCATE that leaves no dead tuple behind). The arriving envelope, not yet written, is
+    written only here: into the box among the batch, or into the inbox among those kept back.
+    The box, the inbox's lock, the read of what stays and the TRUNCATE go in one round trip."""
+    for campaign_id in unboxed & {r.campaign_id for r in to_box}:
+        prepare_box(campaign_id, conn)
+    params, statement = {"old": [], "new": [], "ord": []}, _PG_BOX.format(arriving="")
+    for at, (row, new_id) in enumerate(zip(to_box, random_ids(len(to_box)))):
+        if row is arriving:
+            params.update(a_id=new_id, a_campaign=row.campaign_id, a_group=row.group_id, a_sealed=row.sealed,
+                          a_receipt=row.receipt, a_ord=at)
+            statement = _PG_BOX.format(arriving=_PG_BOX_ARRIVING)
+        else:
+            params["old"].append(row.id)
+            params["new"].append(new_id)
+            params["ord"].append(at)
+    driver = conn.connection.driver_connection
+    # binary: a bytea as text is hex, twice its size
+    with driver.cursor() as cursor, driver.cursor(binary=True) as staying_rows:
+        with driver.pipeline():
+            if len(to_box) > _SORTED_IN_ANY_WORK_MEM:
+                cursor.execute(f"SET LOCAL work_mem = '{1024 + len(to_box)}kB'")
+            if to_box:
+                cursor.execute(statement, params)
+            # From here on only the inbox's own rewrite. Every writer of the inbox holds the
+            # writers' lock (`lock_inbox`), so none is in flight; the exclusive lock is for
+            # readers and for a writer that did not take it (its rows are then kept back too).
+            cursor.execute(_PG_LOCK_INBOX)
+            staying_rows.execute(_PG_STAYING, {"boxed": params["old"]}, prepare=True)
+            cursor.execute("TRUNCATE envelope_inbox")
+        staying = [_Staying(*row) for row in staying_rows.fetchall()]
+    seen = {r.id for r in rows}
+    to_inbox = [r for r in staying if r.id in seen]
+    if arriving is not None and "a_id" not in params:
+        to_inbox.append(arriving)
+    late = [r for r in staying if r.id not in seen]
+    if late:
+        closing = [r for r in late if r.campaign_id == final]  # the last batch takes all
+        rng.shuffle(closing)
+        _write(conn, Envelope, closing)
+        to_inbox += [r for r in late if r.campaign_id != final]
+        to_box = to_box + closing
+    rng.shuffle(to_inbox)
+    _write(conn, InboxEnvelope, to_inbox)
     return len(to_box)
 
 

@@ -379,6 +379,61 @@ def test_mixer_moves_batches_of_at_least_k_and_closing_takes_the_rest(app, backe
     assert count(app, Envelope) == 0 and count(app, Ballot) == 4 * k + 3
 
 
+@pytest.mark.parametrize("app", [{"MIX_BATCH": 3}], indirect=True)
+def test_a_mix_makes_a_missing_partition_of_the_box(app, backend, full_answers, make_campaign):
+    """The partition is made when the campaign opens; the mixer asks whether it is still there
+    with its first read (PostgreSQL) and makes it when it is not, before writing the batch."""
+    if backend != "postgresql":
+        pytest.skip("the box is partitioned on PostgreSQL only")
+    from survey_app.ballots.mixing import partition_name
+    cid = make_campaign(code="part")
+    with app.app_context():
+        db.session.execute(text(f"DROP TABLE {partition_name(cid)}"))
+        db.session.commit()
+    k = app.config["MIX_BATCH"]
+    data = full_answers(app, cid, "staff")
+    for code in issue_codes(app, cid, n=2 * k):  # the 2k-th mixes k into the box
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
+    assert count(app, Envelope) == k and count(app, InboxEnvelope) == k
+    with app.app_context():
+        assert db.session.execute(text("SELECT to_regclass(:n)"), {"n": partition_name(cid)}).scalar() is not None
+
+
+def test_a_large_last_batch_is_sorted_in_memory(app, backend, full_answers, make_campaign):
+    """The box is written in the shuffled order by a sort in the server: it never spills to a
+    temporary file, whose rows would pair the envelopes' fresh ids with their TOAST pointers
+    in the inbox (numbered in the order they were written), not even at closing with many
+    envelopes waiting and the smallest work_mem PostgreSQL allows."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's sorts")
+    from survey_app.ballots import mixing
+    from survey_app.models._types import random_id
+    cid = make_campaign(code="many")
+    data = full_answers(app, cid, "staff")
+    assert submit_ballot(app.test_client(), data, code=issue_codes(app, cid, n=1)[0]).status_code == 302
+    n = 1500
+    with app.app_context():
+        row = db.session.execute(select(InboxEnvelope.group_id, InboxEnvelope.sealed, InboxEnvelope.receipt)).one()
+        db.session.execute(InboxEnvelope.__table__.insert(), [
+            {"id": random_id(), "campaign_id": cid, "group_id": row.group_id, "sealed": row.sealed,
+             "receipt": row.receipt} for _ in range(n - 1)])
+        db.session.commit()
+        with db.engine.connect() as conn:
+            temp_files = text("SELECT temp_files FROM pg_stat_database WHERE datname = current_database()")
+            before = conn.execute(temp_files).scalar_one()
+            conn.commit()
+            conn.execute(text("SET work_mem = '64kB'"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": mixing.LOCK_KEY})
+            assert mixing._mix(conn, True, final=cid) == n
+            conn.execute(text("SELECT pg_stat_force_next_flush()"))
+            conn.commit()
+            conn.execute(text("RESET work_mem"))
+            after = conn.execute(temp_files).scalar_one()
+            conn.commit()
+    assert count(app, Envelope) == n and count(app, InboxEnvelope) == 0
+    assert after == before, "the sort wrote a temporary file"
+
+
 def test_counting_twice_is_refused(app, full_answers, campaign_id, login, count_form):
     [code] = issue_codes(app, campaign_id)
     r = submit_ballot(app.test_client(), full_answers(app, campaign_id, "staff"), code=code, environ_base=PHONE)
@@ -440,15 +495,15 @@ def test_an_envelope_arriving_while_the_mixer_runs_is_never_lost(app, backend, f
         late = {"id": random_id(), "campaign_id": cid, "group_id": campaign.group("staff").id,
                 "sealed": sealed, "receipt": receipt}
         pending = [late]
-        real = mixing.prepare_box
+        real = mixing._mix_postgresql
 
-        def arrive_meanwhile(campaign_id, connection=None):  # called between the read and the lock
+        def arrive_meanwhile(*args):  # called between the read and the lock
             while pending:
                 with db.engine.begin() as other:
                     other.execute(InboxEnvelope.__table__.insert(), [pending.pop()])
-            return real(campaign_id, connection)
+            return real(*args)
 
-        monkeypatch.setattr(mixing, "prepare_box", arrive_meanwhile)
+        monkeypatch.setattr(mixing, "_mix_postgresql", arrive_meanwhile)
         if not closing:  # one more envelope makes 2k: a mix moves k and keeps k back
             db.session.execute(InboxEnvelope.__table__.insert(), [{**late, "id": random_id()}])
         db.session.commit()  # end the session's transaction: the mixer locks the inbox
