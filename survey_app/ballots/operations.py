@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sa_types
 from sqlalchemy.dialects import postgresql, sqlite
@@ -409,7 +409,13 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         receipt = _submit_postgresql(campaign, group, sealed, code, now)
         if receipt is not None:
             return receipt
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     try:
+        if postgres:
+            # As `_put_postgresql` does: the commit releases the inbox writers' lock without
+            # waiting for the disk (every submission of the campaign waits for that lock, and a
+            # mix holds it longest), and `_flush_wal` waits for it before the receipt is shown.
+            db.session.execute(text(f"SELECT {_PG_ASYNC}"))
         # The code is burnt first, and the inbox's lock taken once its row is locked: a writer
         # holding the inbox's lock never waits for a code's row (PostgreSQL: in the burn's own
         # RETURNING clause, saving a round trip).
@@ -433,12 +439,21 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
         unmixed = _tick_turnout(campaign.id, group.id, now.date(), returning_unmixed=True)
         mixed = mixing.admit(campaign.id, group.id, sealed, receipt, unmixed)
         db.session.commit()
+        if postgres:
+            _flush_wal()
     except BaseException:
         db.session.rollback()
         raise
     if mixed:
         mixing.scrub_files(attempts=3, wait_ms=300)
     return receipt
+
+
+def _flush_wal() -> None:
+    """PostgreSQL: an empty transaction committed synchronously, which flushes the WAL up to and
+    past every commit before it (a commit made without waiting for the disk included)."""
+    db.session.execute(text(_PG_FLUSH))
+    db.session.commit()
 
 
 def _submit_postgresql(campaign: Campaign, group: RespondentGroup, sealed: bytes, code: str | None,

@@ -95,6 +95,29 @@ def test_failure_during_submission_leaves_nothing(app, full_answers, campaign_id
     assert response.status_code == 302 and received(app) == 1
 
 
+@pytest.mark.parametrize("app", [{"MIX_BATCH": 3}], indirect=True)
+def test_a_receipt_is_shown_only_once_its_ballot_is_on_disk(app, backend, campaign_id, full_answers):
+    """PostgreSQL: a submission commits without waiting for the disk (the inbox writers' lock is
+    not held while the WAL flushes), then waits for a second, synchronous commit before the
+    receipt is shown, whether it mixed or not: when the page answers, the WAL is flushed up to
+    what has been written (the check reads it from another connection at once; the WAL writer
+    would flush an asynchronous commit only within a fifth of a second)."""
+    if backend != "postgresql":
+        pytest.skip("the WAL flush of PostgreSQL's asynchronous commit")
+    codes = issue_codes(app, campaign_id, n=7)
+    data = full_answers(app, campaign_id, "staff")
+    with app.app_context():
+        engine = db.engine
+    behind = []
+    with engine.connect() as watcher:
+        watcher = watcher.execution_options(isolation_level="AUTOCOMMIT")
+        for code in codes:  # the first ones take the long way; every third one mixes
+            assert submit_ballot(app.test_client(), data, code=code).status_code == 302
+            behind.append(watcher.execute(text(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), pg_current_wal_flush_lsn())")).scalar_one())
+    assert received(app) == 7 and behind == [0] * 7
+
+
 @pytest.mark.parametrize("crash_at", ["admit", "commit"])
 def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
                                                            crash_at):
