@@ -138,6 +138,23 @@ def _workers_cpu(master: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by PostgreSQL's processes on this machine (its backends, WAL
+    writer, checkpointer): what the database spends, when nothing else uses it meanwhile."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:
+            continue
+        if line[line.index("(") + 1:line.rindex(")")].startswith(("postgres", "postmaster")):
+            fields = line.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+#: PostgreSQL's CPU seconds in the phases run by `_run` with a name, summed over its runs
+PG_CPU: dict[str, float] = {}
 #: CPU seconds of the phases run by `_run`, summed over its runs: (this load generator's, the
 #: gunicorn workers'), by name
 CPU: dict[str, tuple[float, float]] = {}
@@ -148,9 +165,11 @@ def _run(fn, jobs, concurrency, server=None, name=None):
     start = time.perf_counter()
     client0 = time.process_time()
     workers0 = _workers_cpu(server.pid) if server else 0.0
+    postgres0 = _postgres_cpu() if name else 0.0
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda job: fn(*job), jobs))
     if server and name:
+        PG_CPU[name] = PG_CPU.get(name, 0.0) + _postgres_cpu() - postgres0
         client, workers = CPU.get(name, (0.0, 0.0))
         CPU[name] = (client + time.process_time() - client0, workers + _workers_cpu(server.pid) - workers0)
     return time.perf_counter() - start, results
@@ -348,6 +367,11 @@ def main(argv=None):
               f" {iw / args.ballots * 1000:.2f} ms (ratio {iw / args.ballots / (sw / len(sessions)):.2f});"
               f" this load generator: {sc / len(sessions) * 1000:.2f} ms / {ic / args.ballots * 1000:.2f} ms"
               f" (PostgreSQL's not counted)")
+        sp, ip = PG_CPU["submit"] / len(sessions), PG_CPU["insert"] / args.ballots
+        s_all, i_all = sw / len(sessions) + sc / len(sessions) + sp, iw / args.ballots + ic / args.ballots + ip
+        print(f"  CPU a request, all of it (workers + PostgreSQL + load generator, one machine): submission"
+              f" {s_all * 1000:.2f} ms (PostgreSQL {sp * 1000:.2f}), bare insert {i_all * 1000:.2f} ms"
+              f" (PostgreSQL {ip * 1000:.2f}): RATIO {i_all / s_all:.2f}")
         print(f"  worker start (gunicorn preload_app, as served above): a fork of the master"
               f" {forked['wall'] * 1000:.1f} ms wall, {forked['cpu'] * 1000:.1f} ms CPU (median of 5)")
         print(f"  the master's one build, paid once per server start (and by every worker without preload):"
