@@ -186,8 +186,8 @@ def _statements() -> _Statements:
 
 
 #: PostgreSQL: a submission in one round trip, its commit and the flush that makes it durable
-#: included (psycopg's pipeline mode, `_put_postgresql`). First the code's row is locked and
-#: then the inbox writers' lock taken (a public ballot: the lock alone), in that order, as
+#: included (libpq's pipeline mode, `wire`; `_put_postgresql`). First the code's row is locked
+#: and then the inbox writers' lock taken (a public ballot: the lock alone), in that order, as
 #: `_statements().burn` does, and the commit told not to wait for the disk; then one statement
 #: checks that the campaign is still open under the key the ballot was sealed for and within
 #: its window, counts the campaign's envelopes waiting unmixed and, unless the campaign is not
@@ -268,9 +268,10 @@ def _wire_step(stmt: "wire.Statement", params: dict) -> tuple:
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now: datetime, public_key: bytes,
                     sealed: bytes, receipt: str) -> _Put:
     """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
-    envelope into the inbox unless a mix is due, the commit, and the flush that makes it
-    durable, in the session's transaction and one round trip (the flush's transaction is the
-    implicit one that the pipeline's sync commits).
+    envelope into the inbox unless a mix is due or the campaign is no longer open under
+    `public_key`, the commit, and the flush that makes it durable, in one round trip (the
+    flush's transaction is the implicit one that the round trip's sync commits), in a
+    transaction of its own: what the request read before is committed first.
 
     The submission's commit does not wait for its WAL to reach the disk (`synchronous_commit`
     off for it), so the inbox writers' lock, which every submission waits for, is held while
