@@ -125,7 +125,7 @@ def render(app, campaign_id: int, out: Path, workers: int) -> tuple[float, float
         # and what a process keeps for the next report: the charts' templates, the ranking's pages
         charts.clear_templates()
         charts.text_width.cache_clear()
-        pdf._sheets.clear()
+        pdf.forget_sheets()
         campaign = db.session.get(Campaign, campaign_id)
         started, cpu = time.perf_counter(), time.process_time() + children_cpu()
         written = render_campaign(campaign, ["zh_CN"], out, workers=workers)

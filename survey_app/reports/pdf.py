@@ -62,6 +62,12 @@ def ranking_sheets(report) -> Sheets:
     return _sheets[key]
 
 
+def forget_sheets() -> None:
+    """Drop the rankings this process printed (`ranking_sheets`): the next report prints its
+    campaign's again, as a fresh process would (the bench times that)."""
+    _sheets.clear()
+
+
 def ranking_layout(report, sheets: Sheets) -> dict:
     """Where a report saves pages for the ranking (reports/_ranking_slots_pdf.html): how many, the
     height used on the last (CSS px), and the place of its own row, printed again over the ranking,
