@@ -50,11 +50,7 @@ def _old_mix(conn, final=None, arriving=None):
     counts = {c: (n, unmixed) for c, n, unmixed in conn.execute(
         select(InboxEnvelope.campaign_id, func.count(), func.count().filter(InboxEnvelope.mixed.is_(False)))
         .group_by(InboxEnvelope.campaign_id)).all()}
-    if arriving is not None:
-        n, unmixed = counts.get(arriving.campaign_id, (0, 0))
-        counts[arriving.campaign_id] = (n + 1, unmixed + 1)
-    plan = {c: n if c == final else mixing._to_move(n, k) for c, (n, unmixed) in counts.items()
-            if c == final or unmixed >= due_at}
+    plan = mixing.plan_moves(counts, arriving, final, k, due_at)
     if not plan:
         return None
     columns = (InboxEnvelope.id, InboxEnvelope.campaign_id, InboxEnvelope.group_id, InboxEnvelope.sealed,
@@ -62,21 +58,7 @@ def _old_mix(conn, final=None, arriving=None):
     rows = conn.execute(select(*columns)).all()
     if arriving is not None:
         rows.append(arriving)
-    to_box, to_inbox = [], []
-    by_campaign: dict[int, list] = {}
-    for row in rows:
-        by_campaign.setdefault(row.campaign_id, []).append(row)
-    for campaign_id, group in by_campaign.items():
-        rng.shuffle(group)
-        if campaign_id == final:
-            to_box += group
-        elif campaign_id in plan:
-            keep = len(group) - plan[campaign_id]
-            to_box += group[keep:]
-            to_inbox += group[:keep]
-        else:
-            to_inbox += group
-    rng.shuffle(to_box)
+    to_box, to_inbox = mixing.deal(rows, plan, final, rng)
     for campaign_id in {r.campaign_id for r in to_box}:
         mixing.prepare_box(campaign_id, conn)
     mixing._write(conn, Envelope, to_box)

@@ -204,6 +204,39 @@ def mix(final: int | None = None, wait: bool = True) -> int:
     return moved
 
 
+def plan_moves(counts: dict, arriving, final: int | None, k: int, due_at: int) -> dict:
+    """How many envelopes each due campaign sends into the box, from its (waiting, unmixed)
+    counts, the arriving envelope counted in: all of `final`'s, `_to_move` of the others."""
+    if arriving is not None:
+        n, unmixed = counts.get(arriving.campaign_id, (0, 0))
+        counts[arriving.campaign_id] = (n + 1, unmixed + 1)
+    return {c: n if c == final else _to_move(n, k) for c, (n, unmixed) in counts.items()
+            if c == final or unmixed >= due_at}
+
+
+def deal(rows: list, plan: dict, final: int | None, rng) -> tuple[list, list]:
+    """The waiting rows shuffled within each campaign and dealt: (into the box, shuffled, and
+    kept back in the inbox). A campaign in `plan` sends that many into the box and keeps the
+    rest back (rows that arrived after its count are kept back too); `final` sends all; any
+    other campaign's rows go back (PostgreSQL rewrites the whole inbox)."""
+    to_box, to_inbox = [], []
+    by_campaign: dict[int, list] = {}
+    for row in rows:
+        by_campaign.setdefault(row.campaign_id, []).append(row)
+    for campaign_id, group in by_campaign.items():
+        rng.shuffle(group)
+        if campaign_id == final:
+            to_box += group
+        elif campaign_id in plan:
+            keep = len(group) - plan[campaign_id]
+            to_box += group[keep:]
+            to_inbox += group[:keep]
+        else:
+            to_inbox += group
+    rng.shuffle(to_box)
+    return to_box, to_inbox
+
+
 def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int | None:
     """The mix itself, in `conn`'s transaction, which holds the inbox writers' lock; returns
     how many envelopes went into the box, or None when no campaign was due. `arriving` is an
@@ -230,11 +263,7 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
         counts = {c: (n, unmixed) for c, n, unmixed in conn.execute(
             select(InboxEnvelope.campaign_id, func.count(), func.count().filter(InboxEnvelope.mixed.is_(False)))
             .group_by(InboxEnvelope.campaign_id)).all()}
-    if arriving is not None:
-        n, unmixed = counts.get(arriving.campaign_id, (0, 0))
-        counts[arriving.campaign_id] = (n + 1, unmixed + 1)
-    plan = {c: n if c == final else _to_move(n, k) for c, (n, unmixed) in counts.items()
-            if c == final or unmixed >= due_at}
+    plan = plan_moves(counts, arriving, final, k, due_at)
     if not plan:
         return None
     due = set(plan)
@@ -244,22 +273,7 @@ def _mix(conn, postgres: bool, final: int | None = None, arriving=None) -> int |
                             .where(InboxEnvelope.campaign_id.in_(due))).all()
     if arriving is not None:
         rows.append(arriving)
-    to_box, to_inbox = [], []
-    by_campaign: dict[int, list] = {}
-    for row in rows:
-        by_campaign.setdefault(row.campaign_id, []).append(row)
-    for campaign_id, group in by_campaign.items():
-        rng.shuffle(group)
-        if campaign_id == final:
-            to_box += group
-        elif campaign_id in due:
-            # Rows that arrived after the count above are kept back too.
-            keep = len(group) - plan[campaign_id]
-            to_box += group[keep:]
-            to_inbox += group[:keep]
-        else:  # PostgreSQL rewrites the whole inbox: other campaigns' envelopes go back
-            to_inbox += group
-    rng.shuffle(to_box)
+    to_box, to_inbox = deal(rows, plan, final, rng)
     if postgres:
         return _mix_postgresql(conn, rng, rows, to_box, final, arriving, unboxed)
     conn.execute(delete(InboxEnvelope).where(InboxEnvelope.campaign_id.in_(due)))
