@@ -220,8 +220,7 @@ put AS (
     INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
     SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM burnt
     RETURNING 1)
-SELECT (SELECT n FROM waiting), (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick),
-    EXISTS (SELECT 1 FROM open)"""
+SELECT (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick), EXISTS (SELECT 1 FROM open)"""
 _PG_STORE_PARAMS = [("c", "int4"), ("g", "int4"), ("pk", "bytea"), ("now", "timestamp"), ("d", "date"),
                     ("i", "text"), ("s", "bytea"), ("r", "text"), ("due", "int4")]
 _PG_STORE_CODE = wire.statement("minping_store_code", _PG_STORE.format(burnt=(
@@ -254,10 +253,10 @@ def driver_errors(statement: str):
 @dataclass(frozen=True)
 class _Put:
     """What `_put_postgresql` did: whether the code was there to burn (a public ballot: always),
-    whether the ballot was stored (and committed), and whether a mix is due instead."""
+    whether the ballot was stored (and committed), and whether the campaign was still open under
+    the ballot's key. Usable, open and not stored: a mix is due."""
     usable: bool
     stored: bool
-    mix_due: bool
     open: bool
 
 
@@ -300,13 +299,12 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
             ["BEGIN", _wire_step(lock, params), _wire_step(store, params), _PG_COMMIT, _PG_FLUSH],
             fairy.info.setdefault("minping.prepared", set()))
     usable = code_hash is None or len(locked) == 1
-    unmixed, burnt, put, ticked = (int(v) for v in stored[0][:4])
-    still_open = stored[0][4] == b"t"
+    burnt, put, ticked = (int(v) for v in stored[0][:3])
+    still_open = stored[0][3] == b"t"
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
     if burnt and not (put == ticked == 1):  # one statement writes all three, or none
         log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
-    return _Put(usable=usable, stored=bool(burnt), open=still_open,
-                mix_due=usable and still_open and not burnt and unmixed + 1 >= params["due"])
+    return _Put(usable=usable, stored=bool(burnt), open=still_open)
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two
@@ -406,11 +404,11 @@ def submit(campaign: Campaign, group: RespondentGroup, content: BallotContent,
     # inbox: a submission's transaction must not hold a lock on the inbox while it waits for
     # the inbox writers' lock (a mixer holding that one waits for it).
     sealed = _seal(campaign, group, content) if campaign.public_key in _SIZES else None
-    if sealed is not None and PIPELINED and db.session.get_bind().dialect.name == "postgresql":
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if sealed is not None and PIPELINED and postgres:
         receipt = _submit_postgresql(campaign, group, sealed, code, now)
         if receipt is not None:
             return receipt
-    postgres = db.session.get_bind().dialect.name == "postgresql"
     try:
         if postgres:
             # As `_put_postgresql` does: the commit releases the inbox writers' lock without
