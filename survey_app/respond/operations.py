@@ -62,9 +62,9 @@ def targets_for(campaign: Campaign, group: RespondentGroup) -> list[CampaignTarg
 
 #: what a group of an open campaign is asked, by (campaign, group, the campaign's box key):
 #: (the group's code, the questionnaire's parse, the codes of the targets it appraises, the
-#: questionnaire's version). Fixed
-#: once the campaign is open (its key is new at every opening, so no two campaigns or
-#: databases share one), asked at every submission; nothing that may change is kept here.
+#: questionnaire's version). Fixed once the campaign is open (its key is new at every opening,
+#: so no two campaigns or databases share one), asked at every submission; nothing that may
+#: change is kept here.
 _OPEN: dict[tuple, tuple] = {}
 #: (campaign, group) -> the box key under which this process last saw the campaign open: a
 #: guess, never trusted (`answering`); PostgreSQL's statement that stores a ballot checks it
