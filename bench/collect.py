@@ -18,6 +18,7 @@ server). A worker's start is measured too: gunicorn.conf.py preloads the app, so
 the master (timed), and the master's one import and `create_app()` is timed in a fresh interpreter.
 """
 import argparse
+import http.client
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import create_engine, text
@@ -109,14 +111,37 @@ def _enter(base: str, code: str) -> tuple[float, requests.Session | None, str]:
     return time.perf_counter() - start, (s if r.status_code == 302 else None), token
 
 
-def _submit(s: requests.Session, token: str, form: dict) -> tuple[float, bool]:
+def _post(base: str, path: str, body: bytes, headers: dict) -> tuple[int, str]:
+    """One POST on a new connection, as a phone sends it, with as little of this load
+    generator's own CPU as the standard library allows: it shares the machine with the server,
+    and a phone pays its own. Used alike by the submissions and the bare inserts."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("POST", path, body, {"Content-Type": headers.pop("Content-Type"), **headers})
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Location", "")
+    finally:
+        conn.close()
+
+
+def _ballot(session: requests.Session, token: str, form: dict) -> tuple[bytes, str]:
+    """What a phone has ready to send once the questionnaire is filled in: the encoded form,
+    and the session cookie the code page set (encoded before the timed window, as a phone
+    encodes it on its own CPU)."""
+    body = urlencode({**form, "csrf_token": token, "action": "submit"}).encode()
+    cookie = f"session={session.cookies.get('session')}"
+    session.close()
+    return body, cookie
+
+
+def _submit(base: str, body: bytes, cookie: str) -> tuple[float, bool]:
     """The write path: one POST that validates, seals and stores the ballot and burns the code."""
     start = time.perf_counter()
-    r = s.post(f"{s.base}/answer/questionnaire", data={**form, "csrf_token": token, "action": "submit"},
-               allow_redirects=False, timeout=30)
-    ok = r.status_code == 302 and r.headers.get("Location", "").endswith("/answer/done")
-    s.close()
-    return time.perf_counter() - start, ok
+    status, location = _post(base, "/answer/questionnaire", body,
+                             {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    return time.perf_counter() - start, status == 302 and location.endswith("/answer/done")
 
 
 def _health(base: str, _i: int) -> tuple[float, bool]:
@@ -182,11 +207,10 @@ BARE_ROW = 12 * 1024
 def _bare_insert(base: str, _i: int) -> tuple[float, bool]:
     """The baseline of a write: one POST whose body is stored as one row, on a new connection
     like a phone's submission."""
+    body = os.urandom(BARE_ROW)
     start = time.perf_counter()
-    with requests.Session() as s:
-        r = s.post(f"{base}/bench/insert", data=os.urandom(BARE_ROW), timeout=30,
-                   headers={"Content-Type": "application/octet-stream"})
-    return time.perf_counter() - start, r.status_code == 204
+    status, _location = _post(base, "/bench/insert", body, {"Content-Type": "application/octet-stream"})
+    return time.perf_counter() - start, status == 204
 
 
 WORKER_START = """
@@ -291,6 +315,9 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--rounds", type=int, default=4,
                         help="blocks of the baseline and of the submissions, taken in turn")
+    parser.add_argument("--python-mixer", action="store_true",
+                        help="the submission that makes a mix due takes the long way and Python mixes "
+                             "(the mixer before PostgreSQL ran it: the baseline of the server's mixer)")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
@@ -298,7 +325,7 @@ def main(argv=None):
     instance = tempfile.mkdtemp(prefix="minping-bench-")
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": instance, "KDF_STRENGTH": "interactive",
            "LOGIN_RATE_LIMIT": "1000000 per minute", "PUBLIC_RATE_LIMIT": "1000000 per minute",
-           "GUNICORN_MAX_REQUESTS": "0"}
+           "GUNICORN_MAX_REQUESTS": "0", **({"BENCH_PYTHON_MIXER": "1"} if args.python_mixer else {})}
     server = None
     try:
         codes, form = _prepare(env, args.ballots)
@@ -316,8 +343,7 @@ def main(argv=None):
         sessions = []
         for _t, session, token in entered:
             if session is not None:
-                session.base = base
-                sessions.append((session, token, form))
+                sessions.append((base, *_ballot(session, token, form)))
         # The baseline and the submissions take turns, a block of each per round, so that both
         # see the same machine (a shared host's speed drifts by a fifth over a minute).
         i_time = b_time = 0.0
@@ -346,7 +372,8 @@ def main(argv=None):
         insert_latencies = [t for t, _ok in i_results]
         enter_latencies = [t for t, _s, _tok in entered]
         print(f"collect: {args.ballots} ballots ({len(form)} answers each), {args.concurrency} concurrent clients, "
-              f"gunicorn {args.workers} workers, PostgreSQL")
+              f"gunicorn {args.workers} workers, PostgreSQL, "
+              f"{'Python mixes (--python-mixer)' if args.python_mixer else 'the server mixes'}")
         print(f"  code entry (GET form + POST code)   {args.ballots / e_time:8.1f} respondents/s   "
               f"p50 {statistics.median(enter_latencies) * 1000:5.0f} ms   p99 {_percentile(enter_latencies, 99) * 1000:5.0f} ms")
         print(f"  ballot submission (POST, stored)    {ballot_rate:8.1f} ballots/s       "

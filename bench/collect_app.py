@@ -4,6 +4,7 @@ body as one row and commits: the floor a ballot submission is measured against.
 
 Never imported by the platform; `bench.collect` makes the table (`bench_rows`).
 """
+import os
 import secrets
 
 from flask import request
@@ -13,6 +14,10 @@ from survey_app import create_app, security
 from survey_app.extensions import csrf, db
 
 app = create_app()
+if os.environ.get("BENCH_PYTHON_MIXER"):  # `bench.collect --python-mixer`: the baseline of the server's mixer
+    from survey_app.ballots import operations as ballots
+
+    ballots.SERVER_MIX = False
 
 
 @app.post("/bench/insert")

@@ -34,7 +34,7 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
@@ -395,6 +395,145 @@ def _write(conn, model, batch: list) -> None:
     mixed = {"mixed": True} if inbox else {}
     conn.execute(insert(model), [{"id": id_, "campaign_id": r.campaign_id, "group_id": r.group_id,
                                   "sealed": r.sealed, "receipt": r.receipt, **mixed} for id_, r in zip(ids, batch)])
+
+
+#: PostgreSQL: a fresh id made by the server, as `random_id` makes them (128 bits that say
+#: nothing of when or in which order the row was written): two random UUIDs' 244 random bits
+#: (PostgreSQL's strong random source) hashed to 32 hex digits
+_PG_NEW_ID = "left(encode(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), 'hex'), 32)"
+
+#: PostgreSQL: the mix as the server runs it, for the submission that makes a mix due
+#: (`operations._put_postgresql`), so that the envelopes' bytes never leave the server and the
+#: mix costs the submission one round trip. The same mix as `_mix` with `arriving`:
+#: - which envelopes go into the box: of each due campaign (`p_due` unmixed waiting, the
+#:   arriving one counted), all but `p_k`, drawn at random, once 2k wait (`_to_move`);
+#: - the batch goes into the box under fresh ids in a random order (the order of the rows in
+#:   its file); a missing partition of the box is made first (`prepare_box`);
+#: - then the inbox is locked, everything that stays is read into memory (its bytes in arrays,
+#:   never in a sort that could spill to a temporary file: the aggregate sorts the rows'
+#:   TOAST pointers only), the inbox truncated (new, empty files, no dead tuple) and written
+#:   back under fresh ids in a random order, marked mixed;
+#: - the arriving envelope is written only there: into the box among the batch, or into the
+#:   inbox among those kept back, never alone.
+#: The random orders are drawn by `gen_random_uuid()` (PostgreSQL's strong random source:
+#: OpenSSL's); the caller holds the inbox writers' lock. Returns how many went into the box.
+_PG_MIX_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION minping_mix(p_c int, p_g int, p_i text, p_s bytea, p_r text, p_due int, p_k int)
+RETURNS int LANGUAGE plpgsql VOLATILE AS $mix$
+DECLARE
+    boxed text[];
+    missing int;
+    camp int[];
+    grp int[];
+    env bytea[];
+    rec text[];
+BEGIN
+    WITH w AS (SELECT id, campaign_id, mixed FROM envelope_inbox UNION ALL SELECT p_i, p_c, false),
+    plan AS (SELECT campaign_id, CASE WHEN count(*) >= 2 * p_k THEN count(*) - p_k ELSE 0 END AS move
+             FROM w GROUP BY campaign_id HAVING count(*) FILTER (WHERE NOT mixed) >= p_due),
+    drawn AS (SELECT w.id, plan.move,
+                     row_number() OVER (PARTITION BY w.campaign_id ORDER BY gen_random_uuid()) AS r
+              FROM w JOIN plan USING (campaign_id))
+    SELECT coalesce(array_agg(id), '{{}}') INTO boxed FROM drawn WHERE r <= move;
+    IF cardinality(boxed) > 0 THEN
+        FOR missing IN SELECT DISTINCT b.c FROM (
+                SELECT campaign_id FROM envelope_inbox WHERE id = ANY(boxed)
+                UNION ALL SELECT p_c WHERE p_i = ANY(boxed)) AS b (c)
+            WHERE to_regclass('envelopes_c' || b.c) IS NULL LOOP
+            EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF envelopes FOR VALUES IN (%s)',
+                           'envelopes_c' || missing, missing);
+        END LOOP;
+        IF cardinality(boxed) > {_SORTED_IN_ANY_WORK_MEM} THEN
+            PERFORM set_config('work_mem', (1024 + cardinality(boxed)) || 'kB', true);
+        END IF;
+        INSERT INTO envelopes (id, campaign_id, group_id, sealed, receipt)
+        SELECT {_PG_NEW_ID}, b.campaign_id, b.group_id, b.sealed, b.receipt FROM (
+            SELECT campaign_id, group_id, sealed, receipt FROM envelope_inbox WHERE id = ANY(boxed)
+            UNION ALL SELECT p_c, p_g, p_s, p_r WHERE p_i = ANY(boxed)) AS b
+        ORDER BY gen_random_uuid();
+    END IF;
+    LOCK TABLE envelope_inbox IN ACCESS EXCLUSIVE MODE;
+    SELECT array_agg(t.campaign_id ORDER BY t.o), array_agg(t.group_id ORDER BY t.o),
+           array_agg(t.sealed ORDER BY t.o), array_agg(t.receipt ORDER BY t.o)
+    INTO camp, grp, env, rec FROM (
+        SELECT campaign_id, group_id, sealed, receipt, gen_random_uuid() AS o
+        FROM envelope_inbox WHERE id <> ALL(boxed)
+        UNION ALL SELECT p_c, p_g, p_s, p_r, gen_random_uuid() WHERE p_i <> ALL(boxed)) AS t;
+    TRUNCATE envelope_inbox;
+    INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
+    SELECT {_PG_NEW_ID}, u.c, u.g, u.s, u.r, true FROM unnest(camp, grp, env, rec) AS u (c, g, s, r);
+    RETURN cardinality(boxed);
+END
+$mix$"""
+
+#: PostgreSQL: a submission that makes a mix due, stored by the server in one call
+#: (`operations._put_postgresql`, whose first statement found the mix due and wrote nothing):
+#: the campaign's state checked as `operations._PG_STORE` checks it, the code burnt (`p_h`;
+#: none for a public ballot), turnout ticked, and the envelope put into the inbox or, when the
+#: mix is still due, written by `minping_mix`. The caller holds the code's row and the inbox
+#: writers' lock. Returns (burnt, put, ticked, open, boxed): nothing is written unless the
+#: campaign is open under `p_pk` and the code unused.
+_PG_STORE_FUNCTION = """
+CREATE OR REPLACE FUNCTION minping_store(p_c int, p_g int, p_pk bytea, p_now timestamp, p_d date, p_i text,
+                                         p_s bytea, p_r text, p_due int, p_k int, p_h text,
+                                         OUT burnt int, OUT put int, OUT ticked int, OUT open boolean,
+                                         OUT boxed int)
+LANGUAGE plpgsql VOLATILE AS $store$
+DECLARE
+    waiting int;
+BEGIN
+    burnt := 0; put := 0; ticked := 0; boxed := 0;
+    SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = p_c AND status = 'open' AND public_key = p_pk
+                   AND (opens_at IS NULL OR opens_at <= p_now) AND (closes_at IS NULL OR p_now < closes_at))
+    INTO open;
+    IF NOT open THEN
+        RETURN;
+    END IF;
+    IF p_h IS NULL THEN
+        burnt := 1;
+    ELSE
+        UPDATE access_codes SET state = 'used'
+        WHERE code_hash = p_h AND campaign_id = p_c AND group_id = p_g AND state = 'unused';
+        GET DIAGNOSTICS burnt = ROW_COUNT;
+        IF burnt = 0 THEN
+            RETURN;
+        END IF;
+    END IF;
+    INSERT INTO turnout_days (campaign_id, group_id, day, count) VALUES (p_c, p_g, p_d, 1)
+    ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1;
+    GET DIAGNOSTICS ticked = ROW_COUNT;
+    SELECT count(*) INTO waiting FROM envelope_inbox WHERE campaign_id = p_c AND NOT mixed;
+    IF waiting + 1 < p_due THEN  -- another server mixed in between: no longer due
+        INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
+        VALUES (p_i, p_c, p_g, p_s, p_r, false);
+        put := 1;
+    ELSE
+        boxed := minping_mix(p_c, p_g, p_i, p_s, p_r, p_due, p_k);
+    END IF;
+END
+$store$"""
+
+#: what `install_functions` makes, and what removes it
+_PG_FUNCTIONS = (_PG_MIX_FUNCTION, _PG_STORE_FUNCTION)
+_PG_DROP_FUNCTIONS = (
+    "DROP FUNCTION IF EXISTS minping_store(int, int, bytea, timestamp, date, text, bytea, text, int, int, text)",
+    "DROP FUNCTION IF EXISTS minping_mix(int, int, text, bytea, text, int, int)",
+)
+
+
+def install_functions(connection) -> None:
+    """PostgreSQL: make (or make again) the server-side mixer and store (`_PG_MIX_FUNCTION`,
+    `_PG_STORE_FUNCTION`); nothing on other databases. `create_all` calls it through an event,
+    the migration that brought them with `op.get_bind()`."""
+    if connection.dialect.name != "postgresql":
+        return
+    for statement in _PG_FUNCTIONS:
+        connection.execute(text(statement))
+
+
+@event.listens_for(InboxEnvelope.__table__, "after_create")
+def _after_create(_table, connection, **_kw):
+    install_functions(connection)
 
 
 def destroy_box(campaign_id: int) -> None:

@@ -192,9 +192,10 @@ def _statements() -> _Statements:
 #: checks that the campaign is still open under the key the ballot was sealed for and within
 #: its window, counts the campaign's envelopes waiting unmixed and, unless the campaign is not
 #: open or that count makes a mix due (`mixing.threshold`), burns the code, ticks turnout and
-#: puts the envelope into the inbox; otherwise it writes nothing, the transaction commits empty,
-#: and `submit` stores the ballot in a transaction that mixes (`mixing.admit`) or raises
-#: StateChanged. The second statement starts once the first has taken the lock, and under READ
+#: puts the envelope into the inbox; otherwise it writes nothing and the transaction commits
+#: empty. When the campaign is open and a mix is due, a second round trip, the same but for the
+#: store, has the server store the ballot and mix (`_PG_STORE_MIXING`: the envelopes' bytes
+#: stay in the server); when it is not open, `submit` raises StateChanged. The second statement starts once the first has taken the lock, and under READ
 #: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope,
 #: and its check of the campaign every closing, committed before. A refused code (used,
 #: revoked, unknown) locks no row: nothing is written. The client decides nothing between the
@@ -229,6 +230,13 @@ _PG_STORE_CODE = wire.statement("minping_store_code", _PG_STORE.format(burnt=(
     _PG_STORE_PARAMS + [("h", "text")])
 _PG_STORE_PUBLIC = wire.statement("minping_store_public", _PG_STORE.format(
     burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s AND EXISTS (SELECT 1 FROM open)"), _PG_STORE_PARAMS)
+#: the submission that the store statement found making a mix due (it wrote nothing): stored,
+#: and the mix made, by the server (`mixing._PG_STORE_FUNCTION`), in a second round trip
+_PG_STORE_MIXING = wire.statement(
+    "minping_store_mixing", "SELECT burnt, put, ticked, open, boxed FROM minping_store("
+    "%(c)s, %(g)s, %(pk)s, %(now)s, %(d)s, %(i)s, %(s)s, %(r)s, %(due)s, %(mix_k)s, %(h)s)",
+    [("c", "int4"), ("g", "int4"), ("pk", "bytea"), ("now", "timestamp"), ("d", "date"), ("i", "text"),
+     ("s", "bytea"), ("r", "text"), ("due", "int4"), ("mix_k", "int4"), ("h", "text")])
 _PG_COMMIT = "COMMIT"
 #: an empty transactional WAL record: its transaction's synchronous commit flushes the WAL up to
 #: and past every commit before it (`_put_postgresql`)
@@ -236,6 +244,10 @@ _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 
 #: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
 PIPELINED = True
+#: whether `_put_postgresql` has the server store and mix a submission that makes a mix due
+#: (`mixing._PG_STORE_FUNCTION`); off, that submission takes the long way and Python mixes
+#: (`bench.collect --python-mixer`, the baseline of the server's mixer)
+SERVER_MIX = True
 
 
 @contextmanager
@@ -254,7 +266,8 @@ def driver_errors(statement: str):
 class _Put:
     """What `_put_postgresql` did: whether the code was there to burn (a public ballot: always),
     whether the ballot was stored (and committed), and whether the campaign was still open under
-    the ballot's key. Usable, open and not stored: a mix is due."""
+    the ballot's key. Usable, open and not stored: a mix is due and Python is to make it
+    (`SERVER_MIX` off)."""
     usable: bool
     stored: bool
     open: bool
@@ -267,8 +280,9 @@ def _wire_step(stmt: "wire.Statement", params: dict) -> tuple:
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now: datetime, public_key: bytes,
                     sealed: bytes, receipt: str) -> _Put:
     """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
-    envelope into the inbox unless a mix is due or the campaign is no longer open under
-    `public_key`, the commit, and the flush that makes it durable, in one round trip (the
+    envelope into the inbox unless the campaign is no longer open under `public_key`, the
+    commit, and the flush that makes it durable, in one round trip (a second one when a mix is
+    due: then the server stores the ballot and mixes, `mixing._PG_STORE_FUNCTION`) (the
     flush's transaction is the implicit one that the round trip's sync commits), in a
     transaction of its own: what the request read before is committed first.
 
@@ -287,22 +301,29 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
         # no lock while the submission waits for the inbox writers' lock
         db.session.commit()
         fairy = db.session.connection().connection
+    k = current_app.config["MIX_BATCH"]
     params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": now.date(), "now": now, "pk": public_key,
               "k": mixing.LOCK_KEY, "i": random_id(), "s": sealed, "r": receipt,
-              "due": mixing.threshold(current_app.config["MIX_BATCH"], postgres=True)}
+              "due": mixing.threshold(k, postgres=True), "mix_k": k}
     lock, store = (_PG_LOCK_CODE, _PG_STORE_CODE) if code_hash is not None else (_PG_LOCK, _PG_STORE_PUBLIC)
-    with driver_errors(store.text.decode()):
-        # COMMIT as a statement, and the flush after it in the implicit transaction that the
-        # round trip's sync commits
-        _begin, locked, stored, _commit, _flush = wire.run(
-            fairy.driver_connection,
-            ["BEGIN", _wire_step(lock, params), _wire_step(store, params), _PG_COMMIT, _PG_FLUSH],
-            fairy.info.setdefault("minping.prepared", set()))
-    usable = code_hash is None or len(locked) == 1
-    burnt, put, ticked = (int(v) for v in stored[0][:3])
-    still_open = stored[0][3] == b"t"
+    for attempt in (store, _PG_STORE_MIXING) if SERVER_MIX else (store,):
+        with driver_errors(attempt.text.decode()):
+            # COMMIT as a statement, and the flush after it in the implicit transaction that the
+            # round trip's sync commits
+            _begin, locked, stored, _commit, _flush = wire.run(
+                fairy.driver_connection,
+                ["BEGIN", _wire_step(lock, params), _wire_step(attempt, params), _PG_COMMIT, _PG_FLUSH],
+                fairy.info.setdefault("minping.prepared", set()))
+        usable = code_hash is None or len(locked) == 1
+        burnt, put, ticked = (int(v) for v in stored[0][:3])
+        still_open = stored[0][3] == b"t"
+        boxed = int(stored[0][4]) if attempt is _PG_STORE_MIXING and burnt and not put else None
+        if burnt or not (usable and still_open):
+            break
+        # usable, open and nothing written: a mix is due; the second round trip stores the
+        # ballot and mixes, in the server
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
-    if burnt and not (put == ticked == 1):  # one statement writes all three, or none
+    if burnt and ticked != 1 or burnt and not put and boxed is None:  # all written, or none
         log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
     return _Put(usable=usable, stored=bool(burnt), open=still_open)
 

@@ -7,7 +7,7 @@ from sqlalchemy import Date, DateTime, MetaData, func, inspect, select, text
 from sqlalchemy import exc as sa_exc
 
 from survey_app.ballots import operations as ballots
-from survey_app.ballots import keys, sealing
+from survey_app.ballots import keys, sealing, wire
 from survey_app.extensions import db
 from survey_app.models import (AccessCode, Ballot, Campaign, Comment, CountingOfficer, CountingPanel, Envelope,
                                InboxEnvelope,
@@ -118,6 +118,44 @@ def test_a_receipt_is_shown_only_once_its_ballot_is_on_disk(app, backend, campai
     assert received(app) == 7 and behind == [0] * 7
 
 
+def test_postgresql_the_submission_that_makes_a_mix_due_is_mixed_by_the_server(app, backend, campaign_id,
+                                                                                full_answers, monkeypatch):
+    """PostgreSQL: once a process has served the campaign, the submission that makes a mix due
+    is stored and mixed by the server (`minping_store`, a second round trip), with the mixer's
+    rule: with k = 3, three unmixed make a mix due; all but k go into the box once 2k wait."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's server-side mixer")
+    app.config["MIX_BATCH"] = 3
+    codes = issue_codes(app, campaign_id, n=10)
+    data = full_answers(app, campaign_id, "staff")
+    sent = []
+    real_run = wire.run
+    monkeypatch.setattr(wire, "run", lambda conn, steps, prepared: sent.append(
+        [s[0].name for s in steps if not isinstance(s, str)]) or real_run(conn, steps, prepared))
+    seen = []
+    for code in codes:
+        sent.clear()
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
+        seen.append((count(app, Envelope), count(app, InboxEnvelope), bool(sent) and sent[-1][-1]))
+    mixing_step = b"minping_store_mixing"
+    assert [(box, inbox) for box, inbox, _step in seen] == [
+        (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (3, 3), (3, 4), (3, 5), (6, 3), (6, 4)]
+    # the first submission takes the long way (the envelope's size is read); after it, every
+    # third one (those that mix) takes the second round trip
+    assert [step == mixing_step for _box, _inbox, step in seen[1:]] == [
+        False, True, False, False, True, False, False, True, False]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(InboxEnvelope)
+                                  .where(InboxEnvelope.mixed.is_(False))).scalar_one() == 1
+        assert sorted(db.session.execute(select(AccessCode.state)).scalars()) == ["used"] * 10
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 10
+        ids = db.session.execute(select(Envelope.id)).scalars().all()
+        assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids) and len(set(ids)) == 6
+    with app.app_context():
+        assert close_and_count(db.session.get(Campaign, campaign_id)) == 10
+        assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 10
+
+
 @pytest.mark.parametrize("crash_at", ["admit", "commit"])
 def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
                                                            crash_at):
@@ -137,7 +175,14 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    if crash_at == "admit":
+    if crash_at == "admit" and backend == "postgresql":
+        # the server mixes (`minping_store`), then the same statement fails: all of it is undone
+        real = ballots._PG_STORE_MIXING
+        failing = real.text.decode().replace(" FROM minping_store(", ", 1 / (boxed - boxed) FROM minping_store(")
+        assert failing != real.text.decode()
+        monkeypatch.setattr(ballots, "_PG_STORE_MIXING", wire.Statement(
+            b"test_store_mixing_fails", failing.encode(), real.types, real.param_names))
+    elif crash_at == "admit":
         monkeypatch.setattr(mixing, "admit", crash)
     pipelined = []
     real_put = ballots._put_postgresql
@@ -148,6 +193,9 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
         # the COMMIT sent in the round trip with the writes fails on the server
         monkeypatch.setattr(ballots, "_PG_COMMIT", "SELECT 1 / 0")
         with pytest.raises(sa_exc.DBAPIError):
+            client.post("/answer/questionnaire", data={**data, "action": "submit"})
+    elif crash_at == "admit" and backend == "postgresql":
+        with pytest.raises(sa_exc.DBAPIError, match="division by zero"):
             client.post("/answer/questionnaire", data={**data, "action": "submit"})
     else:
         if crash_at == "commit":
