@@ -18,6 +18,9 @@ The mixer leaves no trace of the rows it removes:
 - PostgreSQL: the inbox is emptied with `TRUNCATE` (transactional, and it gives the table
   and its TOAST a new, empty file) and everything still waiting is written back, so no dead
   tuple carrying a submission's `xmin` or bytes survives; the box is partitioned by campaign.
+  The mix a submission makes due runs in the server (`_PG_MIX_FUNCTION`, called by
+  `_PG_STORE_FUNCTION` from `operations._put_postgresql`); `_mix` is the same mix driven from
+  Python, for closing, counting, paper and the long way.
 - SQLite: every connection has `secure_delete` on (deleted cells and freed pages are
   zeroed), and after each mix the WAL is checkpointed and truncated, so no frame pairing a
   burnt code with its envelope survives.

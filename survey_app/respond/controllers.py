@@ -100,6 +100,14 @@ def _is_public() -> bool:
     return isinstance(state, dict) and "code" not in state
 
 
+@limiter.request_filter
+def _code_respondent() -> bool:
+    """A code respondent's questionnaire is under no limit (the code is the limit; the ceiling
+    below is for public ballots): exempt at once, before Flask-Limiter works out the route's
+    limits (checked for public ballots in tests/web/respond)."""
+    return request.endpoint == "respond.questionnaire" and not _is_public()
+
+
 # A ceiling per address above any hall; the device cookie is what holds one visitor back.
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"],
                exempt_when=lambda: not _is_public() or request.form.get("action") != "submit",
