@@ -411,7 +411,8 @@ _PG_NEW_ID = "left(encode(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_r
 #: - which envelopes go into the box: of each due campaign (`p_due` unmixed waiting, the
 #:   arriving one counted), all but `p_k`, drawn at random, once 2k wait (`_to_move`);
 #: - the batch goes into the box under fresh ids in a random order (the order of the rows in
-#:   its file); a missing partition of the box is made first (`prepare_box`);
+#:   its file); a missing partition of the box is made first (`prepare_box`); more than
+#:   `_SORTED_IN_ANY_WORK_MEM` waiting get work_mem for the sorts, as `_mix_postgresql` does;
 #: - then the inbox is locked, everything that stays is read into memory (its bytes in arrays,
 #:   never in a sort that could spill to a temporary file: the aggregate sorts the rows'
 #:   TOAST pointers only), the inbox truncated (new, empty files, no dead tuple) and written
@@ -425,12 +426,18 @@ CREATE OR REPLACE FUNCTION minping_mix(p_c int, p_g int, p_i text, p_s bytea, p_
 RETURNS int LANGUAGE plpgsql VOLATILE AS $mix$
 DECLARE
     boxed text[];
+    waiting int;
     missing int;
     camp int[];
     grp int[];
     env bytea[];
     rec text[];
 BEGIN
+    -- every sort below (the draw, the batch, what stays) in memory whatever the server's work_mem
+    SELECT count(*) + 1 INTO waiting FROM envelope_inbox;
+    IF waiting > {_SORTED_IN_ANY_WORK_MEM} THEN
+        PERFORM set_config('work_mem', (1024 + waiting) || 'kB', true);
+    END IF;
     WITH w AS (SELECT id, campaign_id, mixed FROM envelope_inbox UNION ALL SELECT p_i, p_c, false),
     plan AS (SELECT campaign_id, CASE WHEN count(*) >= 2 * p_k THEN count(*) - p_k ELSE 0 END AS move
              FROM w GROUP BY campaign_id HAVING count(*) FILTER (WHERE NOT mixed) >= p_due),
@@ -446,9 +453,6 @@ BEGIN
             EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF envelopes FOR VALUES IN (%s)',
                            'envelopes_c' || missing, missing);
         END LOOP;
-        IF cardinality(boxed) > {_SORTED_IN_ANY_WORK_MEM} THEN
-            PERFORM set_config('work_mem', (1024 + cardinality(boxed)) || 'kB', true);
-        END IF;
         INSERT INTO envelopes (id, campaign_id, group_id, sealed, receipt)
         SELECT {_PG_NEW_ID}, b.campaign_id, b.group_id, b.sealed, b.receipt FROM (
             SELECT campaign_id, group_id, sealed, receipt FROM envelope_inbox WHERE id = ANY(boxed)
