@@ -1,4 +1,4 @@
-"""Benchmark of the PostgreSQL mixer: the CPU a mix costs the worker and PostgreSQL, old way beside new.
+"""Benchmark of the PostgreSQL mixer: the CPU a mix costs the worker and PostgreSQL, three ways side by side.
 
     python -m bench.mixing --database-url postgresql://postgres@127.0.0.1:5432/test
     python -m bench.mixing --mixes 100 --k 20 --size 12288
@@ -15,7 +15,9 @@ ways alternate, mix by mix, so that both see the same load (`--only` runs one, t
   7 Dec 2026, kept here as the baseline);
 - new: `mixing._mix` (ids read, the box written by the server in the shuffled order, only
   the kept-back envelopes' bytes read, in binary, and COPYed back; two pipelined round trips
-  before the COPY).
+  before the COPY): Python's mixer, for closing, counting, paper and the long way;
+- server: `minping_mix` (`mixing._PG_MIX_FUNCTION`), the whole mix inside PostgreSQL in one
+  statement, as a submission that makes a mix due has it run since session 6.
 
 Worker CPU is this process's (`time.process_time`); PostgreSQL's is that of the backend
 serving the mixer's connection (`/proc/<pid>/schedstat`, nanoseconds): the WAL writer and
@@ -116,7 +118,7 @@ def main(argv=None):
     parser.add_argument("--mixes", type=int, default=60, help="timed mixes of each way")
     parser.add_argument("--k", type=int, default=20, help="MIX_BATCH")
     parser.add_argument("--size", type=int, default=12 * 1024, help="bytes an envelope")
-    parser.add_argument("--only", choices=("old", "new"), help="run one way only (to profile it)")
+    parser.add_argument("--only", choices=("old", "new", "server"), help="run one way only (to profile it)")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
@@ -132,16 +134,19 @@ def main(argv=None):
         campaign_id, group_id = _setup(app)
         k = args.k
         ways = {"old": lambda conn, arriving: _old_mix(conn, arriving=arriving),
-                "new": lambda conn, arriving: mixing._mix(conn, True, arriving=arriving)}
+                "new": lambda conn, arriving: mixing._mix(conn, True, arriving=arriving),
+                "server": lambda conn, a: conn.execute(text("SELECT minping_mix(:c, :g, :i, :s, :r, :due, :k)"), {
+                    "c": a.campaign_id, "g": a.group_id, "i": a.id, "s": a.sealed, "r": a.receipt,
+                    "due": mixing.threshold(k, True), "k": k}).scalar_one()}
         cpu = {way: ([], [], []) for way in ways}  # worker CPU, PostgreSQL CPU, wall (the lock held)
         moved = {way: set() for way in ways}
         with app.app_context(), db.engine.connect() as conn:
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
             conn.commit()
             print(f"PostgreSQL backend {pid}", file=sys.stderr, flush=True)
-            rounds = (1 if args.only else 2) * args.mixes + 4
+            rounds = (1 if args.only else len(ways)) * args.mixes + 4
             for i in range(rounds):
-                way = args.only or ("old", "new")[i % 2]
+                way = args.only or tuple(ways)[i % len(ways)]
                 with conn.begin():  # the k - 1 new envelopes since the last mix (untimed)
                     conn.execute(mixing._INBOX_INSERT, [
                         {**vars(_envelope(campaign_id, group_id, args.size)), "mixed": False} for _ in range(k - 1)])
@@ -161,7 +166,7 @@ def main(argv=None):
             conn.rollback()
         total = rounds * k
         print(f"mixing on PostgreSQL: k = {k}, envelopes of {args.size} bytes, {args.mixes} mixes each way "
-              f"(inbox 2k - 1 = {2 * k - 1} + the arriving one; moves {sorted(moved['new'] - {0})} a mix)")
+              f"(inbox 2k - 1 = {2 * k - 1} + the arriving one; moves {sorted(set().union(*moved.values()) - {0})} a mix)")
         for way, (worker, pg, wall) in cpu.items():
             if not worker:
                 continue
@@ -172,11 +177,12 @@ def main(argv=None):
                   f"{statistics.fmean(pg) * 1000 / k:.3f} ms PostgreSQL; wall a mix, commit included, median "
                   f"{statistics.median(wall) * 1000:.2f} ms")
         if not args.only:
-            (ow, op, owall), (nw, np_, nwall) = cpu["old"], cpu["new"]
             mean = statistics.fmean
-            print(f"  RATIO new / old (means): worker {mean(nw) / mean(ow):.2f}, PostgreSQL {mean(np_) / mean(op):.2f},"
-                  f" together {(mean(nw) + mean(np_)) / (mean(ow) + mean(op)):.2f}; wall (medians)"
-                  f" {statistics.median(nwall) / statistics.median(owall):.2f}")
+            for (a, (aw, ap, awall)), (b, (bw, bp, bwall)) in (
+                    (("new", cpu["new"]), ("old", cpu["old"])), (("server", cpu["server"]), ("new", cpu["new"]))):
+                print(f"  RATIO {a} / {b} (means): worker {mean(aw) / mean(bw):.2f}, PostgreSQL {mean(ap) / mean(bp):.2f},"
+                      f" together {(mean(aw) + mean(ap)) / (mean(bw) + mean(bp)):.2f}; wall (medians)"
+                      f" {statistics.median(awall) / statistics.median(bwall):.2f}")
         ok = boxed + waiting == total
         print(f"  envelopes put {total}: {boxed} in the box, {waiting} in the inbox"
               f" -> {'all there' if ok else 'MISMATCH'}")
