@@ -470,50 +470,19 @@ def test_a_mix_makes_a_missing_partition_of_the_box(app, backend, full_answers, 
         assert db.session.execute(text("SELECT to_regclass(:n)"), {"n": partition_name(cid)}).scalar() is not None
 
 
-def test_a_large_last_batch_is_sorted_in_memory(app, backend, full_answers, make_campaign):
+@pytest.mark.parametrize("mixer", ["python", "server"])
+def test_a_large_batch_is_sorted_in_memory(app, backend, full_answers, make_campaign, mixer):
     """The box is written in the shuffled order by a sort in the server: it never spills to a
     temporary file, whose rows would pair the envelopes' fresh ids with their TOAST pointers
-    in the inbox (numbered in the order they were written), not even at closing with many
-    envelopes waiting and the smallest work_mem PostgreSQL allows."""
+    in the inbox (numbered in the order they were written), not even with 1,500 envelopes
+    waiting and the smallest work_mem PostgreSQL allows: Python's mixer at closing (all go into
+    the box), and the mix PostgreSQL runs itself (`minping_mix`, as a submission calls it when a
+    mix is due) at k = 500 (all but k go into the box, k stay, mixed)."""
     if backend != "postgresql":
         pytest.skip("PostgreSQL's sorts")
     from survey_app.ballots import mixing
     from survey_app.models._types import random_id
     cid = make_campaign(code="many")
-    data = full_answers(app, cid, "staff")
-    assert submit_ballot(app.test_client(), data, code=issue_codes(app, cid, n=1)[0]).status_code == 302
-    n = 1500
-    with app.app_context():
-        row = db.session.execute(select(InboxEnvelope.group_id, InboxEnvelope.sealed, InboxEnvelope.receipt)).one()
-        db.session.execute(InboxEnvelope.__table__.insert(), [
-            {"id": random_id(), "campaign_id": cid, "group_id": row.group_id, "sealed": row.sealed,
-             "receipt": row.receipt} for _ in range(n - 1)])
-        db.session.commit()
-        with db.engine.connect() as conn:
-            temp_files = text("SELECT temp_files FROM pg_stat_database WHERE datname = current_database()")
-            before = conn.execute(temp_files).scalar_one()
-            conn.commit()
-            conn.execute(text("SET work_mem = '64kB'"))
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": mixing.LOCK_KEY})
-            assert mixing._mix(conn, True, final=cid) == n
-            conn.execute(text("SELECT pg_stat_force_next_flush()"))
-            conn.commit()
-            conn.execute(text("RESET work_mem"))
-            after = conn.execute(temp_files).scalar_one()
-            conn.commit()
-    assert count(app, Envelope) == n and count(app, InboxEnvelope) == 0
-    assert after == before, "the sort wrote a temporary file"
-
-
-def test_the_servers_mix_of_a_large_batch_sorts_in_memory(app, backend, full_answers, make_campaign):
-    """The same of the mix that PostgreSQL runs itself (`minping_mix`, as a submission calls it
-    when a mix is due), with k = 500 and 1,500 envelopes waiting, under the smallest work_mem:
-    all but k go into the box, k stay, mixed, and no sort spills to a temporary file."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL's sorts")
-    from survey_app.ballots import mixing
-    from survey_app.models._types import random_id
-    cid = make_campaign(code="large")
     data = full_answers(app, cid, "staff")
     assert submit_ballot(app.test_client(), data, code=issue_codes(app, cid, n=1)[0]).status_code == 302
     n, k = 1500, 500
@@ -529,8 +498,12 @@ def test_the_servers_mix_of_a_large_batch_sorts_in_memory(app, backend, full_ans
             conn.commit()
             conn.execute(text("SET work_mem = '64kB'"))
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": mixing.LOCK_KEY})
-            boxed = conn.execute(text("SELECT minping_mix(:c, :g, :i, :s, :r, 1, :k)"), {
-                "c": cid, "g": row.group_id, "i": random_id(), "s": row.sealed, "r": row.receipt, "k": k}).scalar_one()
+            if mixer == "python":
+                boxed = mixing._mix(conn, True, final=cid)
+            else:
+                boxed = conn.execute(text("SELECT minping_mix(:c, :g, :i, :s, :r, 1, :k)"), {
+                    "c": cid, "g": row.group_id, "i": random_id(), "s": row.sealed, "r": row.receipt,
+                    "k": k}).scalar_one()
             conn.execute(text("SELECT pg_stat_force_next_flush()"))
             conn.commit()
             conn.execute(text("RESET work_mem"))
@@ -538,8 +511,9 @@ def test_the_servers_mix_of_a_large_batch_sorts_in_memory(app, backend, full_ans
             conn.commit()
         mixed = db.session.execute(select(func.count()).select_from(InboxEnvelope)
                                    .where(InboxEnvelope.mixed.is_(True))).scalar_one()
-    assert boxed == n + 1 - k and count(app, Envelope) == n + 1 - k
-    assert count(app, InboxEnvelope) == mixed == k
+    kept = 0 if mixer == "python" else k
+    assert boxed == count(app, Envelope) == (n if mixer == "python" else n + 1 - k)
+    assert count(app, InboxEnvelope) == mixed == kept
     assert after == before, "a sort wrote a temporary file"
 
 
