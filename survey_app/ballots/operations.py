@@ -195,13 +195,13 @@ def _statements() -> _Statements:
 #: puts the envelope into the inbox; otherwise it writes nothing and the transaction commits
 #: empty. When the campaign is open and a mix is due, a second round trip, the same but for the
 #: store, has the server store the ballot and mix (`_PG_STORE_MIXING`: the envelopes' bytes
-#: stay in the server); when it is not open, `submit` raises StateChanged. The second statement starts once the first has taken the lock, and under READ
-#: COMMITTED each statement takes its snapshot when it starts: its count sees every envelope,
-#: and its check of the campaign every closing, committed before. A refused code (used,
-#: revoked, unknown) locks no row: nothing is written. The client decides nothing between the
-#: writes and the commit, so nothing but a complete ballot (code burnt, turnout ticked,
-#: envelope in) can be committed, and the lock is held for the statements only, not for a
-#: round trip to the client.
+#: stay in the server); when it is not open, `submit` raises StateChanged. The second statement
+#: starts once the first has taken the lock, and under READ COMMITTED each statement takes its
+#: snapshot when it starts: its count sees every envelope, and its check of the campaign every
+#: closing, committed before. A refused code (used, revoked, unknown) locks no row: nothing is
+#: written. The client decides nothing between the writes and the commit, so nothing but a
+#: complete ballot (code burnt, turnout ticked, envelope in) can be committed, and the lock is
+#: held for the statements only, not for a round trip to the client.
 _PG_ASYNC = "set_config('synchronous_commit', 'off', true)"
 _PG_LOCK_CODE = wire.statement("minping_lock_code", (
     "WITH code AS MATERIALIZED (SELECT 1 FROM access_codes WHERE code_hash = %(h)s"
