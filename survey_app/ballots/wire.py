@@ -60,6 +60,10 @@ def _value(value) -> tuple[bytes | None, int]:
     raise TypeError(f"no wire format for {type(value).__name__}")
 
 
+#: the statements prepared on the connection, by name, as the server knows them
+_PREPARED_NAMES = "SELECT name FROM pg_prepared_statements"
+
+
 def run(connection, steps: Sequence[tuple], prepared: set) -> list:
     """Send `steps` in one round trip and return each one's result (rows as tuples of bytes,
     None for a command) once every result is in.
@@ -67,7 +71,9 @@ def run(connection, steps: Sequence[tuple], prepared: set) -> list:
     A step is `(Statement, params)` (params in the statement's order) or a plain statement
     text. `prepared` holds the names this connection has prepared: statements not in it are
     prepared first, in a round trip of their own (a statement prepared in the same round trip
-    as a failing step would be left prepared, or not, by the failure). `connection` is a psycopg
+    as a failing step would be left prepared, or not, by the failure); when it proves wrong (a
+    statement gone, or there already), it is set to what the server holds and the steps sent
+    once more. `connection` is a psycopg
     Connection outside any pipeline and transaction (preparing a statement locks the tables
     it names until the transaction ends). Raises the first error as psycopg raises it; the
     connection is then left as the error left it (in a failed transaction block when the
@@ -78,21 +84,25 @@ def run(connection, steps: Sequence[tuple], prepared: set) -> list:
         raise errors.ProgrammingError("wire.run needs a connection outside any transaction")
     for attempt in range(2):
         missing = {step[0] for step in steps if not isinstance(step, str) and step[0].name not in prepared}
-        if missing:
-            _round_trip(connection, [("prepare", stmt) for stmt in missing])
-            prepared.update(stmt.name for stmt in missing)
         try:
+            if missing:
+                _round_trip(connection, [("prepare", stmt) for stmt in missing])
+                prepared.update(stmt.name for stmt in missing)
             results = _round_trip(connection, [("execute", step) for step in steps])
             break
-        except errors.InvalidSqlStatementName:
-            # psycopg deallocates every statement of the connection (DEALLOCATE ALL) after a
-            # rollback: nothing of the steps ran but what precedes the first missing one, in
-            # the transaction that failed; roll it back, prepare again and send them again
+        except (errors.InvalidSqlStatementName, errors.DuplicatePreparedStatement):
+            # `prepared` was wrong: psycopg deallocates every statement of the connection
+            # (DEALLOCATE ALL) after a rollback, so a statement this module prepared before may
+            # be gone while one prepared since is there. Nothing of the steps ran but what
+            # precedes the first missing one, in the transaction that failed: roll it back, ask
+            # the server what it holds, prepare the rest and send the steps again.
             if attempt:
                 raise
-            prepared.clear()
             if connection.pgconn.transaction_status != _IDLE:
                 _round_trip(connection, [("execute", "ROLLBACK")])
+            [held] = _round_trip(connection, [("execute", _PREPARED_NAMES)])
+            prepared.clear()
+            prepared.update(held.get_value(row, 0) for row in range(held.ntuples))
     return [[tuple(r.get_value(row, col) for col in range(r.nfields)) for row in range(r.ntuples)]
             if r.nfields else None for r in results]
 

@@ -51,6 +51,25 @@ def test_statements_deallocated_behind_its_back_are_prepared_again(raw):
     assert rows(raw) == [(1, b"a"), (2, b"b")]
 
 
+SELECT_ONE = wire.statement("test_wire_one", "SELECT 1 + %(n)s", [("n", "int4")])
+
+
+def test_a_statement_prepared_since_a_deallocation_is_not_prepared_twice(raw):
+    """After psycopg's DEALLOCATE ALL, a step prepared anew beside one that was prepared before
+    it: the run that needs both finds the old one gone, and asks the server what it holds
+    rather than preparing both again (the new one would then be prepared twice)."""
+    prepared = set()
+    wire.run(raw, ["BEGIN", (INSERT, [1, b"a"]), "COMMIT"], prepared)
+    raw.autocommit = True
+    raw.execute("DEALLOCATE ALL")
+    raw.autocommit = False
+    assert wire.run(raw, [(SELECT_ONE, [1])], prepared)[0] == [(b"2",)]  # prepared anew; INSERT is gone
+    results = wire.run(raw, ["BEGIN", (INSERT, [2, b"b"]), (SELECT_ONE, [2]), "COMMIT"], prepared)
+    assert results[1:3] == [[(b"2", b"1")], [(b"3",)]]
+    assert prepared == {INSERT.name, SELECT_ONE.name}
+    assert rows(raw) == [(1, b"a"), (2, b"b")]
+
+
 def test_a_failing_step_stops_the_rest_and_leaves_the_transaction_to_roll_back(raw):
     import psycopg
     prepared = set()
