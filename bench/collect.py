@@ -11,7 +11,12 @@ it, or waiting in its inbox), and compares with two baselines measured the same 
 same run, by the same server: a trivial endpoint (`/health`), and a bare endpoint of the same
 stack that stores one 12 KB row and commits (`bench/collect_app.py`), the floor of a write.
 The bare inserts and the submissions are sent in turns (`--rounds` blocks of each), so that a
-drift of the machine's speed during the run weighs on both alike.
+drift of the machine's speed during the run weighs on both alike. Both are posted with
+`http.client` (`_post`), the questionnaire's body and the session cookie ready before the timed
+window, as a phone has them: the load generator shares the machine's two cores with the server,
+and a phone pays its own CPU. `--python-mixer` serves the submission that makes a mix due the
+way it was served before PostgreSQL mixed itself (the long way, Python's mixer): the baseline of
+`minping_mix`.
 
 The workers are not recycled inside the timed window (`GUNICORN_MAX_REQUESTS=0` for this
 server). A worker's start is measured too: gunicorn.conf.py preloads the app, so a worker is a fork of
