@@ -135,7 +135,9 @@ def test_scaling_all_weights_changes_nothing(case, factor):
     close(got, expected)
 
 
-@common
+# Most drawn cases show the group unsuppressed, and `assume` drops them: Hypothesis's health
+# check on filtering failed one full run in about fifty (7 kept of 57 drawn, by chance).
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases(), st.sampled_from(GROUPS), st.sampled_from(TARGETS),
        st.lists(st.lists(st.sampled_from(OPTIONS), min_size=3, max_size=3), min_size=1, max_size=3))
 def test_adding_ballots_to_a_suppressed_group_changes_nothing_shown(case, group, target, extra):
