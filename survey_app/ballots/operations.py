@@ -317,13 +317,13 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
         usable = code_hash is None or len(locked) == 1
         burnt, put, ticked = (int(v) for v in stored[0][:3])
         still_open = stored[0][3] == b"t"
-        boxed = int(stored[0][4]) if attempt is _PG_STORE_MIXING and burnt and not put else None
         if burnt or not (usable and still_open):
             break
         # usable, open and nothing written: a mix is due; the second round trip stores the
         # ballot and mixes, in the server
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
-    if burnt and ticked != 1 or burnt and not put and boxed is None:  # all written, or none
+    # all written, or none; the server's store puts the envelope, or leaves it to its mix
+    if burnt and (ticked != 1 or not put and attempt is store):
         log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
     return _Put(usable=usable, stored=bool(burnt), open=still_open)
 
