@@ -18,9 +18,9 @@ The mixer leaves no trace of the rows it removes:
 - PostgreSQL: the inbox is emptied with `TRUNCATE` (transactional, and it gives the table
   and its TOAST a new, empty file) and everything still waiting is written back, so no dead
   tuple carrying a submission's `xmin` or bytes survives; the box is partitioned by campaign.
-  The mix a submission makes due runs in the server (`_PG_MIX_FUNCTION`, called by
-  `_PG_STORE_FUNCTION` from `operations._put_postgresql`); `_mix` is the same mix driven from
-  Python, for closing, counting, paper and the long way.
+  A submission is stored by the server (`_PG_STORE_FUNCTION`, from
+  `operations._put_postgresql`), and the mix it makes due runs there too (`_PG_MIX_FUNCTION`);
+  `_mix` is the same mix driven from Python, for closing, counting, paper and the long way.
 - SQLite: every connection has `secure_delete` on (deleted cells and freed pages are
   zeroed), and after each mix the WAL is checkpointed and truncated, so no frame pairing a
   burnt code with its envelope survives.
@@ -406,8 +406,8 @@ def _write(conn, model, batch: list) -> None:
 _PG_NEW_ID = "left(encode(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), 'hex'), 32)"
 
 #: PostgreSQL: the mix as the server runs it, for the submission that makes a mix due
-#: (`operations._put_postgresql`), so that the envelopes' bytes never leave the server and the
-#: mix costs the submission one round trip. The same mix as `_mix` with `arriving`:
+#: (`minping_store`, from `operations._put_postgresql`), so that the envelopes' bytes never
+#: leave the server and the mix costs the submission no round trip of its own. The same mix as `_mix` with `arriving`:
 #: - which envelopes go into the box: of each due campaign (`p_due` unmixed waiting, the
 #:   arriving one counted), all but `p_k`, drawn at random, once 2k wait (`_to_move`);
 #: - the batch goes into the box under fresh ids in a random order (the order of the rows in
@@ -473,13 +473,17 @@ BEGIN
 END
 $mix$"""
 
-#: PostgreSQL: a submission that makes a mix due, stored by the server in one call
-#: (`operations._put_postgresql`, whose first statement found the mix due and wrote nothing):
-#: the campaign's state checked as `operations._PG_STORE` checks it, the code burnt (`p_h`;
-#: none for a public ballot), turnout ticked, and the envelope put into the inbox or, when the
-#: mix is still due, written by `minping_mix`. The caller holds the code's row and the inbox
-#: writers' lock. Returns (burnt, put, ticked, open, boxed): nothing is written unless the
-#: campaign is open under `p_pk` and the code unused.
+#: PostgreSQL: a submission stored by the server in one call (`operations._put_postgresql`,
+#: which holds the code's row and the inbox writers' lock): the campaign's state checked (open,
+#: under the key the ballot was sealed for `p_pk`, within its window at `p_now`), the
+#: campaign's envelopes waiting unmixed counted, the code burnt (`p_h`; none for a public
+#: ballot), turnout ticked, and the envelope put into the inbox or, when it makes `p_due`
+#: unmixed, written by the mix it brings (`minping_mix`, k = `p_k`). With `p_k` null a due mix
+#: is left to the caller (Python's mixer: the baseline of `bench.collect --python-mixer`) and
+#: nothing is written. Returns (burnt, put, ticked, open, boxed): nothing is written unless the
+#: campaign is open and the code unused; `boxed` is how many the mix moved into the box, null
+#: when none ran. One statement for the caller, so a change to the inbox's files (every mix's
+#: TRUNCATE) re-plans only the small statements in here that read or write it.
 _PG_STORE_FUNCTION = """
 CREATE OR REPLACE FUNCTION minping_store(p_c int, p_g int, p_pk bytea, p_now timestamp, p_d date, p_i text,
                                          p_s bytea, p_r text, p_due int, p_k int, p_h text,
@@ -489,11 +493,15 @@ LANGUAGE plpgsql VOLATILE AS $store$
 DECLARE
     waiting int;
 BEGIN
-    burnt := 0; put := 0; ticked := 0; boxed := 0;
+    burnt := 0; put := 0; ticked := 0; boxed := NULL;
     SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = p_c AND status = 'open' AND public_key = p_pk
                    AND (opens_at IS NULL OR opens_at <= p_now) AND (closes_at IS NULL OR p_now < closes_at))
     INTO open;
     IF NOT open THEN
+        RETURN;
+    END IF;
+    SELECT count(*) INTO waiting FROM envelope_inbox WHERE campaign_id = p_c AND NOT mixed;
+    IF waiting + 1 >= p_due AND p_k IS NULL THEN  -- a mix is due, and the caller makes it
         RETURN;
     END IF;
     IF p_h IS NULL THEN
@@ -509,8 +517,7 @@ BEGIN
     INSERT INTO turnout_days (campaign_id, group_id, day, count) VALUES (p_c, p_g, p_d, 1)
     ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1;
     GET DIAGNOSTICS ticked = ROW_COUNT;
-    SELECT count(*) INTO waiting FROM envelope_inbox WHERE campaign_id = p_c AND NOT mixed;
-    IF waiting + 1 < p_due THEN  -- another server mixed in between: no longer due
+    IF waiting + 1 < p_due THEN
         INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
         VALUES (p_i, p_c, p_g, p_s, p_r, false);
         put := 1;

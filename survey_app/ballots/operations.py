@@ -188,20 +188,19 @@ def _statements() -> _Statements:
 #: PostgreSQL: a submission in one round trip, its commit and the flush that makes it durable
 #: included (libpq's pipeline mode, `wire`; `_put_postgresql`). First the code's row is locked
 #: and then the inbox writers' lock taken (a public ballot: the lock alone), in that order, as
-#: `_statements().burn` does, and the commit told not to wait for the disk; then one statement
-#: checks that the campaign is still open under the key the ballot was sealed for and within
-#: its window, counts the campaign's envelopes waiting unmixed and, unless the campaign is not
-#: open or that count makes a mix due (`mixing.threshold`), burns the code, ticks turnout and
-#: puts the envelope into the inbox; otherwise it writes nothing and the transaction commits
-#: empty. When the campaign is open and a mix is due, a second round trip, the same but for the
-#: store, has the server store the ballot and mix (`_PG_STORE_MIXING`: the envelopes' bytes
-#: stay in the server); when it is not open, `submit` raises StateChanged. The second statement
-#: starts once the first has taken the lock, and under READ COMMITTED each statement takes its
-#: snapshot when it starts: its count sees every envelope, and its check of the campaign every
-#: closing, committed before. A refused code (used, revoked, unknown) locks no row: nothing is
-#: written. The client decides nothing between the writes and the commit, so nothing but a
-#: complete ballot (code burnt, turnout ticked, envelope in) can be committed, and the lock is
-#: held for the statements only, not for a round trip to the client.
+#: `_statements().burn` does, and the commit told not to wait for the disk; then the server
+#: stores the ballot (`mixing._PG_STORE_FUNCTION`): it checks that the campaign is still open
+#: under the key the ballot was sealed for and within its window, counts the campaign's
+#: envelopes waiting unmixed, burns the code, ticks turnout, and puts the envelope into the
+#: inbox or, when that count makes a mix due (`mixing.threshold`), mixes with it (the
+#: envelopes' bytes stay in the server); when the campaign is not open it writes nothing and
+#: `submit` raises StateChanged. The store starts once the lock is taken, and under READ
+#: COMMITTED each of its statements takes its snapshot when it starts: its count sees every
+#: envelope, and its check of the campaign every closing, committed before. A refused code
+#: (used, revoked, unknown) locks no row: nothing is written. The client decides nothing
+#: between the writes and the commit, so nothing but a complete ballot (code burnt, turnout
+#: ticked, envelope in) can be committed, and the lock is held for the statements only, not
+#: for a round trip to the client.
 _PG_ASYNC = "set_config('synchronous_commit', 'off', true)"
 _PG_LOCK_CODE = wire.statement("minping_lock_code", (
     "WITH code AS MATERIALIZED (SELECT 1 FROM access_codes WHERE code_hash = %(h)s"
@@ -209,31 +208,8 @@ _PG_LOCK_CODE = wire.statement("minping_lock_code", (
     f" SELECT pg_advisory_xact_lock(%(k)s), {_PG_ASYNC} FROM code"),
     [("h", "text"), ("c", "int4"), ("g", "int4"), ("k", "int8")])
 _PG_LOCK = wire.statement("minping_lock", f"SELECT pg_advisory_xact_lock(%(k)s), {_PG_ASYNC}", [("k", "int8")])
-_PG_STORE = """WITH open AS (SELECT 1 FROM campaigns WHERE id = %(c)s AND status = 'open' AND public_key = %(pk)s
-    AND (opens_at IS NULL OR opens_at <= %(now)s) AND (closes_at IS NULL OR %(now)s < closes_at)),
-waiting AS (SELECT count(*) AS n FROM envelope_inbox WHERE campaign_id = %(c)s AND NOT mixed),
-burnt AS ({burnt}),
-tick AS (
-    INSERT INTO turnout_days (campaign_id, group_id, day, count) SELECT %(c)s, %(g)s, %(d)s, 1 FROM burnt
-    ON CONFLICT (campaign_id, group_id, day) DO UPDATE SET count = turnout_days.count + 1
-    RETURNING 1),
-put AS (
-    INSERT INTO envelope_inbox (id, campaign_id, group_id, sealed, receipt, mixed)
-    SELECT %(i)s, %(c)s, %(g)s, %(s)s, %(r)s, false FROM burnt
-    RETURNING 1)
-SELECT (SELECT count(*) FROM burnt), (SELECT count(*) FROM put), (SELECT count(*) FROM tick), EXISTS (SELECT 1 FROM open)"""
-_PG_STORE_PARAMS = [("c", "int4"), ("g", "int4"), ("pk", "bytea"), ("now", "timestamp"), ("d", "date"),
-                    ("i", "text"), ("s", "bytea"), ("r", "text"), ("due", "int4")]
-_PG_STORE_CODE = wire.statement("minping_store_code", _PG_STORE.format(burnt=(
-    "UPDATE access_codes SET state = 'used' WHERE code_hash = %(h)s AND campaign_id = %(c)s AND group_id = %(g)s"
-    " AND state = 'unused' AND (SELECT n FROM waiting) + 1 < %(due)s AND EXISTS (SELECT 1 FROM open) RETURNING 1")),
-    _PG_STORE_PARAMS + [("h", "text")])
-_PG_STORE_PUBLIC = wire.statement("minping_store_public", _PG_STORE.format(
-    burnt="SELECT 1 FROM waiting WHERE n + 1 < %(due)s AND EXISTS (SELECT 1 FROM open)"), _PG_STORE_PARAMS)
-#: the submission that the store statement found making a mix due (it wrote nothing): stored,
-#: and the mix made, by the server (`mixing._PG_STORE_FUNCTION`), in a second round trip
-_PG_STORE_MIXING = wire.statement(
-    "minping_store_mixing", "SELECT burnt, put, ticked, open, boxed FROM minping_store("
+_PG_STORE = wire.statement(
+    "minping_store", "SELECT burnt, put, ticked, open, boxed FROM minping_store("
     "%(c)s, %(g)s, %(pk)s, %(now)s, %(d)s, %(i)s, %(s)s, %(r)s, %(due)s, %(mix_k)s, %(h)s)",
     [("c", "int4"), ("g", "int4"), ("pk", "bytea"), ("now", "timestamp"), ("d", "date"), ("i", "text"),
      ("s", "bytea"), ("r", "text"), ("due", "int4"), ("mix_k", "int4"), ("h", "text")])
@@ -244,8 +220,8 @@ _PG_FLUSH = "SELECT pg_logical_emit_message(true, 'minping-flush', '')"
 
 #: whether PostgreSQL submissions take `_put_postgresql` (a test of old code turns it off)
 PIPELINED = True
-#: whether `_put_postgresql` has the server store and mix a submission that makes a mix due
-#: (`mixing._PG_STORE_FUNCTION`); off, that submission takes the long way and Python mixes
+#: whether PostgreSQL's store mixes when a submission makes a mix due (`mixing._PG_STORE_FUNCTION`);
+#: off, it writes nothing then, and that submission takes the long way where Python mixes
 #: (`bench.collect --python-mixer`, the baseline of the server's mixer)
 SERVER_MIX = True
 
@@ -279,12 +255,12 @@ def _wire_step(stmt: "wire.Statement", params: dict) -> tuple:
 
 def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now: datetime, public_key: bytes,
                     sealed: bytes, receipt: str) -> _Put:
-    """The code's row and the inbox writers' lock, then the burn, the turnout tick and the
-    envelope into the inbox unless the campaign is no longer open under `public_key`, the
-    commit, and the flush that makes it durable, in one round trip (a second one when a mix is
-    due: then the server stores the ballot and mixes, `mixing._PG_STORE_FUNCTION`) (the
-    flush's transaction is the implicit one that the round trip's sync commits), in a
-    transaction of its own: what the request read before is committed first.
+    """The code's row and the inbox writers' lock, then the server's store (the burn, the
+    turnout tick and the envelope into the inbox or into a mix, unless the campaign is no
+    longer open under `public_key`: `mixing._PG_STORE_FUNCTION`), the commit, and the flush
+    that makes it durable, in one round trip (the flush's transaction is the implicit one that
+    the round trip's sync commits), in a transaction of its own: what the request read before
+    is committed first.
 
     The submission's commit does not wait for its WAL to reach the disk (`synchronous_commit`
     off for it), so the inbox writers' lock, which every submission waits for, is held while
@@ -294,7 +270,8 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
     turnout tick are on disk (WAL is written in order: a crash before that loses the whole
     submission, which nobody was told was stored; and any later commit that saw it carries it
     to the disk too). The flush waits alongside other workers' (PostgreSQL flushes them
-    together), not behind the lock."""
+    together), not behind the lock. (A mix's own commit waits for the disk whatever it is told:
+    its TRUNCATE drops files.)"""
     fairy = db.session.connection().connection
     if not wire.idle(fairy.driver_connection):
         # what this request read (the campaign's state, `respond.operations.answering`) holds
@@ -304,28 +281,23 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
     k = current_app.config["MIX_BATCH"]
     params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": now.date(), "now": now, "pk": public_key,
               "k": mixing.LOCK_KEY, "i": random_id(), "s": sealed, "r": receipt,
-              "due": mixing.threshold(k, postgres=True), "mix_k": k}
-    lock, store = (_PG_LOCK_CODE, _PG_STORE_CODE) if code_hash is not None else (_PG_LOCK, _PG_STORE_PUBLIC)
-    for attempt in (store, _PG_STORE_MIXING) if SERVER_MIX else (store,):
-        with driver_errors(attempt.text.decode()):
-            # COMMIT as a statement, and the flush after it in the implicit transaction that the
-            # round trip's sync commits
-            _begin, locked, stored, _commit, _flush = wire.run(
-                fairy.driver_connection,
-                ["BEGIN", _wire_step(lock, params), _wire_step(attempt, params), _PG_COMMIT, _PG_FLUSH],
-                fairy.info.setdefault("minping.prepared", set()))
-        usable = code_hash is None or len(locked) == 1
-        burnt, put, ticked = (int(v) for v in stored[0][:3])
-        still_open = stored[0][3] == b"t"
-        if burnt or not (usable and still_open):
-            break
-        # usable, open and nothing written: a mix is due; the second round trip stores the
-        # ballot and mixes, in the server
+              "due": mixing.threshold(k, postgres=True), "mix_k": k if SERVER_MIX else None}
+    lock = _PG_LOCK_CODE if code_hash is not None else _PG_LOCK
+    with driver_errors(_PG_STORE.text.decode()):
+        # COMMIT as a statement, and the flush after it in the implicit transaction that the
+        # round trip's sync commits
+        _begin, locked, stored, _commit, _flush = wire.run(
+            fairy.driver_connection,
+            ["BEGIN", _wire_step(lock, params), _wire_step(_PG_STORE, params), _PG_COMMIT, _PG_FLUSH],
+            fairy.info.setdefault("minping.prepared", set()))
     db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
-    # all written, or none; the server's store puts the envelope, or leaves it to its mix
-    if burnt and (ticked != 1 or not put and attempt is store):
+    usable = code_hash is None or len(locked) == 1
+    burnt, put, ticked = (int(v) for v in stored[0][:3])
+    mixed = stored[0][4] is not None
+    # all written, or none; the store puts the envelope, or leaves it to its mix
+    if burnt and (ticked != 1 or put + mixed != 1):
         log.error("a submission that burnt its code stored %d envelopes and %d turnout ticks", put, ticked)
-    return _Put(usable=usable, stored=bool(burnt), open=still_open)
+    return _Put(usable=usable, stored=bool(burnt), open=stored[0][3] == b"t")
 
 
 #: the box's public key (new at every opening, so never shared by two campaigns or two

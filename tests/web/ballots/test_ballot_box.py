@@ -120,30 +120,41 @@ def test_a_receipt_is_shown_only_once_its_ballot_is_on_disk(app, backend, campai
 
 def test_postgresql_the_submission_that_makes_a_mix_due_is_mixed_by_the_server(app, backend, campaign_id,
                                                                                 full_answers, monkeypatch):
-    """PostgreSQL: once a process has served the campaign, the submission that makes a mix due
-    is stored and mixed by the server (`minping_store`, a second round trip), with the mixer's
-    rule: with k = 3, three unmixed make a mix due; all but k go into the box once 2k wait."""
+    """PostgreSQL: once a process has served the campaign, every submission is stored by the
+    server in one round trip (`minping_store`), and the one that makes a mix due is mixed there,
+    with the mixer's rule: with k = 3, three unmixed make a mix due; all but k go into the box
+    once 2k wait."""
     if backend != "postgresql":
         pytest.skip("PostgreSQL's server-side mixer")
     app.config["MIX_BATCH"] = 3
     codes = issue_codes(app, campaign_id, n=10)
     data = full_answers(app, campaign_id, "staff")
-    sent = []
+    trips = []
     real_run = wire.run
-    monkeypatch.setattr(wire, "run", lambda conn, steps, prepared: sent.append(
-        [s[0].name for s in steps if not isinstance(s, str)]) or real_run(conn, steps, prepared))
+
+    def run(conn, steps, prepared):
+        results = real_run(conn, steps, prepared)
+        trips.append(([s[0].name for s in steps if not isinstance(s, str)], results))
+        return results
+
+    monkeypatch.setattr(wire, "run", run)
     seen = []
     for code in codes:
-        sent.clear()
+        trips.clear()
         assert submit_ballot(app.test_client(), data, code=code).status_code == 302
-        seen.append((count(app, Envelope), count(app, InboxEnvelope), bool(sent) and sent[-1][-1]))
-    mixing_step = b"minping_store_mixing"
-    assert [(box, inbox) for box, inbox, _step in seen] == [
+        # (box, inbox, round trips, what the server's store said it moved into the box)
+        seen.append((count(app, Envelope), count(app, InboxEnvelope), len(trips),
+                     trips[0][1][2][0][4] if trips else "long way"))
+    assert [(box, inbox) for box, inbox, _trips, _boxed in seen] == [
         (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (3, 3), (3, 4), (3, 5), (6, 3), (6, 4)]
-    # the first submission takes the long way (the envelope's size is read); after it, every
-    # third one (those that mix) takes the second round trip
-    assert [step == mixing_step for _box, _inbox, step in seen[1:]] == [
-        False, True, False, False, True, False, False, True, False]
+    # a process's first submissions may take the long way (the envelope's size is read, the
+    # campaign's state kept); after them, one round trip each, and every third one (those that
+    # mix) reports its mix: none moved at the first (2k did not wait yet), then three
+    assert [trips for _box, _inbox, trips, _boxed in seen[2:]] == [1] * 8
+    reported = [None, None, b"0", None, None, b"3", None, None, b"3", None]
+    assert [boxed for _box, _inbox, trips, boxed in seen if trips] == [
+        r for r, (_box, _inbox, trips, _boxed) in zip(reported, seen) if trips]
+    assert trips[0][0] == [b"minping_lock_code", b"minping_store"]
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(InboxEnvelope)
                                   .where(InboxEnvelope.mixed.is_(False))).scalar_one() == 1
@@ -161,9 +172,8 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
                                                            crash_at):
     """Once a process has served the campaign, PostgreSQL sends the burn, the turnout tick, the
     envelope and the commit in one round trip: a failure before that commit is through, or in
-    the mixer's step of a submission that brings a mix (which that round trip leaves to a
-    transaction that mixes, having written nothing), still leaves the code usable and nothing
-    stored."""
+    the mixer's step of a submission that brings a mix (the server mixes in that round trip),
+    still leaves the code usable and nothing stored."""
     from survey_app.ballots import mixing
     if crash_at == "admit":  # the third submission brings a mix (SQLite: the second already mixed)
         app.config["MIX_BATCH"] = 3
@@ -177,10 +187,10 @@ def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answ
 
     if crash_at == "admit" and backend == "postgresql":
         # the server mixes (`minping_store`), then the same statement fails: all of it is undone
-        real = ballots._PG_STORE_MIXING
+        real = ballots._PG_STORE
         failing = real.text.decode().replace(" FROM minping_store(", ", 1 / (boxed - boxed) FROM minping_store(")
         assert failing != real.text.decode()
-        monkeypatch.setattr(ballots, "_PG_STORE_MIXING", wire.Statement(
+        monkeypatch.setattr(ballots, "_PG_STORE", wire.Statement(
             b"test_store_mixing_fails", failing.encode(), real.types, real.param_names))
     elif crash_at == "admit":
         monkeypatch.setattr(mixing, "admit", crash)

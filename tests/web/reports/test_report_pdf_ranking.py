@@ -144,3 +144,31 @@ def test_a_report_the_shared_ranking_pages_do_not_fit_prints_the_ranking_in_its_
     assert [line for line in lines if "▶" in line][0].startswith(
         next(f"{row['rank'] or '—'}" for row in report.ranking if row["highlight"]))
     assert "printed without the shared ranking pages: a slot not at the top of its page" in caplog.text
+
+
+def test_the_last_row_of_the_printed_ranking_never_stands_alone_on_a_page(app):
+    """A ranking one row longer than what fills its first page would print its last row alone on
+    the next page, under the repeated head: the last two rows are kept together instead."""
+    from survey_app import printing
+    from survey_app.reports.operations import print_ranking
+    from survey_app.reports.pdf import REPORT_STYLESHEET
+
+    def printed(n: int):
+        rows = [{"rank": i + 1, "name": f"单位 {i + 1:03d}", "score": 90.0 - i * 0.3, "low": 86.0 - i * 0.3,
+                 "high": 94.0 - i * 0.3, "reweighted": False, "highlight": False} for i in range(n)]
+        ticks = print_ranking(rows)
+        with app.test_request_context():
+            html = render_template("reports/ranking_sheets_pdf.html", r={"ranking": rows, "ranking_ticks": ticks},
+                                   locale="zh_CN")
+        sheets = printing.render_sheets(html, REPORT_STYLESHEET)
+        return [sheets.anchor(f"rank-row-{i + 1}")[0] for i in range(n)]
+
+    pages = printed(80)
+    first_of_page_two = pages.index(1)  # rows 1..this fill the first page
+    assert 20 < first_of_page_two < 79
+    n = first_of_page_two + 1  # without the rule, row n alone on page two
+    pages = printed(n)
+    assert pages[-1] == pages[-2], pages
+    assert pages.count(pages[-1]) >= 2 and max(pages) == 1
+    # and a ranking that fits one page stays on it
+    assert set(printed(first_of_page_two)) == {0}
