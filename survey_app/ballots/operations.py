@@ -227,14 +227,18 @@ SERVER_MIX = True
 
 
 @contextmanager
-def driver_errors(statement: str):
-    """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters."""
+def driver_errors(statement: str, connection=None):
+    """psycopg's errors as SQLAlchemy raises them (the error pages know those), without parameters;
+    the psycopg `connection` lost on the way, as SQLAlchemy marks it (the pages then say the
+    database cannot be reached, whatever words libpq found for it)."""
     import psycopg  # the driver of a PostgreSQL database: loaded already where this runs
 
     try:
         yield
     except psycopg.Error as error:
+        lost = connection is not None and (connection.broken or connection.closed)
         raise sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
+                                         connection_invalidated=lost,
                                          dialect=db.session.get_bind().dialect) from error
 
 
@@ -272,25 +276,42 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
     to the disk too). The flush waits alongside other workers' (PostgreSQL flushes them
     together), not behind the lock. (A mix's own commit waits for the disk whatever it is told:
     its TRUNCATE drops files.)"""
-    fairy = db.session.connection().connection
-    if not wire.idle(fairy.driver_connection):
-        # what this request read (the campaign's state, `respond.operations.answering`) holds
-        # no lock while the submission waits for the inbox writers' lock
-        db.session.commit()
+    # Nothing read through the session yet in this request (the campaign's state kept by this
+    # process, `respond.operations.answering`): a connection of the pool (checked, as the
+    # session's would be), without the session's bookkeeping around it.
+    own = not db.session().in_transaction()
+    if own:
+        with driver_errors("connect"):  # the pool's errors, as the session would raise them
+            fairy = db.engine.raw_connection()
+    else:
         fairy = db.session.connection().connection
+        if not wire.idle(fairy.driver_connection):
+            # what this request read holds no lock while the submission waits for the inbox
+            # writers' lock
+            db.session.commit()
+            fairy = db.session.connection().connection
     k = current_app.config["MIX_BATCH"]
     params = {"h": code_hash, "c": campaign_id, "g": group_id, "d": now.date(), "now": now, "pk": public_key,
               "k": mixing.LOCK_KEY, "i": random_id(), "s": sealed, "r": receipt,
               "due": mixing.threshold(k, postgres=True), "mix_k": k if SERVER_MIX else None}
     lock = _PG_LOCK_CODE if code_hash is not None else _PG_LOCK
-    with driver_errors(_PG_STORE.text.decode()):
-        # COMMIT as a statement, and the flush after it in the implicit transaction that the
-        # round trip's sync commits
-        _begin, locked, stored, _commit, _flush = wire.run(
-            fairy.driver_connection,
-            ["BEGIN", _wire_step(lock, params), _wire_step(_PG_STORE, params), _PG_COMMIT, _PG_FLUSH],
-            fairy.info.setdefault("minping.prepared", set()))
-    db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
+    try:
+        with driver_errors(_PG_STORE.text.decode(), fairy.driver_connection):
+            # COMMIT as a statement, and the flush after it in the implicit transaction that the
+            # round trip's sync commits
+            _begin, locked, stored, _commit, _flush = wire.run(
+                fairy.driver_connection,
+                ["BEGIN", _wire_step(lock, params), _wire_step(_PG_STORE, params), _PG_COMMIT, _PG_FLUSH],
+                fairy.info.setdefault("minping.prepared", set()))
+    except BaseException:
+        if own and (fairy.driver_connection.broken or fairy.driver_connection.closed):
+            fairy.invalidate()  # the server went away: the pool opens a new one next time
+        raise
+    finally:
+        if own:
+            fairy.close()  # back to the pool (rolled back there, if a step failed in a transaction)
+    if not own:
+        db.session.commit()  # SQLAlchemy's side of it: nothing is left to send
     usable = code_hash is None or len(locked) == 1
     burnt, put, ticked = (int(v) for v in stored[0][:3])
     mixed = stored[0][4] is not None

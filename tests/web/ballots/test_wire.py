@@ -93,3 +93,34 @@ def test_a_connection_inside_a_transaction_is_refused(raw):
 def test_a_statement_names_every_parameter():
     with pytest.raises(ValueError):
         wire.statement("test_wire_bad", "SELECT %(a)s, %(b)s", [("a", "int4")])
+
+
+def test_a_connection_lost_in_a_round_trip_is_reported_unreachable_whatever_libpq_says(app, backend):
+    """A server gone in the middle of a submission's round trip: libpq's words for it may end in
+    "cannot exit pipeline mode while busy"; the error pages must still say the database cannot be
+    reached (what /health says), not that it is busy."""
+    if backend != "postgresql":
+        pytest.skip("psycopg's connection: PostgreSQL's")
+    import psycopg
+    from sqlalchemy import exc as sa_exc
+
+    from survey_app.ballots.operations import driver_errors
+    from survey_app.errors import outage
+    words = ("server closed the connection unexpectedly\n\tThis probably means the server terminated"
+             " abnormally\n\tbefore or while processing the request.\ncannot exit pipeline mode while busy")
+    with app.app_context():
+        fairy = db.engine.raw_connection()
+        connection = fairy.driver_connection
+        connection.close()  # as libpq leaves it once the server is gone
+        with pytest.raises(sa_exc.OperationalError) as lost:
+            with driver_errors("SELECT 1", connection):
+                raise psycopg.OperationalError(words)
+        assert lost.value.connection_invalidated and outage(lost.value) == "unavailable"
+        fairy.invalidate()
+        # an error on a connection still up keeps its own words
+        fairy = db.engine.raw_connection()
+        with pytest.raises(sa_exc.OperationalError) as busy:
+            with driver_errors("SELECT 1", fairy.driver_connection):
+                raise psycopg.OperationalError("database is busy")
+        assert not busy.value.connection_invalidated and outage(busy.value) == "busy"
+        fairy.close()
