@@ -167,6 +167,33 @@ def test_postgresql_the_submission_that_makes_a_mix_due_is_mixed_by_the_server(a
         assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 10
 
 
+def test_postgresql_store_leaves_a_due_mix_to_python_when_told(app, backend, campaign_id, full_answers, monkeypatch):
+    """`SERVER_MIX` off (the baseline of `bench.collect --python-mixer`): the server's store writes
+    nothing for a submission that makes a mix due, which then takes the long way where Python
+    mixes; the box and inbox go as the server's mixer takes them."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's server-side store")
+    app.config["MIX_BATCH"] = 3
+    monkeypatch.setattr(ballots, "SERVER_MIX", False)
+    codes = issue_codes(app, campaign_id, n=7)
+    data = full_answers(app, campaign_id, "staff")
+    stored = []
+    real_run = wire.run
+    monkeypatch.setattr(wire, "run", lambda conn, steps, prepared: (lambda r: stored.append(r[2][0]) or r)(
+        real_run(conn, steps, prepared)))
+    seen = []
+    for code in codes:
+        stored.clear()
+        assert submit_ballot(app.test_client(), data, code=code).status_code == 302
+        seen.append((count(app, Envelope), count(app, InboxEnvelope), [row[0] for row in stored]))
+    assert [(box, inbox) for box, inbox, _burnt in seen] == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (3, 3), (3, 4)]
+    # the third and the sixth: the server's store burnt nothing (the long way did)
+    assert [burnt for _box, _inbox, burnt in seen[2:]] == [[b"0"], [b"1"], [b"1"], [b"0"], [b"1"]]
+    with app.app_context():
+        assert sorted(db.session.execute(select(AccessCode.state)).scalars()) == ["used"] * 7
+        assert db.session.execute(select(func.sum(TurnoutDay.count))).scalar_one() == 7
+
+
 @pytest.mark.parametrize("crash_at", ["admit", "commit"])
 def test_failure_after_a_submission_wrote_leaves_nothing(app, backend, full_answers, campaign_id, monkeypatch,
                                                            crash_at):
