@@ -157,3 +157,53 @@ def test_the_secretary_counts_and_files_the_minutes(site, browse, check, lang):
                       "document.body.appendChild(a); a.click(); }",
                       f"/admin/meetings/{cid}/minutes.pdf?lang={'en' if lang == 'en' else 'zh'}")
     assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_clerks_key_a_spoiled_sheet_and_the_result_counts_its_member_present(site, browse, check, lang):
+    """A meeting of 9 deciding a personnel matter (two thirds present: 6): five members agree on
+    their phones, a sixth hands in a paper sheet, and both clerks key it spoiled in Chromium. The
+    secretary's result page says the sixth was present and did not vote, at desktop and phone
+    width: the matter is decided and passes (5 of 9)."""
+    from survey_app.admin import operations
+    from survey_app.ballots import keys
+    from survey_app.ballots import operations as ballots
+    from survey_app.ballots.validation import BallotContent
+    from survey_app.meetings.operations import create_meeting
+    from survey_app.paper import sheets
+    from tests.web.meetings.conftest import OFFICERS, close_and_count, setup
+
+    with site.app.app_context():
+        campaign = create_meeting(f"spoiled-{lang}", setup(members=9))
+        operations.open_campaign(campaign, [keys.Officer(n, p) for n, p in OFFICERS], 2)
+        cid, group = campaign.id, campaign.group("members")
+        codes = ballots.issue_codes(campaign, group, 5)
+        batch = sheets.print_batch(campaign, group, 1, "staff")
+        number = batch.first_number
+        matters = [ct.target.code for ct in campaign.campaign_targets]
+        for code in codes:
+            ballots.submit(campaign, group, BallotContent(answers=[(m, "q01", "agree") for m in matters]), code=code)
+    for clerk in ("clerk1", "clerk2"):
+        page = browse(clerk, lang=lang, viewport=DESKTOP)
+        page.goto(f"{site.url}/paper/{cid}/sheets/{number}")
+        page.check("input[name=spoiled]")
+        page.click("main form[method=post] button[type=submit]")
+        page.wait_for_load_state()
+        assert "/sheets/" not in page.url or page.locator(".flash.error").count() == 0
+    close_and_count(site.app, cid)
+    words = ("另有1名成员交回的纸质表决票被认定为废票或无效" if lang == "zh_CN"
+             else "1 more member handed in a spoiled or invalid paper sheet")
+    for viewport in (DESKTOP, PHONE):
+        page = browse("staff", lang=lang, viewport=viewport)
+        page.goto(f"{site.url}/admin/campaigns/{cid}/results")
+        check(page, f"meeting-spoiled-{lang}", "staff", axe=True)
+        spoiled = page.locator("#decision-spoiled")
+        assert spoiled.is_visible() and words in spoiled.inner_text()
+        box = spoiled.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        personnel = page.locator("#decision-table tbody tr:nth-child(3) [data-result]")
+        assert personnel.get_attribute("data-result") == "passed"
+        # every matter's outcome in sight without scrolling sideways (a phone: one card a matter)
+        for row in (1, 2, 3):
+            badge = page.locator(f"#decision-table tbody tr:nth-child({row}) [data-result]").bounding_box()
+            assert badge["x"] >= 0 and badge["x"] + badge["width"] <= viewport["width"], (viewport, row, badge)
