@@ -183,6 +183,14 @@ def test_the_campaign_page_shows_turnout_on_a_phone(demo_site, browse, check, la
     assert page.locator("#turnout meter").first.is_visible()
     meter = page.locator("#turnout meter").first.bounding_box()
     assert meter["x"] + meter["width"] <= PHONE["width"]
+    # the targets too, one card each: nothing of them hidden sideways, every edit link in sight
+    wrap = page.locator("#targets").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    links = page.locator("#targets td a").all()
+    assert links
+    for link in links:
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
 #: the smallest label of any chart on screen, in CSS px: each <text>'s font size in the SVG's
