@@ -157,6 +157,15 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
     staff.fill("input[name=count]", "2")
     staff.click("form[action$='/print'] button[type=submit]")
     staff.wait_for_selector(".flash.success")
+    # on a phone the print runs are cards: nothing hidden sideways, their PDF buttons in sight
+    phone = browse("staff", viewport=PHONE)
+    phone.goto(f"{site.url}/paper/{cid}")
+    check(phone, "paper-campaign-phone", "staff")
+    wrap = phone.locator("#batches").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    for button in phone.locator("#batches button").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     with site.app.app_context():
         number = min(s.number for s in db.session.query(PaperSheet).all())
     label = sheets.sheet_label(number)
