@@ -166,6 +166,16 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
     for button in phone.locator("#batches button").all():
         box = button.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    # and the questionnaire's version history, with the campaign now using it
+    phone.goto(f"{site.url}/designer/versions/{site.state['version_id']}")
+    check(phone, "designer-versions-phone", "staff")
+    wrap = phone.locator("#version-history").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    links = phone.locator("#version-history td a").all()
+    assert len(links) >= 3  # the version, the campaign, its method.json
+    for link in links:
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     with site.app.app_context():
         number = min(s.number for s in db.session.query(PaperSheet).all())
     label = sheets.sheet_label(number)
