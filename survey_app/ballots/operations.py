@@ -303,9 +303,9 @@ def _put_postgresql(campaign_id: int, group_id: int, code_hash: str | None, now:
                 fairy.driver_connection,
                 ["BEGIN", _wire_step(lock, params), _wire_step(_PG_STORE, params), _PG_COMMIT, _PG_FLUSH],
                 fairy.info.setdefault("minping.prepared", set()))
-    except BaseException:
-        if own and (fairy.driver_connection.broken or fairy.driver_connection.closed):
-            fairy.invalidate()  # the server went away: the pool opens a new one next time
+    except sa_exc.DBAPIError as error:
+        if own and error.connection_invalidated:  # `driver_errors` saw the server go away
+            fairy.invalidate()  # the pool opens a new one next time
         raise
     finally:
         if own:
