@@ -128,6 +128,18 @@ def overflow(page) -> tuple[int, int]:
     return page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
 
 
+def assert_all_in_sight(page, table: str, controls: str, width: int) -> None:
+    """Nothing of the table (a CSS selector) is hidden sideways in its scrolling box, and every
+    one of its `controls` (a selector within it; at least one) lies inside a window `width` wide."""
+    wrap = page.locator(table).locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    found = page.locator(f"{table} {controls}").all()
+    assert found, controls
+    for control in found:
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+
+
 def axe_problems(page) -> list[str]:
     """Serious and critical axe-core violations of the page, one line each."""
     if not page.evaluate("typeof window.axe === 'object'"):

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from survey_app.extensions import db
 
-from .conftest import DESKTOP, PASSWORD, PHONE, login
+from .conftest import DESKTOP, PASSWORD, PHONE, assert_all_in_sight, login
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[3]
@@ -184,13 +184,7 @@ def test_the_campaign_page_shows_turnout_on_a_phone(demo_site, browse, check, la
     meter = page.locator("#turnout meter").first.bounding_box()
     assert meter["x"] + meter["width"] <= PHONE["width"]
     # the targets too, one card each: nothing of them hidden sideways, every edit link in sight
-    wrap = page.locator("#targets").locator("xpath=..")
-    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
-    links = page.locator("#targets td a").all()
-    assert links
-    for link in links:
-        box = link.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert_all_in_sight(page, "#targets", "td a", PHONE["width"])
 
 
 #: the smallest label of any chart on screen, in CSS px: each <text>'s font size in the SVG's

@@ -13,7 +13,7 @@ import pytest
 
 from survey_app.extensions import db
 
-from .conftest import DESKTOP, PASSPHRASE, PASSWORD, PHONE, login, name_panel
+from .conftest import DESKTOP, PASSPHRASE, PASSWORD, PHONE, assert_all_in_sight, login, name_panel
 
 pytestmark = pytest.mark.browser
 CODE = "city-2026"
@@ -161,21 +161,12 @@ def test_two_clerks_key_a_sheet_and_a_third_resolves_the_mismatch(site, browse, 
     phone = browse("staff", viewport=PHONE)
     phone.goto(f"{site.url}/paper/{cid}")
     check(phone, "paper-campaign-phone", "staff")
-    wrap = phone.locator("#batches").locator("xpath=..")
-    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
-    for button in phone.locator("#batches button").all():
-        box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert_all_in_sight(phone, "#batches", "button", PHONE["width"])
     # and the questionnaire's version history, with the campaign now using it
     phone.goto(f"{site.url}/designer/versions/{site.state['version_id']}")
     check(phone, "designer-versions-phone", "staff")
-    wrap = phone.locator("#version-history").locator("xpath=..")
-    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
-    links = phone.locator("#version-history td a").all()
-    assert len(links) >= 3  # the version, the campaign, its method.json
-    for link in links:
-        box = link.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.locator("#version-history td a").count() >= 3  # the version, the campaign, its method.json
+    assert_all_in_sight(phone, "#version-history", "td a", PHONE["width"])
     with site.app.app_context():
         number = min(s.number for s in db.session.query(PaperSheet).all())
     label = sheets.sheet_label(number)
